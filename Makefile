@@ -1,0 +1,47 @@
+# cpanalysis: two commands do everything.
+#   make report  -> set up, generate the demo authority, run every notebook, write reports/
+#   make test    -> set up, run every test (library, notebooks via nbval, hygiene checks)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := data/raw/demo
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test test-fast lint clean demo bench
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the package with its dev extra
+
+demo: $(STAMP) ## Generate the synthetic demo authority into data/raw/demo
+	$(BIN)/cpanalysis demo --out $(DEMO)
+
+report: demo ## Set up, generate the demo authority, run all notebooks, write reports/
+	$(BIN)/cpanalysis run --data $(DEMO)/903 --out reports
+
+test: $(STAMP) ## Run every test, including the notebooks (nbval) and nbstripout --verify
+	$(BIN)/nbstripout --verify $(wildcard notebooks/*.ipynb)
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+test-fast: $(STAMP) ## Library tests only (no notebooks)
+	$(BIN)/python -m pytest tests -x -q
+
+lint: $(STAMP) ## ruff over the package and tests
+	$(BIN)/ruff check cpanalysis tests benchmarks
+
+bench: $(STAMP) ## Benchmarks (seconds and peak memory; not part of make test)
+	$(BIN)/python benchmarks/bench_indicators.py
+	$(BIN)/python benchmarks/bench_pipeline.py
+
+clean: ## Remove the venv, generated data and reports
+	rm -rf $(VENV) data/processed/* data/raw/demo reports/* .pytest_cache
+	@touch data/processed/.gitkeep reports/.gitkeep

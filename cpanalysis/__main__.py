@@ -1,0 +1,5 @@
+import sys
+
+from cpanalysis.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``cpanalysis`` sub-command: ``register(subparsers)`` sets ``handler=run``."""

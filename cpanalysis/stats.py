@@ -1,0 +1,172 @@
+"""Confidence intervals and tests: thin, documented layers over scipy and statsmodels.
+
+Conventions follow the Office for Health Improvement and Disparities (PHEindicatormethods):
+Wilson score intervals for proportions, Byar's method for counts of 10 or more and the exact
+Poisson (chi-squared) method below 10, Student's t for means, at 95% and 99.8%
+(``../shared/docs/methods.md`` §4.1). The reference vectors of PHEindicatormethods' own tests are
+reproduced in ``tests/test_stats.py``.
+
+References
+----------
+Wilson EB (1927). Probable inference, the law of succession, and statistical inference. JASA 22.
+Breslow NE, Day NE (1987). Statistical Methods in Cancer Research, vol II (Byar's method).
+Newcombe RG, Altman DG (2000). Proportions and their differences. In: Statistics with Confidence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from statsmodels.stats.proportion import proportion_confint
+
+#: The two confidence levels every indicator carries.
+LEVELS = (0.95, 0.998)
+
+ArrayLike = float | int | np.ndarray | pd.Series
+
+
+def z_value(confidence: float) -> float:
+    """Two-sided normal quantile for ``confidence`` (1.959964 at 95%, 3.090232 at 99.8%)."""
+    _check_confidence(confidence)
+    return float(sps.norm.ppf(confidence + (1 - confidence) / 2))
+
+
+def _check_confidence(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1 (exclusive); got {confidence}")
+
+
+def wilson_interval(
+    numerator: ArrayLike, denominator: ArrayLike, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion, on the 0-1 scale.
+
+    Parameters
+    ----------
+    numerator : int or array-like
+        Number of children with the outcome; integer, 0 <= numerator <= denominator.
+    denominator : int or array-like
+        Number of children in the cohort; rows with 0 give NaN limits.
+    confidence : float; default 0.95
+        Confidence level (0.998 for the outer funnel/comparison limit).
+
+    Returns
+    -------
+    (lower, upper) : tuple of numpy arrays
+        Limits between 0 and 1 (NaN where the denominator is 0 or missing).
+
+    Raises
+    ------
+    ValueError
+        If a numerator is negative or larger than its denominator.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(65, 100)
+    >>> round(float(lo), 7), round(float(hi), 7)
+    (0.5525444, 0.7363575)
+    """
+    _check_confidence(confidence)
+    x = np.asarray(numerator, dtype=float)
+    n = np.asarray(denominator, dtype=float)
+    if np.any((x < 0) | (x > n)):
+        raise ValueError("numerators must be between 0 and their denominator")
+    valid = np.isfinite(x) & np.isfinite(n) & (n > 0)
+    lower = np.full(np.broadcast(x, n).shape, np.nan)
+    upper = lower.copy()
+    if np.any(valid):
+        xb, nb = np.broadcast_arrays(x, n)
+        lo, hi = proportion_confint(xb[valid], nb[valid], alpha=1 - confidence, method="wilson")
+        lower[valid] = lo
+        upper[valid] = hi
+    return lower, upper
+
+
+def _exact_poisson(count: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    alpha = 1 - confidence
+    lower = np.where(count > 0, sps.chi2.ppf(alpha / 2, 2 * np.maximum(count, 1)) / 2, 0.0)
+    upper = sps.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
+    return lower, upper
+
+
+def _byar(count: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    z = z_value(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = count * (1 - 1 / (9 * count) - z / (3 * np.sqrt(count))) ** 3
+        upper = (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * np.sqrt(count + 1))) ** 3
+    return np.maximum(lower, 0.0), upper
+
+
+def poisson_count_interval(count: ArrayLike, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence interval for a count: Byar's method at 10 or more, exact Poisson below.
+
+    Parameters
+    ----------
+    count : int or array-like
+        Observed count (non-negative).
+    confidence : float; default 0.95
+
+    Returns
+    -------
+    (lower, upper) : tuple of numpy arrays
+        Limits for the count (divide by the population and multiply for a rate).
+
+    Examples
+    --------
+    >>> lo, hi = poisson_count_interval(65)
+    >>> round(float(lo), 5), round(float(hi), 5)
+    (50.16319, 82.84914)
+    """
+    _check_confidence(confidence)
+    o = np.asarray(count, dtype=float)
+    if np.any(o < 0):
+        raise ValueError("counts must not be negative")
+    b_lo, b_hi = _byar(o, confidence)
+    e_lo, e_hi = _exact_poisson(o, confidence)
+    small = o < 10
+    return np.where(small, e_lo, b_lo), np.where(small, e_hi, b_hi)
+
+
+def rate_interval(
+    count: ArrayLike, population: ArrayLike, per: float = 10_000, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence interval of a rate ``count / population * per`` (Byar / exact Poisson).
+
+    Examples
+    --------
+    >>> lo, hi = rate_interval(320, 45_000)
+    >>> round(float(lo), 1), round(float(hi), 1)
+    (63.5, 79.3)
+    """
+    lo, hi = poisson_count_interval(count, confidence)
+    pop = np.asarray(population, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return lo / pop * per, hi / pop * per
+
+
+def mean_interval(values: ArrayLike, confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean with a Student-t confidence interval.
+
+    Parameters
+    ----------
+    values : array-like
+        Observations; NaN values are ignored.
+    confidence : float; default 0.95
+
+    Returns
+    -------
+    (mean, lower, upper, n) : tuple
+        NaN limits when fewer than two values.
+    """
+    _check_confidence(confidence)
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = int(v.size)
+    if n == 0:
+        return (np.nan, np.nan, np.nan, 0)
+    mean = float(v.mean())
+    if n < 2:
+        return (mean, np.nan, np.nan, n)
+    half = float(sps.t.ppf(confidence + (1 - confidence) / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
+    return (mean, mean - half, mean + half, n)
