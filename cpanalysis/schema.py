@@ -198,6 +198,16 @@ COLUMN_ALIASES: dict[str, str] = {"CHILDID": "CHILD", "PL": "PLACE"}
 IGNORED_EXTRA_COLUMNS = frozenset({"LA", "YEAR", "YEAR_LATEST", "EPISODE_SOURCE"})
 
 
+#: Columns of every issue row (ingest notes, cleaning fixes, validation findings, stitching repairs).
+ISSUE_COLUMNS = ("file", "table", "row", "child", "column", "rule_id", "severity", "message", "action")
+#: ``error`` = the row is unusable for analysis and is quarantined; the others are kept.
+SEVERITIES = ("error", "warning", "info")
+ACTIONS = ("kept", "fixed", "quarantined")
+
+#: Metadata columns ``ingest`` adds to every raw table (docs/architecture.md "Raw returns").
+METADATA_COLUMNS = ("source_file", "source_row", "return_label", "collection_year", "is_in_year", "as_at")
+
+
 def processed_name(column: str) -> str:
     """Processed-table name of a DfE column (``"DECOM"`` -> ``"decom"``, ``"CHILD"`` -> ``"child_id"``)."""
     return "child_id" if column == "CHILD" else column.lower()
