@@ -1,0 +1,501 @@
+"""The indicator catalogue: one machine-readable record per indicator id.
+
+Every indicator the package computes from the SSDA903 history (``source="local"``) is listed
+here once, with its DfE equivalent where one exists (the EES underlying-data file and filter
+values, or the LAIT ``Short Desc``), so that the DfE loaders can map published rows onto the
+same ids and comparison is a join on ``indicator_id, period_end, breakdown, breakdown_value``.
+
+Ids are stable snake_case. The record fields mirror what an analyst needs to read a figure:
+cohort, numerator, denominator, exclusions, unit (``%``, ``rate_per_10k``, ``mean``, ``count``,
+``days``), polarity (``high_good``, ``low_good``, ``none``) and the Corporate Parenting Strategy
+outcome it evidences (``O1`` physical health, ``O2`` emotional and mental health, ``O3`` stable
+homes, ``O4`` education, ``O5`` leaving care, or ``profile`` for context measures).
+
+Measures the 903 does not hold (GP registration, PEP completion ...) come from
+:mod:`cpanalysis.local_measures`, which adds records with :func:`register`.
+
+Definitions follow ``../shared/docs/dfe_statistics.md`` §3 and ``ssda903.md`` §3. Unless a
+record says otherwise, every measure **excludes children looked after under an agreed series of
+short-term breaks (legal status V3/V4)**, as every DfE children-looked-after table does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from cpanalysis.errors import ParameterError
+
+UNITS = ("%", "rate_per_10k", "mean", "count", "days")
+POLARITIES = ("high_good", "low_good", "none")
+OUTCOMES: dict[str, str] = {
+    "profile": "Who our children are",
+    "O1": "Physical health",
+    "O2": "Emotional and mental health",
+    "O3": "Stable, safe homes",
+    "O4": "Education",
+    "O5": "Leaving care",
+}
+
+#: Breakdown names used in the tidy table's ``breakdown`` column (``"Total"`` for the whole cohort).
+TOTAL = "Total"
+AGE_BAND = "age_band"
+SEX = "sex"
+ETHNIC_GROUP = "ethnic_group"
+LEGAL_STATUS = "legal_status"
+PLACEMENT_TYPE = "placement_type"
+UASC = "uasc"
+CEASED_REASON = "ceased_reason"
+PLACEMENT_CHANGE_REASON = "placement_change_reason"
+CHARACTERISTICS = (AGE_BAND, SEX, ETHNIC_GROUP, LEGAL_STATUS, PLACEMENT_TYPE, UASC)
+
+SHORT_BREAKS = "Children looked after under an agreed series of short-term breaks (LS V3/V4)"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One catalogue record.
+
+    Parameters
+    ----------
+    id : str
+        Stable snake_case id (the tidy table's ``indicator_id``).
+    title : str
+        Plain-English title for reports.
+    family : str
+        Module of :mod:`cpanalysis.indicators` that computes it (``"profile"``, ``"stability"`` ...,
+        ``"local"`` for local measures).
+    outcome : str
+        Strategy outcome ``O1``-``O5`` or ``"profile"``.
+    unit : str
+        One of :data:`UNITS`.
+    polarity : str
+        One of :data:`POLARITIES`.
+    cohort, numerator, denominator, exclusions : str
+        The definition in words.
+    dfe_equivalent : str
+        EES file and filter values and/or LAIT ``Short Desc``; ``""`` when DfE publishes none.
+    breakdowns : tuple of str
+        Breakdown names computed besides ``"Total"``.
+    """
+
+    id: str
+    title: str
+    family: str
+    outcome: str
+    unit: str
+    polarity: str
+    cohort: str
+    numerator: str
+    denominator: str
+    exclusions: str = SHORT_BREAKS
+    dfe_equivalent: str = ""
+    breakdowns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ParameterError(f"indicator {self.id}: unit {self.unit!r} is not one of {UNITS}")
+        if self.polarity not in POLARITIES:
+            raise ParameterError(f"indicator {self.id}: polarity {self.polarity!r} is not one of {POLARITIES}")
+        if self.outcome not in OUTCOMES:
+            raise ParameterError(f"indicator {self.id}: outcome {self.outcome!r} is not one of {tuple(OUTCOMES)}")
+
+
+_EES_RATE = "EES cla_number_and_rate_per_10k_children.csv"
+_EES_STAB = "EES la_cla_placement_stability.csv"
+_EES_HEALTH = "EES la_conviction_health_outcome_cla.csv"
+_EES_NEWPL = "EES la_cla_during_year_new_placements.csv"
+_EES_DIST = "EES CLA on 31 March by placement distance (derived_cla_31_march_placement_type_and_distance)"
+_EES_ACT = "EES la_care_leavers_activity.csv"
+_EES_ACC = "EES la_care_leavers_accommodation_suitability.csv"
+_CLA_ON_DATE = "Children looked after on the period end (an episode open at the end of that day)"
+_CLA_12M = (
+    "Children looked after continuously for at least 12 months at the period end: looked after "
+    "on the window's first day and its last, with no start, no ceasing and no V3/V4 episode in the window"
+)
+
+_RECORDS: list[Indicator] = [
+    # ----------------------------------------------------------------------------- profile
+    Indicator(
+        "cla_on_date", "Children looked after on the period end", "profile", "profile", "count", "none",
+        _CLA_ON_DATE, "Children looked after on the period end", "None (a count)",
+        dfe_equivalent=f"{_EES_RATE}: population_type='Children looked after on 31 March each year', "
+        "children_count; LAIT LACnum",
+        breakdowns=CHARACTERISTICS,
+    ),
+    Indicator(
+        "cla_rate_per_10k", "Children looked after per 10,000 children under 18", "profile", "profile",
+        "rate_per_10k", "none", _CLA_ON_DATE, "Children looked after on the period end",
+        "ONS mid-year estimate of the under-18 population (population.csv)",
+        dfe_equivalent=f"{_EES_RATE}: population_type='Children looked after on 31 March each year', "
+        "rate_per_10000; LAIT LAC",
+    ),
+    Indicator(
+        "cla_started", "Children who started to be looked after", "profile", "profile", "count", "none",
+        "Children with a period of care starting in the window (first start per child only)",
+        "Children starting to be looked after", "None (a count)",
+        dfe_equivalent=f"{_EES_RATE}: population_type='Children starting to be looked after each year', "
+        "children_count; LAIT LACnum_Start",
+        breakdowns=(AGE_BAND, SEX, ETHNIC_GROUP, LEGAL_STATUS, UASC),
+    ),
+    Indicator(
+        "cla_started_rate_per_10k", "Children starting to be looked after per 10,000 under 18", "profile",
+        "profile", "rate_per_10k", "none",
+        "Children with a period of care starting in the window (first start per child only)",
+        "Children starting to be looked after", "ONS under-18 population (population.csv)",
+        dfe_equivalent=f"{_EES_RATE}: population_type='Children starting to be looked after each year', "
+        "rate_per_10000; LAIT LAC_Start_Rate",
+    ),
+    Indicator(
+        "cla_ceased", "Children who ceased to be looked after", "profile", "profile", "count", "none",
+        "Children with a period of care ending in the window (last ceasing per child only)",
+        "Children ceasing to be looked after", "None (a count)",
+        dfe_equivalent=f"{_EES_RATE}: population_type='Children ceasing to be looked after each year', "
+        "children_count; LAIT LACceased",
+        breakdowns=(CEASED_REASON, AGE_BAND, SEX, ETHNIC_GROUP, LEGAL_STATUS, PLACEMENT_TYPE, UASC),
+    ),
+    Indicator(
+        "cla_ceased_rate_per_10k", "Children ceasing to be looked after per 10,000 under 18", "profile",
+        "profile", "rate_per_10k", "none",
+        "Children with a period of care ending in the window (last ceasing per child only)",
+        "Children ceasing to be looked after", "ONS under-18 population (population.csv)",
+        dfe_equivalent=f"{_EES_RATE}: population_type='Children ceasing to be looked after each year', "
+        "rate_per_10000; LAIT LAC_Cease_Rate",
+    ),
+    Indicator(
+        "uasc_on_date", "Unaccompanied asylum-seeking children looked after on the period end", "profile",
+        "profile", "count", "none", _CLA_ON_DATE + " who are UASC (in the UASC table, DUC blank or after the date)",
+        "UASC looked after on the period end", "None (a count)",
+        dfe_equivalent="EES CLA on 31 March by characteristics: UASC; LAIT Unacc_Asylmn_Seek_Childn",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    Indicator(
+        "cla_12m_cohort", "Children looked after continuously for 12 months", "profile", "profile", "count",
+        "none", _CLA_12M, "Children in the 12-month cohort", "None (a count)",
+        dfe_equivalent=f"{_EES_HEALTH}: characteristic='Health assessments (all ages)', breakdown='Total'",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    Indicator(
+        "care_leavers_cohort", "Care leavers aged 17 to 21 with a birthday in the window", "profile", "profile",
+        "count", "none",
+        "Former relevant care leavers with their 17th-21st birthday in the window (an OC3 row)",
+        "Care leavers aged 17-21 (excluding died and returned home 6+ months)", "None (a count)",
+        exclusions=SHORT_BREAKS + "; died since leaving care (IN_TOUCH DIED); returned home 6+ months (RHOM)",
+        dfe_equivalent=f"{_EES_ACT}: breakdown='Total' (by care_leaver_age); LAIT NoCareLeavers (19-21)",
+        breakdowns=("care_leaver_age", SEX),
+    ),
+    # ----------------------------------------------------------------------------- O3 stability
+    Indicator(
+        "placements_3plus_12m", "Children looked after with 3 or more placements in the last 12 months",
+        "stability", "O3", "%", "low_good", _CLA_ON_DATE,
+        "Children with 3 or more placements (counting any open at the window start) in the 12 months",
+        "Children looked after on the period end",
+        dfe_equivalent=f"{_EES_STAB}: cla_group='CLA on 31 March', placement_stability='With 3 or more "
+        "placements during the year'; LAIT LACStable_2016on",
+        breakdowns=(AGE_BAND, SEX, UASC),
+    ),
+    Indicator(
+        "placements_3plus_24m", "Children looked after for 2 years with 3 or more placements in the last 2 years",
+        "stability", "O3", "%", "low_good",
+        "Children looked after on the period end who had been looked after for at least 2 years (continuous)",
+        "Those with 3 or more placements in the 24 months to the period end", "The cohort",
+        dfe_equivalent=f"{_EES_STAB}: cla_group='CLA 2 years on 31 March', placement_stability='With 3 or more "
+        "placements during the previous 2 years'",
+    ),
+    Indicator(
+        "long_term_stability", "Children in care 2.5+ years living in the same placement for 2+ years",
+        "stability", "O3", "%", "high_good",
+        "Children looked after on the period end, aged under 16, looked after continuously for at least 2.5 years",
+        "Those in the same placement for at least 2 years, or placed for adoption where the adoptive placement "
+        "and the placement before it together last at least 2 years",
+        "The cohort",
+        dfe_equivalent=f"{_EES_STAB}: cla_group='Children looked after continuously for at least 2.5 years on "
+        "31 March aged under 16 years', placement_stability='Living with the same carer for at least 2 years'; "
+        "LAIT LAC_LongStable%",
+    ),
+    Indicator(
+        "placed_over_20_miles", "Children placed more than 20 miles from home", "stability", "O3", "%",
+        "low_good", _CLA_ON_DATE, "Those whose current placement is more than 20 miles from home (PL_DISTANCE > 20)",
+        "Children looked after on the period end (distance not known stays in the denominator)",
+        dfe_equivalent=f"{_EES_DIST}: breakdown='Placed more than 20 miles from home'",
+        breakdowns=(AGE_BAND, PLACEMENT_TYPE),
+    ),
+    Indicator(
+        "placed_over_20_miles_outside_la", "Children placed outside the authority and more than 20 miles from home",
+        "stability", "O3", "%", "low_good", _CLA_ON_DATE,
+        "Those placed outside the LA boundary (PL_LOCATION OUT) and more than 20 miles from home",
+        "Children looked after on the period end", dfe_equivalent="LAIT LACDistance",
+    ),
+    Indicator(
+        "distance_not_known", "Children looked after whose placement distance is not known", "stability", "O3",
+        "%", "low_good", _CLA_ON_DATE, "Those whose current placement has no PL_DISTANCE",
+        "Children looked after on the period end",
+        dfe_equivalent=f"{_EES_DIST}: breakdown='Distance not known or not recorded'",
+    ),
+    Indicator(
+        "placed_inside_la", "Children placed inside the authority's boundary", "stability", "O3", "%",
+        "high_good", _CLA_ON_DATE, "Those whose current placement is inside the LA boundary (PL_LOCATION IN)",
+        "Children looked after on the period end",
+        dfe_equivalent="EES CLA on 31 March by characteristics: placement location 'Inside the local authority boundary'",
+    ),
+    Indicator(
+        "placed_in_house", "Children placed in the authority's own provision", "stability", "O3", "%",
+        "high_good", _CLA_ON_DATE, "Those whose current placement provider is the LA's own provision (PR1)",
+        "Children looked after on the period end",
+        dfe_equivalent="EES CLA on 31 March by characteristics: placement provider 'Own provision (by the LA)'",
+        breakdowns=(PLACEMENT_TYPE,),
+    ),
+    Indicator(
+        "new_placements_over_20_miles", "New placements more than 20 miles from home", "stability", "O3", "%",
+        "low_good", "Placements starting in the window (one row per placement, not per child)",
+        "Those more than 20 miles from home (inside or outside the LA boundary)", "All new placements",
+        dfe_equivalent=f"{_EES_NEWPL}: characteristic='Location of new placements during the year', "
+        "breakdown='Placed inside/outside LA boundary more than 20 miles from home' over 'Total new placements'",
+    ),
+    Indicator(
+        "placement_moves_reason", "Placement changes by reason", "stability", "O3", "%", "none",
+        "Placements that ended in the window with the child moving to another placement in the same period of care",
+        "Placement changes with each REASON_PLACE_CHANGE (breakdown placement_change_reason)",
+        "All placement changes in the window",
+        dfe_equivalent=f"{_EES_NEWPL}: characteristic='Reason for placement change during the year' over "
+        "'Total placements changing'",
+        breakdowns=(PLACEMENT_CHANGE_REASON,),
+    ),
+    Indicator(
+        "permanence_sgo_cao", "Children leaving care to a special guardianship or child arrangements order",
+        "stability", "O3", "%", "high_good", "Children ceasing to be looked after in the window (last ceasing)",
+        "Those whose reason for ceasing is an SGO (E43-E48) or a residence/child arrangements order (E41)",
+        "All children ceasing in the window",
+        dfe_equivalent="EES children who ceased during the year: reason 'Special guardianship orders' + "
+        "'Residence order or child arrangement order granted'",
+    ),
+    Indicator(
+        "adoption_days_entry_to_placement", "Average days from entering care to moving in with the adoptive family",
+        "stability", "O3", "days", "low_good", "Children adopted (REC E11/E12) in the window",
+        "Days from the start of the period of care that ended in adoption to the start of the adoptive "
+        "placement (PLACE A3-A6); for a child adopted by their foster carers, the start of that foster placement",
+        "Children adopted in the window (mean, t interval)",
+        dfe_equivalent="Adoption scorecard A10 / ASGLB measure (3-year average in DfE; here the window's children)",
+    ),
+    # ----------------------------------------------------------------------------- O1 health
+    Indicator(
+        "health_assessment_up_to_date", "Annual health assessment up to date", "health", "O1", "%", "high_good",
+        _CLA_12M, "HEALTH_ASSESSMENT = 1", "The 12-month cohort, all ages",
+        dfe_equivalent=f"{_EES_HEALTH}: characteristic='Health assessments (all ages)', breakdown='Had their "
+        "annual health assessment'; LAIT LACHealth%",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    Indicator(
+        "immunisations_up_to_date", "Immunisations up to date", "health", "O1", "%", "high_good", _CLA_12M,
+        "IMMUNISATIONS = 1", "The 12-month cohort, all ages",
+        dfe_equivalent=f"{_EES_HEALTH}: characteristic='Health assessments (all ages)', breakdown='Had their "
+        "immunisations up to date'; LAIT LACVaccinations%",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    Indicator(
+        "dental_check", "Teeth checked by a dentist", "health", "O1", "%", "high_good", _CLA_12M,
+        "TEETH_CHECK = 1", "The 12-month cohort, all ages",
+        dfe_equivalent=f"{_EES_HEALTH}: characteristic='Health assessments (all ages)', breakdown='Had their "
+        "teeth checked by a dentist'; LAIT LACDental%",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    Indicator(
+        "development_assessment_0_4", "Development assessments up to date (ages 0-4)", "health", "O1", "%",
+        "high_good", _CLA_12M + ", aged under 5 on the period end", "HEALTH_CHECK = 1",
+        "The 12-month cohort aged 0-4",
+        dfe_equivalent=f"{_EES_HEALTH}: characteristic='Development assessments (0 to 4)', "
+        "breakdown='Development assessments up to date'",
+    ),
+    Indicator(
+        "substance_misuse", "Identified as having a substance misuse problem", "health", "O1", "%", "low_good",
+        _CLA_12M, "SUBSTANCE_MISUSE = 1", "The 12-month cohort, all ages",
+        dfe_equivalent=f"{_EES_HEALTH}: characteristic='Substance misuse (all ages)', breakdown='Identified as "
+        "having a substance misuse problem'; LAIT LACSubstance",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    Indicator(
+        "convicted_10_17", "Convicted or subject to a youth caution (ages 10-17)", "health", "O1", "%",
+        "low_good", _CLA_12M + ", aged 10-17 on the period end", "CONVICTED = 1",
+        "The 12-month cohort aged 10-17",
+        dfe_equivalent=f"{_EES_HEALTH}: characteristic='Convictions (10 to 17 years)', breakdown='Convicted or "
+        "subject to youth cautions, or youth conditional cautions during the year'; LAIT LAC_Convictions",
+        breakdowns=(SEX,),
+    ),
+    # ----------------------------------------------------------------------------- O2 SDQ
+    Indicator(
+        "sdq_completed", "SDQ score received (ages 5-16)", "mental_health", "O2", "%", "high_good",
+        _CLA_12M + ", aged 5-16 on the period end", "Those with an SDQ score (0-40)",
+        "The 12-month cohort aged 5-16",
+        dfe_equivalent=f"{_EES_HEALTH}: characteristic='Ages 5 to 16 years with SDQ score', "
+        "breakdown='SDQ score was received'",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    Indicator(
+        "sdq_mean", "Average SDQ total difficulties score (ages 5-16)", "mental_health", "O2", "mean",
+        "low_good", _CLA_12M + ", aged 5-16 on the period end, with an SDQ score", "Sum of SDQ scores",
+        "Children with a score (mean, t interval)",
+        dfe_equivalent=f"{_EES_HEALTH}: characteristic='Ages 5 to 16 years with SDQ score', breakdown='SDQ "
+        "average score'; LAIT Emotional_LAC",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    Indicator(
+        "sdq_normal", "SDQ score normal (0-13)", "mental_health", "O2", "%", "high_good",
+        _CLA_12M + ", aged 5-16 on the period end", "Those scoring 0-13",
+        "Children with a score (parameter sdq_band_denominator)",
+        dfe_equivalent=f"{_EES_HEALTH}: breakdown='SDQ score is normal'",
+    ),
+    Indicator(
+        "sdq_borderline", "SDQ score borderline (14-16)", "mental_health", "O2", "%", "none",
+        _CLA_12M + ", aged 5-16 on the period end", "Those scoring 14-16",
+        "Children with a score (parameter sdq_band_denominator)",
+        dfe_equivalent=f"{_EES_HEALTH}: breakdown='SDQ score is borderline'",
+    ),
+    Indicator(
+        "sdq_concern", "SDQ score a cause for concern (17-40)", "mental_health", "O2", "%", "low_good",
+        _CLA_12M + ", aged 5-16 on the period end", "Those scoring 17-40",
+        "Children with a score (parameter sdq_band_denominator)",
+        dfe_equivalent=f"{_EES_HEALTH}: breakdown='SDQ score is a cause for concern'",
+        breakdowns=(SEX,),
+    ),
+    # ----------------------------------------------------------------------------- missing
+    Indicator(
+        "missing_episodes_children", "Children looked after who went missing", "missing", "O3", "%", "low_good",
+        "Children looked after at any time in the window", "Those with a missing episode (MISSING M) starting in the window",
+        "Children looked after during the window",
+        dfe_equivalent="EES CLA who were missing or away from placement without authorisation; LAIT Children_missing",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    Indicator(
+        "away_episodes_children", "Children looked after who were away from placement without authorisation",
+        "missing", "O3", "%", "low_good", "Children looked after at any time in the window",
+        "Those with an away-from-placement episode (MISSING A) starting in the window",
+        "Children looked after during the window",
+        dfe_equivalent="EES CLA who were missing or away from placement without authorisation; LAIT Children_Away",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    # ----------------------------------------------------------------------------- O5 staying put
+    Indicator(
+        "staying_put_18", "Care leavers who left foster care at 18 and are staying put", "care_leavers", "O5",
+        "%", "high_good",
+        "Care leavers with their 18th birthday in the window whose period of care ended on that birthday "
+        "from a foster placement (U1-U6)",
+        "Those still living with their former foster carers (ACCOM type Z)", "The cohort",
+        exclusions=SHORT_BREAKS + "; died, returned home 6+ months",
+        dfe_equivalent="EES care leavers staying put at 18 (experimental; not in LAIT)",
+    ),
+    Indicator(
+        "staying_put_19_20", "Care leavers aged 19-20 still living with former foster carers", "care_leavers",
+        "O5", "%", "high_good",
+        "Care leavers with their 19th or 20th birthday in the window who ceased care on their 18th birthday "
+        "from a foster placement",
+        "Those still living with their former foster carers (ACCOM type Z)", "The cohort",
+        exclusions=SHORT_BREAKS + "; died, returned home 6+ months",
+        dfe_equivalent="LAIT StayingPut",
+    ),
+]
+
+#: Care-leaver age groups: the two DfE groups and the single ages 17-21.
+CARE_LEAVER_AGES: dict[str, tuple[int, ...]] = {
+    "17_18": (17, 18),
+    "19_21": (19, 20, 21),
+    **{str(a): (a,) for a in range(17, 22)},
+}
+_EES_AGE = {"17_18": "17 to 18 years", "19_21": "19 to 21 years"}
+_LEAVER_MEASURES: dict[str, tuple[str, str, str, str, str, str]] = {
+    # measure: (title, polarity, numerator, denominator, EES breakdown, LAIT 19-21 Short Desc)
+    "in_touch": ("In touch with the authority", "high_good", "IN_TOUCH = YES",
+                 "All care leavers of that age", "", ""),
+    "not_in_touch": ("Not in touch with the authority", "low_good", "IN_TOUCH = NO",
+                     "All care leavers of that age", "", "CareLeavers_LA_NotInTouch"),
+    "eet": ("In education, employment or training", "high_good", "ACTIV in F1-F5/P1-P5",
+            "All care leavers of that age", "Total in education, employment or training", "CareLeaverEET"),
+    "neet": ("Not in education, employment or training", "low_good", "ACTIV G4-G6",
+             "All care leavers of that age", "Total not in education, employment or training", "CareLeaversNEET"),
+    "higher_education": ("In higher education", "high_good", "ACTIV F1/P1",
+                         "All care leavers of that age", "Higher education i.e. studies beyond A level", "LAC_19_HE"),
+    "activity_not_known": ("Activity information not known", "low_good",
+                           "ACTIV 0 or blank, or IN_TOUCH NO/REFU/NREQ", "All care leavers of that age",
+                           "Total information not known", ""),
+    "suitable_accommodation": ("In suitable accommodation", "high_good", "ACCOM suffix 1",
+                               "Care leavers of that age except those abroad, deported or residence not known "
+                               "(ACCOM types G, H, R)", "Accommodation considered suitable", "CareLeaverAcc"),
+}
+
+
+def _leaver_records() -> list[Indicator]:
+    out = []
+    for age, years in CARE_LEAVER_AGES.items():
+        ages = "-".join(str(a) for a in (years[0], years[-1])) if len(years) > 1 else str(years[0])
+        for measure, (title, polarity, num, den, ees, lait) in _LEAVER_MEASURES.items():
+            dfe = ""
+            if age in _EES_AGE and ees:
+                file = _EES_ACC if measure == "suitable_accommodation" else _EES_ACT
+                dfe = f"{file}: care_leaver_age='{_EES_AGE[age]}', breakdown='{ees}'"
+            if age == "19_21" and lait:
+                dfe = f"{dfe}; LAIT {lait}" if dfe else f"LAIT {lait}"
+            out.append(
+                Indicator(
+                    f"leavers_{age}_{measure}", f"Care leavers aged {ages}: {title.lower()}", "care_leavers", "O5",
+                    "%", polarity,
+                    f"Care leavers (OC3) with their birthday at age {ages} in the window",
+                    num, den,
+                    exclusions=SHORT_BREAKS + "; died since leaving care (DIED); returned home 6+ months (RHOM)",
+                    dfe_equivalent=dfe,
+                    breakdowns=(SEX,) if age in _EES_AGE else (),
+                )
+            )
+    return out
+
+
+_RECORDS.extend(_leaver_records())
+
+#: Every indicator computed from the 903 history, keyed by id.
+CATALOGUE: dict[str, Indicator] = {r.id: r for r in _RECORDS}
+if len(CATALOGUE) != len(_RECORDS):  # pragma: no cover - a duplicated id is a programming error
+    raise RuntimeError("duplicated indicator id in the catalogue")
+
+
+def get(indicator_id: str) -> Indicator:
+    """The catalogue record of ``indicator_id``.
+
+    Raises
+    ------
+    ParameterError
+        If the id is not in the catalogue.
+    """
+    try:
+        return CATALOGUE[indicator_id]
+    except KeyError:
+        raise ParameterError(
+            f"unknown indicator id {indicator_id!r}; see cpanalysis.indicators.catalogue for the list"
+        ) from None
+
+
+def ids(family: str | None = None) -> list[str]:
+    """Indicator ids in catalogue order, optionally only those of ``family``."""
+    return [r.id for r in CATALOGUE.values() if family is None or r.family == family]
+
+
+def register(indicator: Indicator, replace: bool = False) -> None:
+    """Add a record (used by :mod:`cpanalysis.local_measures` for measures the 903 does not hold).
+
+    Raises
+    ------
+    ParameterError
+        If the id already exists and ``replace`` is false.
+    """
+    if indicator.id in CATALOGUE and not replace and CATALOGUE[indicator.id] != indicator:
+        raise ParameterError(f"indicator id {indicator.id!r} is already in the catalogue")
+    CATALOGUE[indicator.id] = indicator
+
+
+def catalogue_frame() -> pd.DataFrame:
+    """The catalogue as a DataFrame, one row per id (``breakdowns`` joined with ``", "``)."""
+    rows = []
+    for record in CATALOGUE.values():
+        row = asdict(record)
+        row["breakdowns"] = ", ".join(record.breakdowns)
+        row["outcome_title"] = OUTCOMES[record.outcome]
+        rows.append(row)
+    return pd.DataFrame(rows)

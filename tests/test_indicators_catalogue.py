@@ -1,0 +1,56 @@
+"""Tests for cpanalysis.indicators.catalogue."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpanalysis.errors import ParameterError
+from cpanalysis.indicators import catalogue
+
+
+def test_required_ids_present():
+    required = [
+        "cla_on_date", "cla_rate_per_10k", "cla_started", "cla_ceased", "uasc_on_date", "care_leavers_cohort",
+        "placements_3plus_12m", "placements_3plus_24m", "long_term_stability", "placed_over_20_miles",
+        "placed_over_20_miles_outside_la", "distance_not_known", "placed_inside_la", "placed_in_house",
+        "new_placements_over_20_miles", "placement_moves_reason", "permanence_sgo_cao",
+        "adoption_days_entry_to_placement", "health_assessment_up_to_date", "immunisations_up_to_date",
+        "dental_check", "development_assessment_0_4", "substance_misuse", "convicted_10_17", "sdq_completed",
+        "sdq_mean", "sdq_normal", "sdq_borderline", "sdq_concern", "staying_put_18",
+        "missing_episodes_children", "away_episodes_children",
+    ]
+    for age in ("17_18", "19_21", "17", "18", "19", "20", "21"):
+        for m in ("in_touch", "eet", "neet", "higher_education", "activity_not_known", "suitable_accommodation"):
+            required.append(f"leavers_{age}_{m}")
+    missing = [r for r in required if r not in catalogue.CATALOGUE]
+    assert missing == []
+
+
+def test_frame_has_one_row_per_id_and_valid_fields():
+    frame = catalogue.catalogue_frame()
+    assert frame["id"].is_unique
+    assert len(frame) == len(catalogue.CATALOGUE)
+    for col in ("id", "title", "dfe_equivalent", "cohort", "numerator", "denominator", "exclusions",
+                "unit", "polarity", "outcome"):
+        assert col in frame.columns
+    assert set(frame["unit"]) <= set(catalogue.UNITS)
+    assert set(frame["polarity"]) <= set(catalogue.POLARITIES)
+    assert frame.loc[frame["id"] == "placements_3plus_12m", "polarity"].item() == "low_good"
+    assert frame.loc[frame["id"] == "leavers_19_21_eet", "dfe_equivalent"].item().endswith("LAIT CareLeaverEET")
+
+
+def test_get_unknown_id_names_it():
+    with pytest.raises(ParameterError, match="no_such_thing"):
+        catalogue.get("no_such_thing")
+
+
+def test_invalid_record_rejected():
+    with pytest.raises(ParameterError, match="unit"):
+        catalogue.Indicator("x", "x", "local", "O1", "percent", "none", "c", "n", "d")
+
+
+def test_register_refuses_a_clash():
+    rec = catalogue.CATALOGUE["cla_on_date"]
+    changed = catalogue.Indicator(rec.id, "other", "local", "O1", "%", "none", "c", "n", "d")
+    with pytest.raises(ParameterError, match="already"):
+        catalogue.register(changed)
