@@ -29,7 +29,7 @@ report: demo ## Set up, generate the demo authority, run all notebooks, write re
 	$(BIN)/cpanalysis run --data $(DEMO)/903 --out reports
 
 test: $(STAMP) ## Run every test, including the notebooks (nbval) and nbstripout --verify
-	$(BIN)/nbstripout --verify $(wildcard notebooks/*.ipynb)
+	$(if $(wildcard notebooks/*.ipynb),$(BIN)/nbstripout --verify $(wildcard notebooks/*.ipynb))
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 test-fast: $(STAMP) ## Library tests only (no notebooks)
