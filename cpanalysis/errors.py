@@ -38,3 +38,11 @@ class ParameterError(CpanalysisError):
 
 class InsufficientDataError(CpanalysisError):
     """Too few children to produce a statistic that would not mislead."""
+
+
+class DfeDataError(CpanalysisError):
+    """A published DfE file (EES CSV, LAIT store, neighbour list) cannot be read or is not as expected."""
+
+
+class DownloadError(CpanalysisError):
+    """National files could not be downloaded; the message says how to get them by hand."""
