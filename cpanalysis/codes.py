@@ -637,6 +637,10 @@ SW_REASON = _codes(
     "SW_REASON",
 )
 
+#: PL_LOCATION values: placed inside / outside the responsible authority's boundary.
+PL_LOCATION_IN = "IN"
+PL_LOCATION_OUT = "OUT"
+
 #: Placement-location values derived by DfE (never in an LA extract): outside-England markers.
 PL_LA_OUTSIDE_ENGLAND = frozenset({"WAL", "SCO", "NIR", "NUK"})
 
