@@ -202,7 +202,9 @@ IGNORED_EXTRA_COLUMNS = frozenset({"LA", "YEAR", "YEAR_LATEST", "EPISODE_SOURCE"
 ISSUE_COLUMNS = ("file", "table", "row", "child", "column", "rule_id", "severity", "message", "action")
 #: ``error`` = the row is unusable for analysis and is quarantined; the others are kept.
 SEVERITIES = ("error", "warning", "info")
-ACTIONS = ("kept", "fixed", "quarantined")
+#: ``removed`` = a row dropped while stitching returns because a later or fuller copy of it is kept
+#: (a duplicate, or an episode the next return replaced); it is never quarantined.
+ACTIONS = ("kept", "fixed", "quarantined", "removed")
 
 #: Metadata columns ``ingest`` adds to every raw table (docs/architecture.md "Raw returns").
 METADATA_COLUMNS = ("source_file", "source_row", "return_label", "collection_year", "is_in_year", "as_at")
