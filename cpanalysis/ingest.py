@@ -1,0 +1,735 @@
+"""Read a folder of SSDA903 returns (CSV or XLSX) into raw string tables.
+
+What the folder may look like
+-----------------------------
+* **One return**: the files sit directly in the folder (``data/raw/903/2024-25/*.csv``).
+* **Several returns**: the folder holds one sub-folder per return (``2023-24/``, ``2024-25/``,
+  ``2025-26_Q2/``). Data files directly in such a folder are an error (which return would they
+  belong to?).
+
+A return's **label** is its folder name. The collection year (year ending 31 March) is read from
+the label when it looks like ``2024-25``, ``2024_25``, ``202425`` or ``2024-2025``; an in-year
+extract adds ``_Q1`` ... ``_Q4`` (as at 30 June, 30 September, 31 December, 31 March) or
+``_as-at_2025-10-31`` / ``_asat_20251031``. Any other folder name (``903``, ``latest``) makes the
+collection year come from the data: the year ending 31 March that contains the latest DECOM or
+DEC in the episodes (or, with no episodes, the latest date anywhere in the return); the return
+then counts as an annual return as at that 31 March.
+
+Files and tables
+----------------
+Files may have any name; only ``.csv``, ``.xlsx`` and ``.xlsm`` are read (other files, and hidden
+or ``~$`` lock files, are ignored). Each file's table is recognised from its header row: after
+:func:`cpanalysis.schema.normalise_header` (case, spaces, BOM, XML names ``CHILDID``/``PL``) the
+header must contain every column of exactly one table in :data:`cpanalysis.schema.TABLES`.
+Column order does not matter; the LIIA extra columns (``LA``, ``YEAR`` ...) are ignored silently and
+any other extra column is ignored with an ``info`` note. In a workbook **every sheet** that is a
+903 table is read (a sheet that is clearly something else, such as notes, is skipped with a note).
+
+Any file that cannot be read at all (empty, not UTF-8 text, not a 903 table, a header missing
+some of a table's columns) stops the read with :class:`cpanalysis.errors.InputFileError`, naming the
+file and what was expected; the command line prints it and exits with code 2. Nothing is
+guessed for a broken file, because a silently skipped episodes file would change every figure.
+
+Values
+------
+Every cell is kept as text (``""`` for blank), trimmed. Codes, UPNs, postcodes and social-worker
+ids are upper-cased; ``CHILD`` keeps its case. A trailing ``.0`` that Excel adds to whole numbers
+(``1213.0``) is removed from ``CHILD``, coded and integer columns. Dates stay text here; cleaning
+parses them (:func:`parse_dates`). Fully blank lines are skipped (they are not rows). Each such
+repair is summarised as an ``info`` issue row in :attr:`RawReturns.issues`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cpanalysis import schema
+from cpanalysis.errors import InputFileError, NoReturnsError
+
+#: File suffixes read as data files.
+CSV_SUFFIXES = frozenset({".csv"})
+EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+#: Suffixes that are spreadsheets we cannot read (a clear message beats silently ignoring them).
+UNSUPPORTED_SUFFIXES = frozenset({".xls", ".ods"})
+
+#: Columns upper-cased besides the coded ones (they are codes in all but name).
+UPPER_CASE_COLUMNS = frozenset({"UPN", "HOME_POST", "PL_POST", "SW_ID", "LA_PERM", "DATE_PERM"})
+
+#: A header is a "near miss" of a table when it has at least this share of the table's columns.
+NEAR_MISS_SHARE = 0.5
+
+#: Quarter of an in-year label -> (month, day) of the as-at date, and whether it is in the
+#: collection's first calendar year (April-December) or the second (January-March).
+_QUARTER_END = {"Q1": (6, 30, 0), "Q2": (9, 30, 0), "Q3": (12, 31, 0), "Q4": (3, 31, 1)}
+
+_LABEL = re.compile(
+    r"^(?P<start>\d{4})(?:[-_ ]?(?P<end>\d{2}|\d{4}))"
+    r"(?:[-_ ]+(?:(?P<q>Q[1-4])|as[-_ ]?at[-_ ]?(?P<asat>\d{4}-?\d{2}-?\d{2})))?$",
+    re.IGNORECASE,
+)
+_EXCEL_WHOLE_NUMBER = re.compile(r"^-?\d+\.0+$")
+
+
+@dataclass(frozen=True)
+class ReturnInfo:
+    """One return (one folder of files).
+
+    Parameters
+    ----------
+    label : str
+        Folder name (``"2024-25"``, ``"2025-26_Q2"``).
+    collection_year : int
+        Year ending 31 March (``2025`` for ``2024-25``).
+    is_in_year : bool
+        Whether the return is an in-year extract rather than the annual return.
+    as_at : datetime.date
+        Date the return runs to (31 March for an annual return).
+    year_source : str
+        ``"folder name"`` or ``"episode dates"``: where the collection year came from.
+    """
+
+    label: str
+    collection_year: int
+    is_in_year: bool
+    as_at: dt.date
+    year_source: str = "folder name"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One table read from one file (or one sheet of a workbook).
+
+    Parameters
+    ----------
+    path : str
+        File path relative to the folder given to :func:`read_returns` (POSIX separators).
+    sha256 : str
+        SHA-256 of the file's bytes (for the build manifest).
+    table : str
+        Package name of the table recognised from the header.
+    rows_read : int
+        Data rows read (blank lines excluded).
+    return_label : str
+        Label of the return the file belongs to.
+    sheet : str or None
+        Worksheet name for Excel files.
+    """
+
+    path: str
+    sha256: str
+    table: str
+    rows_read: int
+    return_label: str
+    sheet: str | None = None
+
+
+@dataclass
+class RawReturns:
+    """Everything read from a folder of returns, still as text.
+
+    Attributes
+    ----------
+    root : pathlib.Path
+        The folder given to :func:`read_returns`.
+    tables : dict of str to pandas.DataFrame
+        Every table of :data:`cpanalysis.schema.TABLES` (empty when no file held it): the DfE
+        columns as ``str`` plus :data:`cpanalysis.schema.METADATA_COLUMNS`.
+    files : list of SourceFile
+        One entry per table read from a file or sheet.
+    returns : list of ReturnInfo
+        The returns, oldest collection year first (in-year extracts after annual returns).
+    issues : pandas.DataFrame
+        Notes about the reading (ignored columns, repaired cells), in the issue-row layout.
+    """
+
+    root: Path
+    tables: dict[str, pd.DataFrame]
+    files: list[SourceFile]
+    returns: list[ReturnInfo]
+    issues: pd.DataFrame = field(default_factory=lambda: issue_frame([]))
+
+    def rows_read(self) -> dict[str, int]:
+        """Rows read per table (every table, zero when absent)."""
+        return {name: len(df) for name, df in self.tables.items()}
+
+
+def issue_frame(rows: Iterable[dict]) -> pd.DataFrame:
+    """Issue rows as a DataFrame with exactly :data:`cpanalysis.schema.ISSUE_COLUMNS`.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Each dict gives some of the issue columns; missing ones are ``None``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row`` is nullable ``Int64``; every other column is ``object``.
+    """
+    frame = pd.DataFrame(list(rows), columns=list(schema.ISSUE_COLUMNS))
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame["row"] = pd.array(frame["row"], dtype="Int64")
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates (shared with cleaning, which re-exports them)
+# ---------------------------------------------------------------------------------------------
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]00:00(?::00)?)?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_SERIAL = re.compile(r"^\d{1,5}(?:\.0+)?$")
+#: Day 0 of Excel's 1900 date system (serial 1 = 1 January 1900, allowing for Excel's 1900 bug).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Excel serial numbers accepted as dates: 1 January 1900 to 31 December 2099.
+EXCEL_SERIAL_RANGE = (2, 73415)
+
+
+def classify_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse date text and say how each value was written.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text (``""``/``None``/NaN for blank).
+
+    Returns
+    -------
+    parsed : pandas.Series
+        ``datetime64[ns]``, NaT for blank or unparseable values.
+    kind : pandas.Series
+        ``"blank"``, ``"dmy"`` (``dd/mm/yyyy``, the DfE format; also ``-`` or ``.`` separators and
+        a ``00:00`` time), ``"iso"`` (``yyyy-mm-dd``), ``"serial"`` (an Excel serial number) or
+        ``"bad"`` (not a date; two-digit years and month-first dates such as ``12/31/2020``
+        are bad, not guessed).
+    """
+    text = pd.Series(values, dtype=object).map(lambda v: "" if v is None or v != v else str(v).strip())
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    kind = pd.Series("bad", index=text.index, dtype=object)
+    kind[text == ""] = "blank"
+    for name, pattern, order in (("dmy", _DMY, (2, 1, 0)), ("iso", _ISO, (0, 1, 2))):
+        parts = text.str.extract(pattern)
+        hit = parts[0].notna()
+        if hit.any():
+            ymd = parts.loc[hit, list(order)].astype(int)
+            ymd.columns = ["year", "month", "day"]
+            stamps = pd.to_datetime(ymd, errors="coerce")
+            ok = stamps.notna()
+            parsed[stamps.index[ok]] = stamps[ok]
+            kind[stamps.index[ok]] = name
+    serial = text.str.fullmatch(_SERIAL.pattern) & (kind == "bad")
+    if serial.any():
+        number = text[serial].astype(float)
+        in_range = number.between(*EXCEL_SERIAL_RANGE)
+        index = number.index[in_range]
+        parsed[index] = EXCEL_EPOCH + pd.to_timedelta(number[in_range].astype(int), unit="D")
+        kind[index] = "serial"
+    return parsed, kind
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse dates written as ``dd/mm/yyyy``, ISO ``yyyy-mm-dd`` or Excel serial numbers.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text values; blanks (``""``, ``None``, NaN) become NaT and are not bad.
+
+    Returns
+    -------
+    parsed : pandas.Series
+        ``datetime64[ns]`` with NaT for blank and unparseable values.
+    bad_mask : pandas.Series
+        ``True`` where a non-blank value is not a date.
+    """
+    parsed, kind = classify_dates(values)
+    return parsed, kind == "bad"
+
+
+def year_ending_31_march(date: pd.Timestamp | dt.date) -> int:
+    """Collection year (year ending 31 March) that contains ``date``."""
+    return date.year + 1 if date.month >= 4 else date.year
+
+
+# ---------------------------------------------------------------------------------------------
+# Return folders and labels
+# ---------------------------------------------------------------------------------------------
+def parse_return_label(label: str) -> ReturnInfo | None:
+    """Collection year and as-at date from a return folder name.
+
+    Parameters
+    ----------
+    label : str
+        Folder name such as ``"2024-25"``, ``"2024_25"``, ``"202425"``, ``"2024-2025"``,
+        ``"2025-26_Q2"`` or ``"2025-26_as-at_2025-10-31"``.
+
+    Returns
+    -------
+    ReturnInfo or None
+        ``None`` when the name does not look like a collection year (the caller then infers the
+        year from the data).
+    """
+    match = _LABEL.match(label.strip())
+    if not match:
+        return None
+    start = int(match["start"])
+    end = match["end"]
+    if (len(end) == 2 and int(end) != (start + 1) % 100) or (len(end) == 4 and int(end) != start + 1):
+        return None
+    year = start + 1
+    if match["q"]:
+        month, day, second = _QUARTER_END[match["q"].upper()]
+        return ReturnInfo(label, year, True, dt.date(start + second, month, day))
+    if match["asat"]:
+        digits = match["asat"].replace("-", "")
+        try:
+            as_at = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        except ValueError:
+            return None
+        if year_ending_31_march(as_at) != year:
+            return None
+        return ReturnInfo(label, year, True, as_at)
+    return ReturnInfo(label, year, False, dt.date(year, 3, 31))
+
+
+def _is_data_file(path: Path) -> bool:
+    if not path.is_file() or path.name.startswith((".", "~$")):
+        return False
+    suffix = path.suffix.lower()
+    return suffix in CSV_SUFFIXES | EXCEL_SUFFIXES | UNSUPPORTED_SUFFIXES
+
+
+def find_return_folders(path: Path) -> list[Path]:
+    """The return folders under ``path`` (``path`` itself when it holds the files directly).
+
+    Raises
+    ------
+    NoReturnsError
+        ``path`` is not a folder, holds no data files, or mixes data files with return sub-folders.
+    """
+    if not path.exists():
+        raise NoReturnsError(f"{path}: folder not found. Expected a folder of SSDA903 returns.")
+    if not path.is_dir():
+        raise NoReturnsError(f"{path}: is a file, not a folder. Expected a folder of SSDA903 returns.")
+    direct = [p for p in path.iterdir() if _is_data_file(p)]
+    subfolders = sorted(
+        p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".") and any(_is_data_file(f) for f in p.iterdir())
+    )
+    if direct and subfolders:
+        raise NoReturnsError(
+            f"{path}: holds both data files ({direct[0].name}, ...) and return folders "
+            f"({subfolders[0].name}, ...). Expected either the files of one return, or one folder "
+            "per return (named like 2024-25 or 2025-26_Q2)."
+        )
+    if direct:
+        return [path]
+    if subfolders:
+        return subfolders
+    raise NoReturnsError(
+        f"{path}: no CSV or Excel files found. Expected the SSDA903 files of one return, or one "
+        "folder per return (named like 2024-25 or 2025-26_Q2)."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one file
+# ---------------------------------------------------------------------------------------------
+def _decode(name: str, data: bytes) -> str:
+    if not data.strip():
+        raise InputFileError(name, "the file is empty.", "a header row naming the SSDA903 columns and one row per record.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 2:
+        raise InputFileError(
+            name,
+            "the file is saved as UTF-16 (Unicode) text, which is not read.",
+            "a CSV saved as UTF-8 (in Excel: Save As > CSV UTF-8).",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            name,
+            f"the file is not UTF-8 text (byte {data[exc.start]:#04x} at position {exc.start}).",
+            "a CSV saved as UTF-8 (in Excel: Save As > CSV UTF-8), or an .xlsx workbook.",
+        ) from None
+
+
+def _csv_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
+    """(spreadsheet row number, cells) for every non-blank line of a CSV file.
+
+    The row number is the line on which the record starts, so it matches what a spreadsheet
+    shows even when blank lines are skipped or a quoted cell spans lines.
+    """
+    text = _decode(name, data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputFileError(name, f"line {reader.line_num + 1} cannot be read as CSV ({exc}).", "a comma-separated text file.") from None
+    return rows
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y") if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _excel_sheets(name: str, data: bytes) -> list[tuple[str, list[tuple[int, list[str]]]]]:
+    """(sheet name, rows) for every sheet of a workbook, each row as (spreadsheet row, cells)."""
+    import openpyxl  # only needed for workbooks
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many unrelated types for a broken workbook
+        raise InputFileError(name, f"cannot be opened as an Excel workbook ({type(exc).__name__}).", "an .xlsx workbook or a CSV file.") from None
+    sheets = []
+    try:
+        for sheet in book.worksheets:
+            rows = []
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [_cell_text(v) for v in values]
+                if any(c.strip() for c in cells):
+                    rows.append((number, cells))
+            sheets.append((sheet.title, rows))
+    finally:
+        book.close()
+    return sheets
+
+
+def detect_table(header: list[str], where: str) -> tuple[str, list[str]]:
+    """Which table a header row belongs to, and the columns it carries that the table does not.
+
+    Parameters
+    ----------
+    header : list of str
+        The header cells as written.
+    where : str
+        File (and sheet) name for messages.
+
+    Returns
+    -------
+    table : str
+        Package name of the table.
+    extra : list of str
+        Normalised header cells that are not columns of the table (ignored when read).
+
+    Raises
+    ------
+    InputFileError
+        The header is not a 903 table, repeats a column, or misses columns of the table it most
+        resembles (the message names that table and the missing columns).
+    """
+    names = [schema.normalise_header(h) for h in header]
+    named = [n for n in names if n]
+    repeated = sorted({n for n in named if named.count(n) > 1})
+    present = set(named)
+    candidates = [(len(spec.columns), name) for name, spec in schema.TABLES.items() if set(spec.columns) <= present]
+    if candidates:
+        table = max(candidates)[1]
+        wanted = set(schema.TABLES[table].columns)
+        if repeated and wanted & set(repeated):
+            raise InputFileError(where, f"the header repeats column(s) {', '.join(repeated)}.", "each column name once.")
+        return table, [n for n in named if n not in wanted]
+    best = max(
+        schema.TABLES.values(),
+        key=lambda spec: (len(set(spec.columns) & present) / len(spec.columns), len(spec.columns)),
+    )
+    share = len(set(best.columns) & present) / len(best.columns)
+    if share >= NEAR_MISS_SHARE and "CHILD" in present:
+        missing = [c for c in best.columns if c not in present]
+        raise InputFileError(
+            where,
+            f"looks like the {best.name} table but the header lacks column(s) {', '.join(missing)}.",
+            f"the {best.name} columns {', '.join(best.columns)} (in any order).",
+        )
+    shown = ", ".join(h.strip() for h in header[:8] if h.strip()) or "(blank)"
+    raise InputFileError(
+        where,
+        f"is not an SSDA903 table (header: {shown}).",
+        "a header row with the columns of one SSDA903 table, for example episodes: " + ", ".join(schema.EPISODES.columns) + ".",
+    )
+
+
+def _table_from_rows(
+    where: str, rows: list[tuple[int, list[str]]], info: ReturnInfo, source_file: str
+) -> tuple[str, pd.DataFrame, list[dict]]:
+    """Build one raw table from a header row and data rows (all text)."""
+    (_, header), body = rows[0], rows[1:]
+    table, extra = detect_table(header, where)
+    spec = schema.TABLES[table]
+    names = [schema.normalise_header(h) for h in header]
+    position = {n: i for i, n in enumerate(names) if n in spec.columns}
+    notes: list[dict] = []
+    unexpected = [c for c in extra if c not in schema.IGNORED_EXTRA_COLUMNS]
+    if unexpected:
+        notes.append(
+            {"file": source_file, "table": table, "rule_id": "INGEST_COLUMNS", "severity": "info",
+             "message": f"column(s) {', '.join(unexpected)} are not part of the {table} table and were ignored.", "action": "kept"}
+        )
+    width = len(names)
+    ragged = [number for number, cells in body if len(cells) > width and any(c.strip() for c in cells[width:])]
+    if ragged:
+        notes.append(
+            {"file": source_file, "table": table, "row": ragged[0], "rule_id": "INGEST_CELLS", "severity": "warning",
+             "message": f"{len(ragged)} row(s) (first: row {ragged[0]}) have more cells than the header has columns; the extra cells were ignored.",
+             "action": "fixed"}
+        )
+    columns = {
+        col: [cells[position[col]].strip() if position[col] < len(cells) else "" for _, cells in body] for col in spec.columns
+    }
+    frame = pd.DataFrame(columns, columns=list(spec.columns), dtype=object)
+    notes.extend(_tidy_values(frame, spec, source_file))
+    frame["source_file"] = source_file
+    frame["source_row"] = np.array([number for number, _ in body], dtype="int64")
+    return table, frame, notes
+
+
+def _tidy_values(frame: pd.DataFrame, spec: schema.TableSpec, source_file: str) -> list[dict]:
+    """Upper-case codes and strip Excel's ``.0``, in place; one note per repaired column."""
+    notes = []
+    whole_number_columns = {"CHILD", *spec.coded, *spec.integers}
+    for col in frame.columns:
+        if col in whole_number_columns:
+            floated = frame[col].str.match(_EXCEL_WHOLE_NUMBER.pattern)
+            if floated.any():
+                frame.loc[floated, col] = frame.loc[floated, col].str.replace(r"\.0+$", "", regex=True)
+                notes.append(_column_note(frame, floated, spec.name, col, source_file, "a trailing .0 (Excel number formatting) was removed"))
+        if col in spec.coded or col in UPPER_CASE_COLUMNS:
+            upper = frame[col].str.upper()
+            changed = upper != frame[col]
+            if changed.any():
+                frame[col] = upper
+                notes.append(_column_note(frame, changed, spec.name, col, source_file, "lower-case letters were upper-cased"))
+    return notes
+
+
+def _column_note(frame: pd.DataFrame, mask: pd.Series, table: str, col: str, source_file: str, what: str) -> dict:
+    count = int(mask.sum())
+    return {"file": source_file, "table": table, "column": col, "rule_id": "INGEST_TIDY", "severity": "info",
+            "message": f"{col}: in {count} value(s) {what}.", "action": "fixed"}
+
+
+def _read_file(path: Path, root: Path, info: ReturnInfo) -> tuple[list[SourceFile], list[tuple[str, pd.DataFrame]], list[dict]]:
+    """Every table in one file."""
+    relative = path.relative_to(root).as_posix() if path != root else path.name
+    suffix = path.suffix.lower()
+    if suffix in UNSUPPORTED_SUFFIXES:
+        raise InputFileError(relative, f"{suffix} files are not read.", "CSV (UTF-8) or .xlsx files.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(relative, f"cannot be opened ({exc.strerror}).", "a readable CSV or .xlsx file.") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if suffix in CSV_SUFFIXES:
+        sheets = [(None, _csv_rows(relative, data))]
+    else:
+        sheets = _excel_sheets(relative, data)
+    files, tables, notes = [], [], []
+    for sheet, rows in sheets:
+        where = relative if sheet is None else f"{relative} (sheet {sheet})"
+        blank = _blank_lines(rows)
+        if blank:
+            notes.append({"file": relative, "rule_id": "INGEST_BLANK", "severity": "info", "action": "kept",
+                          "message": f"{where}: {blank} blank line(s) between rows were skipped (they hold no data)."})
+        if not rows:
+            if sheet is None:
+                raise InputFileError(relative, "the file is empty.", "a header row naming the SSDA903 columns and one row per record.")
+            continue
+        try:
+            table, frame, table_notes = _table_from_rows(where, rows, info, relative)
+        except InputFileError:
+            # Workbooks often carry notes or pivot sheets; only a sheet that resembles a 903
+            # table is worth stopping for, and a workbook with no table at all is reported below.
+            if sheet is None or _resembles_table(rows[0][1]):
+                raise
+            notes.append({"file": relative, "rule_id": "INGEST_SHEET", "severity": "info",
+                          "message": f"sheet {sheet} is not an SSDA903 table and was skipped.", "action": "kept"})
+            continue
+        files.append(SourceFile(relative, digest, table, len(frame), info.label, sheet))
+        tables.append((table, frame))
+        notes.extend(table_notes)
+    if not tables:
+        raise InputFileError(relative, "no sheet of the workbook is an SSDA903 table.", "a sheet whose first row names the columns of one SSDA903 table.")
+    return files, tables, notes
+
+
+def _blank_lines(rows: list[tuple[int, list[str]]]) -> int:
+    """Blank lines between the first and the last non-blank row."""
+    if len(rows) < 2:
+        return 0
+    return rows[-1][0] - rows[0][0] + 1 - len(rows) - _multiline_extra(rows)
+
+
+def _multiline_extra(rows: list[tuple[int, list[str]]]) -> int:
+    # A quoted cell spanning lines advances the line count without a blank line.
+    return sum(sum(c.count("\n") for c in cells) for _, cells in rows[:-1])
+
+
+def _resembles_table(header: list[str]) -> bool:
+    present = {schema.normalise_header(h) for h in header}
+    return "CHILD" in present and any(
+        len(set(spec.columns) & present) / len(spec.columns) >= NEAR_MISS_SHARE for spec in schema.TABLES.values()
+    )
+
+
+def _infer_year(label: str, tables: list[tuple[str, pd.DataFrame]]) -> ReturnInfo:
+    """Collection year of a return whose folder name carries none: from its latest date."""
+    latest = None
+    for preferred in (True, False):
+        for table, frame in tables:
+            if preferred != (table == "episodes"):
+                continue
+            columns = ("DECOM", "DEC") if preferred else [c for c in schema.TABLES[table].dates if c not in ("DOB", "MC_DOB")]
+            for col in columns:
+                parsed, _ = parse_dates(frame[col])
+                if parsed.notna().any():
+                    value = parsed.max()
+                    latest = value if latest is None else max(latest, value)
+        if latest is not None:
+            break
+    if latest is None:
+        raise InputFileError(
+            label,
+            "the folder name does not give the collection year and the files hold no dates to infer it from.",
+            "a return folder named like 2024-25 (year ending 31 March 2025) or 2025-26_Q2.",
+        )
+    year = year_ending_31_march(latest)
+    return ReturnInfo(label, year, False, dt.date(year, 3, 31), "episode dates")
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in schema.TABLES[name].columns})
+    return _add_metadata(frame, None)
+
+
+def _add_metadata(frame: pd.DataFrame, info: ReturnInfo | None) -> pd.DataFrame:
+    if "source_file" not in frame:
+        frame["source_file"] = pd.Series(dtype=object)
+        frame["source_row"] = pd.Series(dtype="int64")
+    frame["return_label"] = info.label if info else pd.Series(dtype=object)
+    frame["collection_year"] = np.int64(info.collection_year) if info else pd.Series(dtype="int64")
+    frame["is_in_year"] = info.is_in_year if info else pd.Series(dtype=bool)
+    frame["as_at"] = pd.Timestamp(info.as_at) if info else pd.Series(dtype="datetime64[ns]")
+    frame["collection_year"] = frame["collection_year"].astype("int64")
+    frame["is_in_year"] = frame["is_in_year"].astype(bool)
+    frame["as_at"] = frame["as_at"].astype("datetime64[ns]")
+    frame["source_row"] = frame["source_row"].astype("int64")
+    return frame
+
+
+def read_return(folder: Path, root: Path | None = None, progress=None) -> tuple[ReturnInfo, list[SourceFile], dict[str, pd.DataFrame], list[dict]]:
+    """Read the files of one return folder.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The folder holding the return's files.
+    root : pathlib.Path, optional
+        Folder that file paths are reported relative to (default: ``folder``'s parent).
+    progress : callable, optional
+        Called with each :class:`SourceFile` as soon as it has been read.
+
+    Returns
+    -------
+    info, files, tables, notes
+        The return, the files read, its tables (only those present) and ingest notes.
+    """
+    root = root or folder.parent
+    label = folder.name
+    parsed_label = parse_return_label(label)
+    provisional = parsed_label or ReturnInfo(label, 0, False, dt.date(1900, 3, 31))
+    files: list[SourceFile] = []
+    pieces: list[tuple[str, pd.DataFrame]] = []
+    notes: list[dict] = []
+    for path in sorted(p for p in folder.iterdir() if _is_data_file(p)):
+        file_list, tables, file_notes = _read_file(path, root, provisional)
+        for item in file_list:
+            if progress:
+                progress(item)
+        files.extend(file_list)
+        pieces.extend(tables)
+        notes.extend(file_notes)
+    info = parsed_label or _infer_year(label, pieces)
+    if not parsed_label:
+        files = [SourceFile(f.path, f.sha256, f.table, f.rows_read, info.label, f.sheet) for f in files]
+        notes.append({"file": label, "rule_id": "INGEST_YEAR", "severity": "info", "action": "kept",
+                      "message": f"the folder name {label!r} gives no collection year; {info.collection_year - 1}-{info.collection_year % 100:02d} "
+                                 "(year ending 31 March) was inferred from the latest episode date."})
+    seen: dict[str, list[str]] = {}
+    for f in files:
+        seen.setdefault(f.table, []).append(f.path)
+    for table, paths in seen.items():
+        if len(paths) > 1:
+            notes.append({"file": paths[1], "table": table, "rule_id": "INGEST_SPLIT", "severity": "warning", "action": "kept",
+                          "message": f"the {table} table is in {len(paths)} files of return {label} ({', '.join(paths)}); their rows were combined."})
+    tables: dict[str, pd.DataFrame] = {}
+    for table, frame in pieces:
+        tables[table] = pd.concat([tables[table], frame], ignore_index=True) if table in tables else frame
+    tables = {name: _add_metadata(frame, info) for name, frame in tables.items()}
+    return info, files, tables, notes
+
+
+def read_returns(path: str | Path, progress=None) -> RawReturns:
+    """Read a folder holding one SSDA903 return, or one sub-folder per return.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The folder (see the module docstring for the layouts, labels and how the collection year
+        is found).
+    progress : callable, optional
+        Called with each :class:`SourceFile` as it is read (the command line prints a line).
+
+    Returns
+    -------
+    RawReturns
+        Text tables with metadata columns, the files read (with SHA-256) and ingest notes.
+
+    Raises
+    ------
+    NoReturnsError
+        The folder is missing or holds no data files.
+    InputFileError
+        A file cannot be read as an SSDA903 table; the message names the file and what was
+        expected. Reading stops at the first such file.
+    """
+    root = Path(path)
+    folders = find_return_folders(root)
+    infos, files, notes = [], [], []
+    stacked: dict[str, list[pd.DataFrame]] = {name: [] for name in schema.TABLES}
+    for folder in folders:
+        info, file_list, tables, file_notes = read_return(folder, root, progress)
+        infos.append(info)
+        files.extend(file_list)
+        notes.extend(file_notes)
+        for name, frame in tables.items():
+            stacked[name].append(frame)
+    labels = [i.label for i in infos]
+    repeated = sorted({x for x in labels if labels.count(x) > 1})
+    if repeated:
+        raise NoReturnsError(f"{root}: two return folders have the label {repeated[0]}. Expected one folder per return.")
+    infos.sort(key=lambda i: (i.collection_year, i.is_in_year, i.as_at))
+    tables = {
+        name: (pd.concat(frames, ignore_index=True) if frames else _empty_table(name)) for name, frames in stacked.items()
+    }
+    return RawReturns(root=root, tables=tables, files=files, returns=infos, issues=issue_frame(notes))
