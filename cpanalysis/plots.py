@@ -1,0 +1,790 @@
+"""Charts in one house style: the GOV.UK Analysis Function accessible palette, uncertainty shown.
+
+Every chart takes the package's tidy indicator table (``docs/architecture.md``) or an analysis
+table, and follows the same conventions (``../shared/docs/methods.md`` §5.7):
+
+- the authority in dark blue with its 95% confidence interval (error bars or a band) and the
+  number of children (``n``) written beside each value;
+- England (and the region or neighbours when given) as lines, never as bars to be compared by eye;
+- suppressed values and values on fewer than ``min_n`` children greyed out, never hidden;
+- a title that states the finding (:func:`finding_title`), and a footnote naming the method,
+  confidence level and comparator.
+
+Functions return a :class:`matplotlib.figure.Figure` already closed in pyplot, so a notebook
+shows it by leaving it as the cell's last expression, a script saves it with ``fig.savefig``, and
+nothing accumulates in memory when a pipeline draws hundreds of charts.
+
+Palette: Analysis Function guidance "Data visualisation: colours" (categorical palette, 2023):
+dark blue #12436D, turquoise #28A197, dark pink #801650, orange #F46A25, dark grey #3D3D3D,
+light purple #A285D1.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import matplotlib
+import matplotlib.patches
+import matplotlib.pyplot as plt  # imported for its side effect too: a notebook shows returned figures
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from cpanalysis.errors import CpanalysisError, ParameterError
+
+#: The Analysis Function categorical palette, in the order the guidance says to use it.
+PALETTE: dict[str, str] = {
+    "dark_blue": "#12436D",
+    "turquoise": "#28A197",
+    "dark_pink": "#801650",
+    "orange": "#F46A25",
+    "dark_grey": "#3D3D3D",
+    "light_purple": "#A285D1",
+}
+COLOURS: tuple[str, ...] = tuple(PALETTE.values())
+LA_COLOUR = PALETTE["dark_blue"]
+ENGLAND_COLOUR = PALETTE["orange"]
+REGION_COLOUR = PALETTE["turquoise"]
+NEIGHBOURS_COLOUR = PALETTE["dark_pink"]
+#: GOV.UK mid grey: suppressed or small-number values.
+SUPPRESSED_COLOUR = "#B1B4B6"
+#: Text colour for annotations (GOV.UK secondary text).
+ANNOTATION_COLOUR = "#505A5F"
+
+ENGLAND_CODE = "E92000001"
+#: Values on fewer children than this are greyed and not compared (``methods.md`` §4.2).
+MIN_N = 10
+
+_UNIT_AXIS = {
+    "%": "Percentage of children",
+    "rate_per_10k": "Rate per 10,000 children",
+    "mean": "Average",
+    "count": "Number of children",
+    "days": "Days",
+}
+
+
+def use_house_style() -> None:
+    """Apply the house style to matplotlib's global settings (``rcParams``).
+
+    Call once at the top of a notebook or script. The chart functions of this module already set
+    their own colours, so the style matters mostly for charts drawn directly with matplotlib or
+    seaborn: the Analysis Function palette as the colour cycle, no top/right spines, light
+    horizontal grid lines, sans-serif text at sizes readable on a projected board paper.
+    """
+    matplotlib.rcParams.update(
+        {
+            "axes.prop_cycle": matplotlib.cycler(color=list(COLOURS)),
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "axes.grid.axis": "y",
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.labelsize": 10,
+            "axes.edgecolor": PALETTE["dark_grey"],
+            "grid.color": "#DDDDDD",
+            "grid.linewidth": 0.8,
+            "font.family": "sans-serif",
+            "font.sans-serif": ["Arial", "Helvetica", "DejaVu Sans"],
+            "font.size": 10,
+            "legend.frameon": False,
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "savefig.bbox": "tight",
+        }
+    )
+
+
+# --------------------------------------------------------------------------- wording helpers
+
+
+def indicator_label(indicator_id: str) -> str:
+    """Plain-English title of an indicator: the catalogue's title, else the id in words."""
+    try:
+        from cpanalysis.indicators import catalogue
+
+        return catalogue.get(indicator_id).title
+    except (ImportError, CpanalysisError):
+        return indicator_id.replace("_", " ").capitalize()
+
+
+def format_value(value: float, unit: str) -> str:
+    """A value as a report states it (``10%``, ``47 per 10,000``, ``14.2``, ``694``, ``420 days``).
+
+    Percentages are whole numbers, as DfE publishes them; means keep one decimal place.
+    """
+    if value is None or pd.isna(value):
+        return "not available"
+    if unit == "%":
+        return f"{value:.0f}%"
+    if unit == "rate_per_10k":
+        return f"{value:,.0f} per 10,000"
+    if unit == "mean":
+        return f"{value:.1f}"
+    if unit == "days":
+        return f"{value:,.0f} days"
+    return f"{value:,.0f}"
+
+
+def period_label(period_end: object, period_type: str = "year") -> str:
+    """How a report names a period: ``2025`` (year ending 31 March 2025), ``the 12 months to 30 Sep 2025``."""
+    end = pd.Timestamp(period_end)
+    if period_type == "year" and (end.month, end.day) == (3, 31):
+        return f"{end.year}"
+    if period_type == "quarter":
+        return f"the quarter to {end:%-d %b %Y}"
+    return f"the 12 months to {end:%-d %b %Y}"
+
+
+def versus_label(value: float, lower: float, upper: float, benchmark: float, polarity: str,
+                 n: float | None = None, suppressed: str = "", min_n: int = MIN_N) -> str:
+    """Fingertips comparison of one value with a benchmark point (England).
+
+    The benchmark inside the value's 95% confidence interval, bounds inclusive, is *Similar*;
+    otherwise *Better*/*Worse* by polarity, or *Higher*/*Lower* when the indicator has none.
+    *Not compared* when the value is suppressed, missing, or on fewer than ``min_n`` children
+    (``methods.md`` §4.2).
+
+    Parameters
+    ----------
+    value, lower, upper : float
+        The value and its 95% limits.
+    benchmark : float
+        The comparator's value.
+    polarity : str
+        ``high_good``, ``low_good`` or ``none``.
+    n : float, optional
+        Denominator; ``None`` skips the small-number check.
+    suppressed : str; default ""
+        DfE symbol when the value is suppressed.
+    min_n : int; default 10
+
+    Returns
+    -------
+    str
+        One of ``Better``, ``Similar``, ``Worse``, ``Higher``, ``Lower``, ``Not compared``.
+    """
+    if suppressed or any(pd.isna(v) for v in (value, lower, upper, benchmark)):
+        return "Not compared"
+    if n is not None and not pd.isna(n) and n < min_n:
+        return "Not compared"
+    if lower <= benchmark <= upper:
+        return "Similar"
+    higher = value > benchmark
+    if polarity == "high_good":
+        return "Better" if higher else "Worse"
+    if polarity == "low_good":
+        return "Worse" if higher else "Better"
+    return "Higher" if higher else "Lower"
+
+
+_VERSUS_PHRASE = {
+    "Similar": "similar to",
+    "Better": "better than",
+    "Worse": "worse than",
+    "Higher": "higher than",
+    "Lower": "lower than",
+}
+
+
+def _as_str(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _series(tidy: pd.DataFrame, indicator_id: str, geography: str, breakdown: str = "Total",
+            breakdown_value: str = "Total", period_type: str | None = None) -> pd.DataFrame:
+    rows = tidy[
+        (tidy["indicator_id"] == indicator_id)
+        & (tidy["geography"].astype(str) == str(geography))
+        & (tidy["breakdown"] == breakdown)
+        & (tidy["breakdown_value"] == breakdown_value)
+    ]
+    if period_type is not None:
+        rows = rows[rows["period_type"] == period_type]
+    rows = rows.assign(period_end=pd.to_datetime(rows["period_end"]))
+    # A period may hold a local and a DfE row for the authority: the local one is ours.
+    rows = rows.sort_values(["period_end", "source"], key=lambda s: s if s.name != "source" else s.ne("local"))
+    return rows.drop_duplicates("period_end").reset_index(drop=True)
+
+
+def _greyed(rows: pd.DataFrame, min_n: int) -> pd.Series:
+    symbol = rows["suppressed"].map(_as_str) != ""
+    small = pd.to_numeric(rows["denominator"], errors="coerce") < min_n
+    return symbol | small.fillna(False) | rows["value"].isna()
+
+
+def finding_title(tidy: pd.DataFrame, indicator_id: str, la_code: str, *, period_end: object = None,
+                  comparator: str = ENGLAND_CODE, comparator_name: str = "England",
+                  breakdown: str = "Total", breakdown_value: str = "Total",
+                  period_type: str | None = None, label: str | None = None,
+                  min_n: int = MIN_N) -> str:
+    """A chart title that states the finding, written from the data.
+
+    ``"Children with 3+ placements: 10% in 2025, similar to England (10%)"``. The comparison uses
+    :func:`versus_label` (benchmark inside the authority's 95% interval = similar).
+
+    Parameters
+    ----------
+    tidy : DataFrame
+        Tidy indicator table holding the authority's rows and, optionally, the comparator's.
+    indicator_id, la_code : str
+        What and whose value to describe.
+    period_end : date-like, optional
+        Period described; default the authority's latest.
+    comparator, comparator_name : str; default England
+        Geography code and name of the benchmark.
+    breakdown, breakdown_value : str; default "Total"
+    period_type : str, optional
+        ``year``, ``rolling_12m`` or ``quarter``; default any.
+    label : str, optional
+        Indicator wording; default the catalogue title.
+    min_n : int; default 10
+
+    Returns
+    -------
+    str
+        The title; ``"<label>: no value"`` when the authority has no row.
+    """
+    label = label or indicator_label(indicator_id)
+    ours = _series(tidy, indicator_id, la_code, breakdown, breakdown_value, period_type)
+    if period_end is not None:
+        ours = ours[ours["period_end"] == pd.Timestamp(period_end)]
+    if ours.empty:
+        return f"{label}: no value"
+    row = ours.iloc[-1]
+    unit = str(row["unit"])
+    when = period_label(row["period_end"], str(row["period_type"]))
+    if _as_str(row["suppressed"]) or pd.isna(row["value"]):
+        return f"{label}: suppressed in {when} (small numbers)"
+    text = f"{label}: {format_value(row['value'], unit)} in {when}"
+    theirs = _series(tidy, indicator_id, comparator, breakdown, breakdown_value, None)
+    theirs = theirs[theirs["period_end"] == row["period_end"]]
+    if theirs.empty or pd.isna(theirs["value"].iloc[0]):
+        return text
+    bench = float(theirs["value"].iloc[0])
+    verdict = versus_label(row["value"], row["lower_95"], row["upper_95"], bench,
+                           str(row["polarity"]), row["denominator"], _as_str(row["suppressed"]), min_n)
+    bench_text = format_value(bench, unit)
+    if verdict == "Not compared":
+        return f"{text} ({comparator_name} {bench_text}; too few children to compare)"
+    return f"{text}, {_VERSUS_PHRASE[verdict]} {comparator_name} ({bench_text})"
+
+
+# --------------------------------------------------------------------------- chart helpers
+
+
+def _new_figure(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    plt.close(fig)
+    return fig, ax
+
+
+def _title(ax: Axes, text: str, width: int = 75) -> None:
+    ax.set_title(textwrap.fill(text, width), loc="left", fontsize=11)
+
+
+def _footnote(fig: Figure, text: str) -> None:
+    # Just below the figure's edge: ``bbox_inches="tight"`` (notebooks, savefig) takes it in, and
+    # it never collides with a legend placed at the bottom of the figure.
+    fig.text(0.01, 0, textwrap.fill(text, 130), ha="left", va="top", fontsize=8, color=ANNOTATION_COLOUR)
+
+
+def _tick_labels(dates: pd.Series, period_type: str) -> list[str]:
+    if period_type == "year" and all((d.month, d.day) == (3, 31) for d in dates):
+        return [f"{d.year}" for d in dates]
+    return [f"{d:%b %Y}" for d in dates]
+
+
+def _error(values: pd.Series, lower: pd.Series, upper: pd.Series) -> np.ndarray:
+    v = pd.to_numeric(values, errors="coerce").to_numpy(float)
+    lo = pd.to_numeric(lower, errors="coerce").to_numpy(float)
+    hi = pd.to_numeric(upper, errors="coerce").to_numpy(float)
+    return np.vstack([np.nan_to_num(v - lo), np.nan_to_num(hi - v)]).clip(min=0)
+
+
+def _n_text(n: object) -> str:
+    return "" if pd.isna(n) else f"n={float(n):,.0f}"
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
+                comparators: dict[str, str] | None = None, breakdown: str = "Total",
+                breakdown_value: str = "Total", period_type: str | None = "year",
+                la_name: str = "Our authority", title: str | None = None, band: bool = False,
+                show_n: bool = True, min_n: int = MIN_N, ax: Axes | None = None) -> Figure:
+    """The authority's values over time with 95% intervals, against England as a line.
+
+    Parameters
+    ----------
+    tidy : DataFrame
+        Tidy indicator table (local rows for ``la_code``, DfE rows for the comparators).
+    indicator_id, la_code : str
+    comparators : dict, optional
+        Geography code -> name drawn as lines; default ``{"E92000001": "England"}``. The first is
+        the benchmark of the title.
+    breakdown, breakdown_value : str; default "Total"
+    period_type : str or None; default "year"
+        Which series to draw (``rolling_12m`` for quarter ends, ``None`` for all rows).
+    la_name : str; default "Our authority"
+    title : str, optional
+        Default :func:`finding_title` for the latest period.
+    band : bool; default False
+        Draw the interval as a shaded band instead of error bars (for long quarterly series).
+    show_n : bool; default True
+        Write the denominator above each point.
+    min_n : int; default 10
+        Points on fewer children are greyed.
+    ax : Axes, optional
+        Draw into an existing axes.
+
+    Returns
+    -------
+    Figure
+    """
+    comparators = {ENGLAND_CODE: "England"} if comparators is None else comparators
+    rows = _series(tidy, indicator_id, la_code, breakdown, breakdown_value, period_type)
+    if rows.empty:
+        raise ParameterError(
+            f"no values of {indicator_id!r} for {la_code} ({breakdown}={breakdown_value}, "
+            f"period type {period_type}) in the indicator table"
+        )
+    fig, ax = _new_figure(ax, (7.5, 4.0))
+    unit = str(rows["unit"].iloc[0])
+    x = rows["period_end"]
+    grey = _greyed(rows, min_n)
+    ok = ~grey
+    values = pd.to_numeric(rows["value"], errors="coerce")
+    ax.plot(x[ok], values[ok], color=LA_COLOUR, linewidth=1.5, label=la_name, zorder=3)
+    if band:
+        ax.fill_between(x[ok], rows["lower_95"][ok].astype(float), rows["upper_95"][ok].astype(float),
+                        color=LA_COLOUR, alpha=0.15, linewidth=0, label="95% confidence interval")
+        ax.plot(x[ok], values[ok], "o", color=LA_COLOUR, zorder=4)
+    else:
+        ax.errorbar(x[ok], values[ok], yerr=_error(values[ok], rows["lower_95"][ok], rows["upper_95"][ok]),
+                    fmt="o", color=LA_COLOUR, ecolor=LA_COLOUR, elinewidth=1, capsize=3, zorder=4,
+                    label="95% confidence interval")
+    shown = grey & values.notna()
+    if shown.any():
+        ax.plot(x[shown], values[shown], "o", color=SUPPRESSED_COLOUR, zorder=4,
+                label=f"Suppressed or fewer than {min_n} children")
+    hidden = grey & values.isna()
+    for when, symbol in zip(x[hidden], rows["suppressed"][hidden].map(_as_str), strict=True):
+        ax.annotate(symbol or "x", (when, 0), xycoords=("data", "axes fraction"), xytext=(0, 4),
+                    textcoords="offset points", ha="center", color=SUPPRESSED_COLOUR, fontsize=9)
+    if show_n:
+        # Greyed points have no error bar drawn, so their n sits on the point itself.
+        tops = pd.to_numeric(rows["upper_95"], errors="coerce").where(ok, values).fillna(values)
+        for when, top, n, is_grey in zip(x, tops, rows["denominator"], grey, strict=True):
+            if not pd.isna(top):
+                ax.annotate(_n_text(n), (when, top), xytext=(0, 4), textcoords="offset points",
+                            ha="center", fontsize=7,
+                            color=SUPPRESSED_COLOUR if is_grey else ANNOTATION_COLOUR)
+    for i, (code, name) in enumerate(comparators.items()):
+        comp = _series(tidy, indicator_id, code, breakdown, breakdown_value, None)
+        comp = comp[comp["period_end"].isin(x)]
+        if comp.empty:
+            continue
+        colour = ENGLAND_COLOUR if code == ENGLAND_CODE else (REGION_COLOUR, NEIGHBOURS_COLOUR, PALETTE["dark_grey"])[i % 3]
+        ax.plot(comp["period_end"], comp["value"].astype(float), linestyle="--", linewidth=1.8,
+                color=colour, label=name, zorder=2)
+    ax.set_xticks(list(x))
+    ax.set_xticklabels(_tick_labels(x, str(rows["period_type"].iloc[0])), rotation=0 if len(x) < 9 else 45)
+    ax.set_ylabel(_UNIT_AXIS.get(unit, unit))
+    ax.set_ylim(bottom=0)
+    if unit == "%":
+        ax.set_ylim(top=min(100.0, ax.get_ylim()[1] * 1.1))
+    first = next(iter(comparators), ENGLAND_CODE)
+    _title(ax, title or finding_title(tidy, indicator_id, la_code, comparator=first,
+                                      comparator_name=comparators.get(first, "England"),
+                                      breakdown=breakdown, breakdown_value=breakdown_value,
+                                      period_type=period_type, min_n=min_n))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, fontsize=8)
+    note = "Points: 95% confidence intervals (Wilson for percentages, Byar for rates, t for means)."
+    if str(rows["period_type"].iloc[0]) == "rolling_12m":
+        note += " Rolling 12-month windows overlap by nine months: read the shape, not each step."
+    _footnote(fig, note)
+    return fig
+
+
+def bar_with_ci(tidy: pd.DataFrame, indicator_id: str, *, la_code: str | None = None,
+                breakdown: str = "Total", period_end: object = None,
+                geographies: Sequence[str] | None = None, names: dict[str, str] | None = None,
+                highlight: str | None = None, comparator: str = ENGLAND_CODE, title: str | None = None,
+                min_n: int = MIN_N, ax: Axes | None = None) -> Figure:
+    """Horizontal bars with 95% error bars: a breakdown of one authority, or several areas.
+
+    Two uses:
+
+    - ``la_code`` and ``breakdown`` (e.g. ``"age_band"``): one bar per group of the authority,
+      with the comparator's value for the same group as an orange marker;
+    - ``geographies`` (authority, neighbours, region ...): one bar per area for ``breakdown_value
+      "Total"``, the ``highlight`` area in dark blue and the others light purple, the comparator as
+      a dashed vertical line.
+
+    Parameters
+    ----------
+    tidy : DataFrame
+        Tidy indicator table.
+    indicator_id : str
+    la_code : str, optional
+        The authority (first use).
+    breakdown : str; default "Total"
+    period_end : date-like, optional
+        Default the latest period in the rows drawn.
+    geographies : sequence of str, optional
+        Areas to draw (second use).
+    names : dict, optional
+        Geography code -> display name.
+    highlight : str, optional
+        Area drawn in dark blue (second use); default ``la_code``.
+    comparator : str; default England
+    title : str, optional
+    min_n : int; default 10
+    ax : Axes, optional
+
+    Returns
+    -------
+    Figure
+    """
+    names = names or {}
+    rows = tidy[tidy["indicator_id"] == indicator_id].copy()
+    rows["period_end"] = pd.to_datetime(rows["period_end"])
+    if geographies is not None:
+        rows = rows[rows["geography"].astype(str).isin([str(g) for g in geographies])
+                    & (rows["breakdown"] == "Total")]
+        key = "geography"
+    elif la_code is not None:
+        rows = rows[(rows["geography"].astype(str) == str(la_code)) & (rows["breakdown"] == breakdown)]
+        if breakdown != "Total":
+            rows = rows[rows["breakdown_value"] != "Total"]
+        key = "breakdown_value"
+    else:
+        raise ParameterError("bar_with_ci needs la_code (a breakdown of one authority) or geographies")
+    if rows.empty:
+        raise ParameterError(f"no values of {indicator_id!r} to draw for {la_code or list(geographies or [])}")
+    when = pd.Timestamp(period_end) if period_end is not None else rows["period_end"].max()
+    rows = rows[rows["period_end"] == when]
+    rows = rows.sort_values("source", key=lambda s: s.ne("local")).drop_duplicates(key)
+    if geographies is not None:
+        order = {str(g): i for i, g in enumerate(geographies)}
+        rows = rows.sort_values("geography", key=lambda s: s.astype(str).map(order))
+    rows = rows.reset_index(drop=True)
+    unit = str(rows["unit"].iloc[0])
+    fig, ax = _new_figure(ax, (7.0, 0.9 + 0.42 * len(rows)))
+    labels = [names.get(str(v), str(v)) for v in rows[key]]
+    y = np.arange(len(rows))[::-1]
+    values = pd.to_numeric(rows["value"], errors="coerce")
+    grey = _greyed(rows, min_n)
+    focus = str(highlight or la_code or "")
+    colours = [
+        SUPPRESSED_COLOUR if g else (LA_COLOUR if key == "breakdown_value" or str(v) == focus else PALETTE["light_purple"])
+        for g, v in zip(grey, rows[key], strict=True)
+    ]
+    ax.barh(y, values.fillna(0), color=colours, height=0.65, zorder=2)
+    ax.errorbar(values[~grey], y[~grey.to_numpy()],
+                xerr=_error(values[~grey], rows["lower_95"][~grey], rows["upper_95"][~grey]),
+                fmt="none", ecolor=PALETTE["dark_grey"], elinewidth=1, capsize=3, zorder=3)
+    ends = pd.to_numeric(rows["upper_95"], errors="coerce").fillna(values).fillna(0)
+    for yi, end, n, symbol in zip(y, ends, rows["denominator"], rows["suppressed"].map(_as_str), strict=True):
+        ax.annotate(symbol or _n_text(n), (end, yi), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=7, color=ANNOTATION_COLOUR)
+    bench = tidy[(tidy["indicator_id"] == indicator_id) & (tidy["geography"].astype(str) == comparator)
+                 & (pd.to_datetime(tidy["period_end"]) == when)]
+    if key == "breakdown_value":
+        bench = bench[bench["breakdown"] == breakdown].set_index("breakdown_value")["value"]
+        marks = [(yi, bench.get(v)) for yi, v in zip(y, rows[key], strict=True) if v in bench.index]
+        if marks:
+            ax.plot([float(m[1]) for m in marks], [m[0] for m in marks], "D", color=ENGLAND_COLOUR,
+                    markersize=6, zorder=4, label=names.get(comparator, "England"))
+    else:
+        bench = bench[bench["breakdown"] == "Total"]["value"]
+        if not bench.empty and comparator not in [str(g) for g in rows["geography"]]:
+            ax.axvline(float(bench.iloc[0]), color=ENGLAND_COLOUR, linestyle="--", linewidth=1.8,
+                       label=names.get(comparator, "England"), zorder=4)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.set_xlabel(_UNIT_AXIS.get(unit, unit))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower right", fontsize=8)
+    _title(ax, title or f"{indicator_label(indicator_id)}, {period_label(when, str(rows['period_type'].iloc[0]))}")
+    _footnote(fig, "Bars: value with 95% confidence interval; n = children in the denominator; "
+                   f"grey = suppressed or fewer than {min_n} children.")
+    return fig
+
+
+def funnel_limits(benchmark: float, denominators: Sequence[float] | np.ndarray,
+                  levels: Sequence[float] = (0.95, 0.998)) -> pd.DataFrame:
+    """Funnel-plot control limits for a percentage around a benchmark (England).
+
+    ``p0 +/- z * sqrt(p0 (1 - p0) / n)`` truncated to 0-100%, the form PHE's funnel tools reduce to
+    for proportions (``methods.md`` §4.3; Spiegelhalter 2005). A point outside the 99.8% limits
+    differs from the benchmark beyond what chance explains at that cohort size.
+
+    Parameters
+    ----------
+    benchmark : float
+        The benchmark percentage (0-100).
+    denominators : array-like
+        Cohort sizes at which to evaluate the limits.
+    levels : sequence of float; default (0.95, 0.998)
+
+    Returns
+    -------
+    DataFrame
+        ``denominator`` and ``lower_<level>``/``upper_<level>`` columns (``lower_95``, ``upper_998``).
+
+    Examples
+    --------
+    >>> round(float(funnel_limits(50.0, [100])["upper_95"].iloc[0]), 2)
+    59.8
+    """
+    from cpanalysis.stats import z_value
+
+    n = np.asarray(denominators, dtype=float)
+    p0 = benchmark / 100
+    out = {"denominator": n}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(p0 * (1 - p0) / n)
+    for level in levels:
+        suffix = f"{level * 100:g}".replace(".", "")
+        z = z_value(level)
+        out[f"lower_{suffix}"] = np.clip((p0 - z * se) * 100, 0, 100)
+        out[f"upper_{suffix}"] = np.clip((p0 + z * se) * 100, 0, 100)
+    return pd.DataFrame(out)
+
+
+def funnel_plot(tidy: pd.DataFrame, indicator_id: str, la_code: str, *, period_end: object = None,
+                benchmark_code: str = ENGLAND_CODE, la_name: str = "Our authority",
+                title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Every authority's percentage against its cohort size, with 95% and 99.8% funnel limits.
+
+    Points are the authority-level rows of ``tidy`` (geography codes ``E06``-``E10``; DfE rows
+    supply the other authorities); the benchmark line and limits are England's value
+    (:func:`funnel_limits`). Suppressed authorities are not plotted and are counted in the
+    footnote.
+
+    Parameters
+    ----------
+    tidy : DataFrame
+        Tidy table with authority-level rows (``source`` dfe and/or local) and the benchmark row.
+    indicator_id, la_code : str
+    period_end : date-like, optional
+        Default the latest period with a benchmark value.
+    benchmark_code : str; default England
+    la_name : str; default "Our authority"
+    title : str, optional
+    ax : Axes, optional
+
+    Returns
+    -------
+    Figure
+    """
+    rows = tidy[(tidy["indicator_id"] == indicator_id) & (tidy["breakdown"] == "Total")].copy()
+    rows["period_end"] = pd.to_datetime(rows["period_end"])
+    rows["geography"] = rows["geography"].astype(str)
+    bench_rows = rows[rows["geography"] == benchmark_code].dropna(subset=["value"])
+    if bench_rows.empty:
+        raise ParameterError(f"no benchmark ({benchmark_code}) value of {indicator_id!r} for a funnel plot")
+    when = pd.Timestamp(period_end) if period_end is not None else bench_rows["period_end"].max()
+    bench = float(bench_rows[bench_rows["period_end"] == when]["value"].iloc[0])
+    las = rows[(rows["period_end"] == when) & rows["geography"].str.match(r"^E(06|08|09|10)")]
+    las = las.sort_values("source", key=lambda s: s.ne("local")).drop_duplicates("geography")
+    hidden = las["value"].isna() | (las["suppressed"].map(_as_str) != "")
+    las, n_hidden = las[~hidden], int(hidden.sum())
+    fig, ax = _new_figure(ax, (7.0, 4.5))
+    n = pd.to_numeric(las["denominator"], errors="coerce")
+    grid = np.linspace(max(1.0, float(n.min()) * 0.8 if len(n) else 1.0), float(n.max()) * 1.05 if len(n) else 100, 200)
+    limits = funnel_limits(bench, grid)
+    ax.axhline(bench, color=ENGLAND_COLOUR, linewidth=1.8, label=f"England {format_value(bench, '%')}")
+    for level, style in (("95", ":"), ("998", "--")):
+        ax.plot(grid, limits[f"lower_{level}"], style, color=PALETTE["dark_grey"], linewidth=1)
+        ax.plot(grid, limits[f"upper_{level}"], style, color=PALETTE["dark_grey"], linewidth=1,
+                label="95% limits" if level == "95" else "99.8% limits")
+    others = las["geography"] != str(la_code)
+    ax.scatter(n[others], las["value"][others].astype(float), s=14, color=PALETTE["light_purple"],
+               alpha=0.8, label="Other authorities", zorder=3)
+    ours = las[~others]
+    if not ours.empty:
+        ax.scatter(pd.to_numeric(ours["denominator"]), ours["value"].astype(float), s=60,
+                   color=LA_COLOUR, zorder=5, label=la_name)
+    ax.set_xlabel("Children in the cohort (denominator)")
+    ax.set_ylabel(_UNIT_AXIS["%"])
+    ax.grid(axis="x", visible=True)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    _title(ax, title or f"{indicator_label(indicator_id)}, {period_label(when)}: every authority")
+    _footnote(fig, "Limits: England's value +/- 1.96 and 3.09 standard errors at each cohort size "
+                   f"(95% and 99.8%). {n_hidden} authorities with suppressed values not shown.")
+    return fig
+
+
+def km_plot(curves: pd.DataFrame, *, group: str = "group", time: str = "time",
+            survival: str = "survival", lower: str = "lower_95", upper: str = "upper_95",
+            time_unit: str = "months", title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Kaplan-Meier curves as steps with 95% bands, one colour per group.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        One row per group and event time: the survival probability (0-1) just after ``time`` and
+        its limits (as :mod:`cpanalysis.moves` returns them). Each group's curve should start at
+        time 0, survival 1.
+    group, time, survival, lower, upper : str
+        Column names.
+    time_unit : str; default "months"
+    title : str, optional
+    ax : Axes, optional
+
+    Returns
+    -------
+    Figure
+    """
+    fig, ax = _new_figure(ax, (7.0, 4.0))
+    groups = list(dict.fromkeys(curves[group])) if group in curves else [None]
+    for i, name in enumerate(groups):
+        part = curves if name is None else curves[curves[group] == name]
+        part = part.sort_values(time)
+        colour = COLOURS[i % len(COLOURS)]
+        ax.step(part[time], part[survival] * 100, where="post", color=colour, linewidth=1.8,
+                label=str(name) if name is not None else "All placements")
+        if lower in part and upper in part:
+            ax.fill_between(part[time], part[lower] * 100, part[upper] * 100, step="post",
+                            color=colour, alpha=0.15, linewidth=0)
+    ax.set_ylim(0, 102)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(f"Time since the placement started ({time_unit})")
+    ax.set_ylabel("Placements still going (%)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    _title(ax, title or "How long placements last")
+    _footnote(fig, "Kaplan-Meier estimate with 95% confidence band; placements still going are censored.")
+    return fig
+
+
+def flow_chart(flows: pd.DataFrame, *, source: str = "from", target: str = "to", count: str = "n",
+               order: Sequence[str] | None = None, title: str | None = None,
+               min_label: float = 8.0, ax: Axes | None = None) -> Figure:
+    """Transitions as 100% stacked bars: one bar per starting state, coloured by where people went.
+
+    A readable stand-in for a Sankey diagram (e.g. care leavers' activity at 18 -> at 19).
+
+    Parameters
+    ----------
+    flows : DataFrame
+        One row per (from, to) pair with a count of young people.
+    source, target, count : str; default "from", "to", "n"
+        Column names.
+    order : sequence of str, optional
+        Order of the states (bars and segments); default first appearance.
+    title : str, optional
+    min_label : float; default 8.0
+        Segments narrower than this percentage are not labelled.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Figure
+    """
+    table = flows.pivot_table(index=source, columns=target, values=count, aggfunc="sum", fill_value=0)
+    states = list(order) if order is not None else list(dict.fromkeys([*flows[source], *flows[target]]))
+    rows = [s for s in states if s in table.index]
+    cols = [s for s in states if s in table.columns]
+    table = table.loc[rows, cols]
+    totals = table.sum(axis=1)
+    shares = table.div(totals.where(totals > 0), axis=0).fillna(0) * 100
+    fig, ax = _new_figure(ax, (7.5, 0.9 + 0.5 * len(rows)))
+    y = np.arange(len(rows))[::-1]
+    left = np.zeros(len(rows))
+    for i, col in enumerate(cols):
+        widths = shares[col].to_numpy(float)
+        colour = COLOURS[i % len(COLOURS)]
+        ax.barh(y, widths, left=left, color=colour, height=0.65, label=str(col), edgecolor="white")
+        for yi, x0, w in zip(y, left, widths, strict=True):
+            if w >= min_label:
+                ax.text(x0 + w / 2, yi, f"{w:.0f}%", ha="center", va="center", fontsize=8,
+                        color="white" if colour != PALETTE["light_purple"] else "black")
+        left += widths
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{r} (n={totals[r]:,.0f})" for r in rows])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Percentage of young people")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="Went to")
+    _title(ax, title or "Where young people went next")
+    return fig
+
+
+_ARROWS = {"Increasing": "\u2191", "Decreasing": "\u2193"}
+
+
+def scorecard_tile(row: pd.Series | dict, *, label: str | None = None, versus: str | None = None,
+                   benchmark: float | None = None, trend: str | None = None,
+                   change: str | None = None, target: float | None = None,
+                   ax: Axes | None = None) -> Figure:
+    """One indicator as a tile: the latest value, n, England label, trend arrow, change and target.
+
+    Parameters
+    ----------
+    row : Series or dict
+        One tidy-table row (``indicator_id``, ``value``, ``unit``, ``denominator``, ``period_end``,
+        ``period_type``, ``suppressed``).
+    label : str, optional
+        Default the catalogue title.
+    versus : str, optional
+        Comparison label with England (``Better``, ``Similar`` ...).
+    benchmark : float, optional
+        England's value, shown beside the label.
+    trend : str, optional
+        Result of the trend test (``Increasing``, ``Decreasing``, ``No significant change``).
+    change : str, optional
+        Sentence about the change since the previous quarter.
+    target : float, optional
+        The strategy's target, when it sets one.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Figure
+    """
+    row = dict(row)
+    unit = str(row.get("unit", ""))
+    fig, ax = _new_figure(ax, (3.6, 2.2))
+    ax.set_axis_off()
+    ax.add_patch(matplotlib.patches.Rectangle((0, 0), 1, 1, transform=ax.transAxes, facecolor="#F3F2F1",
+                                              edgecolor="none", zorder=0))
+    ax.add_patch(matplotlib.patches.Rectangle((0, 0), 0.02, 1, transform=ax.transAxes, facecolor=LA_COLOUR,
+                                              edgecolor="none", zorder=1))
+    ax.text(0.06, 0.9, label or indicator_label(str(row.get("indicator_id", ""))), fontsize=9,
+            va="top", wrap=True, color="black", transform=ax.transAxes)
+    suppressed = _as_str(row.get("suppressed"))
+    big = f"[{suppressed}]" if suppressed else format_value(row.get("value"), unit)
+    ax.text(0.06, 0.55, big, fontsize=22, fontweight="bold", va="center",
+            color=SUPPRESSED_COLOUR if suppressed else LA_COLOUR, transform=ax.transAxes)
+    arrow = _ARROWS.get(trend or "", "\u2192" if trend else "")
+    if arrow:
+        ax.text(0.94, 0.55, arrow, fontsize=22, ha="right", va="center", color=PALETTE["dark_grey"],
+                transform=ax.transAxes)
+    lines = []
+    if row.get("period_end") is not None:
+        when = period_label(row["period_end"], str(row.get("period_type", "year")))
+        n = row.get("denominator")
+        lines.append(f"{when}" + (f", n={float(n):,.0f}" if n is not None and not pd.isna(n) else ""))
+    if versus:
+        lines.append(f"vs England: {versus}" + (f" ({format_value(benchmark, unit)})" if benchmark is not None else ""))
+    if trend:
+        lines.append(f"Trend: {trend}")
+    if change:
+        lines.append(change)
+    if target is not None:
+        lines.append(f"Target: {format_value(target, unit)}")
+    ax.text(0.06, 0.32, "\n".join(lines), fontsize=7.5, va="top", color=ANNOTATION_COLOUR,
+            transform=ax.transAxes, linespacing=1.4)
+    return fig
