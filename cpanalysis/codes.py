@@ -215,6 +215,8 @@ LS = _codes(
 )
 #: Short-break (respite) legal statuses: DfE excludes them from every headline figure.
 LS_SHORT_BREAK = frozenset({"V3", "V4"})
+#: Short breaks recorded as individual episodes (rules 365-367 limit their length).
+LS_SHORT_BREAK_EPISODES = frozenset({"V3"})
 LS_GROUPS: dict[str, str] = {
     "C1": "Interim care order",
     "C2": "Full care order",
@@ -340,6 +342,16 @@ PLACE_PROVIDER = _codes(
 )
 #: The authority's own provision ("in-house").
 PROVIDER_IN_HOUSE = frozenset({"PR1"})
+#: Provider code for parents (or others with parental responsibility): only with PLACE P1 (rule 550).
+PROVIDER_PARENTS = "PR0"
+#: Placement types each provider cannot go with (rules 527 PR1, 528 PR2, 529 PR3, 530 PR4, 531 PR5).
+PROVIDER_EXCLUDED_PLACES: dict[str, frozenset[str]] = {
+    "PR1": frozenset({"P1", "R2", "R5"}),
+    "PR2": frozenset({"P1", "R2", "R5"}),
+    "PR3": frozenset({"P1", "K1", "K2"}) | PLACE_ADOPTION | PLACE_FOSTER,
+    "PR4": frozenset({"P1"}),
+    "PR5": frozenset({"P1"}),
+}
 PROVIDER_GROUPS: dict[str, str] = {
     "PR0": "Parents",
     "PR1": "Own provision",
@@ -385,6 +397,8 @@ REC_CAO = frozenset({"E41"})
 REC_HOME = frozenset({"E4A", "E4B", "E13"})
 REC_DIED = frozenset({"E2"})
 REC_TRANSFERRED = frozenset({"E3"})
+#: Reasons after which no further episode may follow: died, age assessed as 18+ (rule 437).
+REC_NO_FURTHER_EPISODES = frozenset({"E2", "E15"})
 #: Leaving-care reasons that only apply at 18 or over / moving on to adulthood.
 REC_ADULTHOOD = frozenset({"E5", "E6", "E7", "E17"})
 #: Ceasing reasons grouped as the strategy reports them.
@@ -498,6 +512,8 @@ IN_TOUCH = _codes(
 IN_TOUCH_EXCLUDED = frozenset({"DIED", "RHOM"})
 #: Information not known because the LA is not in touch (DfE "information not known").
 IN_TOUCH_NOT_KNOWN = frozenset({"NO", "REFU", "NREQ"})
+#: The authority is in touch (activity and accommodation must then be known, rule 345).
+IN_TOUCH_YES = "YES"
 
 ACTIV = _codes(
     [
@@ -559,6 +575,8 @@ ACCOM_TYPE_LABELS: dict[str, str] = dict(_ACCOM_TYPES)
 #: DfE excludes these accommodation types from the suitability denominator.
 ACCOM_EXCLUDED_FROM_SUITABILITY = frozenset({"G", "H", "R"})
 ACCOM_STAYING_PUT = "Z"
+#: Accommodation not known or not applicable (rules 344/345).
+ACCOM_NOT_KNOWN = frozenset({"0"})
 
 
 def accom_type(code: str) -> str | None:
