@@ -1,0 +1,275 @@
+"""Tests of cpanalysis.moves on hand-made placements with hand-computed answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cpanalysis import moves
+from cpanalysis.errors import ParameterError
+
+T = pd.Timestamp
+NaT = pd.NaT
+D0 = T("2024-01-01")
+
+
+def placement_rows(rows: list[tuple]) -> pd.DataFrame:
+    """(child, period, start, end, end_rec, end_reason, place, provider, distance, location)."""
+    cols = ["child_id", "period_id", "start", "end", "end_rec", "end_reason", "place", "place_provider", "pl_distance", "pl_location"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["is_short_break"] = False
+    return out
+
+
+def history() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Three children across collection years 2024 and 2025.
+
+    A: in care from 2023-02-01; moves 2023-06-01 (reason CREQB ended the first placement),
+       2024-05-01 (CARPL), 2024-09-01 (no reason recorded); still in care.
+    B: in care 2024-10-01 to 2025-01-31; one placement; left care.
+    C: short break (V3/V4) on 2024-07-01: left out of everything.
+    """
+    placements = placement_rows(
+        [
+            ("A", 1, T("2023-02-01"), T("2023-06-01"), "X1", "CREQB", "U6", "PR1", 3.0, "IN"),
+            ("A", 1, T("2023-06-01"), T("2024-05-01"), "X1", "CARPL", "K2", "PR4", 30.0, "OUT"),
+            ("A", 1, T("2024-05-01"), T("2024-09-01"), "X1", None, "U4", "PR1", 4.0, "IN"),
+            ("A", 1, T("2024-09-01"), NaT, None, None, "U4", "PR1", 4.0, "IN"),
+            ("B", 1, T("2024-10-01"), T("2025-01-31"), "E13", None, "U6", "PR5", 12.0, "IN"),
+            ("C", 1, T("2024-07-01"), T("2024-07-03"), "E8", None, "U6", "PR1", 1.0, "IN"),
+        ]
+    )
+    placements.loc[placements["child_id"] == "C", "is_short_break"] = True
+    spells = pd.DataFrame(
+        {
+            "child_id": ["A", "B", "C"],
+            "period_id": [1, 1, 1],
+            "start": [T("2023-02-01"), T("2024-10-01"), T("2024-07-01")],
+            "end": [NaT, T("2025-01-31"), T("2024-07-03")],
+            "is_short_break": [False, False, True],
+        }
+    )
+    return placements, spells
+
+
+def test_placement_moves_take_the_reason_of_the_placement_that_ended():
+    placements, _ = history()
+    out = moves.placement_moves(placements)
+    assert list(out["date"]) == [T("2023-06-01"), T("2024-05-01"), T("2024-09-01")]
+    assert list(out["collection_year"]) == [2024, 2025, 2025]
+    assert list(out["reason"].fillna("-")) == ["CREQB", "CARPL", "-"]
+    assert list(out["reason_group"]) == ["Disruption", "Planned", "Not recorded"]
+    assert list(out["move_number"]) == [1, 2, 3]
+    # the grouping is a parameter: call every carer request a disruption
+    regrouped = moves.placement_moves(placements, reason_groups={"CARPL": "Disruption"})
+    assert list(regrouped["reason_group"]) == ["Other", "Disruption", "Not recorded"]
+
+
+def test_moves_per_child_year_counts_moves_and_days_in_care():
+    placements, spells = history()
+    out = moves.moves_per_child_year(placements, spells, [2024, 2025]).set_index(["child_id", "collection_year"])
+    # 2023-24 (1 Apr 2023 - 31 Mar 2024): A in care all 366 days (leap year), one move (1 June 2023)
+    assert out.loc[("A", 2024), "days_in_care"] == 366 and out.loc[("A", 2024), "moves"] == 1
+    # 2024-25: A 365 days, two moves; B 1 Oct 2024 to 30 Jan 2025 (ceased 31 Jan) = 122 days, none
+    assert out.loc[("A", 2025), "moves"] == 2 and out.loc[("A", 2025), "days_in_care"] == 365
+    assert out.loc[("B", 2025), "days_in_care"] == 122 and out.loc[("B", 2025), "moves"] == 0
+    assert ("C", 2025) not in out.index and ("B", 2024) not in out.index
+
+
+def test_moves_per_period_counts_moves_up_to_the_date():
+    placements, spells = history()
+    out = moves.moves_per_period(placements, spells, "2024-06-30").set_index("child_id")
+    # the 1 Sept 2024 move is after the date; B's period starts after it
+    assert out.loc["A", "moves"] == 2 and not out.loc["A", "completed"]
+    assert out.loc["A", "days_in_care"] == (T("2024-06-30") - T("2023-02-01")).days
+    assert list(out.index) == ["A"]
+
+
+def test_summarise_moves_rates_and_small_numbers():
+    child_moves = pd.DataFrame(
+        {
+            "child_id": [f"c{i}" for i in range(10)],
+            "collection_year": 2025,
+            "days_in_care": [365.25] * 10,
+            "moves": [0, 0, 0, 1, 1, 2, 3, 3, 4, 6],
+        }
+    )
+    out = moves.summarise_moves(child_moves)
+    row = out.iloc[0]
+    assert row["n_children"] == 10 and row["n_moves"] == 20
+    assert row["mean_moves"] == pytest.approx(2.0) and row["moves_per_year"] == pytest.approx(2.0)
+    # 20 moves in 10 child-years: Byar's interval of 20 (PHE method), 12.21-30.89 per 10 years
+    assert row["moves_per_year_lower"] == pytest.approx(1.2217, abs=1e-3)
+    assert row["moves_per_year_upper"] == pytest.approx(3.0888, abs=1e-3)
+    # 4 of 10 with 3+ moves: Wilson 95% 16.82%-68.73%
+    assert row["n_3plus"] == 4 and row["pct_3plus"] == pytest.approx(40.0)
+    assert row["pct_3plus_lower"] == pytest.approx(16.82, abs=0.01)
+    assert row["pct_3plus_upper"] == pytest.approx(68.73, abs=0.01)
+    small = moves.summarise_moves(child_moves.iloc[:9]).iloc[0]
+    assert small["note"] == "not produced: fewer than 10 children" and np.isnan(small["mean_moves"])
+    assert small["n_children"] == 9
+
+
+def test_move_reasons_shares_by_group_and_code():
+    placements, _ = history()
+    out = moves.move_reasons(placements, years=[2025], min_children=1)
+    groups = out[out["level"] == "group"].set_index("reason")
+    assert groups.loc["Planned", "n_moves"] == 1 and groups.loc["Not recorded", "n_moves"] == 1
+    assert groups.loc["Disruption", "n_moves"] == 0 and groups.loc["Planned", "pct"] == pytest.approx(50.0)
+    assert groups.loc["Planned", "total_moves"] == 2 and groups.loc["Planned", "n_children"] == 1
+    codes_ = out[out["level"] == "reason"].set_index("reason")
+    assert codes_.loc["CARPL", "n_moves"] == 1 and codes_.loc["CREQB", "n_moves"] == 0
+    default = moves.move_reasons(placements, years=[2025])
+    assert set(default["note"]) == {"not produced: fewer than 10 children"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Survival: six placements by hand
+# ---------------------------------------------------------------------------------------------
+
+
+def durations_table(days: list[float], ended: list[bool], endings: list[str] | None = None, entry: list[float] | None = None) -> pd.DataFrame:
+    n = len(days)
+    return pd.DataFrame(
+        {
+            "child_id": [f"c{i}" for i in range(n)],
+            "duration_days": np.asarray(days, dtype=float),
+            "entry_days": np.asarray(entry if entry is not None else [0.0] * n, dtype=float),
+            "ended": ended,
+            "ending": endings if endings is not None else [moves.OTHER_MOVE if e else moves.CENSORED for e in ended],
+        }
+    )
+
+
+KM_DAYS = [30, 60, 90, 90, 120, 200]
+KM_ENDED = [True, False, True, True, False, True]
+
+
+def test_kaplan_meier_matches_a_hand_calculation_on_six_placements():
+    # 30: 6 at risk, 1 ends -> 5/6. 60: censored. 90: 4 at risk, 2 end -> 5/6 * 2/4 = 5/12.
+    # 120 censored. 200: 1 at risk, 1 ends -> 0. Median: first time S <= 0.5 -> 90 days.
+    table = durations_table(KM_DAYS, KM_ENDED)
+    out = moves.placement_survival(table, at_months=(1, 3, 6, 12), min_children=1).set_index("statistic")
+    assert out.loc["median_days", "value"] == 90
+    assert out.loc["survival_1m", "value"] == pytest.approx(5 / 6)  # 30.44 days
+    assert out.loc["survival_3m", "value"] == pytest.approx(5 / 12)  # 91.3 days
+    assert out.loc["survival_6m", "value"] == pytest.approx(5 / 12)  # 182.6 days
+    assert out.loc["survival_12m", "value"] == pytest.approx(0.0)
+    # Greenwood SE at 30 days = 5/6 * sqrt(1/(6*5)) = 0.152145; log-log 95% interval by hand:
+    # theta = 1.96*0.152145/(5/6*ln(5/6)) = -1.9627 -> (5/6)^exp(1.9627), (5/6)^exp(-1.9627)
+    assert out.loc["survival_1m", "lower"] == pytest.approx(0.27314, abs=2e-4)
+    assert out.loc["survival_1m", "upper"] == pytest.approx(0.97472, abs=2e-4)
+    assert set(out["n_placements"]) == {6} and set(out["n_endings"]) == {4}
+
+
+def test_survival_curve_steps():
+    curve = moves.survival_curve(durations_table(KM_DAYS, KM_ENDED), min_children=1)
+    assert list(curve["days"]) == [0, 30, 90, 200]
+    assert list(curve["survival"]) == pytest.approx([1, 5 / 6, 5 / 12, 0])
+    assert list(curve["n_at_risk"]) == [6, 6, 4, 1]
+
+
+def test_placement_durations_from_dates_with_delayed_entry():
+    # window from 1 Jan 2024. A started 100 days before and ends 50 days in (duration 150, entry
+    # 100); B starts on the window and ends after 30 days; C started 10 days before, still open at
+    # the extract 190 days into the window (duration 200, entry 10); E ended before the window.
+    w = T("2024-01-01")
+    day = pd.Timedelta(days=1)
+    placements = placement_rows(
+        [
+            ("A", 1, w - 100 * day, w + 50 * day, "X1", "CREQB", "U6", "PR1", 25.0, "OUT"),
+            ("B", 1, w, w + 30 * day, "X1", "CARPL", "U6", "PR1", 2.0, "IN"),
+            ("C", 1, w - 10 * day, NaT, None, None, "U6", "PR1", None, None),
+            ("E", 1, w - 300 * day, w - 5 * day, "E13", None, "U6", "PR1", 1.0, "IN"),
+        ]
+    )
+    children = pd.DataFrame({"child_id": ["A", "B", "C", "E"], "dob": [T("2010-01-01")] * 4, "uasc": [False, True, False, False]})
+    out = moves.placement_durations(placements, w + 190 * day, window_start=w, children=children).set_index("child_id")
+    # ages at each placement's start (A started 23 Sept 2023, aged 13)
+    assert list(out["age_at_start"]) == [13, 14, 13] and list(out["uasc"]) == [False, True, False]
+    assert list(out["age_band"]) == ["10 to 15 years"] * 3
+    assert list(out.index) == ["A", "B", "C"]
+    assert list(out["duration_days"]) == [150, 30, 200] and list(out["entry_days"]) == [100, 0, 10]
+    assert list(out["ending"]) == [moves.DISRUPTION, moves.PLANNED, moves.CENSORED]
+    assert list(out["distance_band"]) == ["Over 20 miles", "20 miles or less", "Not known"]
+    # at 30 days only B and C are at risk (A enters at day 100): S = 1/2; at 150 A and C: S = 1/4
+    km = moves.placement_survival(out.reset_index(), at_months=(60 / moves.DAYS_PER_MONTH, 160 / moves.DAYS_PER_MONTH), min_children=1)
+    assert list(km["value"].iloc[1:]) == pytest.approx([0.5, 0.25])
+
+
+def test_cumulative_incidence_with_competing_endings_sums_to_one_minus_km():
+    # 10 disruption, 20 planned, 20 still running, 30 disruption, 40 left care, 50 still running.
+    # KM (any ending): 5/6, 2/3, 4/9, 2/9. Disruption: 1/6 + (2/3)(1/3) = 7/18; planned: (5/6)(1/5)
+    # = 1/6; left care: (4/9)(1/2) = 2/9; other moves 0. Sum 7/9 = 1 - 2/9.
+    table = durations_table(
+        [10, 20, 20, 30, 40, 50],
+        [True, True, False, True, True, False],
+        [moves.DISRUPTION, moves.PLANNED, moves.CENSORED, moves.DISRUPTION, moves.LEFT_CARE, moves.CENSORED],
+    )
+    out = moves.disruption_incidence(table, at_months=(45 / moves.DAYS_PER_MONTH,), min_children=1).set_index("ending")
+    got = out["cumulative_incidence"]
+    assert got[moves.DISRUPTION] == pytest.approx(7 / 18)
+    assert got[moves.PLANNED] == pytest.approx(1 / 6)
+    assert got[moves.LEFT_CARE] == pytest.approx(2 / 9)
+    assert got[moves.OTHER_MOVE] == 0
+    assert got.sum() == pytest.approx(1 - 2 / 9)
+    km = moves.placement_survival(table, at_months=(45 / moves.DAYS_PER_MONTH,), min_children=1)
+    assert got.sum() == pytest.approx(1 - km["value"].iloc[1])
+    assert out.loc[moves.DISRUPTION, "lower"] < 7 / 18 < out.loc[moves.DISRUPTION, "upper"]
+
+
+def test_cumulative_incidence_refuses_delayed_entry():
+    table = durations_table([10, 20], [True, True], entry=[5, 0])
+    with pytest.raises(ParameterError, match="started_from"):
+        moves.disruption_incidence(table, min_children=1)
+
+
+def test_small_groups_are_flagged_not_estimated():
+    out = moves.placement_survival(durations_table(KM_DAYS, KM_ENDED))
+    assert set(out["note"]) == {"not produced: fewer than 10 children"} and out["value"].isna().all()
+
+
+def test_logrank_detects_a_clear_difference():
+    rng = np.random.default_rng(1)
+    fast = rng.exponential(100, 40)
+    slow = rng.exponential(400, 40)
+    table = durations_table(list(fast) + list(slow), [True] * 80).assign(group=["fast"] * 40 + ["slow"] * 40)
+    out = moves.logrank_test(table, "group").iloc[0]
+    assert out["df"] == 1 and out["p_value"] < 0.001 and out["groups_tested"] == "fast, slow"
+    small = moves.logrank_test(table.iloc[:45], "group").iloc[0]
+    assert "fewer than two groups" in small["note"]
+
+
+def test_cox_recovers_a_simulated_hazard_ratio_with_clustered_errors():
+    rng = np.random.default_rng(2026)
+    n = 600
+    far = rng.integers(0, 2, n).astype(bool)
+    days = rng.exponential(365 / np.where(far, 2.0, 1.0))
+    censor = rng.uniform(0, 1500, n)
+    table = durations_table(list(np.minimum(days, censor)), list(days <= censor))
+    table["child_id"] = [f"c{i // 2}" for i in range(n)]  # two placements per child
+    table["far"] = far
+    out = moves.placement_cox(table, covariates=("far",)).set_index("term")
+    assert out.loc["far", "hazard_ratio"] == pytest.approx(2.0, rel=0.2)
+    assert out.loc["far", "lower"] < 2.0 < out.loc["far", "upper"]
+    assert out.loc["far", "n_children"] == 300
+
+
+def test_moves_by_distance_rate_ratio():
+    # 10 placements near (1 year each, 2 moves) and 10 far (1 year each, 6 moves): ratio 3
+    near = durations_table([365.25] * 10, [True, True] + [False] * 8, [moves.PLANNED] * 2 + [moves.CENSORED] * 8)
+    far = durations_table([365.25] * 10, [True] * 6 + [False] * 4, [moves.DISRUPTION] * 6 + [moves.CENSORED] * 4)
+    far["child_id"] = [f"f{i}" for i in range(10)]
+    near["distance_band"], far["distance_band"] = "20 miles or less", "Over 20 miles"
+    out = moves.moves_by_distance(pd.concat([near, far], ignore_index=True)).set_index("breakdown_value")
+    assert out.loc["20 miles or less", "moves_per_year"] == pytest.approx(0.2)
+    assert out.loc["Over 20 miles", "moves_per_year"] == pytest.approx(0.6)
+    assert out.loc["Over 20 miles", "rate_ratio"] == pytest.approx(3.0)
+    assert out.loc["20 miles or less", "rate_ratio"] == 1.0
+    # exact Poisson limits of 2 moves in 10 years: chi2(0.025; 4)/2 = 0.2422, chi2(0.975; 6)/2 = 7.2247
+    assert out.loc["20 miles or less", "lower"] == pytest.approx(0.02422, abs=1e-4)
+    assert out.loc["20 miles or less", "upper"] == pytest.approx(0.72247, abs=1e-4)
+    # 8 moves in all: a threefold rate is not distinguishable from chance at 95%
+    assert out.loc["Over 20 miles", "rr_lower"] < 1 < 3 < out.loc["Over 20 miles", "rr_upper"]
+    assert out.loc["Over 20 miles", "p_value"] > 0.05
