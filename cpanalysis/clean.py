@@ -37,9 +37,21 @@ FLAG_COLUMNS = frozenset({*codes.OC2_FLAGS, "MOTHER", "FOSTER_CARE"})
 #: "NUMBER" where DfE's rule book has no specific id.
 VALUE_RULES: dict[tuple[str, str], str] = {
     ("header", "DOB"): "102",
+    ("header", "MC_DOB"): "171",
+    ("header", "MOTHER"): "165",
     ("episodes", "DECOM"): "141",
     ("episodes", "DEC"): "147",
+    ("uasc", "DUC"): "104",
+    ("reviews", "REVIEW"): "166",
     ("oc2", "SDQ_SCORE"): "180",
+    **{("oc2", flag): "181" for flag in codes.OC2_FLAGS},
+    ("ad1", "DATE_INT"): "112",
+    ("ad1", "DATE_MATCH"): "113",
+    ("ad1", "FOSTER_CARE"): "114",
+    ("placed_for_adoption", "DATE_PLACED"): "115",
+    ("placed_for_adoption", "DATE_PLACED_CEASED"): "116",
+    ("missing", "MIS_START"): "1004",
+    ("missing", "MIS_END"): "1005",
 }
 
 #: (table, column) whose unreadable value makes the row unusable (severity ``error``): the

@@ -617,7 +617,7 @@ def _infer_year(label: str, tables: list[tuple[str, pd.DataFrame]]) -> ReturnInf
     return ReturnInfo(label, year, False, dt.date(year, 3, 31), "episode dates")
 
 
-def _empty_table(name: str) -> pd.DataFrame:
+def empty_table(name: str) -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in schema.TABLES[name].columns})
     return _add_metadata(frame, None)
 
@@ -730,6 +730,6 @@ def read_returns(path: str | Path, progress=None) -> RawReturns:
         raise NoReturnsError(f"{root}: two return folders have the label {repeated[0]}. Expected one folder per return.")
     infos.sort(key=lambda i: (i.collection_year, i.is_in_year, i.as_at))
     tables = {
-        name: (pd.concat(frames, ignore_index=True) if frames else _empty_table(name)) for name, frames in stacked.items()
+        name: (pd.concat(frames, ignore_index=True) if frames else empty_table(name)) for name, frames in stacked.items()
     }
     return RawReturns(root=root, tables=tables, files=files, returns=infos, issues=issue_frame(notes))

@@ -75,7 +75,7 @@ def test_unreadable_values(tmp_path: Path) -> None:
         ["episodes", 2, "1", "DECOM", "141", "error", "quarantined"],
         ["episodes", 3, "1", "DEC", "147", "warning", "fixed"],
         ["oc2", 2, "1", "SDQ_SCORE", "180", "warning", "fixed"],
-        ["oc2", 2, "1", "CONVICTED", "NUMBER", "warning", "fixed"],
+        ["oc2", 2, "1", "CONVICTED", "181", "warning", "fixed"],
     ]
     assert issues["message"].tolist()[:3] == [
         "DOB '1st June' is not a date (dd/mm/yyyy); the row cannot be used.",
