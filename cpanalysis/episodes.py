@@ -97,7 +97,7 @@ def _prepare(episodes: pd.DataFrame) -> pd.DataFrame:
         out["pl_distance"] = np.nan
     out["child_id"] = out["child_id"].astype(str)
     for column in ("decom", "dec"):
-        out[column] = pd.to_datetime(out[column])
+        out[column] = pd.to_datetime(out[column]).astype("datetime64[ns]")
     # Stable sort: child, start, then end with open episodes last, so ties keep input order.
     out = out.sort_values(["child_id", "decom", "dec"], na_position="last", kind="mergesort")
     return out.reset_index(drop=True)

@@ -184,20 +184,21 @@ def _dedupe(
     removed = frame.loc[removed_mask]
     issues: list[dict] = []
     if len(removed):
-        winners = kept.set_index(key)
-        for row in removed.itertuples(index=False):
-            k = tuple(getattr(row, c) for c in key)
-            winner = winners.loc[k if len(key) > 1 else k[0]]
-            if winner["stitch_rank"] == row.stitch_rank:
+        winners = kept.loc[:, key + ["stitch_rank", "source_row", "return_label"]].rename(
+            columns={"stitch_rank": "winner_rank", "source_row": "winner_row", "return_label": "winner_label"}
+        )
+        matched = removed.merge(winners, on=key, how="left", validate="many_to_one")
+        for row in matched.itertuples(index=False):
+            if row.winner_rank == row.stitch_rank:
                 issues.append(
                     _issue(row, table, "STITCH_3", "warning", action="removed",
                            message=f"{describe(row)} appears twice in return {row.return_label}; the copy in "
-                           f"row {winner['source_row']} is kept.")
+                           f"row {row.winner_row} is kept.")
                 )
             else:
                 issues.append(
                     _issue(row, table, "STITCH_3A", "info", action="removed",
-                           message=f"{describe(row)} is also in the later return {winner['return_label']}, "
+                           message=f"{describe(row)} is also in the later return {row.winner_label}, "
                            "whose copy is kept.")
                 )
     return kept, issues
