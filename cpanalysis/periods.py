@@ -266,8 +266,10 @@ def age_at(dob: object, date: object) -> pd.Series | int | None:
     return age
 
 
-def birthday(dob: object, age: int) -> pd.Series | pd.Timestamp:
+def birthday(dob: object, age: int | pd.Series) -> pd.Series | pd.Timestamp:
     """Date of the ``age``-th birthday (vectorised; 29 February births -> 1 March in non-leap years).
+
+    ``age`` may be a Series aligned with ``dob`` (one age per child).
 
     Consistent with :func:`age_at`: ``age_at(dob, birthday(dob, a)) == a`` and the day before is ``a - 1``.
     """
@@ -279,7 +281,8 @@ def birthday(dob: object, age: int) -> pd.Series | pd.Timestamp:
     parts = pd.DataFrame(
         {"year": year, "month": month.where(~feb29, 3), "day": day.where(~feb29, 1)}
     )
-    out = pd.to_datetime(parts.dropna().astype(int)).reindex(births.index)
+    known = parts.dropna().astype(int)
+    out = (pd.to_datetime(known) if len(known) else pd.Series(dtype="datetime64[ns]")).reindex(births.index)
     return out.iloc[0] if scalar else out
 
 

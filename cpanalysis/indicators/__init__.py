@@ -1,30 +1,133 @@
 """DfE children-looked-after indicators at any period end, in the tidy indicator table.
 
-``compute(tables, period_end, window="year")`` runs the whole catalogue
-(:mod:`cpanalysis.indicators.catalogue`) on the processed tables of ``docs/architecture.md``.
+:func:`compute` runs the whole catalogue (:mod:`cpanalysis.indicators.catalogue`) on the
+processed tables of ``docs/architecture.md`` for the year ending 31 March or the rolling 12
+months to any quarter end. The families:
+
+* :mod:`~cpanalysis.indicators.profile` - looked after on the date, rates, starts, ceasings, UASC;
+* :mod:`~cpanalysis.indicators.stability` - outcome 3 (placements, distance, provider, permanence);
+* :mod:`~cpanalysis.indicators.health` - outcome 1 (OC2 health of the 12-month cohort);
+* :mod:`~cpanalysis.indicators.mental_health` - outcome 2 (SDQ);
+* :mod:`~cpanalysis.indicators.care_leavers` - outcome 5 (OC3 and staying put);
+* :mod:`~cpanalysis.indicators.missing` - missing and away from placement.
 """
 
 from __future__ import annotations
 
-#: Columns of the tidy indicator table (docs/architecture.md "Tidy indicator table").
-TIDY_COLUMNS: tuple[str, ...] = (
-    "indicator_id",
-    "period_end",
-    "period_type",
-    "geography",
-    "breakdown",
-    "breakdown_value",
-    "numerator",
-    "denominator",
-    "value",
-    "unit",
-    "lower_95",
-    "upper_95",
-    "lower_998",
-    "upper_998",
-    "polarity",
-    "source",
-    "suppressed",
-)
+from collections.abc import Iterable
 
-__all__ = ["TIDY_COLUMNS"]
+import pandas as pd
+
+from cpanalysis import periods
+from cpanalysis.errors import ParameterError
+from cpanalysis.indicators import care_leavers, health, mental_health, missing, profile, stability
+from cpanalysis.indicators.context import Context, Options, prepare
+from cpanalysis.indicators.table import TIDY_COLUMNS, Stamp, finish
+
+#: Family modules in the order their rows appear.
+FAMILIES = {
+    "profile": profile,
+    "stability": stability,
+    "health": health,
+    "mental_health": mental_health,
+    "care_leavers": care_leavers,
+    "missing": missing,
+}
+
+__all__ = ["TIDY_COLUMNS", "FAMILIES", "compute", "compute_context", "prepare", "Options", "Context"]
+
+
+def compute(
+    tables: dict[str, pd.DataFrame],
+    period_end: object | Iterable[object],
+    window: periods.WindowType = "year",
+    la_code: str | None = None,
+    population: pd.DataFrame | None = None,
+    *,
+    same_carer_moves: bool = False,
+    temporary: str = "merge",
+    sdq_band_denominator: str = "with_score",
+    oc3_birthday_lag_months: int = 0,
+    families: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Every indicator of the catalogue, for one or more period ends, in the tidy table.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        Processed tables (``build.load_processed``): ``children`` and ``episodes`` required;
+        ``placements``, ``periods_of_care`` derived when absent; ``oc2``, ``oc3``, ``missing``
+        optional (their indicators are then not produced).
+    period_end : date-like or iterable of date-likes
+        Last day of each window: a 31 March for ``window="year"``, any quarter end for
+        ``"rolling_12m"``.
+    window : {"year", "rolling_12m"}; default "year"
+        The year ending 31 March, or the 12 months ending on a quarter end (the cohort "on the
+        date" is then the one at that quarter end). At 31 March both give identical figures.
+    la_code : str, optional
+        ``geography`` of the rows and the population row to use.
+    population : DataFrame, optional
+        ``la_code, year, population_under18`` (ONS mid-year estimate DfE uses for the collection
+        year ending 31 March ``year``); the rate indicators are not produced without it.
+    same_carer_moves : bool; default False
+        Count RNE T/U (same carers: a foster placement becoming an adoption placement A3/A5, or
+        redesignated long-term) as a new placement. DfE does not count a child placed for adoption
+        with current foster carers as moving, hence False.
+    temporary : {"merge", "count", "exclude"}; default "merge"
+        Temporary placements T0-T4 (:func:`cpanalysis.episodes.derive_placements`): by default a
+        temporary move and the return to the same placement are one placement.
+    sdq_band_denominator : {"with_score", "cohort"}; default "with_score"
+        Denominator of the SDQ band percentages: children with a score (DfE) or all 5-16s.
+    oc3_birthday_lag_months : int; default 0
+        Shift of the care-leaver birthday window (see :mod:`cpanalysis.indicators.care_leavers`).
+    families : iterable of str, optional
+        Only these families (keys of :data:`FAMILIES`); all by default.
+
+    Returns
+    -------
+    DataFrame
+        The tidy indicator table (:data:`TIDY_COLUMNS`), percentages 0-100.
+
+    Notes
+    -----
+    OC2/OC3 measures are annual; at an in-year quarter end the latest complete collection year
+    is carried forward unless an in-year extract carries OC2/OC3 rows for the current year
+    (:meth:`Context.annual_rows`).
+
+    Raises
+    ------
+    ParameterError
+        For a period end that does not fit the window, an unknown option or family, or missing
+        processed tables/columns.
+    """
+    options = Options(
+        same_carer_moves=same_carer_moves,
+        temporary=temporary,
+        sdq_band_denominator=sdq_band_denominator,  # type: ignore[arg-type]
+        oc3_birthday_lag_months=oc3_birthday_lag_months,
+    )
+    ctx = prepare(tables, la_code=la_code, population=population, options=options)
+    return compute_context(ctx, period_end, window, families)
+
+
+def compute_context(
+    ctx: Context,
+    period_end: object | Iterable[object],
+    window: periods.WindowType = "year",
+    families: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """:func:`compute` on already prepared inputs (reuse one :class:`Context` for many calls)."""
+    ends = [period_end] if isinstance(period_end, (str, pd.Timestamp)) or not isinstance(
+        period_end, Iterable
+    ) else list(period_end)
+    chosen = list(FAMILIES) if families is None else list(families)
+    unknown = [f for f in chosen if f not in FAMILIES]
+    if unknown:
+        raise ParameterError(f"unknown indicator families {unknown}; choose from {list(FAMILIES)}")
+    parts: list[pd.DataFrame] = []
+    for end in ends:
+        win = periods.window(end, window)
+        stamp = Stamp(win.end, win.period_type, ctx.geography)
+        for name in chosen:
+            parts.extend(FAMILIES[name].compute(ctx, win, stamp))
+    return finish(parts)

@@ -171,13 +171,13 @@ _RECORDS: list[Indicator] = [
         breakdowns=(AGE_BAND, SEX),
     ),
     Indicator(
-        "cla_12m_cohort", "Children looked after continuously for 12 months", "profile", "profile", "count",
+        "cla_12m_cohort", "Children looked after continuously for 12 months", "health", "profile", "count",
         "none", _CLA_12M, "Children in the 12-month cohort", "None (a count)",
         dfe_equivalent=f"{_EES_HEALTH}: characteristic='Health assessments (all ages)', breakdown='Total'",
         breakdowns=(AGE_BAND, SEX),
     ),
     Indicator(
-        "care_leavers_cohort", "Care leavers aged 17 to 21 with a birthday in the window", "profile", "profile",
+        "care_leavers_cohort", "Care leavers aged 17 to 21 with a birthday in the window", "care_leavers", "profile",
         "count", "none",
         "Former relevant care leavers with their 17th-21st birthday in the window (an OC3 row)",
         "Care leavers aged 17-21 (excluding died and returned home 6+ months)", "None (a count)",

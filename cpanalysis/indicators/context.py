@@ -1,0 +1,390 @@
+"""Prepared inputs and the cohorts every indicator family shares.
+
+:func:`prepare` checks the processed tables once (raising a plain-English
+:class:`~cpanalysis.errors.ParameterError` naming any missing table or column), derives
+placements with non-default counting rules through :mod:`cpanalysis.episodes`, and returns a
+:class:`Context`. Its methods give the DfE cohorts at a date:
+
+* :meth:`Context.looked_after_on` - children looked after at the **end** of a day: an episode
+  with ``DECOM <= date`` and ``DEC`` blank or after the date (``DEC`` on the date means the child
+  ceased that day), legal status not V3/V4 (ssda903.md §3.3);
+* :meth:`Context.looked_after_during` - children with a non-V3/V4 episode overlapping a window;
+* :meth:`Context.continuously_looked_after` - the OC2 cohort of ssda903.md §3.4;
+* :meth:`Context.placement_on` - the placement (under the chosen counting rule) open on a date.
+
+Short breaks (LS V3/V4) are excluded everywhere, as in every DfE children-looked-after table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from cpanalysis import codes, episodes as episodes_module, periods
+from cpanalysis.errors import ParameterError
+from cpanalysis.indicators import catalogue as cat
+from cpanalysis.indicators.table import NOT_KNOWN, UASC_VALUES
+
+SdqDenominator = Literal["with_score", "cohort"]
+
+#: Columns each processed table must carry for the indicators (others are optional).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "children": ("child_id", "sex", "dob"),
+    "episodes": ("child_id", "decom", "dec", "rne", "ls", "place", "rec"),
+}
+_PLACEMENT_DEFAULTS = {"same_carer_moves": False, "temporary": "merge"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """The counting choices where DfE is ambiguous (see :func:`cpanalysis.indicators.compute`)."""
+
+    same_carer_moves: bool = False
+    temporary: str = "merge"
+    sdq_band_denominator: SdqDenominator = "with_score"
+    oc3_birthday_lag_months: int = 0
+
+    def __post_init__(self) -> None:
+        if self.sdq_band_denominator not in ("with_score", "cohort"):
+            raise ParameterError(
+                f"sdq_band_denominator must be 'with_score' or 'cohort'; got {self.sdq_band_denominator!r}"
+            )
+        if not 0 <= int(self.oc3_birthday_lag_months) <= 12:
+            raise ParameterError(f"oc3_birthday_lag_months must be 0-12; got {self.oc3_birthday_lag_months}")
+
+
+def _require(tables: dict[str, pd.DataFrame], name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    if name not in tables or tables[name] is None:
+        raise ParameterError(f"the processed tables have no '{name}' table; rebuild with `cpanalysis build`")
+    frame = tables[name]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ParameterError(
+            f"processed table '{name}' has no column(s) {', '.join(missing)}; rebuild with `cpanalysis build`"
+        )
+    return frame
+
+
+def _optional(tables: dict[str, pd.DataFrame], name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    frame = tables.get(name)
+    if frame is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return _require(tables, name, columns)
+
+
+def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for c in columns:
+        if c in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[c]):
+            frame[c] = pd.to_datetime(frame[c], errors="coerce")
+    return frame
+
+
+@dataclass
+class Context:
+    """Processed tables ready for the indicators, plus the options and geography.
+
+    Attributes
+    ----------
+    children : DataFrame
+        Indexed by ``child_id``: ``sex`` (label), ``dob``, ``ethnic_group``, ``uasc``, ``duc``.
+    episodes : DataFrame
+        Every episode with ``is_short_break`` recomputed from LS.
+    placements, periods_of_care : DataFrame
+        Under the chosen counting rule; ``period_end`` of each period's last episode's
+        ``ls``/``place`` added to periods as ``last_ls``/``last_place``.
+    oc2, oc3, missing : DataFrame
+        Possibly empty.
+    """
+
+    children: pd.DataFrame
+    episodes: pd.DataFrame
+    placements: pd.DataFrame
+    periods_of_care: pd.DataFrame
+    oc2: pd.DataFrame
+    oc3: pd.DataFrame
+    missing: pd.DataFrame
+    geography: str
+    population: pd.DataFrame | None
+    options: Options = field(default_factory=Options)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def cached(self, key: Hashable, make: Callable[[], object]) -> object:
+        """``make()`` once per ``key`` (cohorts shared by several indicators of one window)."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    # ----------------------------------------------------------------------------- cohorts
+    def looked_after_on(self, date: pd.Timestamp) -> pd.DataFrame:
+        """Episodes open at the end of ``date`` (one per child, non-V3/V4), indexed by child_id."""
+        key = ("on", date)
+        if key not in self._cache:
+            e = self.episodes
+            open_ = (~e["is_short_break"]) & (e["decom"] <= date) & (e["dec"].isna() | (e["dec"] > date))
+            rows = e.loc[open_]
+            # Overlapping episodes are repaired upstream; keep the latest start if any remain.
+            rows = rows.sort_values(["child_id", "decom"]).drop_duplicates("child_id", keep="last")
+            self._cache[key] = rows.set_index("child_id")
+        return self._cache[key]
+
+    def looked_after_during(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.Index:
+        """Children with a non-V3/V4 episode overlapping ``start``..``end`` (inclusive)."""
+        e = self.episodes
+        hit = (~e["is_short_break"]) & (e["decom"] <= end) & (e["dec"].isna() | (e["dec"] >= start))
+        return pd.Index(e.loc[hit, "child_id"].unique(), name="child_id")
+
+    def current_period(self, date: pd.Timestamp) -> pd.DataFrame:
+        """Period of care of each child looked after on ``date`` (indexed by child_id)."""
+        on = self.looked_after_on(date)
+        p = self.periods_of_care.set_index(["child_id", "period_id"])
+        keys = pd.MultiIndex.from_arrays([on.index, on["period_id"]])
+        out = p.reindex(keys).reset_index().set_index("child_id")
+        return out
+
+    def continuously_looked_after(self, date: pd.Timestamp, months: int) -> pd.Index:
+        """Children looked after continuously for at least ``months`` months at the end of ``date``.
+
+        Looked after on ``date`` (not ceasing that day), in a period of care that started on or
+        before the first day of the ``months``-month window ending on ``date`` (a child who started
+        on 1 April has 12 months at 31 March, as in DfE validation rule 185's definition), and with
+        no V3/V4 episode overlapping the window. For 12 months this is the OC2 cohort
+        (ssda903.md §3.4). A child ceasing on 31 March is not looked after on 31 March, so is not
+        in it (the validator's definition would still expect their OC2 row).
+        """
+        first = periods.months_before(date, months)
+        period = self.current_period(date)
+        ok = period["start"] <= first
+        children = period.index[ok.fillna(False).to_numpy(dtype=bool)]
+        e = self.episodes
+        breaks = e.loc[
+            e["is_short_break"] & (e["decom"] <= date) & (e["dec"].isna() | (e["dec"] >= first)), "child_id"
+        ]
+        return children.difference(pd.Index(breaks.unique())).rename("child_id")
+
+    def placement_on(self, date: pd.Timestamp) -> pd.DataFrame:
+        """The non-short-break placement open at the end of ``date`` for each child (by child_id)."""
+        key = ("placement_on", date)
+        if key not in self._cache:
+            p = self.placements
+            open_ = (~p["is_short_break"]) & (p["start"] <= date) & (p["end"].isna() | (p["end"] > date))
+            rows = p.loc[open_].sort_values(["child_id", "start"]).drop_duplicates("child_id", keep="last")
+            self._cache[key] = rows.set_index("child_id")
+        return self._cache[key]
+
+    # ----------------------------------------------------------------------------- attributes
+    def attributes(self, child_ids: pd.Index, date: pd.Timestamp | pd.Series) -> pd.DataFrame:
+        """Breakdown attributes of ``child_ids`` at ``date`` (a date or one date per child).
+
+        Columns: ``age`` (completed years), ``age_band``, ``sex``, ``ethnic_group``, ``uasc``
+        (``"UASC"`` if in the UASC table and not ceased to be UASC by the date).
+        """
+        c = self.children.reindex(child_ids)
+        dates = date.reindex(child_ids) if isinstance(date, pd.Series) else date
+        out = pd.DataFrame(index=child_ids)
+        out["age"] = periods.age_at(c["dob"], dates) if len(c) else pd.Series(dtype="Int64")
+        out["age_band"] = periods.age_band(out["age"]) if len(c) else pd.Series(dtype=object)
+        out["sex"] = c["sex"]
+        out["ethnic_group"] = c["ethnic_group"]
+        uasc = c["uasc"].fillna(False).astype(bool) & (c["duc"].isna() | (c["duc"] > dates))
+        out["uasc"] = np.where(uasc, UASC_VALUES[0], UASC_VALUES[1])
+        return out
+
+    def annual_rows(self, table: str, win: periods.Window) -> tuple[pd.DataFrame, periods.Window]:
+        """Rows of an annual table (``oc2``/``oc3``) for a window, and the window they describe.
+
+        OC2 and OC3 are collected once a year. For a window ending 31 March (annual or rolling)
+        rows of that collection year describe it (OC3: with the previous year's, for birthdays
+        of a rolling window; callers pick the years they need from ``collection_year``, made
+        numeric here). For an in-year quarter end the rows of the collection year containing it are
+        used when an in-year extract carries any; otherwise the latest complete collection year
+        is **carried forward**: the figures are those of the year ending the previous 31 March,
+        still labelled with the quarter end. The second value is the window actually described.
+        """
+        frame = getattr(self, table)
+        years = pd.to_numeric(frame["collection_year"], errors="coerce")
+        year = periods.collection_year(win.end)
+        if (win.end.month, win.end.day) != (3, 31) and not (years == year).any():
+            win = periods.window(periods.year_end(year - 1), "year")
+        return frame.assign(collection_year=years), win
+
+    def population_for(self, period_end: pd.Timestamp) -> float | None:
+        """Under-18 population for the collection year containing ``period_end``.
+
+        Uses the latest year on or before it when that year's estimate is not in the table yet
+        (an in-year quarter end). ``None`` when no population table was given.
+
+        Raises
+        ------
+        ParameterError
+            If the table has no row for this authority up to that year.
+        """
+        if self.population is None:
+            return None
+        year = periods.collection_year(period_end)
+        pop = self.population
+        rows = pop[(pop["la_code"].astype(str) == self.geography) & (pop["year"] <= year)]
+        if rows.empty:
+            raise ParameterError(
+                f"population table has no under-18 population for la_code {self.geography} "
+                f"in or before {periods.year_label(year)} (columns la_code, year, population_under18)"
+            )
+        return float(rows.sort_values("year")["population_under18"].iloc[-1])
+
+
+def _children(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    c = _require(tables, "children", REQUIRED["children"]).copy()
+    _dates(c, "dob", "duc")
+    c["child_id"] = c["child_id"].astype(str)
+    c["sex"] = c["sex"].map(lambda s: codes.SEX_LABELS.get(codes.SEX_NORMALISED.get(str(s), ""), NOT_KNOWN))
+    if "ethnic_group" not in c.columns:
+        c["ethnic_group"] = c["ethnic"].map(codes.ethnic_group) if "ethnic" in c.columns else NOT_KNOWN
+    if "uasc" not in c.columns:
+        uasc = tables.get("uasc")
+        c["uasc"] = c["child_id"].isin(uasc["child_id"].astype(str)) if uasc is not None else False
+    if "duc" not in c.columns:
+        c["duc"] = pd.NaT
+    return c.drop_duplicates("child_id", keep="last").set_index("child_id")
+
+
+def _placements(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame, options: Options) -> pd.DataFrame:
+    chosen = {"same_carer_moves": options.same_carer_moves, "temporary": options.temporary}
+    if tables.get("placements") is not None and chosen == _PLACEMENT_DEFAULTS:
+        p = tables["placements"].copy()
+    else:
+        p = episodes_module.derive_placements(episodes, **chosen)
+    _require({"placements": p}, "placements", ("child_id", "period_id", "start", "end", "place"))
+    p = _dates(p, "start", "end")
+    p["child_id"] = p["child_id"].astype(str)
+    if "is_short_break" not in p.columns:
+        raise ParameterError("processed table 'placements' has no column is_short_break; rebuild")
+    p["is_short_break"] = p["is_short_break"].fillna(False).astype(bool)
+    for col in ("place_last", "place_provider", "pl_location", "end_rec", "end_reason"):
+        if col not in p.columns:
+            p[col] = None
+    if "pl_distance" not in p.columns:
+        p["pl_distance"] = np.nan
+    p["pl_distance"] = pd.to_numeric(p["pl_distance"], errors="coerce")
+    return p.sort_values(["child_id", "start"]).reset_index(drop=True)
+
+
+def _periods(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.DataFrame:
+    if tables.get("periods_of_care") is not None:
+        p = tables["periods_of_care"].copy()
+    else:
+        p = episodes_module.derive_periods_of_care(episodes)
+    _require({"periods_of_care": p}, "periods_of_care", ("child_id", "period_id", "start", "end"))
+    p = _dates(p, "start", "end")
+    p["child_id"] = p["child_id"].astype(str)
+    last = (
+        episodes.sort_values(["child_id", "period_id", "decom"])
+        .drop_duplicates(["child_id", "period_id"], keep="last")
+        .set_index(["child_id", "period_id"])
+    )
+    first = (
+        episodes.sort_values(["child_id", "period_id", "decom"])
+        .drop_duplicates(["child_id", "period_id"], keep="first")
+        .set_index(["child_id", "period_id"])
+    )
+    keys = pd.MultiIndex.from_arrays([p["child_id"], p["period_id"]])
+    p["last_ls"] = last["ls"].reindex(keys).to_numpy()
+    p["last_place"] = last["place"].reindex(keys).to_numpy()
+    if "end_rec" not in p.columns:
+        p["end_rec"] = last["rec"].reindex(keys).to_numpy()
+    if "first_ls" not in p.columns:
+        p["first_ls"] = first["ls"].reindex(keys).to_numpy()
+    # A period counts as short-break care when all its episodes are V3/V4.
+    all_breaks = episodes.groupby(["child_id", "period_id"])["is_short_break"].all()
+    p["is_short_break"] = all_breaks.reindex(keys).fillna(False).to_numpy(dtype=bool)
+    return p.sort_values(["child_id", "start"]).reset_index(drop=True)
+
+
+def prepare(
+    tables: dict[str, pd.DataFrame],
+    la_code: str | None = None,
+    population: pd.DataFrame | None = None,
+    options: Options | None = None,
+) -> Context:
+    """Check and prepare processed tables for the indicators.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        Processed tables (``docs/architecture.md``): ``children`` and ``episodes`` are required;
+        ``placements`` and ``periods_of_care`` are derived with :mod:`cpanalysis.episodes` when
+        absent; ``oc2``, ``oc3``, ``missing`` are optional (their indicators are then empty).
+    la_code : str, optional
+        Geography of the rows (the authority's 9-character code). ``None`` uses the only
+        ``la_code`` of ``population`` when there is exactly one, else ``"local"``.
+    population : DataFrame, optional
+        ``la_code, year, population_under18`` (``year`` = collection year ending 31 March).
+    options : Options, optional
+        Counting choices.
+
+    Raises
+    ------
+    ParameterError
+        If a required table or column is missing, or the population table is malformed.
+    """
+    options = options or Options()
+    episodes = _require(tables, "episodes", REQUIRED["episodes"]).copy()
+    _dates(episodes, "decom", "dec")
+    episodes["child_id"] = episodes["child_id"].astype(str)
+    if "period_id" not in episodes.columns or episodes["period_id"].isna().any():
+        episodes = episodes_module.assign_periods_of_care(episodes)
+    episodes = episodes_module.flag_episodes(episodes)
+    episodes = episodes.sort_values(["child_id", "decom"]).reset_index(drop=True)
+    if population is not None:
+        population = _population(population)
+        if la_code is None and population["la_code"].nunique() == 1:
+            la_code = str(population["la_code"].iloc[0])
+    oc2 = _optional(tables, "oc2", ("child_id", "collection_year")).copy()
+    oc3 = _optional(tables, "oc3", ("child_id", "collection_year")).copy()
+    missing = _optional(tables, "missing", ("child_id", "missing", "mis_start")).copy()
+    for frame in (oc2, oc3, missing):
+        frame["child_id"] = frame["child_id"].astype(str)
+    _dates(missing, "mis_start", "mis_end")
+    _dates(oc3, "dob")
+    return Context(
+        children=_children(tables),
+        episodes=episodes,
+        placements=_placements(tables, episodes, options),
+        periods_of_care=_periods(tables, episodes),
+        oc2=oc2,
+        oc3=oc3,
+        missing=missing,
+        geography=la_code or "local",
+        population=population,
+        options=options,
+    )
+
+
+def _population(frame: pd.DataFrame) -> pd.DataFrame:
+    need = ("la_code", "year", "population_under18")
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise ParameterError(f"population table has no column(s) {', '.join(missing)} (expected {', '.join(need)})")
+    out = frame.copy()
+    out["la_code"] = out["la_code"].astype(str)
+    for col in ("year", "population_under18"):
+        values = pd.to_numeric(out[col].map(_year_or_nan) if col == "year" else out[col], errors="coerce")
+        bad = values.isna() | (values <= 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+            raise ParameterError(f"population table row {row}, column {col}: {out[col].iloc[row - 2]!r} is not valid")
+        out[col] = values
+    return out
+
+
+def _year_or_nan(value: object) -> float:
+    try:
+        return float(periods.parse_year_label(str(value).strip()))
+    except ParameterError:
+        return np.nan
+
+
+#: Ordered DfE characteristic names (re-exported for family modules).
+CHARACTERISTICS = cat.CHARACTERISTICS

@@ -1,0 +1,59 @@
+"""Missing and away-from-placement episodes (the 903 Missing table).
+
+DfE publishes the share of children looked after during the year who had at least one missing
+incident, and separately at least one "away from placement without authorisation" incident
+(EES "Children looked after who were missing or away from placement"; LAIT ``Children_missing``,
+``Children_Away``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cpanalysis import codes
+from cpanalysis.indicators import catalogue as cat
+from cpanalysis.indicators.context import Context
+from cpanalysis.indicators.table import Stamp, proportion_rows
+from cpanalysis.periods import Window
+
+MISSING_CODE, AWAY_CODE = (c.code for c in codes.MISSING)
+
+
+def _frame(ctx: Context, win: Window, kind: str) -> pd.DataFrame:
+    cohort = ctx.cached(("during", win), lambda: ctx.looked_after_during(win.start, win.end))
+    frame = ctx.attributes(cohort, win.end)
+    m = ctx.missing
+    started = m.loc[(m["missing"] == kind) & (m["mis_start"] >= win.start) & (m["mis_start"] <= win.end)]
+    frame["hit"] = frame.index.isin(started["child_id"])
+    return frame
+
+
+def missing_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children looked after who went missing in the window (LAIT ``Children_missing``).
+
+    Cohort and denominator: children looked after at any time in the window (a non-V3/V4 episode
+    overlapping it). Numerator: those with a Missing-table row with MISSING = M (missing from
+    care) starting in the window. Breakdowns: age band on the period end, sex.
+    """
+    frame = _frame(ctx, win, MISSING_CODE)
+    indicator_id = "missing_episodes_children"
+    return proportion_rows(frame, "hit", indicator_id, stamp, cat.get(indicator_id).breakdowns)
+
+
+def away_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children looked after who were away from placement without authorisation (LAIT ``Children_Away``).
+
+    Cohort and denominator: as :func:`missing_episodes_children`. Numerator: those with a
+    Missing-table row with MISSING = A starting in the window.
+    """
+    frame = _frame(ctx, win, AWAY_CODE)
+    indicator_id = "away_episodes_children"
+    return proportion_rows(frame, "hit", indicator_id, stamp, cat.get(indicator_id).breakdowns)
+
+
+INDICATORS = (missing_episodes_children, away_episodes_children)
+
+
+def compute(ctx: Context, win: Window, stamp: Stamp) -> list[pd.DataFrame]:
+    """Both missing indicators for one window."""
+    return [f(ctx, win, stamp) for f in INDICATORS]

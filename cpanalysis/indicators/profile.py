@@ -1,0 +1,169 @@
+"""Profile indicators: who is looked after, who started and who ceased (DfE headline counts).
+
+All exclude short-break care (LS V3/V4). "Started" counts only the **first** start per child in
+the window and "ceased" only the **last** ceasing, as DfE does (``dfe_statistics.md`` §3,
+``ssda903.md`` §3.3). A child who ceases and returns to care in the same window therefore counts
+once as a starter and once as a leaver.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cpanalysis import codes
+from cpanalysis.indicators import catalogue as cat
+from cpanalysis.indicators.context import Context
+from cpanalysis.indicators.table import NOT_KNOWN, UASC_VALUES, Stamp, count_rows, rate_rows
+from cpanalysis.periods import Window
+
+
+def _group(values: pd.Series, groups: dict[str, str], unknown: str = NOT_KNOWN) -> pd.Series:
+    return values.map(groups).where(values.notna(), None).fillna(unknown)
+
+
+def on_date_frame(ctx: Context, date: pd.Timestamp) -> pd.DataFrame:
+    """Children looked after at the end of ``date`` with their breakdown attributes.
+
+    Legal status and placement type are those of the episode open on the date, grouped as DfE
+    publishes them (:data:`cpanalysis.codes.LS_GROUPS`, :data:`cpanalysis.codes.PLACE_GROUPS`).
+    """
+    return ctx.cached(("on_frame", date), lambda: _on_date_frame(ctx, date))
+
+
+def _on_date_frame(ctx: Context, date: pd.Timestamp) -> pd.DataFrame:
+    on = ctx.looked_after_on(date)
+    frame = ctx.attributes(on.index, date)
+    frame["legal_status"] = _group(on["ls"], codes.LS_GROUPS)
+    frame["placement_type"] = _group(on["place"], codes.PLACE_GROUPS)
+    frame["place"] = on["place"]
+    return frame
+
+
+def started_frame(ctx: Context, win: Window) -> pd.DataFrame:
+    """First start of a (non-short-break) period of care per child in the window, with attributes at that date."""
+    return ctx.cached(("started", win), lambda: _started_frame(ctx, win))
+
+
+def _started_frame(ctx: Context, win: Window) -> pd.DataFrame:
+    p = ctx.periods_of_care
+    hit = p.loc[(~p["is_short_break"]) & (p["start"] >= win.start) & (p["start"] <= win.end)]
+    first = hit.sort_values(["child_id", "start"]).drop_duplicates("child_id", keep="first").set_index("child_id")
+    frame = ctx.attributes(first.index, first["start"])
+    frame["legal_status"] = _group(first["first_ls"], codes.LS_GROUPS)
+    frame["start"] = first["start"]
+    return frame
+
+
+def ceased_frame(ctx: Context, win: Window) -> pd.DataFrame:
+    """Last ceasing (period of care ending with a reason other than X1) per child in the window.
+
+    Attributes are taken at the ceasing date; ``ceased_reason`` is the strategy's grouping of REC
+    (:data:`cpanalysis.codes.REC_GROUPS`; a code outside it, such as a repair marker, is "Other").
+    """
+    return ctx.cached(("ceased", win), lambda: _ceased_frame(ctx, win))
+
+
+def _ceased_frame(ctx: Context, win: Window) -> pd.DataFrame:
+    p = ctx.periods_of_care
+    ended = p["end"].notna() & (p["end_rec"] != codes.REC_CONTINUES)
+    hit = p.loc[(~p["is_short_break"]) & ended & (p["end"] >= win.start) & (p["end"] <= win.end)]
+    last = hit.sort_values(["child_id", "end"]).drop_duplicates("child_id", keep="last").set_index("child_id")
+    frame = ctx.attributes(last.index, last["end"])
+    frame["ceased_reason"] = last["end_rec"].map(codes.REC_GROUPS).fillna("Other")
+    frame["legal_status"] = _group(last["last_ls"], codes.LS_GROUPS)
+    frame["placement_type"] = _group(last["last_place"], codes.PLACE_GROUPS)
+    for col in ("end_rec", "period_id", "start", "end"):
+        frame[col] = last[col]
+    return frame
+
+
+def cla_on_date(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children looked after on the period end (DfE "children looked after on 31 March").
+
+    Cohort and numerator: children with an episode open at the end of the period end (DECOM on or
+    before it, DEC blank or later; a DEC on the date means the child ceased that day).
+    Exclusions: children whose open episode is a short break (LS V3/V4).
+    Breakdowns: age band at the date, sex, ethnic group, legal status and placement type of the
+    open episode, UASC on the date.
+    """
+    frame = on_date_frame(ctx, win.end)
+    return count_rows(frame, "cla_on_date", stamp, cat.get("cla_on_date").breakdowns)
+
+
+def _rate(ctx: Context, count: int, indicator_id: str, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+    population = ctx.population_for(win.end)
+    if population is None:
+        return None
+    return rate_rows(count, population, indicator_id, stamp)
+
+
+def cla_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+    """Children looked after per 10,000 children under 18 (DfE CLA rate on 31 March).
+
+    Numerator: :func:`cla_on_date`. Denominator: the ONS under-18 mid-year estimate DfE uses for
+    the collection year containing the period end (the latest available year for an in-year
+    quarter end). Byar / exact Poisson limits. Not produced without a population table.
+    """
+    return _rate(ctx, len(ctx.looked_after_on(win.end)), "cla_rate_per_10k", win, stamp)
+
+
+def cla_started(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children who started to be looked after in the window (DfE "started during the year").
+
+    Cohort and numerator: children with a period of care (first episode RNE S) starting in the
+    window; only the first start per child counts, so two starts in a year count once.
+    Exclusions: short-break periods (all episodes V3/V4).
+    Breakdowns: age band at the start, sex, ethnic group, legal status at the start, UASC at the start.
+    """
+    frame = started_frame(ctx, win)
+    return count_rows(frame, "cla_started", stamp, cat.get("cla_started").breakdowns)
+
+
+def cla_started_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+    """Children starting to be looked after per 10,000 under 18 (DfE start rate; see :func:`cla_started`)."""
+    return _rate(ctx, len(started_frame(ctx, win)), "cla_started_rate_per_10k", win, stamp)
+
+
+def cla_ceased(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children who ceased to be looked after in the window (DfE "ceased during the year").
+
+    Cohort and numerator: children with a period of care ending in the window (an episode with
+    DEC in the window and REC other than X1); only the last ceasing per child counts.
+    Exclusions: short-break periods. Breakdowns: reason group (adoption, SGO, CAO, returned home,
+    18 / independent living, other), age band at ceasing, sex, ethnic group, legal status and
+    placement type of the last episode, UASC at ceasing.
+    """
+    frame = ceased_frame(ctx, win)
+    return count_rows(frame, "cla_ceased", stamp, cat.get("cla_ceased").breakdowns)
+
+
+def cla_ceased_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+    """Children ceasing to be looked after per 10,000 under 18 (DfE cease rate; see :func:`cla_ceased`)."""
+    return _rate(ctx, len(ceased_frame(ctx, win)), "cla_ceased_rate_per_10k", win, stamp)
+
+
+def uasc_on_date(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Unaccompanied asylum-seeking children looked after on the period end (DfE CLA who are UASC).
+
+    Cohort: :func:`cla_on_date`. Numerator: those in the UASC table whose date of ceasing to be
+    UASC (DUC) is blank or after the period end. Breakdowns: age band, sex.
+    """
+    frame = on_date_frame(ctx, win.end)
+    frame = frame[frame["uasc"] == UASC_VALUES[0]]
+    return count_rows(frame, "uasc_on_date", stamp, cat.get("uasc_on_date").breakdowns)
+
+
+INDICATORS = (
+    cla_on_date,
+    cla_rate_per_10k,
+    cla_started,
+    cla_started_rate_per_10k,
+    cla_ceased,
+    cla_ceased_rate_per_10k,
+    uasc_on_date,
+)
+
+
+def compute(ctx: Context, win: Window, stamp: Stamp) -> list[pd.DataFrame]:
+    """Every profile indicator for one window."""
+    return [f(ctx, win, stamp) for f in INDICATORS]

@@ -1,0 +1,260 @@
+"""Outcome 3, stable homes: placement stability, distance, location, provider and permanence.
+
+Placements are those of the chosen counting rule (:func:`cpanalysis.episodes.derive_placements`):
+by default a move is a new placement with new carers (RNE S, P, B), so a child placed for
+adoption with their current foster carers (RNE T/U, PLACE A3/A5) has not moved
+(``same_carer_moves=False``), and a temporary placement (T0-T4) followed by a return to the same
+placement is one placement (``temporary="merge"``). Short-break placements (LS V3/V4) never count.
+Definitions: ``dfe_statistics.md`` §3 and ``methods.md`` §2.1-2.2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cpanalysis import codes, episodes, periods
+from cpanalysis.indicators import catalogue as cat
+from cpanalysis.indicators.context import Context
+from cpanalysis.indicators.profile import ceased_frame, on_date_frame
+from cpanalysis.indicators.table import Stamp, mean_rows, proportion_rows, proportion_rows_from_counts
+from cpanalysis.periods import Window
+
+#: Distance (miles) above which a placement is "more than 20 miles from home".
+DISTANCE_MILES = 20.0
+NOT_RECORDED = "Not recorded"
+
+
+def _placements_count(ctx: Context, children: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    return episodes.count_placements(ctx.placements, children, start, end)
+
+
+def placements_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Short-term stability: children looked after with 3 or more placements in the 12 months.
+
+    DfE measure: "CLA on 31 March with 3 or more placements during the year" (EES stability
+    measures; LAIT ``LACStable_2016on``). Cohort and denominator: children looked after on the
+    period end. Numerator: those with 3 or more placements overlapping the 12-month window,
+    counting the placement open on its first day and the one open on the period end
+    (:func:`cpanalysis.episodes.count_placements`), including placements of an earlier period of
+    care in the window. Exclusions: short breaks. Breakdowns: age band, sex, UASC.
+    """
+    frame = on_date_frame(ctx, win.end).copy()
+    frame["hit"] = _placements_count(ctx, frame.index, win.start, win.end).to_numpy() >= 3
+    return proportion_rows(frame, "hit", "placements_3plus_12m", stamp, cat.get("placements_3plus_12m").breakdowns)
+
+
+def placements_3plus_24m(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Two-year stability: children looked after for 2 years with 3 or more placements in them.
+
+    DfE measure: "CLA 2 years on 31 March" x "With 3 or more placements during the previous 2
+    years" (EES la_cla_placement_stability). Cohort and denominator: children looked after on
+    the period end whose current period of care began on or before the first day of the 24
+    months ending then ("CLA 2 years" read as continuously looked after for 2 years; DfE's
+    wording is unconfirmed, dfe_statistics.md §3). Numerator: those with 3 or more placements
+    overlapping those 24 months. Exclusions: short breaks (children with a V3/V4 episode in the
+    24 months, and V3/V4 placements).
+    """
+    children = ctx.continuously_looked_after(win.end, 24)
+    frame = on_date_frame(ctx, win.end).reindex(children)
+    frame["hit"] = _placements_count(ctx, children, periods.months_before(win.end, 24), win.end).to_numpy() >= 3
+    return proportion_rows(frame, "hit", "placements_3plus_24m", stamp)
+
+
+def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Long-term stability: children in care 2.5+ years in the same placement for 2+ years.
+
+    DfE measure (former NI 63; EES "Children looked after continuously for at least 2.5 years on
+    31 March aged under 16" x "Living with the same carer for at least 2 years"; LAIT
+    ``LAC_LongStable%``). Cohort and denominator: children looked after on the period end, aged
+    under 16 on it, whose period of care began on or before the first day of the 30 months
+    ending then. Numerator: those whose current placement began on or before the first day of
+    the 24 months ending then, or who are placed for adoption (PLACE A3-A6) and whose previous
+    placement in the same period began by then (the adoptive placement and the one before it
+    together last 2 years). Under the default counting rule a child placed for adoption with
+    their foster carers is still in the foster placement, so its start counts.
+    """
+    cutoff = periods.months_before(win.end, 24)
+    children = ctx.continuously_looked_after(win.end, 30)
+    frame = on_date_frame(ctx, win.end).reindex(children)
+    frame = frame[frame["age"].fillna(99) < 16].copy()
+    current = ctx.placement_on(win.end).reindex(frame.index)
+    long_enough = (current["start"] <= cutoff).fillna(False).to_numpy(dtype=bool)
+    adoption = frame["place"].isin(codes.PLACE_ADOPTION).to_numpy()
+    if adoption.any():
+        p = ctx.placements[~ctx.placements["is_short_break"]]
+        prev = p.assign(next_seq=p["placement_seq"] + 1).set_index(["child_id", "next_seq"])
+        keys = pd.MultiIndex.from_arrays([frame.index, current["placement_seq"].fillna(-1).astype(int)])
+        prev_rows = prev.reindex(keys)
+        same_period = prev_rows["period_id"].to_numpy() == current["period_id"].to_numpy()
+        prev_ok = (prev_rows["start"] <= cutoff).fillna(False).to_numpy(dtype=bool) & same_period
+        long_enough = long_enough | (adoption & prev_ok)
+    frame["hit"] = long_enough
+    return proportion_rows(frame, "hit", "long_term_stability", stamp)
+
+
+def _current_placement_frame(ctx: Context, win: Window) -> pd.DataFrame:
+    frame = on_date_frame(ctx, win.end).copy()
+    current = ctx.placement_on(win.end).reindex(frame.index)
+    for col in ("pl_distance", "pl_location", "place_provider"):
+        frame[col] = current[col]
+    frame["pl_distance"] = pd.to_numeric(frame["pl_distance"], errors="coerce")
+    return frame
+
+
+def placed_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children placed more than 20 miles from home (EES placement distance on 31 March).
+
+    Cohort and denominator: children looked after on the period end (those whose distance is not
+    known stay in the denominator, as in EES where "not known" is a category of the total).
+    Numerator: those whose current placement's PL_DISTANCE is more than 20 miles (inside or
+    outside the authority). Under ``temporary="merge"`` a child on a temporary move is measured
+    at the placement the move interrupted.
+    """
+    frame = _current_placement_frame(ctx, win)
+    frame["hit"] = frame["pl_distance"] > DISTANCE_MILES
+    return proportion_rows(frame, "hit", "placed_over_20_miles", stamp, cat.get("placed_over_20_miles").breakdowns)
+
+
+def placed_over_20_miles_outside_la(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children placed outside the authority and more than 20 miles from home (LAIT ``LACDistance``).
+
+    Cohort and denominator: children looked after on the period end. Numerator: current
+    placement has PL_LOCATION OUT and PL_DISTANCE more than 20 miles.
+    """
+    frame = _current_placement_frame(ctx, win)
+    frame["hit"] = (frame["pl_distance"] > DISTANCE_MILES) & (frame["pl_location"] == codes.PL_LOCATION_OUT)
+    return proportion_rows(frame, "hit", "placed_over_20_miles_outside_la", stamp)
+
+
+def distance_not_known(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children whose placement distance is not known (EES "Distance not known or not recorded").
+
+    Cohort and denominator: children looked after on the period end. Numerator: current
+    placement has no PL_DISTANCE (mostly UASC and confidential adoption placements).
+    """
+    frame = _current_placement_frame(ctx, win)
+    frame["hit"] = frame["pl_distance"].isna()
+    return proportion_rows(frame, "hit", "distance_not_known", stamp)
+
+
+def placed_inside_la(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children placed inside the authority's boundary (EES placement location "inside").
+
+    Cohort and denominator: children looked after on the period end. Numerator: current
+    placement has PL_LOCATION IN (a blank location is not inside).
+    """
+    frame = _current_placement_frame(ctx, win)
+    frame["hit"] = frame["pl_location"] == codes.PL_LOCATION_IN
+    return proportion_rows(frame, "hit", "placed_inside_la", stamp)
+
+
+def placed_in_house(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children placed in the authority's own provision (EES placement provider "Own provision").
+
+    Cohort and denominator: children looked after on the period end. Numerator: current
+    placement's PLACE_PROVIDER is PR1. Breakdown: placement type group.
+    """
+    frame = _current_placement_frame(ctx, win)
+    frame["hit"] = frame["place_provider"].isin(codes.PROVIDER_IN_HOUSE)
+    return proportion_rows(frame, "hit", "placed_in_house", stamp, cat.get("placed_in_house").breakdowns)
+
+
+def _placements_between(ctx: Context, column: str, win: Window) -> pd.DataFrame:
+    p = ctx.placements
+    return p.loc[(~p["is_short_break"]) & (p[column] >= win.start) & (p[column] <= win.end)]
+
+
+def new_placements_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """New placements more than 20 miles from home (EES "Location of new placements during the year").
+
+    Unit: placements (not children). Cohort and denominator: every non-short-break placement
+    starting in the window, first placements of a period of care included ("Total new
+    placements"; distance not known stays in). Numerator: those more than 20 miles from home,
+    inside or outside the authority (the sum of EES's two "more than 20 miles" rows).
+    """
+    frame = _placements_between(ctx, "start", win).copy()
+    frame["hit"] = pd.to_numeric(frame["pl_distance"], errors="coerce") > DISTANCE_MILES
+    return proportion_rows(frame, "hit", "new_placements_over_20_miles", stamp)
+
+
+def placement_moves_reason(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Placement changes by reason (EES "Reason for placement change during the year").
+
+    Unit: placement changes. Cohort and denominator: placements ending in the window with REC X1
+    (the child moved to another placement in the same period of care), "Total placements
+    changing". Numerator per group: changes with that REASON_PLACE_CHANGE (recorded on the last
+    episode of the placement that ended); a blank reason is "Not recorded". The Total row is
+    100%.
+    """
+    moves = _placements_between(ctx, "end", win)
+    moves = moves[moves["end_rec"] == codes.REC_CONTINUES]
+    reasons = moves["end_reason"].map(codes.REASON_PLACE_CHANGE.labels()).fillna(NOT_RECORDED)
+    total = len(moves)
+    order = list(codes.REASON_PLACE_CHANGE.labels().values()) + [NOT_RECORDED]
+    counts = reasons.value_counts()
+    rows = [{"breakdown": cat.TOTAL, "breakdown_value": cat.TOTAL, "numerator": total, "denominator": total}]
+    rows += [
+        {"breakdown": cat.PLACEMENT_CHANGE_REASON, "breakdown_value": r, "numerator": int(counts.get(r, 0)),
+         "denominator": total}
+        for r in order
+        if r in counts.index or r != NOT_RECORDED
+    ]
+    return proportion_rows_from_counts(pd.DataFrame(rows), "placement_moves_reason", stamp)
+
+
+def permanence_sgo_cao(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Children leaving care to a special guardianship or child arrangements order.
+
+    Cohort and denominator: children ceasing to be looked after in the window, last ceasing per
+    child (:func:`cpanalysis.indicators.profile.cla_ceased`). Numerator: those whose reason for
+    ceasing is an SGO (E43-E48) or a residence / child arrangements order (E41), as in EES
+    children who ceased during the year by reason. Exclusions: short breaks.
+    """
+    frame = ceased_frame(ctx, win).copy()
+    frame["hit"] = frame["end_rec"].isin(codes.REC_SGO | codes.REC_CAO)
+    return proportion_rows(frame, "hit", "permanence_sgo_cao", stamp)
+
+
+def adoption_days_entry_to_placement(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+    """Average days from entering care to moving in with the adoptive family (adoption scorecard A10).
+
+    Cohort and denominator: children adopted in the window (last ceasing with REC E11/E12).
+    Value: mean days from the start of the period of care that ended in adoption to the start of
+    the placement the child was adopted from, with a t interval. Under the default counting rule
+    a child adopted by their foster carers (A3/A5 with RNE T/U) is in the same placement as when
+    fostered, so the days run to the date they moved in with those carers: DfE's "adjusted for
+    foster carer adoptions". DfE publishes A10 as a 3-year average; this is the window's children.
+    """
+    adopted = ceased_frame(ctx, win)
+    adopted = adopted[adopted["end_rec"].isin(codes.REC_ADOPTED)]
+    p = ctx.placements[~ctx.placements["is_short_break"]]
+    last = p.sort_values("start").drop_duplicates(["child_id", "period_id"], keep="last").set_index(
+        ["child_id", "period_id"]
+    )
+    keys = pd.MultiIndex.from_arrays([adopted.index, adopted["period_id"]])
+    placed = last["start"].reindex(keys).to_numpy()
+    frame = pd.DataFrame({"days": (placed - adopted["start"].to_numpy()) / np.timedelta64(1, "D")},
+                         index=adopted.index)
+    return mean_rows(frame, "days", "adoption_days_entry_to_placement", stamp)
+
+
+INDICATORS = (
+    placements_3plus_12m,
+    placements_3plus_24m,
+    long_term_stability,
+    placed_over_20_miles,
+    placed_over_20_miles_outside_la,
+    distance_not_known,
+    placed_inside_la,
+    placed_in_house,
+    new_placements_over_20_miles,
+    placement_moves_reason,
+    permanence_sgo_cao,
+    adoption_days_entry_to_placement,
+)
+
+
+def compute(ctx: Context, win: Window, stamp: Stamp) -> list[pd.DataFrame]:
+    """Every stability indicator for one window."""
+    return [f(ctx, win, stamp) for f in INDICATORS]
