@@ -53,7 +53,7 @@ def _oc2_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
     frame = ctx.attributes(cohort, used.end)
     for col in OC2_COLUMNS:
         values = pd.to_numeric(rows[col], errors="coerce") if col in rows.columns else pd.Series(dtype=float)
-        values = values.reindex(cohort)
+        values = values.astype("float64").reindex(cohort)
         frame[col] = values.where(values.between(0, 40)) if col == "sdq_score" else values == 1
     return frame
 
