@@ -30,6 +30,10 @@ the rule name in ``episodes.repair``)
     year is the same or the next one).
     The authority has since changed or deleted it, so the later return wins and the open
     episode is removed (``warning``).
+``503`` (DfE continuity rules 503A-J)
+    An episode carried into a later return with a different RNE, LS, CIN, PLACE, provider or
+    URN: the later value is kept (``warning``), except a code DfE has since retired (H5 recoded
+    as K3 in 2025-26, 503D).
 ``STITCH_1`` (LIIA RULE_1)
     An open episode followed by a later episode that does not start a period of care (RNE is not
     S): the child was still looked after, so DEC = the next DECOM and REC = X1 (``warning``).
@@ -50,8 +54,8 @@ the rule name in ``episodes.repair``)
     broken, so REC = ``E99`` (``warning``).
 
 An episode open in the latest return stays open (the child is still looked after). A row
-whose DECOM is blank cannot be placed in a history and is removed (``error``); validation
-normally quarantines such rows first.
+whose DECOM is blank cannot be placed in a history and is removed (``STITCH_DECOM``, ``error``);
+validation normally quarantines such rows first.
 
 Other tables
 ------------
@@ -113,6 +117,16 @@ CHILDREN_COLUMNS = (
     "first_return",
     "last_return",
 )
+#: Episode fields that must not change when an episode is carried into the next return (DfE
+#: 503), with the code list that says when a code was retired (``None``: not a code).
+CARRIED_COLUMNS: dict[str, codes.CodeList | None] = {
+    "rne": codes.RNE,
+    "ls": codes.LS,
+    "cin": codes.CIN,
+    "place": codes.PLACE,
+    "place_provider": codes.PLACE_PROVIDER,
+    "urn": None,
+}
 #: Tables kept one row per child per collection year rather than per schema key.
 PER_YEAR_TABLES = ("oc2", "oc3")
 #: Header fields checked against the child's previous return: column -> DfE rule id.
@@ -314,6 +328,36 @@ def _close_open_episodes(eps: pd.DataFrame, returns: pd.DataFrame, latest_rank: 
     return eps, issues
 
 
+def _carried_episode_changes(every_copy: pd.DataFrame, kept: pd.DataFrame) -> list[dict]:
+    """DfE 503: an episode carried into a later return with different details."""
+    key = ["child_id", "decom"]
+    later = kept.loc[:, key + list(CARRIED_COLUMNS) + ["stitch_rank", "return_label", "source_file", "source_row",
+                                                       "collection_year"]]
+    pairs = every_copy.loc[:, key + list(CARRIED_COLUMNS) + ["stitch_rank", "return_label"]].merge(
+        later, on=key, suffixes=("", "_later"), validate="many_to_one")
+    pairs = pairs[pairs["stitch_rank"] < pairs["stitch_rank_later"]]
+    issues: list[dict] = []
+    for column, codelist in CARRIED_COLUMNS.items():
+        before, after = pairs[column], pairs[f"{column}_later"]
+        changed = before.notna().ne(after.notna()) | (before.notna() & after.notna() & before.ne(after))
+        if codelist is not None:
+            # a code DfE retired by the later year (H5 -> K3 in 2025-26) must be recoded (503D)
+            retired = [isinstance(b, str) and b in codelist and b not in codelist.valid_codes(y)
+                       for b, y in zip(before, pairs["collection_year"])]
+            changed &= ~pd.Series(retired, index=pairs.index, dtype=bool)
+        for row in pairs.loc[changed].itertuples(index=False):
+            old, new = getattr(row, column), getattr(row, f"{column}_later")
+            issues.append({
+                "file": row.source_file, "table": "episodes", "row": row.source_row, "child": row.child_id,
+                "column": column.upper(), "rule_id": "503", "severity": "warning", "action": "kept",
+                "message": f"{column.upper()} of the episode starting {_fmt(row.decom)} is "
+                f"{new if isinstance(new, str) else 'blank'} in return {row.return_label_later} but was "
+                f"{old if isinstance(old, str) else 'blank'} in return {row.return_label} (rule 503); the later "
+                "return's value is used.",
+            })
+    return issues
+
+
 def stitch_episodes(episodes: pd.DataFrame, returns: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """Episodes of all returns as one history per child (rules in the module docstring).
 
@@ -343,16 +387,18 @@ def stitch_episodes(episodes: pd.DataFrame, returns: pd.DataFrame) -> tuple[pd.D
     presence = set(zip(eps["child_id"], eps["stitch_rank"]))
     last_start = eps.groupby(["child_id", "stitch_rank"])["decom"].max().to_dict()
     eps["stitch_closed"] = eps["dec"].notna()
+    every_copy = eps
     eps, dup_issues = _dedupe(eps, "episodes", ["child_id", "decom"],
                               lambda r: f"The episode starting {_fmt(r.decom)}", prefer=["stitch_closed"])
     issues += dup_issues
+    issues += _carried_episode_changes(every_copy, eps)
     eps, replaced = _drop_replaced_open_episodes(eps, returns, presence, last_start)
     issues += replaced
     latest = max((r for _, r in presence), default=-1)
     eps, repairs = _close_open_episodes(eps, returns, latest)
     issues += repairs
     eps = eps.sort_values(["child_id", "decom"], kind="mergesort").reset_index(drop=True)
-    return eps.loc[:, list(EPISODE_COLUMNS)], issues
+    return blank_as_none(eps.loc[:, list(EPISODE_COLUMNS)]), issues
 
 
 def _cross_year_checks(header: pd.DataFrame) -> list[dict]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cpanalysis import schema, stitch
 from cpanalysis.stitch import EPISODE_COLUMNS
@@ -243,3 +245,101 @@ def test_empty_input_gives_empty_tables_with_columns():
     assert len(out["children"]) == 0
     assert set(out) == {"children"} | (set(schema.TABLES) - {"header"})
     assert len(issues) == 0
+
+
+def test_carried_episode_changes_are_warned_except_retired_codes():
+    episodes = stacked(
+        "episodes",
+        {
+            "2024-25": [ep("A", "01/01/2025", None, "S", "H5", None, ls="C1"),
+                        ep("B", "01/02/2025", None, "S", "U6", None)],
+            "2025-26_Q2": [ep("A", "01/01/2025", None, "S", "K3", None, ls="C2"),
+                           ep("B", "01/02/2025", None, "S", "U6", None)],
+        },
+    )
+    out, issues = stitch.stitch({"episodes": episodes})
+    changes = issues[issues["rule_id"] == "503"]
+    assert list(zip(changes["child"], changes["column"], changes["action"])) == [("A", "LS", "kept")]
+    assert changes["file"].tolist() == ["2025-26_Q2/episodes.csv"]
+    assert "C2 in return 2025-26_Q2 but was C1 in return 2024-25" in changes["message"].iloc[0]
+    assert out["episodes"]["ls"].tolist() == ["C2", "C2"]
+    assert out["episodes"]["place"].tolist() == ["K3", "U6"]
+
+
+# --- property: annual snapshots of a history stitch back to that history ----------------------
+
+_ANNUAL = ("2022-23", "2023-24", "2024-25")
+
+
+@st.composite
+def histories(draw):
+    """True episode histories of up to 4 children between April 2022 and March 2025."""
+    rows = []
+    for child in "ABCD"[: draw(st.integers(min_value=1, max_value=4))]:
+        day = pd.Timestamp("2022-04-01") + pd.Timedelta(days=draw(st.integers(min_value=0, max_value=900)))
+        rne = "S"
+        for _ in range(draw(st.integers(min_value=1, max_value=5))):
+            if day > pd.Timestamp("2025-03-31"):
+                break
+            length = draw(st.integers(min_value=1, max_value=400))
+            rec = draw(st.sampled_from(["X1", "X1", "E13", None]))
+            dec = None if rec is None else day + pd.Timedelta(days=length)
+            rows.append((child, day, dec, rne, rec))
+            if rec is None:
+                break
+            if rec == "X1":
+                day, rne = dec, draw(st.sampled_from(["P", "L", "B"]))
+            else:
+                day, rne = dec + pd.Timedelta(days=draw(st.integers(min_value=1, max_value=200))), "S"
+    return rows
+
+
+def snapshots(history) -> dict[str, pd.DataFrame]:
+    """Cut the history into annual returns as an authority's system would."""
+    per_return = {}
+    for label in _ANNUAL:
+        year = RETURNS[label][0]
+        start, as_at = pd.Timestamp(f"{year - 1}-04-01"), pd.Timestamp(f"{year}-03-31")
+        rows = []
+        for child, decom, dec, rne, rec in history:
+            if decom <= as_at and (dec is None or dec >= start):
+                still_open = dec is None or dec > as_at
+                rows.append(ep(child, f"{decom:%d/%m/%Y}", None if still_open else f"{dec:%d/%m/%Y}", rne, "U6",
+                               None if still_open else rec))
+        per_return[label] = rows
+    return {"episodes": stacked("episodes", {k: v for k, v in per_return.items() if v})}
+
+
+@settings(max_examples=30, deadline=None)
+@given(history=histories())
+def test_snapshots_stitch_back_to_the_true_history(history):
+    tables = snapshots(history)
+    eps, issues = stitch.stitch_episodes(tables["episodes"], stitch.return_order(tables))
+    end = pd.Timestamp("2025-03-31")
+    expected = [(c, d, None if (e is None or e > end) else e, None if (e is None or e > end) else r)
+                for c, d, e, _, r in history]
+    got = [(r.child_id, r.decom, None if pd.isna(r.dec) else r.dec, r.rec)
+           for r in eps.itertuples(index=False)]
+    assert got == sorted(expected, key=lambda t: (t[0], t[1]))
+    assert {i["rule_id"] for i in issues} <= {"STITCH_3A"}
+
+
+@settings(max_examples=30, deadline=None)
+@given(history=histories(), data=st.data())
+def test_stitched_history_never_overlaps_and_accounts_for_every_row(history, data):
+    episodes = snapshots(history)["episodes"]
+    if len(episodes):
+        # damage the returns: drop, duplicate and re-open some rows
+        drop = data.draw(st.lists(st.integers(0, len(episodes) - 1), max_size=3))
+        dup = data.draw(st.lists(st.integers(0, len(episodes) - 1), max_size=3))
+        reopen = data.draw(st.lists(st.integers(0, len(episodes) - 1), max_size=3))
+        episodes.loc[reopen, ["dec", "rec"]] = [pd.NaT, None]
+        episodes = pd.concat([episodes.drop(index=sorted(set(drop))), episodes.loc[dup]], ignore_index=True)
+    tables = {"episodes": episodes}
+    eps, issues = stitch.stitch_episodes(episodes, stitch.return_order(tables))
+    assert len(eps) + sum(i["action"] == "removed" for i in issues) == len(episodes)
+    for _, child in eps.groupby("child_id"):
+        decoms, decs = child["decom"].tolist(), child["dec"].tolist()
+        assert all(pd.notna(d) for d in decs[:-1])  # only the last episode may be open
+        assert all(d <= n for d, n in zip(decs[:-1], decoms[1:]))  # no overlaps
+        assert all(pd.isna(d) or d >= s for s, d in zip(decoms, decs))
