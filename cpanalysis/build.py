@@ -379,7 +379,7 @@ def _manifest(raw: ingest.RawReturns, counts: pd.DataFrame, tables: dict[str, pd
     return {
         "package": "cpanalysis",
         "version": __version__,
-        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "input": str(raw.root),
         "returns": [
             {"label": r.label, "collection_year": int(r.collection_year), "is_in_year": bool(r.is_in_year),

@@ -162,7 +162,7 @@ def return_order(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _rank(frame: pd.DataFrame, returns: pd.DataFrame) -> pd.Series:
-    return frame["return_label"].map(dict(zip(returns["return_label"], returns["rank"]))).astype("int64")
+    return frame["return_label"].map(dict(zip(returns["return_label"], returns["rank"], strict=False))).astype("int64")
 
 
 def _fmt(date: pd.Timestamp) -> str:
@@ -233,12 +233,12 @@ def _drop_replaced_open_episodes(
     have ended before the next return's year.
     """
     with_eps = sorted({r for _, r in presence})
-    next_rank = {r: nxt for r, nxt in zip(with_eps, with_eps[1:])}
-    years = dict(zip(returns["rank"], returns["collection_year"]))
-    labels = dict(zip(returns["rank"], returns["return_label"]))
+    next_rank = {r: nxt for r, nxt in zip(with_eps, with_eps[1:], strict=False)}
+    years = dict(zip(returns["rank"], returns["collection_year"], strict=False))
+    labels = dict(zip(returns["rank"], returns["return_label"], strict=False))
     drop = []
     issues: list[dict] = []
-    for idx, row in zip(eps.index, eps.itertuples(index=False)):
+    for idx, row in zip(eps.index, eps.itertuples(index=False), strict=False):
         if pd.notna(row.dec) or row.stitch_rank not in next_rank:
             continue
         if row.decom != last_start[(row.child_id, row.stitch_rank)]:
@@ -268,7 +268,7 @@ def _close_open_episodes(eps: pd.DataFrame, returns: pd.DataFrame, latest_rank: 
     eps["repair"] = pd.Series(None, index=eps.index, dtype=object)
     if eps.empty:
         return eps, []
-    as_at = pd.to_datetime(eps["stitch_rank"].map(dict(zip(returns["rank"], returns["as_at"]))))
+    as_at = pd.to_datetime(eps["stitch_rank"].map(dict(zip(returns["rank"], returns["as_at"], strict=False))))
     next_decom = _next_in_child(eps, "decom")
     next_rne = _next_in_child(eps, "rne")
     is_open = eps["dec"].isna()
@@ -296,13 +296,13 @@ def _close_open_episodes(eps: pd.DataFrame, returns: pd.DataFrame, latest_rank: 
         eps.loc[mask, "dec"] = new_dec[mask]
         eps.loc[mask, "rec"] = new_rec[mask]
         eps.loc[mask, "repair"] = name
-        for row, nxt in zip(eps.loc[mask].itertuples(index=False), next_decom[mask]):
+        for row, nxt in zip(eps.loc[mask].itertuples(index=False), next_decom[mask], strict=False):
             text = template.format(next=_fmt(nxt), dec=_fmt(row.dec), rec=row.rec, label=row.return_label)
             issues.append(_issue(row, "episodes", name, "warning", f"The episode starting {_fmt(row.decom)} {text}",
                                  "fixed", column="DEC"))
 
     overlap = has_next & eps["dec"].gt(next_decom)
-    for row, nxt in zip(eps.loc[overlap].itertuples(index=False), next_decom[overlap]):
+    for row, nxt in zip(eps.loc[overlap].itertuples(index=False), next_decom[overlap], strict=False):
         issues.append(_issue(row, "episodes", "STITCH_4", "warning",
                              f"The episode starting {_fmt(row.decom)} ends {_fmt(row.dec)}, after the next episode "
                              f"starts ({_fmt(nxt)}): DEC set to {_fmt(nxt)}.", "fixed", column="DEC"))
@@ -312,12 +312,12 @@ def _close_open_episodes(eps: pd.DataFrame, returns: pd.DataFrame, latest_rank: 
     gap = has_next & eps["rec"].eq(codes.REC_CONTINUES) & eps["dec"].lt(next_decom)
     bridge = gap & next_rne.ne(codes.RNE_START)
     broken = gap & next_rne.eq(codes.RNE_START)
-    for row, nxt in zip(eps.loc[bridge].itertuples(index=False), next_decom[bridge]):
+    for row, nxt in zip(eps.loc[bridge].itertuples(index=False), next_decom[bridge], strict=False):
         issues.append(_issue(row, "episodes", "STITCH_5", "warning",
                              f"The episode starting {_fmt(row.decom)} ends {_fmt(row.dec)} with X1 but the next "
                              f"episode only starts {_fmt(nxt)}: DEC set to {_fmt(nxt)} to close the gap.", "fixed",
                              column="DEC"))
-    for row, nxt in zip(eps.loc[broken].itertuples(index=False), next_decom[broken]):
+    for row, nxt in zip(eps.loc[broken].itertuples(index=False), next_decom[broken], strict=False):
         issues.append(_issue(row, "episodes", "STITCH_5", "warning",
                              f"The episode starting {_fmt(row.decom)} ends {_fmt(row.dec)} with X1 but the next "
                              f"episode starts a new period of care ({_fmt(nxt)}, RNE S): REC set to "
@@ -343,7 +343,7 @@ def _carried_episode_changes(every_copy: pd.DataFrame, kept: pd.DataFrame) -> li
         if codelist is not None:
             # a code DfE retired by the later year (H5 -> K3 in 2025-26) must be recoded (503D)
             retired = [isinstance(b, str) and b in codelist and b not in codelist.valid_codes(y)
-                       for b, y in zip(before, pairs["collection_year"])]
+                       for b, y in zip(before, pairs["collection_year"], strict=False)]
             changed &= ~pd.Series(retired, index=pairs.index, dtype=bool)
         for row in pairs.loc[changed].itertuples(index=False):
             old, new = getattr(row, column), getattr(row, f"{column}_later")
@@ -384,7 +384,7 @@ def stitch_episodes(episodes: pd.DataFrame, returns: pd.DataFrame) -> tuple[pd.D
         issues.append(_issue(row, "episodes", "STITCH_DECOM", "error", "The episode has no DECOM, so it cannot be "
                              "placed in the child's history; removed.", "removed", column="DECOM"))
     eps = eps.loc[~undated]
-    presence = set(zip(eps["child_id"], eps["stitch_rank"]))
+    presence = set(zip(eps["child_id"], eps["stitch_rank"], strict=False))
     last_start = eps.groupby(["child_id", "stitch_rank"])["decom"].max().to_dict()
     eps["stitch_closed"] = eps["dec"].notna()
     every_copy = eps
@@ -412,7 +412,7 @@ def _cross_year_checks(header: pd.DataFrame) -> list[dict]:
         label_before = ordered["return_label"].shift()
         changed = same_child & ordered[column].notna() & before.notna() & ordered[column].ne(before)
         for row, old, old_label in zip(ordered.loc[changed].itertuples(index=False), before[changed],
-                                       label_before[changed]):
+                                       label_before[changed], strict=False):
             if column == "dob":
                 what = f"DOB differs from the one in return {old_label}"
             else:
@@ -462,7 +462,7 @@ def stitch_children(
          .loc[:, ["child_id", "stitch_rank"]]]
     )
     span = seen.groupby("child_id", sort=True)["stitch_rank"].agg(["min", "max"])
-    labels = dict(zip(returns["rank"], returns["return_label"]))
+    labels = dict(zip(returns["rank"], returns["return_label"], strict=False))
     children = latest.reindex(span.index)
     children["first_return"] = span["min"].map(labels)
     children["last_return"] = span["max"].map(labels)

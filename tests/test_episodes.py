@@ -87,7 +87,7 @@ def test_periods_are_numbered_per_child():
         ]
     )
     out = ep.assign_periods_of_care(eps)
-    assert list(zip(out["child_id"], out["period_id"])) == [("A", 1), ("B", 1), ("B", 2)]
+    assert list(zip(out["child_id"], out["period_id"], strict=False)) == [("A", 1), ("B", 1), ("B", 2)]
 
 
 def test_short_break_period_flag():
@@ -335,6 +335,6 @@ def test_placements_never_overlap_and_are_bounded(eps, same_carer, temporary):
     assert pl["placement_seq"].tolist() == list(range(1, len(pl) + 1))
     ends = pl["end"].iloc[:-1].tolist()
     starts = pl["start"].iloc[1:].tolist()
-    for end, start in zip(ends, starts):
+    for end, start in zip(ends, starts, strict=False):
         assert pd.notna(end) and end <= start
     assert int(pl["n_episodes"].sum()) == len(kept)

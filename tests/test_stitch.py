@@ -142,7 +142,7 @@ def test_three_overlapping_returns_give_the_expected_episode_list(three_returns)
         ("G", D("01/06/2024"), pd.NaT, None, "2024-25", None),
     ]
     assert len(got) == len(expected)
-    for g, e in zip(got, expected):
+    for g, e in zip(got, expected, strict=False):
         assert g[:2] == e[:2]
         assert (pd.isna(g[2]) and pd.isna(e[2])) or g[2] == e[2], g
         assert g[3:] == e[3:], g
@@ -186,7 +186,7 @@ def test_children_table_latest_return_wins_and_cross_year_checks(three_returns):
     assert children.loc["D", "duc"] == D("01/01/2025")
     assert pd.isna(children.loc["A", "duc"])
     header = issues[issues["table"] == "header"].sort_values("rule_id")
-    assert list(zip(header["rule_id"], header["child"], header["column"])) == [
+    assert list(zip(header["rule_id"], header["child"], header["column"], strict=False)) == [
         ("202", "C", "SEX"),
         ("203", "C", "DOB"),
         ("204", "A", "ETHNIC"),
@@ -197,7 +197,7 @@ def test_children_table_latest_return_wins_and_cross_year_checks(three_returns):
 def test_oc2_one_row_per_child_per_year(three_returns):
     out, issues = stitch.stitch(three_returns)
     oc2 = out["oc2"]
-    assert list(zip(oc2["collection_year"], oc2["sdq_score"])) == [(2024, 10), (2025, 14)]
+    assert list(zip(oc2["collection_year"], oc2["sdq_score"], strict=False)) == [(2024, 10), (2025, 14)]
     dup = issues[issues["table"] == "oc2"]
     assert dup["rule_id"].tolist() == ["STITCH_3"]
     assert dup["row"].tolist() == [2]
@@ -259,7 +259,7 @@ def test_carried_episode_changes_are_warned_except_retired_codes():
     )
     out, issues = stitch.stitch({"episodes": episodes})
     changes = issues[issues["rule_id"] == "503"]
-    assert list(zip(changes["child"], changes["column"], changes["action"])) == [("A", "LS", "kept")]
+    assert list(zip(changes["child"], changes["column"], changes["action"], strict=False)) == [("A", "LS", "kept")]
     assert changes["file"].tolist() == ["2025-26_Q2/episodes.csv"]
     assert "C2 in return 2025-26_Q2 but was C1 in return 2024-25" in changes["message"].iloc[0]
     assert out["episodes"]["ls"].tolist() == ["C2", "C2"]
@@ -341,5 +341,5 @@ def test_stitched_history_never_overlaps_and_accounts_for_every_row(history, dat
     for _, child in eps.groupby("child_id"):
         decoms, decs = child["decom"].tolist(), child["dec"].tolist()
         assert all(pd.notna(d) for d in decs[:-1])  # only the last episode may be open
-        assert all(d <= n for d, n in zip(decs[:-1], decoms[1:]))  # no overlaps
-        assert all(pd.isna(d) or d >= s for s, d in zip(decoms, decs))
+        assert all(d <= n for d, n in zip(decs[:-1], decoms[1:], strict=False))  # no overlaps
+        assert all(pd.isna(d) or d >= s for s, d in zip(decoms, decs, strict=False))
