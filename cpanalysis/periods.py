@@ -248,22 +248,30 @@ def age_at(dob: object, date: object) -> pd.Series | int | None:
     """
     births, scalar_dob = _as_series(dob)
     dates, scalar_date = _as_series(date)
-    if scalar_date and not scalar_dob:
-        dates = pd.Series(dates.iloc[0], index=births.index)
-    elif scalar_dob and not scalar_date:
-        births = pd.Series(births.iloc[0], index=dates.index)
-    else:
-        dates = dates.set_axis(births.index) if len(dates) == len(births) else dates
-    years = dates.dt.year - births.dt.year
-    before = (dates.dt.month < births.dt.month) | (
-        (dates.dt.month == births.dt.month) & (dates.dt.day < births.dt.day)
-    )
-    age = (years - before.astype(int)).astype("Int64")
-    age[births.isna() | dates.isna()] = pd.NA
+    index = births.index if not scalar_dob or scalar_date else dates.index
+    b_year, b_md, b_missing = _date_parts(births)
+    d_year, d_md, d_missing = _date_parts(dates)
+    # month*100+day orders dates within a year, so "birthday not reached yet" is one comparison
+    age = d_year - b_year - (d_md < b_md).astype(np.int64)
+    missing = b_missing | d_missing
     if scalar_dob and scalar_date:
-        value = age.iloc[0]
-        return None if pd.isna(value) else int(value)
-    return age
+        return None if missing[0] else int(age[0])
+    age = np.broadcast_to(age, (len(index),))
+    missing = np.broadcast_to(missing, (len(index),))
+    return pd.Series(pd.arrays.IntegerArray(age.astype(np.int64), missing.copy()), index=index)
+
+
+def _date_parts(dates: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month * 100 + day, missing) of a datetime Series, as numpy arrays."""
+    values = dates.to_numpy(dtype="datetime64[D]")
+    missing = np.isnat(values)
+    safe = np.where(missing, np.datetime64("2000-01-01"), values)
+    years = safe.astype("datetime64[Y]")
+    months = safe.astype("datetime64[M]")
+    year = years.astype(np.int64) + 1970
+    month = (months - years).astype(np.int64) + 1
+    day = (safe - months).astype(np.int64) + 1
+    return year, month * 100 + day, missing
 
 
 def birthday(dob: object, age: int | pd.Series) -> pd.Series | pd.Timestamp:
@@ -295,7 +303,10 @@ def age_band(age: object) -> pd.Series | str | None:
             if low <= int(age) <= high:
                 return label
         return None
-    ages = pd.Series(age, dtype="Float64") if not isinstance(age, pd.Series) else age.astype("Float64")
-    bins = [-0.5] + [high + 0.5 for _, _, high in AGE_BANDS]
-    out = pd.cut(ages.astype(float), bins=bins, labels=list(AGE_BAND_ORDER))
-    return out.astype(object).where(out.notna(), None)
+    ages = age if isinstance(age, pd.Series) else pd.Series(age)
+    values = pd.to_numeric(ages, errors="coerce").astype("float64").to_numpy()
+    lows = np.array([low for _, low, _ in AGE_BANDS])
+    labels = np.array(AGE_BAND_ORDER + (None,), dtype=object)
+    position = np.searchsorted(lows, values, side="right") - 1
+    position = np.where(np.isnan(values) | (position < 0), len(AGE_BANDS), position)
+    return pd.Series(labels[position], index=ages.index, dtype=object)

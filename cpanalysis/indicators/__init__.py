@@ -124,7 +124,7 @@ def compute_context(
     unknown = [f for f in chosen if f not in FAMILIES]
     if unknown:
         raise ParameterError(f"unknown indicator families {unknown}; choose from {list(FAMILIES)}")
-    parts: list[pd.DataFrame] = []
+    parts: list = []
     for end in ends:
         win = periods.window(end, window)
         stamp = Stamp(win.end, win.period_type, ctx.geography)

@@ -27,7 +27,7 @@ import pandas as pd
 from cpanalysis import codes, periods
 from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.context import Context
-from cpanalysis.indicators.table import Stamp, count_rows, proportion_rows
+from cpanalysis.indicators.table import Rows, Stamp, count_rows, proportion_rows
 from cpanalysis.periods import Window
 
 AGE_GROUP_LABELS = {"17_18": "17 to 18 years", "19_21": "19 to 21 years"}
@@ -102,7 +102,7 @@ def _looked_after_at(ctx: Context, rows: pd.DataFrame) -> pd.Series:
     return pd.Series(rows.index.isin(list(hit)), index=rows.index)
 
 
-def care_leavers_cohort(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def care_leavers_cohort(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Care leavers aged 17-21 with their birthday in the window (EES activity "Total"; LAIT ``NoCareLeavers``).
 
     Cohort and count: see the module docstring. Breakdowns: DfE age group (17 to 18, 19 to 21), sex.
@@ -113,7 +113,7 @@ def care_leavers_cohort(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame
     return count_rows(frame, "care_leavers_cohort", stamp, cat.get("care_leavers_cohort").breakdowns)
 
 
-def leavers_measures(ctx: Context, win: Window, stamp: Stamp) -> list[pd.DataFrame]:
+def leavers_measures(ctx: Context, win: Window, stamp: Stamp) -> list:
     """Every ``leavers_<age>_<measure>`` indicator (EES care leavers' activity and accommodation).
 
     For each age group (17_18, 19_21 and single ages 17-21), the denominator is every care leaver
@@ -155,7 +155,8 @@ def _left_foster_care_at_18(ctx: Context) -> pd.Index:
     return pd.Index(p["child_id"].reset_index(drop=True)[hit.fillna(False)].unique())
 
 
-def _staying_put(ctx: Context, win: Window, stamp: Stamp, indicator_id: str, ages: tuple[int, ...]):
+def _staying_put(ctx: Context, win: Window, stamp: Stamp, indicator_id: str,
+                 ages: tuple[int, ...]) -> Rows | None:
     frame = leavers_frame(ctx, win)
     if frame is None:
         return None
@@ -163,7 +164,7 @@ def _staying_put(ctx: Context, win: Window, stamp: Stamp, indicator_id: str, age
     return proportion_rows(frame, "staying_put", indicator_id, stamp)
 
 
-def staying_put_18(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def staying_put_18(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Staying put at 18 (EES care leavers "staying put", experimental).
 
     Cohort and denominator: care leavers with their 18th birthday in the window whose period of
@@ -173,7 +174,7 @@ def staying_put_18(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | No
     return _staying_put(ctx, win, stamp, "staying_put_18", (18,))
 
 
-def staying_put_19_20(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def staying_put_19_20(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Staying put at 19-20 (LAIT ``StayingPut``).
 
     Cohort and denominator: care leavers with their 19th or 20th birthday in the window who left
@@ -182,7 +183,7 @@ def staying_put_19_20(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame |
     return _staying_put(ctx, win, stamp, "staying_put_19_20", (19, 20))
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list[pd.DataFrame]:
+def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
     """Every care-leaver indicator for one window."""
     return [
         care_leavers_cohort(ctx, win, stamp),

@@ -19,7 +19,7 @@ import pandas as pd
 from cpanalysis import periods
 from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.context import Context
-from cpanalysis.indicators.table import Stamp, count_rows, proportion_rows
+from cpanalysis.indicators.table import Rows, Stamp, count_rows, proportion_rows
 from cpanalysis.periods import Window
 
 #: OC2 columns read here and in :mod:`cpanalysis.indicators.mental_health`.
@@ -58,7 +58,7 @@ def _oc2_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
     return frame
 
 
-def cla_12m_cohort(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def cla_12m_cohort(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children looked after continuously for at least 12 months at the period end (DfE OC2 cohort).
 
     Cohort: looked after on the period end (not ceasing that day), in a period of care that began
@@ -71,7 +71,7 @@ def cla_12m_cohort(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
 
 
 def _flag(ctx: Context, win: Window, stamp: Stamp, indicator_id: str, column: str,
-          ages: tuple[int, int] | None = None) -> pd.DataFrame | None:
+          ages: tuple[int, int] | None = None) -> Rows | None:
     frame = oc2_frame(ctx, win)
     if frame is None:
         return None
@@ -80,7 +80,7 @@ def _flag(ctx: Context, win: Window, stamp: Stamp, indicator_id: str, column: st
     return proportion_rows(frame, column, indicator_id, stamp, cat.get(indicator_id).breakdowns)
 
 
-def health_assessment_up_to_date(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def health_assessment_up_to_date(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Annual health assessment up to date (EES "Had their annual health assessment"; LAIT ``LACHealth%``).
 
     Cohort and denominator: the 12-month cohort, all ages. Numerator: OC2 HEALTH_ASSESSMENT = 1
@@ -89,7 +89,7 @@ def health_assessment_up_to_date(ctx: Context, win: Window, stamp: Stamp) -> pd.
     return _flag(ctx, win, stamp, "health_assessment_up_to_date", "health_assessment")
 
 
-def immunisations_up_to_date(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def immunisations_up_to_date(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Immunisations up to date (EES "Had their immunisations up to date"; LAIT ``LACVaccinations%``).
 
     Cohort and denominator: the 12-month cohort, all ages. Numerator: OC2 IMMUNISATIONS = 1.
@@ -97,7 +97,7 @@ def immunisations_up_to_date(ctx: Context, win: Window, stamp: Stamp) -> pd.Data
     return _flag(ctx, win, stamp, "immunisations_up_to_date", "immunisations")
 
 
-def dental_check(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def dental_check(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Teeth checked by a dentist in the year (EES "Had their teeth checked by a dentist"; LAIT ``LACDental%``).
 
     Cohort and denominator: the 12-month cohort, all ages. Numerator: OC2 TEETH_CHECK = 1.
@@ -105,7 +105,7 @@ def dental_check(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None
     return _flag(ctx, win, stamp, "dental_check", "teeth_check")
 
 
-def development_assessment_0_4(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def development_assessment_0_4(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Development assessments up to date, ages 0-4 (EES "Development assessments up to date").
 
     Cohort and denominator: the 12-month cohort aged under 5 on the period end. Numerator:
@@ -114,7 +114,7 @@ def development_assessment_0_4(ctx: Context, win: Window, stamp: Stamp) -> pd.Da
     return _flag(ctx, win, stamp, "development_assessment_0_4", "health_check", (0, 4))
 
 
-def substance_misuse(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def substance_misuse(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Identified as having a substance misuse problem (EES substance misuse; LAIT ``LACSubstance``).
 
     Cohort and denominator: the 12-month cohort, all ages. Numerator: OC2 SUBSTANCE_MISUSE = 1.
@@ -122,7 +122,7 @@ def substance_misuse(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | 
     return _flag(ctx, win, stamp, "substance_misuse", "substance_misuse")
 
 
-def convicted_10_17(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def convicted_10_17(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Convicted or given a youth caution in the year, ages 10-17 (EES convictions; LAIT ``LAC_Convictions``).
 
     Cohort and denominator: the 12-month cohort aged 10 to 17 on the period end. Numerator:
@@ -142,6 +142,6 @@ INDICATORS = (
 )
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list[pd.DataFrame]:
+def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
     """Every health indicator for one window."""
     return [f(ctx, win, stamp) for f in INDICATORS]

@@ -13,7 +13,7 @@ import pandas as pd
 from cpanalysis import codes
 from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.context import Context
-from cpanalysis.indicators.table import Stamp, proportion_rows
+from cpanalysis.indicators.table import Rows, Stamp, proportion_rows
 from cpanalysis.periods import Window
 
 MISSING_CODE, AWAY_CODE = (c.code for c in codes.MISSING)
@@ -28,7 +28,7 @@ def _frame(ctx: Context, win: Window, kind: str) -> pd.DataFrame:
     return frame
 
 
-def missing_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def missing_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children looked after who went missing in the window (LAIT ``Children_missing``).
 
     Cohort and denominator: children looked after at any time in the window (a non-V3/V4 episode
@@ -40,7 +40,7 @@ def missing_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> pd.Dat
     return proportion_rows(frame, "hit", indicator_id, stamp, cat.get(indicator_id).breakdowns)
 
 
-def away_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def away_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children looked after who were away from placement without authorisation (LAIT ``Children_Away``).
 
     Cohort and denominator: as :func:`missing_episodes_children`. Numerator: those with a
@@ -54,6 +54,6 @@ def away_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFr
 INDICATORS = (missing_episodes_children, away_episodes_children)
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list[pd.DataFrame]:
+def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
     """Both missing indicators for one window."""
     return [f(ctx, win, stamp) for f in INDICATORS]

@@ -13,7 +13,7 @@ import pandas as pd
 from cpanalysis import codes
 from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.context import Context
-from cpanalysis.indicators.table import NOT_KNOWN, UASC_VALUES, Stamp, count_rows, rate_rows
+from cpanalysis.indicators.table import NOT_KNOWN, Rows, Stamp, UASC_VALUES, count_rows, rate_rows
 from cpanalysis.periods import Window
 
 
@@ -77,7 +77,7 @@ def _ceased_frame(ctx: Context, win: Window) -> pd.DataFrame:
     return frame
 
 
-def cla_on_date(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def cla_on_date(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children looked after on the period end (DfE "children looked after on 31 March").
 
     Cohort and numerator: children with an episode open at the end of the period end (DECOM on or
@@ -90,14 +90,14 @@ def cla_on_date(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
     return count_rows(frame, "cla_on_date", stamp, cat.get("cla_on_date").breakdowns)
 
 
-def _rate(ctx: Context, count: int, indicator_id: str, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def _rate(ctx: Context, count: int, indicator_id: str, win: Window, stamp: Stamp) -> Rows | None:
     population = ctx.population_for(win.end)
     if population is None:
         return None
     return rate_rows(count, population, indicator_id, stamp)
 
 
-def cla_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def cla_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Children looked after per 10,000 children under 18 (DfE CLA rate on 31 March).
 
     Numerator: :func:`cla_on_date`. Denominator: the ONS under-18 mid-year estimate DfE uses for
@@ -107,7 +107,7 @@ def cla_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | 
     return _rate(ctx, len(ctx.looked_after_on(win.end)), "cla_rate_per_10k", win, stamp)
 
 
-def cla_started(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def cla_started(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children who started to be looked after in the window (DfE "started during the year").
 
     Cohort and numerator: children with a period of care (first episode RNE S) starting in the
@@ -119,12 +119,12 @@ def cla_started(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
     return count_rows(frame, "cla_started", stamp, cat.get("cla_started").breakdowns)
 
 
-def cla_started_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def cla_started_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Children starting to be looked after per 10,000 under 18 (DfE start rate; see :func:`cla_started`)."""
     return _rate(ctx, len(started_frame(ctx, win)), "cla_started_rate_per_10k", win, stamp)
 
 
-def cla_ceased(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def cla_ceased(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children who ceased to be looked after in the window (DfE "ceased during the year").
 
     Cohort and numerator: children with a period of care ending in the window (an episode with
@@ -137,12 +137,12 @@ def cla_ceased(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
     return count_rows(frame, "cla_ceased", stamp, cat.get("cla_ceased").breakdowns)
 
 
-def cla_ceased_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame | None:
+def cla_ceased_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Children ceasing to be looked after per 10,000 under 18 (DfE cease rate; see :func:`cla_ceased`)."""
     return _rate(ctx, len(ceased_frame(ctx, win)), "cla_ceased_rate_per_10k", win, stamp)
 
 
-def uasc_on_date(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def uasc_on_date(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Unaccompanied asylum-seeking children looked after on the period end (DfE CLA who are UASC).
 
     Cohort: :func:`cla_on_date`. Numerator: those in the UASC table whose date of ceasing to be
@@ -164,6 +164,6 @@ INDICATORS = (
 )
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list[pd.DataFrame]:
+def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
     """Every profile indicator for one window."""
     return [f(ctx, win, stamp) for f in INDICATORS]

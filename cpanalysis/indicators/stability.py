@@ -17,7 +17,7 @@ from cpanalysis import codes, episodes, periods
 from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.context import Context
 from cpanalysis.indicators.profile import ceased_frame, on_date_frame
-from cpanalysis.indicators.table import Stamp, mean_rows, proportion_rows, proportion_rows_from_counts
+from cpanalysis.indicators.table import Rows, Stamp, mean_rows, proportion_rows, proportion_rows_from_counts
 from cpanalysis.periods import Window
 
 #: Distance (miles) above which a placement is "more than 20 miles from home".
@@ -29,7 +29,7 @@ def _placements_count(ctx: Context, children: pd.Index, start: pd.Timestamp, end
     return episodes.count_placements(ctx.placements, children, start, end)
 
 
-def placements_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def placements_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Short-term stability: children looked after with 3 or more placements in the 12 months.
 
     DfE measure: "CLA on 31 March with 3 or more placements during the year" (EES stability
@@ -44,7 +44,7 @@ def placements_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFram
     return proportion_rows(frame, "hit", "placements_3plus_12m", stamp, cat.get("placements_3plus_12m").breakdowns)
 
 
-def placements_3plus_24m(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def placements_3plus_24m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Two-year stability: children looked after for 2 years with 3 or more placements in them.
 
     DfE measure: "CLA 2 years on 31 March" x "With 3 or more placements during the previous 2
@@ -61,7 +61,7 @@ def placements_3plus_24m(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFram
     return proportion_rows(frame, "hit", "placements_3plus_24m", stamp)
 
 
-def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Long-term stability: children in care 2.5+ years in the same placement for 2+ years.
 
     DfE measure (former NI 63; EES "Children looked after continuously for at least 2.5 years on
@@ -102,7 +102,7 @@ def _current_placement_frame(ctx: Context, win: Window) -> pd.DataFrame:
     return frame
 
 
-def placed_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def placed_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children placed more than 20 miles from home (EES placement distance on 31 March).
 
     Cohort and denominator: children looked after on the period end (those whose distance is not
@@ -116,7 +116,7 @@ def placed_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFram
     return proportion_rows(frame, "hit", "placed_over_20_miles", stamp, cat.get("placed_over_20_miles").breakdowns)
 
 
-def placed_over_20_miles_outside_la(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def placed_over_20_miles_outside_la(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children placed outside the authority and more than 20 miles from home (LAIT ``LACDistance``).
 
     Cohort and denominator: children looked after on the period end. Numerator: current
@@ -127,7 +127,7 @@ def placed_over_20_miles_outside_la(ctx: Context, win: Window, stamp: Stamp) -> 
     return proportion_rows(frame, "hit", "placed_over_20_miles_outside_la", stamp)
 
 
-def distance_not_known(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def distance_not_known(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children whose placement distance is not known (EES "Distance not known or not recorded").
 
     Cohort and denominator: children looked after on the period end. Numerator: current
@@ -138,7 +138,7 @@ def distance_not_known(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
     return proportion_rows(frame, "hit", "distance_not_known", stamp)
 
 
-def placed_inside_la(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def placed_inside_la(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children placed inside the authority's boundary (EES placement location "inside").
 
     Cohort and denominator: children looked after on the period end. Numerator: current
@@ -149,7 +149,7 @@ def placed_inside_la(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
     return proportion_rows(frame, "hit", "placed_inside_la", stamp)
 
 
-def placed_in_house(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def placed_in_house(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children placed in the authority's own provision (EES placement provider "Own provision").
 
     Cohort and denominator: children looked after on the period end. Numerator: current
@@ -165,7 +165,7 @@ def _placements_between(ctx: Context, column: str, win: Window) -> pd.DataFrame:
     return p.loc[(~p["is_short_break"]) & (p[column] >= win.start) & (p[column] <= win.end)]
 
 
-def new_placements_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def new_placements_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """New placements more than 20 miles from home (EES "Location of new placements during the year").
 
     Unit: placements (not children). Cohort and denominator: every non-short-break placement
@@ -178,7 +178,7 @@ def new_placements_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> pd.
     return proportion_rows(frame, "hit", "new_placements_over_20_miles", stamp)
 
 
-def placement_moves_reason(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def placement_moves_reason(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Placement changes by reason (EES "Reason for placement change during the year").
 
     Unit: placement changes. Cohort and denominator: placements ending in the window with REC X1
@@ -203,7 +203,7 @@ def placement_moves_reason(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFr
     return proportion_rows_from_counts(pd.DataFrame(rows), "placement_moves_reason", stamp)
 
 
-def permanence_sgo_cao(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def permanence_sgo_cao(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children leaving care to a special guardianship or child arrangements order.
 
     Cohort and denominator: children ceasing to be looked after in the window, last ceasing per
@@ -216,7 +216,7 @@ def permanence_sgo_cao(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
     return proportion_rows(frame, "hit", "permanence_sgo_cao", stamp)
 
 
-def adoption_days_entry_to_placement(ctx: Context, win: Window, stamp: Stamp) -> pd.DataFrame:
+def adoption_days_entry_to_placement(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Average days from entering care to moving in with the adoptive family (adoption scorecard A10).
 
     Cohort and denominator: children adopted in the window (last ceasing with REC E11/E12).
@@ -255,6 +255,6 @@ INDICATORS = (
 )
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list[pd.DataFrame]:
+def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
     """Every stability indicator for one window."""
     return [f(ctx, win, stamp) for f in INDICATORS]

@@ -3,7 +3,8 @@
 Each family module reduces its cohort to one row per unit (usually a child) carrying the
 breakdown attributes and a 0/1 numerator flag (or a value for means), and hands it to one of
 :func:`proportion_rows`, :func:`count_rows`, :func:`rate_rows` or :func:`mean_rows`. Those
-return the ``Total`` row and one row per breakdown group, with
+return row records (the ``Total`` row and one per breakdown group); :func:`finish` turns all
+the records of a run into the table in one vectorised pass, with
 
 * proportions: percentage 0-100 and Wilson 95% / 99.8% limits (:func:`cpanalysis.stats.wilson_interval`);
 * rates per 10,000: Byar's method, exact Poisson below 10 (:func:`cpanalysis.stats.rate_interval`);
@@ -58,6 +59,11 @@ BREAKDOWN_ORDERS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: One tidy row before :func:`finish`: a dict with the tidy columns it knows plus ``kind``
+#: (``proportion``, ``count``, ``rate`` or ``mean``), which decides how limits are computed.
+Rows = list[dict]
+
+
 @dataclass(frozen=True)
 class Stamp:
     """What every row of one computation shares: period end, period type and geography."""
@@ -67,42 +73,46 @@ class Stamp:
     geography: str
 
 
-def _groups(
-    frame: pd.DataFrame, breakdowns: tuple[str, ...], all_categories: bool = False
-) -> list[tuple[str, str, pd.Series]]:
-    """(breakdown, value, boolean mask) for the Total and every group of every breakdown present.
+def _labels(column: pd.Series) -> np.ndarray:
+    values = column.to_numpy(dtype=object)
+    missing = pd.isna(column).to_numpy()
+    return np.where(missing, NOT_KNOWN, values).astype(str)
 
-    With ``all_categories`` every known category of :data:`BREAKDOWN_ORDERS` is listed, even when
-    no unit falls in it (count breakdowns show zeros rather than leaving a category out).
+
+def _grouped(
+    frame: pd.DataFrame, breakdowns: tuple[str, ...], weights: np.ndarray, all_categories: bool = False
+) -> list[tuple[str, str, int, float]]:
+    """(breakdown, value, units, sum of weights) for the Total and every group of each breakdown.
+
+    Groups follow :data:`BREAKDOWN_ORDERS` where known, then the rest alphabetically. With
+    ``all_categories`` every known category is listed even with no unit in it (count breakdowns
+    show zeros rather than leaving a category out). A missing attribute is "Not known".
     """
-    out = [(cat.TOTAL, cat.TOTAL, pd.Series(True, index=frame.index))]
+    out = [(cat.TOTAL, cat.TOTAL, len(frame), float(weights.sum()))]
     for name in breakdowns:
         if name not in frame.columns:
             continue
-        values = frame[name].astype(object).where(frame[name].notna(), NOT_KNOWN).astype(str)
-        order = list(BREAKDOWN_ORDERS.get(name, ()))
-        present = sorted(set(values) - set(order))
-        seen = set(values)
-        for value in [v for v in order if all_categories or v in seen] + present:
-            out.append((name, value, values == value))
+        uniq, inverse = np.unique(_labels(frame[name]), return_inverse=True)
+        units = np.bincount(inverse, minlength=len(uniq))
+        sums = np.bincount(inverse, weights=weights, minlength=len(uniq)) if len(frame) else np.zeros(len(uniq))
+        found = {str(v): (int(n), float(w)) for v, n, w in zip(uniq, units, sums)}
+        order = BREAKDOWN_ORDERS.get(name, ())
+        listed = [v for v in order if all_categories or v in found] + sorted(set(found) - set(order))
+        out.extend((name, v, *found.get(v, (0, 0.0))) for v in listed)
     return out
 
 
-def _frame(records: list[dict], stamp: Stamp, indicator_id: str) -> pd.DataFrame:
-    out = pd.DataFrame.from_records(records)
-    if out.empty:
-        out = pd.DataFrame(columns=["breakdown", "breakdown_value", "numerator", "denominator", "value"])
-    out.insert(0, "indicator_id", indicator_id)
-    out["period_end"] = stamp.period_end
-    out["period_type"] = stamp.period_type
-    out["geography"] = stamp.geography
-    return out
+def _row(indicator_id: str, stamp: Stamp, kind: str, breakdown: str, group: str, numerator: float,
+         denominator: float) -> dict:
+    return {"indicator_id": indicator_id, "period_end": stamp.period_end, "period_type": stamp.period_type,
+            "geography": stamp.geography, "breakdown": breakdown, "breakdown_value": group,
+            "numerator": numerator, "denominator": denominator, "kind": kind}
 
 
 def proportion_rows(
     frame: pd.DataFrame, flag: str, indicator_id: str, stamp: Stamp, breakdowns: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """Percentage rows: numerator = sum of ``flag`` (0/1), denominator = rows of ``frame``.
+) -> Rows:
+    """Percentage rows: numerator = units with ``flag`` true, denominator = units of ``frame``.
 
     Parameters
     ----------
@@ -110,7 +120,7 @@ def proportion_rows(
         One row per unit of the denominator (the cohort), with the 0/1 or boolean column ``flag``
         and any breakdown columns.
     flag : str
-        Numerator column.
+        Numerator column (missing counts as 0).
     indicator_id : str
         Catalogue id.
     stamp : Stamp
@@ -120,109 +130,117 @@ def proportion_rows(
 
     Returns
     -------
-    DataFrame
-        Tidy rows (before :func:`finish`) with Wilson 95% and 99.8% limits, as percentages.
+    list of dict
+        Rows for :func:`finish`, which adds the percentage and Wilson 95% / 99.8% limits.
     """
-    hits = frame[flag].fillna(0).astype(int)
-    records = []
-    for name, value, mask in _groups(frame, breakdowns):
-        records.append(
-            {"breakdown": name, "breakdown_value": value, "numerator": int(hits[mask].sum()),
-             "denominator": int(mask.sum())}
-        )
-    out = _frame(records, stamp, indicator_id)
-    return _add_proportion_values(out)
+    hits = pd.to_numeric(frame[flag], errors="coerce").fillna(0).to_numpy(dtype=float)
+    return [
+        _row(indicator_id, stamp, "proportion", name, value, int(round(hit)), units)
+        for name, value, units, hit in _grouped(frame, breakdowns, hits)
+    ]
 
 
-def proportion_rows_from_counts(
-    counts: pd.DataFrame, indicator_id: str, stamp: Stamp
-) -> pd.DataFrame:
+def proportion_rows_from_counts(counts: pd.DataFrame, indicator_id: str, stamp: Stamp) -> Rows:
     """Percentage rows from already-counted ``breakdown, breakdown_value, numerator, denominator``."""
-    out = _frame(counts.to_dict("records"), stamp, indicator_id)
-    return _add_proportion_values(out)
-
-
-def _add_proportion_values(out: pd.DataFrame) -> pd.DataFrame:
-    num = out["numerator"].to_numpy(dtype=float)
-    den = out["denominator"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["value"] = np.where(den > 0, num / den * 100, np.nan)
-    for level, suffix in ((0.95, "95"), (0.998, "998")):
-        lo, hi = stats.wilson_interval(num, den, level)
-        out[f"lower_{suffix}"] = lo * 100
-        out[f"upper_{suffix}"] = hi * 100
-    return out
+    return [
+        _row(indicator_id, stamp, "proportion", r.breakdown, r.breakdown_value, int(r.numerator),
+             int(r.denominator))
+        for r in counts.itertuples(index=False)
+    ]
 
 
 def count_rows(
     frame: pd.DataFrame, indicator_id: str, stamp: Stamp, breakdowns: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """Count rows: one per group, numerator = value = number of rows; every known category shown."""
-    records = [
-        {"breakdown": name, "breakdown_value": value, "numerator": int(mask.sum())}
-        for name, value, mask in _groups(frame, breakdowns, all_categories=True)
+) -> Rows:
+    """Count rows: numerator = value = units per group; every known category listed (zeros shown)."""
+    ones = np.ones(len(frame))
+    return [
+        _row(indicator_id, stamp, "count", name, value, units, np.nan)
+        for name, value, units, _ in _grouped(frame, breakdowns, ones, all_categories=True)
     ]
-    out = _frame(records, stamp, indicator_id)
-    out["denominator"] = np.nan
-    out["value"] = out["numerator"].astype(float)
-    return out
 
 
-def rate_rows(count: int, population: float | None, indicator_id: str, stamp: Stamp) -> pd.DataFrame:
-    """One Total row of a rate per 10,000: ``count / population * 10000`` with Byar/exact limits.
+def rate_rows(count: int, population: float | None, indicator_id: str, stamp: Stamp) -> Rows:
+    """One Total row of a rate per 10,000 (``count / population * 10000``), Byar / exact limits in :func:`finish`.
 
     A missing population gives a row with the count and empty value and limits.
     """
     pop = np.nan if population is None else float(population)
-    out = _frame(
-        [{"breakdown": cat.TOTAL, "breakdown_value": cat.TOTAL, "numerator": int(count), "denominator": pop}],
-        stamp, indicator_id,
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["value"] = count / pop * 10_000 if pop > 0 else np.nan
-    for level, suffix in ((0.95, "95"), (0.998, "998")):
-        lo, hi = stats.rate_interval(count, pop, 10_000, level)
-        out[f"lower_{suffix}"] = float(lo) if pop > 0 else np.nan
-        out[f"upper_{suffix}"] = float(hi) if pop > 0 else np.nan
-    return out
+    return [_row(indicator_id, stamp, "rate", cat.TOTAL, cat.TOTAL, int(count), pop)]
 
 
 def mean_rows(
     frame: pd.DataFrame, column: str, indicator_id: str, stamp: Stamp, breakdowns: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """Mean rows: numerator = sum, denominator = number of values, value = mean, t limits."""
-    records = []
-    for name, value, mask in _groups(frame, breakdowns):
-        values = frame.loc[mask, column].astype(float).to_numpy()
-        values = values[np.isfinite(values)]
-        record = {"breakdown": name, "breakdown_value": value, "numerator": float(values.sum()),
-                  "denominator": int(values.size)}
+) -> Rows:
+    """Mean rows: numerator = sum, denominator = number of values, value = mean, Student-t limits."""
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    out = []
+    for name, group, _, _ in _grouped(frame, breakdowns, np.zeros(len(frame))):
+        mask = np.ones(len(frame), dtype=bool) if name == cat.TOTAL else _labels(frame[name]) == group
+        v = values[mask]
+        v = v[np.isfinite(v)]
+        row = _row(indicator_id, stamp, "mean", name, group, float(v.sum()), int(v.size))
         for level, suffix in ((0.95, "95"), (0.998, "998")):
-            mean, lo, hi, _ = stats.mean_interval(values, level)
-            record["value"] = mean
-            record[f"lower_{suffix}"] = lo
-            record[f"upper_{suffix}"] = hi
-        records.append(record)
-    return _frame(records, stamp, indicator_id)
+            row["value"], row[f"lower_{suffix}"], row[f"upper_{suffix}"], _ = stats.mean_interval(v, level)
+        out.append(row)
+    return out
 
 
-def finish(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate row sets into the tidy table: column order, unit/polarity from the catalogue."""
-    parts = [p for p in parts if p is not None and len(p)]
-    if not parts:
+def _flatten(parts: list) -> Rows:
+    rows: Rows = []
+    for part in parts:
+        if part is None:
+            continue
+        if isinstance(part, dict):
+            rows.append(part)
+        else:
+            rows.extend(_flatten(part))
+    return rows
+
+
+def finish(parts: list) -> pd.DataFrame:
+    """Rows (lists of row dicts, nested lists or ``None``) -> the tidy table.
+
+    Adds values and limits in one vectorised pass (Wilson for proportions, Byar / exact Poisson
+    for rates), fills ``unit`` and ``polarity`` from the catalogue, and orders the columns as
+    :data:`TIDY_COLUMNS`.
+    """
+    rows = _flatten(parts)
+    if not rows:
         return empty()
-    out = pd.concat(parts, ignore_index=True)
-    meta = cat.catalogue_frame().set_index("id")
-    out["unit"] = out["indicator_id"].map(meta["unit"])
-    out["polarity"] = out["indicator_id"].map(meta["polarity"])
-    out["source"] = "local"
-    out["suppressed"] = ""
-    for col in TIDY_COLUMNS:
+    out = pd.DataFrame.from_records(rows)
+    for col in ("value", "lower_95", "upper_95", "lower_998", "upper_998"):
         if col not in out.columns:
             out[col] = np.nan
+    num = out["numerator"].to_numpy(dtype=float)
+    den = out["denominator"].to_numpy(dtype=float)
+    kind = out.pop("kind").to_numpy()
+    prop, rate, count = kind == "proportion", kind == "rate", kind == "count"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = out["value"].to_numpy(dtype=float).copy()
+        value[prop] = np.where(den[prop] > 0, num[prop] / den[prop] * 100, np.nan)
+        value[rate] = np.where(den[rate] > 0, num[rate] / den[rate] * 10_000, np.nan)
+        value[count] = num[count]
+        out["value"] = value
+        for level, suffix in ((0.95, "95"), (0.998, "998")):
+            lower = out[f"lower_{suffix}"].to_numpy(dtype=float).copy()
+            upper = out[f"upper_{suffix}"].to_numpy(dtype=float).copy()
+            if prop.any():
+                lo, hi = stats.wilson_interval(num[prop], den[prop], level)
+                lower[prop], upper[prop] = lo * 100, hi * 100
+            if rate.any():
+                lo, hi = stats.rate_interval(num[rate], den[rate], 10_000, level)
+                ok = den[rate] > 0
+                lower[rate], upper[rate] = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+            out[f"lower_{suffix}"], out[f"upper_{suffix}"] = lower, upper
+    out["unit"] = out["indicator_id"].map({k: r.unit for k, r in cat.CATALOGUE.items()})
+    out["polarity"] = out["indicator_id"].map({k: r.polarity for k, r in cat.CATALOGUE.items()})
+    out["source"] = "local"
+    out["suppressed"] = ""
     out = out[list(TIDY_COLUMNS)]
     out["numerator"] = out["numerator"].astype(float)
     out["denominator"] = out["denominator"].astype(float)
+    out["period_end"] = pd.to_datetime(out["period_end"])
     return out
 
 
