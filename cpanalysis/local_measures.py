@@ -1,0 +1,271 @@
+"""Local measures the SSDA903 does not hold, loaded into the tidy indicator table.
+
+The strategy scorecard needs measures DfE does not collect in the 903: GP registration,
+timeliness of initial health assessments, personal education plans, waiting times for mental
+health services, attainment. An authority keeps them in small CSV files in ``data/raw/local/``
+(any ``*.csv`` there is read), one row per value.
+
+CSV layout
+----------
+==================  ========  ===================================================================
+column              required  meaning
+==================  ========  ===================================================================
+indicator_id        yes       ``local_`` + snake_case (``local_gp_registration``)
+period_end          yes       last day the value covers, ``YYYY-MM-DD`` or ``DD/MM/YYYY``
+numerator           yes*      whole number of children with the outcome (``%``, ``count``, rates)
+denominator         yes*      whole number in the cohort (``%``); population (``rate_per_10k``)
+value               no        the figure itself; required for ``mean`` / ``days`` (then
+                              numerator/denominator may be blank); ignored for ``%`` (recomputed)
+unit                no        ``%`` (default), ``count``, ``rate_per_10k``, ``mean``, ``days``
+breakdown           no        breakdown name (default ``Total``)
+breakdown_value     no        group within the breakdown (default ``Total``)
+period_type         no        ``year`` / ``rolling_12m`` / ``quarter``; default ``year`` for a
+                              31 March, else ``rolling_12m``
+title, outcome,     no        catalogue fields for an id that is not one of
+polarity                      :data:`LOCAL_INDICATORS` (then all three are required)
+==================  ========  ===================================================================
+
+(*) required except for ``mean`` and ``days`` rows, which need ``value``.
+
+Percentages get Wilson 95% / 99.8% limits and rates Byar / exact Poisson limits, exactly as the
+903 indicators; means and days carry the limits only if the file gives ``lower_95`` etc.
+A bad row stops loading with an :class:`~cpanalysis.errors.InputFileError` naming the file, the
+row (spreadsheet numbering, header = row 1) and the column.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cpanalysis import periods
+from cpanalysis.errors import InputFileError, ParameterError
+from cpanalysis.indicators import catalogue as cat
+from cpanalysis.indicators.table import Stamp, finish
+
+REQUIRED_COLUMNS = ("indicator_id", "period_end")
+OPTIONAL_COLUMNS = (
+    "numerator", "denominator", "value", "unit", "breakdown", "breakdown_value", "period_type", "title",
+    "outcome", "polarity", "lower_95", "upper_95", "lower_998", "upper_998",
+)
+_ID = re.compile(r"^local_[a-z0-9_]+$")
+_LOCAL_NOTE = "Local measure: not collected by DfE; definition as recorded by the authority"
+
+
+def _local(id_: str, title: str, outcome: str, unit: str, polarity: str, cohort: str, numerator: str,
+           denominator: str) -> cat.Indicator:
+    return cat.Indicator(id_, title, "local", outcome, unit, polarity, cohort, numerator, denominator,
+                         exclusions=_LOCAL_NOTE)
+
+
+#: The local measures the package knows (an authority may add others with title/outcome/polarity).
+LOCAL_INDICATORS: dict[str, cat.Indicator] = {
+    r.id: r
+    for r in (
+        _local("local_gp_registration", "Children looked after registered with a GP", "O1", "%", "high_good",
+               "Children looked after on the period end", "Registered with a GP", "The cohort"),
+        _local("local_iha_within_20_days", "Initial health assessments within 20 working days", "O1", "%",
+               "high_good", "Children who started to be looked after and were due an initial health assessment",
+               "Assessment completed within 20 working days of entering care", "Assessments due"),
+        _local("local_pep_completed", "Personal education plans completed in the term", "O4", "%", "high_good",
+               "Children of school age looked after on the period end", "With a PEP completed or reviewed",
+               "The cohort"),
+        _local("local_mh_wait_weeks", "Average wait from referral to first mental-health appointment (weeks)",
+               "O2", "mean", "low_good", "Children looked after referred to CAMHS who were seen",
+               "Sum of weeks waited", "Children seen (value = mean weeks)"),
+        _local("local_ks2_rwm_expected", "Key stage 2: reading, writing and maths at the expected standard",
+               "O4", "%", "high_good", "Children looked after for 12 months at the end of key stage 2",
+               "Reaching the expected standard in reading, writing and maths", "The cohort"),
+        _local("local_ks4_attainment8", "Key stage 4: average Attainment 8 score", "O4", "mean", "high_good",
+               "Children looked after for 12 months at the end of key stage 4", "Sum of Attainment 8 scores",
+               "Pupils (value = mean score)"),
+    )
+}
+for _record in LOCAL_INDICATORS.values():
+    cat.register(_record, replace=True)
+
+
+def _error(file: Path, row: int, column: str, problem: str) -> InputFileError:
+    return InputFileError(str(file), f"row {row}, column {column}: {problem}",
+                          "the local-measures layout described in cpanalysis.local_measures.")
+
+
+def _whole(file: Path, row: int, column: str, text: str, required: bool) -> float:
+    if text == "":
+        if required:
+            raise _error(file, row, column, "is blank; a whole number is needed.")
+        return np.nan
+    try:
+        number = float(text)
+    except ValueError:
+        raise _error(file, row, column, f"{text!r} is not a number.") from None
+    if number < 0 or number != int(number):
+        raise _error(file, row, column, f"{text!r} is not a whole number of children (0 or more).")
+    return number
+
+
+def _number(file: Path, row: int, column: str, text: str) -> float:
+    if text == "":
+        return np.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise _error(file, row, column, f"{text!r} is not a number.") from None
+
+
+def _date(file: Path, row: int, text: str) -> pd.Timestamp:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return pd.Timestamp(pd.to_datetime(text, format=fmt))
+        except (ValueError, TypeError):
+            continue
+    raise _error(file, row, "period_end", f"{text!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY).")
+
+
+def _record(file: Path, row: int, fields: dict[str, str]) -> cat.Indicator:
+    indicator_id = fields["indicator_id"]
+    if not _ID.match(indicator_id):
+        raise _error(file, row, "indicator_id",
+                     f"{indicator_id!r} must start with 'local_' and use lower case, digits and '_'.")
+    if indicator_id in cat.CATALOGUE and cat.CATALOGUE[indicator_id].family == "local":
+        known = cat.CATALOGUE[indicator_id]
+        if fields.get("unit") and fields["unit"] != known.unit:
+            raise _error(file, row, "unit", f"{fields['unit']!r} differs from {indicator_id}'s unit {known.unit!r}.")
+        return known
+    for column in ("title", "outcome", "polarity"):
+        if not fields.get(column):
+            raise _error(file, row, column,
+                         f"is blank; {indicator_id} is not a known local measure, so give title, outcome and polarity.")
+    try:
+        record = _local(indicator_id, fields["title"], fields["outcome"], fields.get("unit") or "%",
+                        fields["polarity"], "As recorded by the authority", "As recorded", "As recorded")
+    except ParameterError as exc:
+        raise _error(file, row, "unit/outcome/polarity", str(exc)) from None
+    cat.register(record, replace=True)
+    return record
+
+
+def _row(file: Path, row: int, fields: dict[str, str], geography: str) -> dict:
+    record = _record(file, row, fields)
+    end = _date(file, row, fields["period_end"])
+    period_type = fields.get("period_type") or ("year" if (end.month, end.day) == (3, 31) else "rolling_12m")
+    if period_type not in ("year", "rolling_12m", "quarter"):
+        raise _error(file, row, "period_type", f"{period_type!r} is not year, rolling_12m or quarter.")
+    unit = record.unit
+    needs_counts = unit in ("%", "count", "rate_per_10k")
+    if needs_counts:
+        numerator = _whole(file, row, "numerator", fields.get("numerator", ""), True)
+    else:
+        numerator = _number(file, row, "numerator", fields.get("numerator", ""))
+    denominator_text = fields.get("denominator", "")
+    if unit == "%":
+        denominator = _whole(file, row, "denominator", denominator_text, True)
+    else:
+        denominator = _number(file, row, "denominator", denominator_text)
+    if unit == "rate_per_10k" and not denominator > 0:
+        raise _error(file, row, "denominator", f"{denominator_text!r}: a rate needs a positive population.")
+    if unit == "%" and numerator > denominator:
+        raise _error(file, row, "numerator", f"{numerator:g} is larger than the denominator {denominator:g}.")
+    kind = {"%": "proportion", "count": "count", "rate_per_10k": "rate"}.get(unit, "mean")
+    stamp = Stamp(end, period_type, geography)
+    out = {"indicator_id": record.id, "period_end": stamp.period_end, "period_type": stamp.period_type,
+           "geography": stamp.geography, "breakdown": fields.get("breakdown") or cat.TOTAL,
+           "breakdown_value": fields.get("breakdown_value") or cat.TOTAL,
+           "numerator": numerator, "denominator": denominator, "kind": kind}
+    if kind == "mean":
+        out["value"] = _number(file, row, "value", fields.get("value", ""))
+        if np.isnan(out["value"]):
+            raise _error(file, row, "value", f"is blank; a {unit} measure needs its value.")
+        for column in ("lower_95", "upper_95", "lower_998", "upper_998"):
+            out[column] = _number(file, row, column, fields.get(column, ""))
+    return out
+
+
+def read_local_file(path: str | Path, geography: str = "local") -> pd.DataFrame:
+    """One local-measures CSV as tidy rows (``source = "local"``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A CSV in the layout of the module docstring.
+    geography : str
+        The authority's code, written to ``geography``.
+
+    Raises
+    ------
+    InputFileError
+        Missing columns, or a bad value (the message names the row and column).
+    """
+    file = Path(path)
+    try:
+        text = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise InputFileError(str(file), f"cannot be read as CSV ({exc}).") from None
+    text.columns = [str(c).strip().lower() for c in text.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in text.columns]
+    if missing:
+        raise InputFileError(str(file), f"has no column(s) {', '.join(missing)}.",
+                             f"columns {', '.join(REQUIRED_COLUMNS + ('numerator', 'denominator'))} at least.")
+    rows = [
+        _row(file, i + 2, {k: str(v).strip() for k, v in record.items()}, geography)
+        for i, record in enumerate(text.to_dict("records"))
+    ]
+    return finish(rows)
+
+
+def load_local_measures(folder: str | Path, geography: str = "local") -> pd.DataFrame:
+    """Every ``*.csv`` of a local-measures folder (``data/raw/local/``) as tidy rows.
+
+    An absent or empty folder gives an empty table.
+    """
+    files = sorted(Path(folder).glob("*.csv")) if Path(folder).is_dir() else []
+    parts = [p for p in (read_local_file(f, geography) for f in files) if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else finish([])
+
+
+#: Plausible levels for the demo authority's local measures (share or mean, cohort size).
+_DEMO_LEVELS = {
+    "local_gp_registration": (0.96, 690),
+    "local_iha_within_20_days": (0.58, 75),
+    "local_pep_completed": (0.88, 480),
+    "local_ks2_rwm_expected": (0.36, 35),
+}
+
+
+def write_demo_local_measures(folder: str | Path, seed: int = 2026, first_year: int = 2017,
+                              last_period_end: str = "2025-09-30") -> Path:
+    """Write the synthetic authority's local measures (``<folder>/local/demo_local_measures.csv``).
+
+    Quarterly values from 30 June of ``first_year - 1`` to ``last_period_end`` for GP
+    registration, initial-health-assessment timeliness and PEP completion, the yearly key stage 2
+    result at each 31 March, and the mean mental-health wait each quarter. Same seed, same bytes.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    rng = np.random.default_rng([int(seed), 4])
+    ends = periods.quarter_ends(f"{first_year - 1}-06-30", last_period_end)
+    rows = []
+    for end in ends:
+        for indicator_id, (share, size) in _DEMO_LEVELS.items():
+            if indicator_id == "local_ks2_rwm_expected" and (end.month, end.day) != (3, 31):
+                continue
+            n = int(rng.integers(int(size * 0.85), int(size * 1.15) + 1))
+            k = int(rng.binomial(n, share))
+            rows.append([indicator_id, end.date().isoformat(), str(k), str(n), ""])
+        seen = int(rng.integers(40, 90))
+        waits = rng.gamma(2.0, 4.5, seen)
+        rows.append(["local_mh_wait_weeks", end.date().isoformat(), f"{waits.sum():.1f}", str(seen),
+                     f"{waits.mean():.1f}"])
+    out = Path(folder) / "local"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "demo_local_measures.csv"
+    pd.DataFrame(rows, columns=["indicator_id", "period_end", "numerator", "denominator", "value"]).to_csv(
+        path, index=False, lineterminator="\n"
+    )
+    return path
