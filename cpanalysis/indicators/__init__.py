@@ -68,7 +68,8 @@ def compute(
         ``geography`` of the rows and the population row to use.
     population : DataFrame, optional
         ``la_code, year, population_under18`` (ONS mid-year estimate DfE uses for the collection
-        year ending 31 March ``year``); the rate indicators are not produced without it.
+        year ending 31 March ``year``; EES's ``time_period, population_estimate`` are accepted);
+        the rate indicators are not produced without it.
     same_carer_moves : bool; default False
         Count RNE T/U (same carers: a foster placement becoming an adoption placement A3/A5, or
         redesignated long-term) as a new placement. DfE does not count a child placed for adoption

@@ -362,8 +362,14 @@ def prepare(
     )
 
 
+#: Other names of the population columns (EES ``cla_number_and_rate`` file, the demo's population.csv).
+POPULATION_ALIASES = {"time_period": "year", "population_estimate": "population_under18"}
+
+
 def _population(frame: pd.DataFrame) -> pd.DataFrame:
     need = ("la_code", "year", "population_under18")
+    # The synthetic demo and the EES file name the columns time_period / population_estimate.
+    frame = frame.rename(columns={k: v for k, v in POPULATION_ALIASES.items() if v not in frame.columns})
     missing = [c for c in need if c not in frame.columns]
     if missing:
         raise ParameterError(f"population table has no column(s) {', '.join(missing)} (expected {', '.join(need)})")
