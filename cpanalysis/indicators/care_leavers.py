@@ -22,6 +22,7 @@ lag other than 0 no longer reproduces the published 31 March figures.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cpanalysis import codes, periods
@@ -59,25 +60,33 @@ def _leavers_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
     if rows.empty:
         return None
     bwin = _birthday_window(ctx, used)
-    rows = rows.reset_index(drop=True)
+    every = ctx.cached("oc3_all", lambda: _all_leavers(ctx))
+    frame = every[(every["birthday"] >= bwin.start) & (every["birthday"] <= bwin.end)]
+    # one birthday per child falls in any 12 months, so at most one row per child remains
+    return frame.drop_duplicates("child_id", keep="last").set_index("child_id")
+
+
+def _all_leavers(ctx: Context) -> pd.DataFrame:
+    """Every OC3 row with the 17th-21st birthday of its collection year, after the exclusions."""
+    rows = ctx.oc3.assign(collection_year=pd.to_numeric(ctx.oc3["collection_year"], errors="coerce"))
+    rows = rows[rows["collection_year"].notna()].reset_index(drop=True)
     dob = ctx.children["dob"].reindex(rows["child_id"]).reset_index(drop=True)
     if "dob" in rows.columns:
         dob = dob.fillna(rows["dob"])
-    age = periods.age_at(dob, bwin.end)
-    bday = periods.birthday(dob, age)
-    bday_year = bday.dt.year + (bday.dt.month >= 4).astype("Int64")
-    keep = age.between(17, 21).fillna(False) & (rows["collection_year"] == bday_year).fillna(False)
-    frame = rows.loc[keep.to_numpy()].assign(age=age[keep].astype(int), birthday=bday[keep])
-    frame = frame.drop_duplicates("child_id", keep="last")
+    # the birthday falling in the row's collection year (rule 391): the last one by 31 March
+    age = periods.age_at(dob, rows["collection_year"].astype(int).map(periods.year_end))
+    keep = age.between(17, 21).fillna(False).to_numpy()
+    frame = rows.loc[keep].assign(age=age[keep].astype(int))
+    frame["birthday"] = periods.birthday(dob[keep], frame["age"])
+    frame = frame.drop_duplicates(["child_id", "collection_year"], keep="last")
     for col in ("in_touch", "activ", "accom"):
         frame[col] = frame[col].astype(object) if col in frame.columns else None
     frame = frame[~frame["in_touch"].isin(codes.IN_TOUCH_EXCLUDED)]
     real_care = ctx.periods_of_care.loc[~ctx.periods_of_care["is_short_break"], "child_id"]
     frame = frame[frame["child_id"].isin(real_care)]
-    frame = frame[~_looked_after_at(ctx, frame)]
-    frame = frame.set_index("child_id")
-    frame["sex"] = ctx.children["sex"].reindex(frame.index)
-    frame["care_leaver_age"] = frame["age"].map(lambda a: AGE_GROUP_LABELS["17_18" if a <= 18 else "19_21"])
+    frame = frame[~_looked_after_at(ctx, frame)].copy()
+    frame["sex"] = ctx.children["sex"].reindex(frame["child_id"]).to_numpy()
+    frame["care_leaver_age"] = np.where(frame["age"] <= 18, AGE_GROUP_LABELS["17_18"], AGE_GROUP_LABELS["19_21"])
     activ = frame["activ"]
     frame["in_touch_flag"] = frame["in_touch"] == "YES"
     frame["not_in_touch"] = frame["in_touch"] == "NO"
@@ -90,6 +99,7 @@ def _leavers_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
         codes.ACCOM_EXCLUDED_FROM_SUITABILITY
     )
     frame["staying_put"] = frame["accom"].map(codes.accom_type) == codes.ACCOM_STAYING_PUT
+    frame["left_foster_care_at_18"] = frame["child_id"].isin(_left_foster_care_at_18(ctx))
     return frame
 
 
@@ -160,7 +170,7 @@ def _staying_put(ctx: Context, win: Window, stamp: Stamp, indicator_id: str,
     frame = leavers_frame(ctx, win)
     if frame is None:
         return None
-    frame = frame[frame["age"].isin(ages) & frame.index.isin(_left_foster_care_at_18(ctx))]
+    frame = frame[frame["age"].isin(ages) & frame["left_foster_care_at_18"]]
     return proportion_rows(frame, "staying_put", indicator_id, stamp)
 
 

@@ -125,9 +125,9 @@ class Context:
         if key not in self._cache:
             e = self.episodes
             open_ = (~e["is_short_break"]) & (e["decom"] <= date) & (e["dec"].isna() | (e["dec"] > date))
-            rows = e.loc[open_]
-            # Overlapping episodes are repaired upstream; keep the latest start if any remain.
-            rows = rows.sort_values(["child_id", "decom"]).drop_duplicates("child_id", keep="last")
+            # Episodes are sorted by child and start (prepare); overlaps are repaired upstream,
+            # and if any remain the latest start wins.
+            rows = e.loc[open_].drop_duplicates("child_id", keep="last")
             self._cache[key] = rows.set_index("child_id")
         return self._cache[key]
 
@@ -139,6 +139,9 @@ class Context:
 
     def current_period(self, date: pd.Timestamp) -> pd.DataFrame:
         """Period of care of each child looked after on ``date`` (indexed by child_id)."""
+        return self.cached(("period", date), lambda: self._current_period(date))
+
+    def _current_period(self, date: pd.Timestamp) -> pd.DataFrame:
         on = self.looked_after_on(date)
         p = self.periods_of_care.set_index(["child_id", "period_id"])
         keys = pd.MultiIndex.from_arrays([on.index, on["period_id"]])
@@ -182,16 +185,39 @@ class Context:
         Columns: ``age`` (completed years), ``age_band``, ``sex``, ``ethnic_group``, ``uasc``
         (``"UASC"`` if in the UASC table and not ceased to be UASC by the date).
         """
-        c = self.children.reindex(child_ids)
-        dates = date.reindex(child_ids) if isinstance(date, pd.Series) else date
-        out = pd.DataFrame(index=child_ids)
-        out["age"] = periods.age_at(c["dob"], dates) if len(c) else pd.Series(dtype="Int64")
-        out["age_band"] = periods.age_band(out["age"]) if len(c) else pd.Series(dtype=object)
-        out["sex"] = c["sex"]
-        out["ethnic_group"] = c["ethnic_group"]
-        uasc = c["uasc"].fillna(False).astype(bool) & (c["duc"].isna() | (c["duc"] > dates))
-        out["uasc"] = np.where(uasc, UASC_VALUES[0], UASC_VALUES[1])
-        return out
+        arrays = self.cached("children_arrays", self._children_arrays)
+        pos = self.children.index.get_indexer(child_ids)
+        known = pos >= 0
+        pos = np.where(known, pos, 0)
+        if isinstance(date, pd.Series):
+            dates = pd.to_datetime(date.reindex(child_ids))
+        else:
+            dates = pd.Series(pd.Timestamp(date), index=child_ids)
+        age = periods.age_at(arrays["dob"].iloc[pos].set_axis(child_ids), dates)
+        age[~known] = pd.NA
+        duc = arrays["duc"][pos]
+        on_date = dates.to_numpy(dtype="datetime64[ns]")
+        uasc = known & arrays["uasc"][pos] & (np.isnat(duc) | (duc > on_date))
+        return pd.DataFrame(
+            {
+                "age": age,
+                "age_band": periods.age_band(age),
+                "sex": np.where(known, arrays["sex"][pos], None),
+                "ethnic_group": np.where(known, arrays["ethnic_group"][pos], None),
+                "uasc": np.where(uasc, UASC_VALUES[0], UASC_VALUES[1]),
+            },
+            index=child_ids,
+        )
+
+    def _children_arrays(self) -> dict:
+        c = self.children
+        return {
+            "dob": c["dob"].reset_index(drop=True),
+            "duc": c["duc"].to_numpy(dtype="datetime64[ns]"),
+            "uasc": c["uasc"].fillna(False).astype(bool).to_numpy(),
+            "sex": c["sex"].to_numpy(dtype=object),
+            "ethnic_group": c["ethnic_group"].to_numpy(dtype=object),
+        }
 
     def annual_rows(self, table: str, win: periods.Window) -> tuple[pd.DataFrame, periods.Window]:
         """Rows of an annual table (``oc2``/``oc3``) for a window, and the window they describe.
@@ -204,12 +230,16 @@ class Context:
         is **carried forward**: the figures are those of the year ending the previous 31 March,
         still labelled with the quarter end. The second value is the window actually described.
         """
-        frame = getattr(self, table)
-        years = pd.to_numeric(frame["collection_year"], errors="coerce")
+        frame, years = self.cached(("annual", table), lambda: self._annual(table))
         year = periods.collection_year(win.end)
         if (win.end.month, win.end.day) != (3, 31) and not (years == year).any():
             win = periods.window(periods.year_end(year - 1), "year")
-        return frame.assign(collection_year=years), win
+        return frame, win
+
+    def _annual(self, table: str) -> tuple[pd.DataFrame, pd.Series]:
+        frame = getattr(self, table)
+        years = pd.to_numeric(frame["collection_year"], errors="coerce")
+        return frame.assign(collection_year=years), years
 
     def population_for(self, period_end: pd.Timestamp) -> float | None:
         """Under-18 population for the collection year containing ``period_end``.
@@ -235,16 +265,21 @@ class Context:
         return float(rows.sort_values("year")["population_under18"].iloc[-1])
 
 
+def _ids(values: pd.Series) -> pd.Series:
+    """Child ids as plain Python strings (object dtype: pandas' string dtype is slower to index here)."""
+    return values.astype(str).astype(object)
+
+
 def _children(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     c = _require(tables, "children", REQUIRED["children"]).copy()
     _dates(c, "dob", "duc")
-    c["child_id"] = c["child_id"].astype(str)
+    c["child_id"] = _ids(c["child_id"])
     c["sex"] = c["sex"].map(lambda s: codes.SEX_LABELS.get(codes.SEX_NORMALISED.get(str(s), ""), NOT_KNOWN))
     if "ethnic_group" not in c.columns:
         c["ethnic_group"] = c["ethnic"].map(codes.ethnic_group) if "ethnic" in c.columns else NOT_KNOWN
     if "uasc" not in c.columns:
         uasc = tables.get("uasc")
-        c["uasc"] = c["child_id"].isin(uasc["child_id"].astype(str)) if uasc is not None else False
+        c["uasc"] = c["child_id"].isin(_ids(uasc["child_id"])) if uasc is not None else False
     if "duc" not in c.columns:
         c["duc"] = pd.NaT
     return c.drop_duplicates("child_id", keep="last").set_index("child_id")
@@ -258,7 +293,7 @@ def _placements(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame, options
         p = episodes_module.derive_placements(episodes, **chosen)
     _require({"placements": p}, "placements", ("child_id", "period_id", "start", "end", "place"))
     p = _dates(p, "start", "end")
-    p["child_id"] = p["child_id"].astype(str)
+    p["child_id"] = _ids(p["child_id"])
     if "is_short_break" not in p.columns:
         raise ParameterError("processed table 'placements' has no column is_short_break; rebuild")
     p["is_short_break"] = p["is_short_break"].fillna(False).astype(bool)
@@ -278,7 +313,7 @@ def _periods(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.Data
         p = episodes_module.derive_periods_of_care(episodes)
     _require({"periods_of_care": p}, "periods_of_care", ("child_id", "period_id", "start", "end"))
     p = _dates(p, "start", "end")
-    p["child_id"] = p["child_id"].astype(str)
+    p["child_id"] = _ids(p["child_id"])
     last = (
         episodes.sort_values(["child_id", "period_id", "decom"])
         .drop_duplicates(["child_id", "period_id"], keep="last")
@@ -332,7 +367,7 @@ def prepare(
     options = options or Options()
     episodes = _require(tables, "episodes", REQUIRED["episodes"]).copy()
     _dates(episodes, "decom", "dec")
-    episodes["child_id"] = episodes["child_id"].astype(str)
+    episodes["child_id"] = _ids(episodes["child_id"])
     if "period_id" not in episodes.columns or episodes["period_id"].isna().any():
         episodes = episodes_module.assign_periods_of_care(episodes)
     episodes = episodes_module.flag_episodes(episodes)
@@ -345,7 +380,7 @@ def prepare(
     oc3 = _optional(tables, "oc3", ("child_id", "collection_year")).copy()
     missing = _optional(tables, "missing", ("child_id", "missing", "mis_start")).copy()
     for frame in (oc2, oc3, missing):
-        frame["child_id"] = frame["child_id"].astype(str)
+        frame["child_id"] = _ids(frame["child_id"])
     _dates(missing, "mis_start", "mis_end")
     _dates(oc3, "dob")
     return Context(

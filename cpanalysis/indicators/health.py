@@ -40,11 +40,12 @@ def oc2_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
     Returns ``None`` when there are no OC2 rows for the collection year used. Flags become
     booleans (1 = True); ``sdq_score`` is numeric (NaN when blank or outside 0-40).
     """
-    return ctx.cached(("oc2", win), lambda: _oc2_frame(ctx, win))
-
-
-def _oc2_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
     rows, used = ctx.annual_rows("oc2", win)
+    # keyed on the window described, so quarters that carry one year forward share it
+    return ctx.cached(("oc2", used), lambda: _oc2_frame(ctx, rows, used))
+
+
+def _oc2_frame(ctx: Context, rows: pd.DataFrame, used: Window) -> pd.DataFrame | None:
     rows = rows[rows["collection_year"] == periods.collection_year(used.end)]
     if rows.empty:
         return None

@@ -228,15 +228,19 @@ def adoption_days_entry_to_placement(ctx: Context, win: Window, stamp: Stamp) ->
     """
     adopted = ceased_frame(ctx, win)
     adopted = adopted[adopted["end_rec"].isin(codes.REC_ADOPTED)]
-    p = ctx.placements[~ctx.placements["is_short_break"]]
-    last = p.sort_values("start").drop_duplicates(["child_id", "period_id"], keep="last").set_index(
-        ["child_id", "period_id"]
-    )
+    last = ctx.cached("last_placement_of_period", lambda: _last_placement_of_period(ctx))
     keys = pd.MultiIndex.from_arrays([adopted.index, adopted["period_id"]])
     placed = last["start"].reindex(keys).to_numpy()
     frame = pd.DataFrame({"days": (placed - adopted["start"].to_numpy()) / np.timedelta64(1, "D")},
                          index=adopted.index)
     return mean_rows(frame, "days", "adoption_days_entry_to_placement", stamp)
+
+
+def _last_placement_of_period(ctx: Context) -> pd.DataFrame:
+    p = ctx.placements[~ctx.placements["is_short_break"]]
+    return p.sort_values("start").drop_duplicates(["child_id", "period_id"], keep="last").set_index(
+        ["child_id", "period_id"]
+    )
 
 
 INDICATORS = (
