@@ -1,0 +1,136 @@
+"""Benchmark: every indicator for every quarter end of 8 years (not run by the tests).
+
+Usage::
+
+    python benchmarks/bench_indicators.py                       # the demo authority (generated if needed)
+    python benchmarks/bench_indicators.py --demo data/raw/demo   # an existing demo (raw or processed)
+    python benchmarks/bench_indicators.py --england data/raw/england
+        # a folder written by `cpanalysis demo --authorities 150`: one sub-folder per authority
+
+Reports, for the indicator computation only (building the processed tables is timed apart):
+seconds (wall and CPU), rows produced, peak memory of the process (``resource`` max RSS) and
+the peak Python allocation during the computation (``tracemalloc``, measured in a second run
+because tracing slows Python down). Targets (issue 4): one authority under 5 s; England under
+60 s and 4 GB, time growing linearly with the number of children.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cpanalysis import build, indicators, periods
+
+
+def quarter_ends(period_end: str, years: int) -> list[pd.Timestamp]:
+    """The ``4 * years`` quarter ends up to ``period_end``."""
+    return periods.previous_quarter_ends(period_end, 4 * years)
+
+
+def tables_for(folder: Path) -> tuple[dict[str, pd.DataFrame], float]:
+    """Processed tables of a processed folder or a raw folder (built in memory), and the build seconds."""
+    started = time.perf_counter()
+    raw = folder / "903" if (folder / "903").is_dir() else folder
+    tables = build.load_processed(folder) if build.is_processed_folder(folder) else build.build(
+        raw, out_dir=None).tables
+    return tables, time.perf_counter() - started
+
+
+def population_for(folder: Path) -> pd.DataFrame | None:
+    """``population.csv`` beside the returns, if any."""
+    for place in (folder, folder.parent):
+        if (place / "population.csv").is_file():
+            return pd.read_csv(place / "population.csv", dtype={"la_code": str})
+    return None
+
+
+def run_one(tables: dict[str, pd.DataFrame], ends: list[pd.Timestamp], population: pd.DataFrame | None,
+            trace: bool = False) -> tuple[float, float, int, float]:
+    """(wall seconds, CPU seconds, rows, peak traced MB) of one authority's indicators."""
+    if trace:
+        tracemalloc.start()
+    wall, cpu = time.perf_counter(), time.process_time()
+    la = population["la_code"].iloc[0] if population is not None and population["la_code"].nunique() == 1 else None
+    out = indicators.compute(tables, ends, "rolling_12m", la_code=la, population=population)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = 0.0
+    if trace:
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return wall, cpu, len(out), peak
+
+
+def max_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_demo(folder: Path | None, ends: list[pd.Timestamp]) -> None:
+    """One authority: the demo."""
+    if folder is None:
+        from cpanalysis import synth
+
+        folder = Path(tempfile.mkdtemp(prefix="cpanalysis-bench-")) / "demo"
+        print(f"generating the demo authority into {folder} ...", file=sys.stderr)
+        synth.generate(folder)
+    tables, built = tables_for(folder)
+    population = population_for(folder)
+    wall, cpu, rows, _ = run_one(tables, ends, population)
+    _, _, _, peak = run_one(tables, ends, population, trace=True)
+    children = tables["children"]["child_id"].nunique()
+    print(f"demo authority: {children} children, {len(ends)} quarter ends ({ends[0].date()} to {ends[-1].date()})")
+    print(f"  build {built:.1f} s (not counted); indicators {wall:.2f} s wall, {cpu:.2f} s CPU, {rows} rows")
+    print(f"  peak traced allocation {peak:.0f} MB; process max RSS {max_rss_mb():.0f} MB")
+
+
+def bench_england(folder: Path, ends: list[pd.Timestamp]) -> None:
+    """Every authority sub-folder of ``folder``, one after another (as an authority would run them)."""
+    subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and (
+        (p / "903").is_dir() or build.is_processed_folder(p) or any(p.glob("*/episodes*.csv"))))
+    if not subfolders:
+        raise SystemExit(f"{folder} holds no authority folders (expected one sub-folder per authority)")
+    sizes, times, cpus, built_total, rows_total = [], [], [], 0.0, 0
+    for sub in subfolders:
+        tables, built = tables_for(sub)
+        wall, cpu, rows, _ = run_one(tables, ends, population_for(sub))
+        sizes.append(tables["children"]["child_id"].nunique())
+        times.append(wall)
+        cpus.append(cpu)
+        built_total += built
+        rows_total += rows
+    sizes_a, times_a = np.array(sizes, float), np.array(times, float)
+    slope, intercept = np.polyfit(sizes_a, times_a, 1)
+    r = np.corrcoef(sizes_a, times_a)[0, 1] if len(sizes) > 2 else float("nan")
+    print(f"England: {len(subfolders)} authorities, {int(sizes_a.sum())} children, {len(ends)} quarter ends")
+    print(f"  build {built_total:.0f} s (not counted); indicators {times_a.sum():.1f} s wall, {sum(cpus):.1f} s CPU, "
+          f"{rows_total} rows")
+    print(f"  time per authority = {intercept:.2f} s + {slope * 1000:.3f} s per 1,000 children (r = {r:.3f})")
+    print(f"  process max RSS {max_rss_mb():.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--demo", type=Path, default=None, help="demo folder (raw or processed); generated if omitted")
+    parser.add_argument("--england", type=Path, default=None, help="folder of authority sub-folders")
+    parser.add_argument("--period-end", default="2025-03-31", help="last quarter end (default 2025-03-31)")
+    parser.add_argument("--years", type=int, default=8, help="years of quarter ends (default 8)")
+    args = parser.parse_args(argv)
+    ends = quarter_ends(args.period_end, args.years)
+    if args.england is None or args.demo is not None:
+        bench_demo(args.demo, ends)
+    if args.england is not None:
+        bench_england(args.england, ends)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
