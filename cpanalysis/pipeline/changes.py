@@ -1,0 +1,188 @@
+"""Quarter on quarter: what changed since the previous run, and whether it is beyond noise.
+
+A board paper needs three facts per measure: the value now and last quarter, which way it moved,
+and whether the move is more than chance. This module compares two runs' indicator tables
+(``indicators.csv`` of the previous run and the current one) on the whole-cohort (``Total``) rows
+of each run's own period end.
+
+Is a change beyond noise?
+
+- Percentages: the Newcombe (hybrid Wilson score) 95% confidence interval of the difference of two
+  independent proportions (statsmodels ``confint_proportions_2indep(method="newcomb")``;
+  Newcombe 1998, ``methods.md`` §5.6) excludes zero. Many of the same children are in both
+  rolling windows, so the two are positively correlated and this interval is *conservative*:
+  a change it calls beyond noise is real; one it does not may still be.
+- Other units (rates, means, counts, days): the two 95% intervals do not overlap, an even more
+  conservative rule that needs only the published limits.
+- Not assessed when either value is suppressed, missing or has no interval.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from cpanalysis.pipeline.exports import read_indicators_csv
+from cpanalysis.plots import format_value, indicator_label
+
+#: Columns of :func:`compare_runs`.
+CHANGE_COLUMNS = (
+    "indicator_id", "indicator", "unit", "polarity", "previous_period_end", "previous_value",
+    "period_end", "value", "change", "change_lower_95", "change_upper_95", "direction",
+    "beyond_noise", "verdict", "method",
+)
+_RUN_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+NEWCOMBE = "Newcombe 95% interval of the difference"
+OVERLAP = "95% intervals do not overlap"
+
+
+def _latest_totals(tidy: pd.DataFrame, geography: str | None) -> pd.DataFrame:
+    rows = tidy[(tidy["breakdown"] == "Total") & (tidy["breakdown_value"] == "Total")].copy()
+    if "source" in rows:
+        rows = rows[rows["source"].fillna("local") == "local"]
+    if geography is not None:
+        rows = rows[rows["geography"].astype(str) == str(geography)]
+    rows["period_end"] = pd.to_datetime(rows["period_end"])
+    if rows.empty:
+        return rows
+    rows = rows[rows["period_end"] == rows["period_end"].max()]
+    # At a 31 March run both the year and the rolling window exist and are equal: keep one.
+    rows = rows.sort_values("period_type", key=lambda s: s.ne("rolling_12m"), kind="mergesort")
+    return rows.drop_duplicates("indicator_id").set_index("indicator_id")
+
+
+def _as_table(table: pd.DataFrame | str | Path) -> pd.DataFrame:
+    if isinstance(table, (str, Path)):
+        return read_indicators_csv(table)
+    return table
+
+
+def _verdict(direction: str, beyond: bool | None, polarity: str) -> str:
+    if beyond is None:
+        return "Not assessed"
+    if not beyond or direction == "No change":
+        return "No significant change"
+    up = direction == "Up"
+    if polarity == "high_good":
+        return "Improved" if up else "Worsened"
+    if polarity == "low_good":
+        return "Worsened" if up else "Improved"
+    return "Increased" if up else "Decreased"
+
+
+def compare_runs(previous: pd.DataFrame | str | Path, current: pd.DataFrame | str | Path, *,
+                 geography: str | None = None) -> pd.DataFrame:
+    """What changed between two runs, measure by measure, and whether it is beyond noise.
+
+    Parameters
+    ----------
+    previous, current : DataFrame or path
+        Tidy indicator tables, or paths to runs' ``indicators.csv``. Each is compared at its own
+        latest period end, whole cohort (``breakdown == "Total"``), local rows only.
+    geography : str, optional
+        The authority's code when the tables hold several areas.
+
+    Returns
+    -------
+    DataFrame
+        One row per indicator present in both, columns :data:`CHANGE_COLUMNS`: values, ``change``
+        (current minus previous, percentage points for percentages) with its 95% limits when
+        computable, ``direction`` (Up / Down / No change), ``beyond_noise`` (True / False / None
+        when not assessed), ``verdict`` (Improved / Worsened / Increased / Decreased / No
+        significant change / Not assessed) and the ``method`` used.
+
+    Raises
+    ------
+    ParameterError
+        If a path is not a readable ``indicators.csv``.
+
+    References
+    ----------
+    Newcombe RG (1998). Interval estimation for the difference between independent proportions:
+    comparison of eleven methods. Statistics in Medicine 17: 873-890.
+    """
+    before = _latest_totals(_as_table(previous), geography)
+    after = _latest_totals(_as_table(current), geography)
+    shared = [i for i in after.index if i in before.index]
+    rows = []
+    for ind in shared:
+        old, new = before.loc[ind], after.loc[ind]
+        unit, polarity = str(new["unit"]), str(new["polarity"])
+        change = new["value"] - old["value"]
+        lo = hi = np.nan
+        beyond: bool | None = None
+        method = ""
+        suppressed = bool(str(old["suppressed"] or "")) or bool(str(new["suppressed"] or ""))
+        if not suppressed and pd.notna(change):
+            counts = [old["numerator"], old["denominator"], new["numerator"], new["denominator"]]
+            if unit == "%" and all(pd.notna(c) for c in counts) and old["denominator"] > 0 and new["denominator"] > 0:
+                low, high = confint_proportions_2indep(
+                    int(round(new["numerator"])), int(round(new["denominator"])),
+                    int(round(old["numerator"])), int(round(old["denominator"])),
+                    method="newcomb", compare="diff",
+                )
+                lo, hi = float(low) * 100, float(high) * 100
+                beyond = not (lo <= 0 <= hi)
+                method = NEWCOMBE
+            elif all(pd.notna(new[c]) and pd.notna(old[c]) for c in ("lower_95", "upper_95")):
+                beyond = bool(new["lower_95"] > old["upper_95"] or new["upper_95"] < old["lower_95"])
+                method = OVERLAP
+        direction = ("No change" if pd.notna(change) and abs(change) < 1e-9 else
+                     "Up" if pd.notna(change) and change > 0 else "Down" if pd.notna(change) else "")
+        rows.append({
+            "indicator_id": ind, "indicator": indicator_label(ind), "unit": unit, "polarity": polarity,
+            "previous_period_end": old["period_end"], "previous_value": old["value"],
+            "period_end": new["period_end"], "value": new["value"], "change": change,
+            "change_lower_95": lo, "change_upper_95": hi, "direction": direction,
+            "beyond_noise": beyond, "verdict": _verdict(direction, beyond, polarity), "method": method,
+        })
+    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+
+
+def describe_change(change: pd.Series | dict) -> str:
+    """One sentence for a scorecard or board paper (``"Up 4 points since 30 Jun 2025 (beyond noise)"``)."""
+    change = dict(change)
+    if change.get("verdict") == "Not assessed" and pd.isna(change.get("change")):
+        return "Change since last quarter not available"
+    unit = str(change.get("unit"))
+    size = abs(float(change["change"]))
+    amount = f"{size:.1f} points" if unit == "%" else format_value(size, unit)
+    since = f"since {pd.Timestamp(change['previous_period_end']):%-d %b %Y}"
+    if change.get("direction") == "No change":
+        return f"No change {since}"
+    note = {True: "beyond noise", False: "within noise", None: "not tested"}[change.get("beyond_noise")]
+    return f"{change['direction']} {amount} {since} ({note})"
+
+
+def changes_for_readers(changes: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`compare_runs` table worded for the index page and a board paper."""
+    if changes.empty:
+        return pd.DataFrame(columns=["Measure", "Last quarter", "This quarter", "Change", "Assessment"])
+    return pd.DataFrame({
+        "Measure": changes["indicator"],
+        "Last quarter": [format_value(v, u) for v, u in zip(changes["previous_value"], changes["unit"], strict=True)],
+        "This quarter": [format_value(v, u) for v, u in zip(changes["value"], changes["unit"], strict=True)],
+        "Change": [describe_change(r) for r in changes.to_dict("records")],
+        "Assessment": changes["verdict"],
+    })
+
+
+def find_previous_run(reports: str | Path, period_end: object) -> Path | None:
+    """The latest earlier run's ``indicators.csv`` under ``reports/<YYYY-MM-DD>/``, if any."""
+    reports = Path(reports)
+    if not reports.is_dir():
+        return None
+    end = pd.Timestamp(period_end)
+    earlier = []
+    for folder in reports.iterdir():
+        if not _RUN_FOLDER.match(folder.name):
+            continue
+        when = pd.Timestamp(folder.name)
+        if folder.is_dir() and when < end and (folder / "indicators.csv").is_file():
+            earlier.append((when, folder / "indicators.csv"))
+    return max(earlier)[1] if earlier else None
+

@@ -1,0 +1,197 @@
+"""Running notebooks with papermill: explicit kernel and working folder, two at a time.
+
+Papermill starts a kernel in the *caller's* folder unless told otherwise while nbval starts it in
+the notebook's folder (``../shared/docs/style_anchors.md`` §2.4), so every run passes ``cwd`` =
+the notebooks folder: relative paths in a parameters cell then mean the same under both tools.
+The kernel is named explicitly (``python3``) because papermill refuses a notebook whose metadata
+lost its ``kernelspec``.
+
+A notebook that fails is not fatal: papermill still writes the executed copy with the traceback
+in place, and :class:`NotebookResult` records the cell and the error so the run can report it
+while the other notebooks finish.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import papermill
+
+#: The kernel every notebook runs in (the project's venv registers it under this name).
+KERNEL_NAME = "python3"
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute.
+
+    Parameters
+    ----------
+    notebook : Path
+        The template notebook (with a ``parameters`` cell).
+    output : Path
+        Where the executed copy is written.
+    parameters : dict
+        Values injected after the ``parameters`` cell (strings stay strings: LA codes such as
+        ``"855"`` must not become numbers).
+    cwd : Path
+        Working folder of the kernel; default the notebook's own folder.
+    """
+
+    notebook: Path
+    output: Path
+    parameters: dict = field(default_factory=dict)
+    cwd: Path | None = None
+
+    @property
+    def name(self) -> str:
+        """The notebook's stem (``02_outcome_trends``)."""
+        return Path(self.notebook).stem
+
+
+@dataclass
+class NotebookResult:
+    """What happened to one notebook.
+
+    Attributes
+    ----------
+    name : str
+        Notebook stem.
+    output : Path
+        Executed notebook (written even when a cell failed).
+    ok : bool
+        Every cell ran.
+    seconds : float
+        Wall time.
+    cell : int or None
+        Position of the failing cell in the template notebook (0-based, counting markdown cells
+        and papermill's injected-parameters cell).
+    execution_count : int or None
+        The failing cell's execution count (``In [n]``).
+    error_name, error_value : str
+        Exception class and message of the failure (``""`` when ok).
+    cell_source : str
+        First line of the failing cell, to find it in the notebook.
+    """
+
+    name: str
+    output: Path
+    ok: bool
+    seconds: float
+    cell: int | None = None
+    execution_count: int | None = None
+    error_name: str = ""
+    error_value: str = ""
+    cell_source: str = ""
+
+    def describe(self) -> str:
+        """One plain-English line about the outcome (used by the progress display and the index)."""
+        if self.ok:
+            return f"{self.name}: done in {self.seconds:.1f} s"
+        where = f"cell {self.cell}" if self.cell is not None else "start-up"
+        if self.execution_count is not None:
+            where += f" (In [{self.execution_count}])"
+        first = f" `{self.cell_source}`" if self.cell_source else ""
+        return f"{self.name}: FAILED at {where}{first}: {self.error_name}: {self.error_value}"
+
+
+def _failing_source(output: Path, execution_count: int | None) -> str:
+    # Papermill puts an error-marker cell at the top of the executed copy, so the failing cell
+    # is found by its error output rather than by position.
+    try:
+        nb = nbformat.read(output, as_version=4)
+    except Exception:  # the executed copy may be missing when the kernel never started
+        return ""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and any(o.output_type == "error" for o in cell.get("outputs", [])):
+            if execution_count is None or cell.execution_count == execution_count:
+                lines = [ln for ln in cell.source.splitlines() if ln.strip()]
+                return lines[0].strip()[:120] if lines else ""
+    return ""
+
+
+def execute_notebook(job: NotebookJob) -> NotebookResult:
+    """Execute one notebook with papermill and record the outcome (never raises for a cell error).
+
+    Parameters
+    ----------
+    job : NotebookJob
+
+    Returns
+    -------
+    NotebookResult
+        ``ok=False`` with the failing cell and error when a cell raised, or when the kernel could
+        not start (``cell=None``).
+    """
+    start = time.perf_counter()
+    Path(job.output).parent.mkdir(parents=True, exist_ok=True)
+    cwd = Path(job.cwd) if job.cwd is not None else Path(job.notebook).parent
+    try:
+        papermill.execute_notebook(
+            str(job.notebook),
+            str(job.output),
+            parameters=dict(job.parameters),
+            kernel_name=KERNEL_NAME,
+            cwd=str(cwd),
+            progress_bar=False,
+            log_output=False,
+        )
+    except papermill.PapermillExecutionError as exc:
+        return NotebookResult(
+            job.name, Path(job.output), False, time.perf_counter() - start, exc.cell_index,
+            exc.exec_count, exc.ename, str(exc.evalue), _failing_source(Path(job.output), exc.exec_count),
+        )
+    except Exception as exc:  # kernel died, missing notebook, bad JSON: report, let the rest run
+        return NotebookResult(job.name, Path(job.output), False, time.perf_counter() - start, None, None,
+                              type(exc).__name__, str(exc))
+    return NotebookResult(job.name, Path(job.output), True, time.perf_counter() - start)
+
+
+def stderr_progress(line: str) -> None:
+    """The default progress display: one plain line per event on standard error."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def execute_notebooks(jobs: Sequence[NotebookJob], workers: int = 2,
+                      progress: Callable[[str], None] | None = stderr_progress) -> list[NotebookResult]:
+    """Execute notebooks, ``workers`` at a time, reporting each start and finish.
+
+    Each notebook runs in its own kernel process, so threads are enough to overlap them; two
+    workers suit a 2-core laptop (the kernels do the work).
+
+    Parameters
+    ----------
+    jobs : sequence of NotebookJob
+    workers : int; default 2
+    progress : callable or None; default :func:`stderr_progress`
+        Receives one line of text per event.
+
+    Returns
+    -------
+    list of NotebookResult
+        In the order of ``jobs``, whatever the order they finished in.
+    """
+    total = len(jobs)
+    done = 0
+    lock = threading.Lock()
+
+    def one(job: NotebookJob) -> NotebookResult:
+        nonlocal done
+        if progress:
+            progress(f"  running  {job.name}")
+        result = execute_notebook(job)
+        with lock:
+            done += 1
+            if progress:
+                progress(f"  [{done}/{total}] {result.describe()}")
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, int(workers))) as pool:
+        return list(pool.map(one, jobs))

@@ -1,0 +1,254 @@
+"""The report pipeline: notebook execution, HTML, exports, quarter-on-quarter changes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import nbformat
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from cpanalysis.errors import ParameterError
+from cpanalysis.pipeline import changes, exports, html
+from cpanalysis.pipeline.execute import NotebookJob, execute_notebooks
+
+LA = "E10000018"
+COLUMNS = [
+    "indicator_id", "period_end", "period_type", "geography", "breakdown", "breakdown_value",
+    "numerator", "denominator", "value", "unit", "lower_95", "upper_95", "lower_998", "upper_998",
+    "polarity", "source", "suppressed",
+]
+
+
+def tidy_row(ind, period_end, numerator, denominator, value, *, unit="%", lo=np.nan, hi=np.nan,
+             polarity="low_good", geography=LA, breakdown="Total", group="Total", suppressed="",
+             period_type="rolling_12m"):
+    return {
+        "indicator_id": ind, "period_end": pd.Timestamp(period_end), "period_type": period_type,
+        "geography": geography, "breakdown": breakdown, "breakdown_value": group,
+        "numerator": numerator, "denominator": denominator, "value": value, "unit": unit,
+        "lower_95": lo, "upper_95": hi, "lower_998": np.nan, "upper_998": np.nan,
+        "polarity": polarity, "source": "local", "suppressed": suppressed,
+    }
+
+
+def frame(*rows):
+    return pd.DataFrame(list(rows), columns=COLUMNS)
+
+
+# ----------------------------------------------------------------------------- exports
+
+
+@pytest.mark.parametrize(
+    ("end", "expected"),
+    [("2025-03-31", ("202425", "Financial year Q4")), ("2025-06-30", ("202526", "Financial year Q1")),
+     ("2025-09-30", ("202526", "Financial year Q2")), ("2025-12-31", ("202526", "Financial year Q3"))],
+)
+def test_financial_quarter(end, expected):
+    assert exports.financial_quarter(end) == expected
+
+
+@pytest.mark.parametrize(("value", "text"), [(10.0, "10"), (10.504, "10.5"), (0.126, "0.13"), (-0.0001, "0"),
+                                             (81770.0, "81770"), (1234567.255, "1234567.25")])
+def test_format_number(value, text):
+    assert exports.format_number(value) == text
+
+
+@pytest.fixture
+def current():
+    return frame(
+        tidy_row("placements_3plus_12m", "2025-09-30", 30, 100, 30.0, lo=22.0, hi=39.6),
+        tidy_row("cla_on_date", "2025-09-30", np.nan, np.nan, 700.0, unit="count", polarity="none"),
+        tidy_row("placements_3plus_12m", "2025-09-30", np.nan, np.nan, np.nan, breakdown="sex",
+                 group="Female", suppressed="c"),
+        tidy_row("placements_3plus_12m", "2025-09-30", 1, 1, 100.0, geography="E92000001"),
+        tidy_row("sdq_mean", "2025-09-30", np.nan, 50, 15.2, unit="mean", lo=14.0, hi=16.4),
+    )
+
+
+def test_to_ees_layout_symbols_and_order(current):
+    ees = exports.to_ees(current, LA, la_name="Leicestershire", old_la_code="855",
+                         region_code="E12000004", region_name="East Midlands")
+    assert list(ees.columns) == list(exports.EES_COLUMNS)
+    assert list(ees.columns[:5]) == ["time_period", "time_identifier", "geographic_level", "country_code",
+                                     "country_name"]
+    assert len(ees) == 4  # England's row is not ours to export
+    assert ees["indicator_id"].tolist() == ["cla_on_date", "placements_3plus_12m", "placements_3plus_12m",
+                                           "sdq_mean"]
+    first = ees.iloc[0]
+    assert (first["time_period"], first["time_identifier"], first["geographic_level"]) == (
+        "202526", "Financial year Q2", "Local authority")
+    assert (first["old_la_code"], first["new_la_code"], first["la_name"]) == ("855", LA, "Leicestershire")
+    # a count has no interval (z) and no numerator/denominator recorded (x)
+    assert first[["numerator", "value", "lower_95", "upper_95"]].tolist() == ["x", "700", "z", "z"]
+    total = ees[(ees["indicator_id"] == "placements_3plus_12m") & (ees["breakdown"] == "Total")].iloc[0]
+    assert total[["numerator", "denominator", "value", "lower_95", "upper_95", "lower_998"]].tolist() == [
+        "30", "100", "30", "22", "39.6", "x"]
+    assert total["outcome"] == "O3"
+    female = ees[ees["breakdown"] == "sex"].iloc[0]
+    assert female[list(exports.EES_INDICATORS)].tolist() == ["c"] * 7
+    assert not (ees == "").any().any() or (ees[list(exports.EES_INDICATORS)] != "").all().all()
+
+
+def test_csv_round_trip_and_identical_bytes(tmp_path, current):
+    ees = exports.to_ees(current, LA)
+    a = exports.write_indicators_csv(ees, tmp_path / "a" / "indicators.csv")
+    b = exports.write_indicators_csv(exports.to_ees(current.sample(frac=1, random_state=1), LA),
+                                     tmp_path / "b" / "indicators.csv")
+    assert a.read_bytes() == b.read_bytes()
+    back = exports.read_indicators_csv(a)
+    assert list(back.columns) == COLUMNS
+    row = back[(back["indicator_id"] == "placements_3plus_12m") & (back["breakdown"] == "Total")].iloc[0]
+    assert (row["numerator"], row["denominator"], row["value"], row["suppressed"]) == (30, 100, 30, "")
+    assert back[back["breakdown"] == "sex"]["suppressed"].tolist() == ["c"]
+    with pytest.raises(ParameterError, match="no such indicators file"):
+        exports.read_indicators_csv(tmp_path / "missing.csv")
+
+
+def test_xlsx_one_sheet_per_outcome(tmp_path, current):
+    path = exports.write_indicators_xlsx(exports.to_ees(current, LA), tmp_path / "indicators.xlsx",
+                                         title="Test", notes=["Audience: internal"])
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Contents", "Profile", "O2 Emotional and mental health", "O3 Stable, safe homes"]
+    o3 = book["O3 Stable, safe homes"]
+    header = [c.value for c in o3[1]]
+    values = {h: c.value for h, c in zip(header, o3[2], strict=True)}
+    assert values["value"] == 30 and values["upper_95"] == 39.6  # numbers stay numbers
+    assert [c.value for c in o3[3]][header.index("value")] == "c"
+
+
+def test_manifest_helpers(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "x.csv").write_bytes(b"abc")
+    # sha256("abc")
+    assert exports.file_hashes(tmp_path / "in") == {
+        "x.csv": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}
+    versions = exports.package_versions()
+    assert versions["pandas"] == pd.__version__ and "python" in versions
+    path = exports.write_manifest({"b": 1, "a": pd.Timestamp("2025-09-30")}, tmp_path / "m.json")
+    assert json.loads(path.read_text()) == {"a": "2025-09-30 00:00:00", "b": 1}
+
+
+# ----------------------------------------------------------------------------- changes
+
+
+def test_compare_runs_newcombe_and_overlap(current):
+    previous = frame(
+        tidy_row("placements_3plus_12m", "2025-06-30", 20, 100, 20.0, lo=13.3, hi=28.9),
+        tidy_row("placements_3plus_12m", "2025-03-31", 90, 100, 90.0),  # older period: ignored
+        tidy_row("cla_on_date", "2025-06-30", np.nan, np.nan, 690.0, unit="count", polarity="none"),
+        tidy_row("sdq_mean", "2025-06-30", np.nan, 50, 12.0, unit="mean", lo=11.0, hi=13.0),
+    )
+    out = changes.compare_runs(previous, current, geography=LA).set_index("indicator_id")
+    assert sorted(out.index) == ["cla_on_date", "placements_3plus_12m", "sdq_mean"]
+    p = out.loc["placements_3plus_12m"]
+    # Newcombe by hand: Wilson 30/100 = (21.89, 39.58), 20/100 = (13.34, 28.88);
+    # 10 - sqrt(8.11^2 + 8.88^2) = -2.025, 10 + sqrt(9.58^2 + 6.66^2) = 21.673
+    assert p["change"] == pytest.approx(10.0)
+    assert p["change_lower_95"] == pytest.approx(-2.0249, abs=1e-3)
+    assert p["change_upper_95"] == pytest.approx(21.6734, abs=1e-3)
+    assert (p["direction"], p["beyond_noise"], p["verdict"], p["method"]) == (
+        "Up", False, "No significant change", changes.NEWCOMBE)
+    s = out.loc["sdq_mean"]  # 14.0-16.4 vs 11.0-13.0 do not overlap; low is good
+    assert (s["direction"], s["beyond_noise"], s["verdict"], s["method"]) == ("Up", True, "Worsened", changes.OVERLAP)
+    c = out.loc["cla_on_date"]
+    assert (c["change"], c["beyond_noise"], c["verdict"]) == (10.0, None, "Not assessed")
+
+
+def test_compare_runs_beyond_noise_and_suppressed():
+    prev = frame(tidy_row("eet", "2025-06-30", 40, 200, 20.0, polarity="high_good"),
+                 tidy_row("neet", "2025-06-30", 40, 200, 20.0))
+    cur = frame(tidy_row("eet", "2025-09-30", 80, 200, 40.0, polarity="high_good"),
+                tidy_row("neet", "2025-09-30", np.nan, np.nan, np.nan, suppressed="c"))
+    out = changes.compare_runs(prev, cur).set_index("indicator_id")
+    assert out.loc["eet", "beyond_noise"] is True and out.loc["eet", "verdict"] == "Improved"
+    assert out.loc["eet", "change_lower_95"] > 0
+    assert out.loc["neet", "verdict"] == "Not assessed"
+    text = changes.describe_change(out.loc["eet"].to_dict())
+    assert text == "Up 20.0 points since 30 Jun 2025 (beyond noise)"
+    readers = changes.changes_for_readers(out.reset_index())
+    assert readers.iloc[0].tolist()[1:3] == ["20%", "40%"]
+
+
+def test_find_previous_run(tmp_path):
+    for name in ("2025-03-31", "2025-06-30", "2025-09-30", "notes"):
+        (tmp_path / name).mkdir()
+    for name in ("2025-03-31", "2025-06-30", "2025-09-30"):
+        (tmp_path / name / "indicators.csv").write_text("x")
+    assert changes.find_previous_run(tmp_path, "2025-09-30") == tmp_path / "2025-06-30" / "indicators.csv"
+    assert changes.find_previous_run(tmp_path, "2025-03-31") is None
+    assert changes.find_previous_run(tmp_path / "absent", "2025-03-31") is None
+
+
+# ----------------------------------------------------------------------------- execution and HTML
+
+
+def _notebook(path, code_cells, params="la_code = 'E10000018'\nn = 1"):
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# Report {path.stem}\n\nSome words."), p]
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in code_cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_execute_reports_failures_and_keeps_strings(tmp_path):
+    good = _notebook(tmp_path / "good.ipynb", [
+        "import sys\nprint(type(la_code).__name__, la_code, n)\nprint('a warning', file=sys.stderr)",
+        "from cpanalysis import plots\nplots.scorecard_tile({'indicator_id': 'x', 'value': 10.0, 'unit': '%'})",
+    ])
+    bad = _notebook(tmp_path / "bad.ipynb", ["x = 1", "raise ValueError('no data for that quarter')"])
+    lines = []
+    results = execute_notebooks(
+        [NotebookJob(good, tmp_path / "out" / "good.ipynb", {"la_code": "855", "n": 2}),
+         NotebookJob(bad, tmp_path / "out" / "bad.ipynb", {})],
+        workers=2, progress=lines.append,
+    )
+    ok, failed = results
+    assert ok.ok and not failed.ok
+    assert (failed.cell, failed.execution_count, failed.error_name, failed.error_value) == (
+        3, 3, "ValueError", "no data for that quarter")  # markdown, parameters, x = 1, raise
+    assert failed.cell_source == "raise ValueError('no data for that quarter')"
+    assert "bad: FAILED at cell 3 (In [3])" in failed.describe()
+    assert any("[2/2]" in line for line in lines) and any("running  good" in line for line in lines)
+    executed = nbformat.read(tmp_path / "out" / "good.ipynb", as_version=4)
+    printed = executed.cells[3].outputs[0]["text"]
+    assert printed == "str 855 2\n"  # the LA code arrived as a string, not the number 855
+
+    page = html.notebook_to_html(tmp_path / "out" / "good.ipynb", tmp_path / "good.html")
+    text = page.read_text()
+    assert "<title>Report good</title>" in text
+    assert "str 855 2" in text
+    assert "print(type" not in text and "plots.scorecard_tile" not in text  # no code
+    assert "a warning" not in text  # stderr is for the analyst's log
+    assert "<script" not in text and "http://" not in text and "https://" not in text
+    images = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', text)
+    assert len(images) == 1 and base64.b64decode(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
+
+    broken = html.notebook_to_html(tmp_path / "out" / "bad.ipynb", tmp_path / "bad.html",
+                                   failure=failed.describe())
+    text = broken.read_text()
+    assert "This report did not finish" in text and "Traceback" not in text
+
+
+def test_write_index_lists_reports_changes_and_downloads(tmp_path):
+    table = pd.DataFrame({"Measure": ["EET"], "Last quarter": ["20%"], "This quarter": ["40%"],
+                          "Change": ["Up 20.0 points"], "Assessment": ["Improved"]})
+    page = html.write_index(
+        tmp_path / "index.html", title="Leicestershire: 30 Sep 2025", intro="Intro <b>",
+        entries=[html.IndexEntry("Data quality", "00_data_quality.html", True),
+                 html.IndexEntry("Profile", "01_profile.html", False, "ValueError at cell 3")],
+        downloads=[("Indicators (CSV)", "indicators.csv")], changes=table,
+    )
+    text = page.read_text()
+    assert '<a href="00_data_quality.html">Data quality</a>' in text
+    assert "did not finish" in text and "ValueError at cell 3" in text
+    assert "Intro &lt;b&gt;" in text
+    assert "<td>Improved</td>" in text and '<a href="indicators.csv">' in text
