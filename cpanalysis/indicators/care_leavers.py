@@ -100,12 +100,15 @@ def _all_leavers(ctx: Context) -> pd.DataFrame:
     )
     frame["staying_put"] = frame["accom"].map(codes.accom_type) == codes.ACCOM_STAYING_PUT
     frame["left_foster_care_at_18"] = frame["child_id"].isin(_left_foster_care_at_18(ctx))
-    return frame
+    # only what the measures read: every window filters this frame many times
+    keep = ["child_id", "age", "birthday", "sex", "care_leaver_age", "in_touch", "activ", "accom", "in_touch_flag",
+            *_MEASURES[1:], "in_accommodation_denominator", "staying_put", "left_foster_care_at_18"]
+    return frame[keep].reset_index(drop=True)
 
 
 def _looked_after_at(ctx: Context, rows: pd.DataFrame) -> pd.Series:
     """Whether each row's young person was looked after at the end of their birthday."""
-    e = ctx.episodes.loc[~ctx.episodes["is_short_break"], ["child_id", "decom", "dec"]]
+    e = ctx.care_episodes[["child_id", "decom", "dec"]]
     pairs = rows[["child_id", "birthday"]].reset_index().merge(e, on="child_id", how="inner")
     inside = (pairs["decom"] <= pairs["birthday"]) & (pairs["dec"].isna() | (pairs["dec"] > pairs["birthday"]))
     hit = set(pairs.loc[inside, "index"])

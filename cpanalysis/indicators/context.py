@@ -119,12 +119,17 @@ class Context:
         return self._cache[key]
 
     # ----------------------------------------------------------------------------- cohorts
+    @property
+    def care_episodes(self) -> pd.DataFrame:
+        """Episodes other than short breaks (LS V3/V4), the ones every DfE count uses."""
+        return self.cached("care_episodes", lambda: self.episodes.loc[~self.episodes["is_short_break"]])
+
     def looked_after_on(self, date: pd.Timestamp) -> pd.DataFrame:
         """Episodes open at the end of ``date`` (one per child, non-V3/V4), indexed by child_id."""
         key = ("on", date)
         if key not in self._cache:
-            e = self.episodes
-            open_ = (~e["is_short_break"]) & (e["decom"] <= date) & (e["dec"].isna() | (e["dec"] > date))
+            e = self.care_episodes
+            open_ = (e["decom"] <= date) & (e["dec"].isna() | (e["dec"] > date))
             # Episodes are sorted by child and start (prepare); overlaps are repaired upstream,
             # and if any remain the latest start wins.
             rows = e.loc[open_].drop_duplicates("child_id", keep="last")
@@ -133,8 +138,8 @@ class Context:
 
     def looked_after_during(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.Index:
         """Children with a non-V3/V4 episode overlapping ``start``..``end`` (inclusive)."""
-        e = self.episodes
-        hit = (~e["is_short_break"]) & (e["decom"] <= end) & (e["dec"].isna() | (e["dec"] >= start))
+        e = self.care_episodes
+        hit = (e["decom"] <= end) & (e["dec"].isna() | (e["dec"] >= start))
         return pd.Index(e.loc[hit, "child_id"].unique(), name="child_id")
 
     def current_period(self, date: pd.Timestamp) -> pd.DataFrame:
@@ -162,10 +167,8 @@ class Context:
         period = self.current_period(date)
         ok = period["start"] <= first
         children = period.index[ok.fillna(False).to_numpy(dtype=bool)]
-        e = self.episodes
-        breaks = e.loc[
-            e["is_short_break"] & (e["decom"] <= date) & (e["dec"].isna() | (e["dec"] >= first)), "child_id"
-        ]
+        e = self.cached("short_break_episodes", lambda: self.episodes.loc[self.episodes["is_short_break"]])
+        breaks = e.loc[(e["decom"] <= date) & (e["dec"].isna() | (e["dec"] >= first)), "child_id"]
         return children.difference(pd.Index(breaks.unique())).rename("child_id")
 
     def placement_on(self, date: pd.Timestamp) -> pd.DataFrame:

@@ -133,7 +133,11 @@ def proportion_rows(
     list of dict
         Rows for :func:`finish`, which adds the percentage and Wilson 95% / 99.8% limits.
     """
-    hits = pd.to_numeric(frame[flag], errors="coerce").fillna(0).to_numpy(dtype=float)
+    column = frame[flag]
+    if column.dtype == bool:
+        hits = column.to_numpy(dtype=float)
+    else:
+        hits = pd.to_numeric(column, errors="coerce").fillna(0).to_numpy(dtype=float)
     return [
         _row(indicator_id, stamp, "proportion", name, value, int(round(hit)), units)
         for name, value, units, hit in _grouped(frame, breakdowns, hits)
