@@ -25,7 +25,7 @@ class History:
         self.missing: list[dict] = []
 
     def child(self, cid: str, dob: str, sex: str = "M", ethnic: str = "WBRI", uasc: bool = False,
-              duc: str | None = None) -> "History":
+              duc: str | None = None) -> History:
         self.children.append({"child_id": cid, "sex": sex, "dob": T(dob), "ethnic": ethnic,
                               "ethnic_group": codes.ethnic_group(ethnic), "uasc": uasc,
                               "duc": T(duc) if duc else pd.NaT})
@@ -33,7 +33,7 @@ class History:
 
     def episode(self, cid: str, decom: str, dec: str | None = None, rec: str | None = None, rne: str = "S",
                 ls: str = "C2", place: str = "U6", provider: str | None = "PR1", distance: float | None = 5.0,
-                location: str | None = "IN", reason: str | None = None, pl_post: str | None = None) -> "History":
+                location: str | None = "IN", reason: str | None = None, pl_post: str | None = None) -> History:
         if place in codes.PLACE_TEMPORARY:
             provider = None
         self.episodes.append({
@@ -45,22 +45,22 @@ class History:
         })
         return self
 
-    def stay(self, cid: str, start: str, end: str | None = None, rec: str = "E13", **kw) -> "History":
+    def stay(self, cid: str, start: str, end: str | None = None, rec: str = "E13", **kw) -> History:
         """A one-episode period of care."""
         return self.episode(cid, start, end, rec if end else None, **kw)
 
-    def oc2_row(self, cid: str, year: int, **values) -> "History":
+    def oc2_row(self, cid: str, year: int, **values) -> History:
         row = {"child_id": cid, "collection_year": year}
         row.update(values)
         self.oc2.append(row)
         return self
 
-    def oc3_row(self, cid: str, year: int, in_touch: str = "YES", activ: str = "F2", accom: str = "B1") -> "History":
+    def oc3_row(self, cid: str, year: int, in_touch: str = "YES", activ: str = "F2", accom: str = "B1") -> History:
         self.oc3.append({"child_id": cid, "collection_year": year, "in_touch": in_touch, "activ": activ,
                          "accom": accom})
         return self
 
-    def missing_row(self, cid: str, kind: str, start: str) -> "History":
+    def missing_row(self, cid: str, kind: str, start: str) -> History:
         self.missing.append({"child_id": cid, "missing": kind, "mis_start": T(start), "mis_end": pd.NaT})
         return self
 

@@ -51,7 +51,7 @@ def test_command_rolling_quarters(processed, tmp_path):
     assert code == 0
     table = pd.read_csv(out)
     on = table[(table["indicator_id"] == "cla_on_date") & (table["breakdown"] == "Total")]
-    assert dict(zip(on["period_end"], on["value"])) == {"2024-09-30": 2, "2024-12-31": 1, "2025-03-31": 1}
+    assert dict(zip(on["period_end"], on["value"], strict=False)) == {"2024-09-30": 2, "2024-12-31": 1, "2025-03-31": 1}
 
 
 def test_period_ends():

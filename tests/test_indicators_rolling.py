@@ -22,7 +22,7 @@ def histories(draw) -> History:
         dob = BASE - pd.Timedelta(days=draw(st.integers(0, 21 * 365)))
         h.child(cid, str(dob.date()), sex=draw(st.sampled_from("MF")), uasc=draw(st.booleans()))
         day = BASE + pd.Timedelta(days=draw(st.integers(0, 1500)))
-        for period in range(draw(st.integers(1, 2))):
+        for _period in range(draw(st.integers(1, 2))):
             ls = draw(st.sampled_from(("C2", "V2", "C1", "V3", "V4")))
             episodes = draw(st.integers(1, 4))
             for k in range(episodes):

@@ -24,7 +24,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from cpanalysis import codes, episodes as episodes_module, periods
+from cpanalysis import codes, periods
+from cpanalysis import episodes as episodes_module
 from cpanalysis.errors import ParameterError
 from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.table import NOT_KNOWN, UASC_VALUES

@@ -13,7 +13,7 @@ import pandas as pd
 from cpanalysis import codes
 from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.context import Context
-from cpanalysis.indicators.table import NOT_KNOWN, Rows, Stamp, UASC_VALUES, count_rows, rate_rows
+from cpanalysis.indicators.table import NOT_KNOWN, UASC_VALUES, Rows, Stamp, count_rows, rate_rows
 from cpanalysis.periods import Window
 
 

@@ -17,7 +17,13 @@ from cpanalysis import codes, episodes, periods
 from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.context import Context
 from cpanalysis.indicators.profile import ceased_frame, on_date_frame
-from cpanalysis.indicators.table import Rows, Stamp, mean_rows, proportion_rows, proportion_rows_from_counts
+from cpanalysis.indicators.table import (
+    Rows,
+    Stamp,
+    mean_rows,
+    proportion_rows,
+    proportion_rows_from_counts,
+)
 from cpanalysis.periods import Window
 
 #: Distance (miles) above which a placement is "more than 20 miles from home".

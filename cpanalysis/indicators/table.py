@@ -95,7 +95,7 @@ def _grouped(
         uniq, inverse = np.unique(_labels(frame[name]), return_inverse=True)
         units = np.bincount(inverse, minlength=len(uniq))
         sums = np.bincount(inverse, weights=weights, minlength=len(uniq)) if len(frame) else np.zeros(len(uniq))
-        found = {str(v): (int(n), float(w)) for v, n, w in zip(uniq, units, sums)}
+        found = {str(v): (int(n), float(w)) for v, n, w in zip(uniq, units, sums, strict=False)}
         order = BREAKDOWN_ORDERS.get(name, ())
         listed = [v for v in order if all_categories or v in found] + sorted(set(found) - set(order))
         out.extend((name, v, *found.get(v, (0, 0.0))) for v in listed)
