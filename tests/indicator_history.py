@@ -49,8 +49,9 @@ class History:
         """A one-episode period of care."""
         return self.episode(cid, start, end, rec if end else None, **kw)
 
-    def oc2_row(self, cid: str, year: int, **values) -> History:
-        row = {"child_id": cid, "collection_year": year}
+    def oc2_row(self, cid: str, year: int, return_label: str | None = None, **values) -> History:
+        row = {"child_id": cid, "collection_year": year,
+               "return_label": return_label or f"{year - 1}-{year % 100:02d}"}
         row.update(values)
         self.oc2.append(row)
         return self
@@ -67,7 +68,7 @@ class History:
     def tables(self, **placement_options) -> dict[str, pd.DataFrame]:
         eps = episodes.flag_episodes(episodes.assign_periods_of_care(pd.DataFrame(self.episodes)))
         placements = episodes.derive_placements(eps, **placement_options)
-        oc2_cols = ["child_id", "collection_year", "sdq_score", "health_assessment", "immunisations",
+        oc2_cols = ["child_id", "collection_year", "return_label", "sdq_score", "health_assessment", "immunisations",
                     "teeth_check", "health_check", "substance_misuse", "convicted"]
         oc2 = pd.DataFrame(self.oc2, columns=oc2_cols)
         oc2["sdq_score"] = oc2["sdq_score"].astype("Int64")

@@ -101,10 +101,23 @@ def test_in_year_quarter_end_carries_the_last_year_forward():
 
 def test_in_year_extract_rows_are_used_when_present():
     h = history()
-    h.oc2_row("H4", 2026, **flags(1, 1, 1))
+    h.oc2_row("H4", 2026, return_label="2025-26_Q1", **flags(1, 1, 1))
     out = indicators.compute(h.tables(), "2025-06-30", "rolling_12m", families=["health"])
     assert value(out, "health_assessment_up_to_date", column="denominator") == 10
     assert value(out, "health_assessment_up_to_date", column="numerator") == 1
+
+
+def test_annual_rows_never_describe_an_earlier_quarter():
+    # at 31 December 2024 the 2024-25 OC2 rows (the 31 March 2025 cohort) are not used:
+    # the 2023-24 year is carried forward, and it has no rows here, so nothing is produced
+    h = history()  # every OC2 row comes from the 2024-25 annual return
+    out = indicators.compute(h.tables(), "2024-12-31", "rolling_12m", families=["health"])
+    assert set(out["indicator_id"]) == {"cla_12m_cohort"}
+    h.oc2_row("H1", 2024, return_label="2023-24", **flags(0, 1, 1, hc=1))
+    out = indicators.compute(h.tables(), "2024-12-31", "rolling_12m", families=["health"])
+    # the 31 March 2024 cohort: H1, H3, H5, H7, H8, H9, H10 (H2, H4, H11 started later; H6 had V4)
+    assert value(out, "health_assessment_up_to_date", column="denominator") == 7
+    assert value(out, "health_assessment_up_to_date", column="numerator") == 0
 
 
 def test_no_oc2_rows_means_no_oc2_indicators():

@@ -1,7 +1,7 @@
 """``cpanalysis indicators DIR --period-end YYYY-MM-DD --out FILE.csv``: the indicator table.
 
 ``DIR`` is a processed folder (written by ``cpanalysis build``) or a folder of raw returns (built
-in memory first, nothing written). The output is the tidy indicator table
+in memory first, nothing written), or a folder holding them in ``903/`` (the demo's layout). The output is the tidy indicator table
 (:data:`cpanalysis.indicators.TIDY_COLUMNS`), percentages 0-100, plus any local measures
 (:mod:`cpanalysis.local_measures`) for the same period ends.
 
@@ -110,7 +110,9 @@ def run(args: argparse.Namespace) -> int:
     if population_file is not None and not population_file.is_file():
         raise InputFileError(str(population_file), "does not exist.")
     population = _read_population(population_file) if population_file else None
-    tables = build.load_or_build(folder, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    # A demo or data/raw folder keeps the returns in 903/ beside population.csv and local/.
+    returns = folder / "903" if (folder / "903").is_dir() and not build.is_processed_folder(folder) else folder
+    tables = build.load_or_build(returns, progress=lambda m: print(m, file=sys.stderr, flush=True))
     la_code = args.la or _manifest_la(folder)
     table = indicators.compute(
         tables, ends, args.window, la_code=la_code, population=population,

@@ -229,21 +229,34 @@ class Context:
         OC2 and OC3 are collected once a year. For a window ending 31 March (annual or rolling)
         rows of that collection year describe it (OC3: with the previous year's, for birthdays
         of a rolling window; callers pick the years they need from ``collection_year``, made
-        numeric here). For an in-year quarter end the rows of the collection year containing it are
-        used when an in-year extract carries any; otherwise the latest complete collection year
-        is **carried forward**: the figures are those of the year ending the previous 31 March,
-        still labelled with the quarter end. The second value is the window actually described.
+        numeric here). For an in-year quarter end:
+
+        * OC3 rows of the collection year containing it are used for the birthdays up to the
+          quarter end, from the annual return or an in-year extract alike;
+        * OC2 rows of that year are used only when they come from an **in-year extract**
+          (``return_label`` not the plain year label, e.g. ``2025-26_Q2``): rows of the annual
+          return describe the 31 March cohort, not the quarter's.
+
+        Otherwise the latest complete collection year is **carried forward**: the figures are
+        those of the year ending the previous 31 March, still labelled with the quarter end. The
+        second value is the window actually described.
         """
-        frame, years = self.cached(("annual", table), lambda: self._annual(table))
+        frame, years, in_year = self.cached(("annual", table), lambda: self._annual(table))
         year = periods.collection_year(win.end)
-        if (win.end.month, win.end.day) != (3, 31) and not (years == year).any():
+        current = (years == year) & (in_year if table == "oc2" else True)
+        if (win.end.month, win.end.day) != (3, 31) and not current.any():
             win = periods.window(periods.year_end(year - 1), "year")
         return frame, win
 
-    def _annual(self, table: str) -> tuple[pd.DataFrame, pd.Series]:
+    def _annual(self, table: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
         frame = getattr(self, table)
         years = pd.to_numeric(frame["collection_year"], errors="coerce")
-        return frame.assign(collection_year=years), years
+        if "return_label" in frame.columns:
+            annual_label = years.map(lambda y: periods.year_label(int(y)) if y == y else "")
+            in_year = frame["return_label"].astype(object).fillna("").astype(str).str.strip() != annual_label
+        else:  # hand-made tables without provenance: treat rows as the annual return's
+            in_year = pd.Series(False, index=frame.index)
+        return frame.assign(collection_year=years), years, in_year
 
     def population_for(self, period_end: pd.Timestamp) -> float | None:
         """Under-18 population for the collection year containing ``period_end``.
