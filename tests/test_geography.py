@@ -63,8 +63,8 @@ def test_district_centroid_check_from_the_spec() -> None:
     # ssda903.md §6.2/6.3: the district-centroid distance LE1 -> NG1 is 22.2 miles.
     table_l = geography._letter_table("L")
     table_n = geography._letter_table("N")
-    le1 = table_l[table_l.index.str.match(r"^LE1\d[A-Z]{2}$")]
-    ng1 = table_n[table_n.index.str.match(r"^NG1\d[A-Z]{2}$")]
+    le1 = table_l[table_l["postcode"].str.match(r"^LE1\d[A-Z]{2}$")]
+    ng1 = table_n[table_n["postcode"].str.match(r"^NG1\d[A-Z]{2}$")]
     miles = geography.grid_distance_miles(
         le1["easting"].mean(), le1["northing"].mean(), ng1["easting"].mean(), ng1["northing"].mean()
     )
