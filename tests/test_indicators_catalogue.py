@@ -54,3 +54,35 @@ def test_register_refuses_a_clash():
     changed = catalogue.Indicator(rec.id, "other", "local", "O1", "%", "none", "c", "n", "d")
     with pytest.raises(ParameterError, match="already"):
         catalogue.register(changed)
+
+
+def test_every_catalogue_id_is_produced_and_nothing_else():
+    import pandas as pd
+
+    from cpanalysis import indicators
+    from tests import (
+        test_indicators_care_leavers,
+        test_indicators_health,
+        test_indicators_missing,
+        test_indicators_profile,
+        test_indicators_stability,
+    )
+    from tests.indicator_history import History
+
+    history = History()
+    for module in (test_indicators_profile, test_indicators_stability, test_indicators_health,
+                   test_indicators_care_leavers, test_indicators_missing):
+        part = module.history()
+        for name in ("children", "episodes", "oc2", "oc3", "missing"):
+            getattr(history, name).extend(getattr(part, name))
+    population = pd.DataFrame({"la_code": ["E1"], "year": [2025], "population_under18": [1000]})
+    out = indicators.compute(history.tables(), "2025-03-31", population=population)
+    produced = set(out["indicator_id"])
+    expected = {r.id for r in catalogue.CATALOGUE.values() if r.family != "local"}
+    assert produced == expected
+    assert out["unit"].notna().all() and out["polarity"].notna().all()
+    for record in catalogue.CATALOGUE.values():
+        if record.family == "local":
+            continue
+        named = set(out.loc[out["indicator_id"] == record.id, "breakdown"]) - {"Total"}
+        assert named <= set(record.breakdowns), record.id
