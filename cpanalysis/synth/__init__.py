@@ -218,6 +218,11 @@ def generate(
     if int(authorities) > 1:
         from cpanalysis.synth.authorities import generate_many
 
+        if defects:
+            raise ParameterError(
+                "--defects works with one authority only (not with --authorities)."
+            )
+
         return generate_many(out, seed, int(authorities), year, day, started)
     children, places, profile = simulate(la_code, seed, year, day)
     specs = return_specs(year, day)
@@ -227,7 +232,7 @@ def generate(
         from cpanalysis.synth.defects import inject_defects, write_defects
 
         found = inject_defects(cut, specs, float(defects), np.random.default_rng([seed, 903]))
-        result.files.append(write_defects(found, out))
+        result.files.append(write_defects(found, cut, out))
         result.defects = len(found)
     for spec in specs:
         result.files.extend(write_return(cut[spec.label], out / "903" / spec.label))
