@@ -84,7 +84,7 @@ def _flag(ctx: Context, win: Window, stamp: Stamp, indicator_id: str, column: st
 def health_assessment_up_to_date(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Annual health assessment up to date (EES "Had their annual health assessment"; LAIT ``LACHealth%``).
 
-    Cohort and denominator: the 12-month cohort, all ages. Numerator: OC2 HEALTH_ASSESSMENT = 1
+    Cohort and denominator (short breaks V3/V4 excluded): the 12-month cohort, all ages. Numerator: OC2 HEALTH_ASSESSMENT = 1
     (under-5s need both of their two assessments; children who declined count as not assessed).
     """
     return _flag(ctx, win, stamp, "health_assessment_up_to_date", "health_assessment")
@@ -93,7 +93,7 @@ def health_assessment_up_to_date(ctx: Context, win: Window, stamp: Stamp) -> Row
 def immunisations_up_to_date(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Immunisations up to date (EES "Had their immunisations up to date"; LAIT ``LACVaccinations%``).
 
-    Cohort and denominator: the 12-month cohort, all ages. Numerator: OC2 IMMUNISATIONS = 1.
+    Cohort and denominator (short breaks V3/V4 excluded): the 12-month cohort, all ages. Numerator: OC2 IMMUNISATIONS = 1.
     """
     return _flag(ctx, win, stamp, "immunisations_up_to_date", "immunisations")
 
@@ -101,7 +101,7 @@ def immunisations_up_to_date(ctx: Context, win: Window, stamp: Stamp) -> Rows | 
 def dental_check(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Teeth checked by a dentist in the year (EES "Had their teeth checked by a dentist"; LAIT ``LACDental%``).
 
-    Cohort and denominator: the 12-month cohort, all ages. Numerator: OC2 TEETH_CHECK = 1.
+    Cohort and denominator (short breaks V3/V4 excluded): the 12-month cohort, all ages. Numerator: OC2 TEETH_CHECK = 1.
     """
     return _flag(ctx, win, stamp, "dental_check", "teeth_check")
 
@@ -109,7 +109,7 @@ def dental_check(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
 def development_assessment_0_4(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Development assessments up to date, ages 0-4 (EES "Development assessments up to date").
 
-    Cohort and denominator: the 12-month cohort aged under 5 on the period end. Numerator:
+    Cohort and denominator (short breaks V3/V4 excluded): the 12-month cohort aged under 5 on the period end. Numerator:
     OC2 HEALTH_CHECK = 1.
     """
     return _flag(ctx, win, stamp, "development_assessment_0_4", "health_check", (0, 4))
@@ -118,7 +118,7 @@ def development_assessment_0_4(ctx: Context, win: Window, stamp: Stamp) -> Rows 
 def substance_misuse(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Identified as having a substance misuse problem (EES substance misuse; LAIT ``LACSubstance``).
 
-    Cohort and denominator: the 12-month cohort, all ages. Numerator: OC2 SUBSTANCE_MISUSE = 1.
+    Cohort and denominator (short breaks V3/V4 excluded): the 12-month cohort, all ages. Numerator: OC2 SUBSTANCE_MISUSE = 1.
     """
     return _flag(ctx, win, stamp, "substance_misuse", "substance_misuse")
 
@@ -126,7 +126,7 @@ def substance_misuse(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
 def convicted_10_17(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Convicted or given a youth caution in the year, ages 10-17 (EES convictions; LAIT ``LAC_Convictions``).
 
-    Cohort and denominator: the 12-month cohort aged 10 to 17 on the period end. Numerator:
+    Cohort and denominator (short breaks V3/V4 excluded): the 12-month cohort aged 10 to 17 on the period end. Numerator:
     OC2 CONVICTED = 1.
     """
     return _flag(ctx, win, stamp, "convicted_10_17", "convicted", (10, 17))

@@ -35,8 +35,8 @@ def sdq_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
 def sdq_completed(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """SDQ score received (EES "Ages 5 to 16 years with SDQ score" x "SDQ score was received").
 
-    Cohort and denominator: the 12-month cohort aged 5-16 on the period end. Numerator: those
-    with an SDQ score (0-40; a blank score with an SDQ_REASON is not a score).
+    Cohort and denominator (short breaks V3/V4 excluded): the 12-month cohort aged 5-16 on the
+    period end. Numerator: those with an SDQ score (0-40; a blank score with an SDQ_REASON is not a score).
     """
     frame = sdq_frame(ctx, win)
     if frame is None:
