@@ -217,6 +217,16 @@ def _greyed(rows: pd.DataFrame, min_n: int) -> pd.Series:
     return symbol | small.fillna(False) | rows["value"].isna()
 
 
+_ON_THE_DAY = "on the period end"
+
+
+def _n_values(rows: pd.DataFrame) -> pd.Series:
+    """The ``n`` written beside a value: children in the denominator, or in the numerator of a rate."""
+    unit = rows["unit"].astype(str)
+    n = pd.to_numeric(rows["denominator"], errors="coerce").where(~unit.isin(["rate_per_10k", "count"]))
+    return n.fillna(pd.to_numeric(rows["numerator"], errors="coerce").where(unit == "rate_per_10k"))
+
+
 def finding_title(tidy: pd.DataFrame, indicator_id: str, la_code: str, *, period_end: object = None,
                   comparator: str = ENGLAND_CODE, comparator_name: str = "England",
                   breakdown: str = "Total", breakdown_value: str = "Total",
@@ -257,10 +267,12 @@ def finding_title(tidy: pd.DataFrame, indicator_id: str, la_code: str, *, period
         return f"{label}: no value"
     row = ours.iloc[-1]
     unit = str(row["unit"])
-    when = period_label(row["period_end"], str(row["period_type"]))
+    when = f"in {period_label(row['period_end'], str(row['period_type']))}"
+    if _ON_THE_DAY in label:  # a snapshot, not a window: "looked after on 30 Sep 2025"
+        label, when = label.replace(_ON_THE_DAY, f"on {pd.Timestamp(row['period_end']):%-d %b %Y}"), ""
     if _as_str(row["suppressed"]) or pd.isna(row["value"]):
-        return f"{label}: suppressed in {when} (small numbers)"
-    text = f"{label}: {format_value(row['value'], unit)} in {when}"
+        return f"{label}: suppressed{' ' + when if when else ''} (small numbers)"
+    text = f"{label}: {format_value(row['value'], unit)}{' ' + when if when else ''}"
     theirs = _series(tidy, indicator_id, comparator, breakdown, breakdown_value, None)
     theirs = theirs[theirs["period_end"] == row["period_end"]]
     if theirs.empty or pd.isna(theirs["value"].iloc[0]):
@@ -363,7 +375,10 @@ def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
     ok = ~grey
     values = pd.to_numeric(rows["value"], errors="coerce")
     ax.plot(x[ok], values[ok], color=LA_COLOUR, linewidth=1.5, label=la_name, zorder=3)
-    if band:
+    has_interval = unit != "count" and rows["lower_95"][ok].notna().any()
+    if not has_interval:  # a count of the authority's own children: no interval to draw
+        ax.plot(x[ok], values[ok], "o", color=LA_COLOUR, zorder=4)
+    elif band:
         ax.fill_between(x[ok], rows["lower_95"][ok].astype(float), rows["upper_95"][ok].astype(float),
                         color=LA_COLOUR, alpha=0.15, linewidth=0, label="95% confidence interval")
         ax.plot(x[ok], values[ok], "o", color=LA_COLOUR, zorder=4)
@@ -382,8 +397,8 @@ def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
     if show_n:
         # Greyed points have no error bar drawn, so their n sits on the point itself.
         tops = pd.to_numeric(rows["upper_95"], errors="coerce").where(ok, values).fillna(values)
-        for when, top, n, is_grey in zip(x, tops, rows["denominator"], grey, strict=True):
-            if not pd.isna(top):
+        for when, top, n, is_grey in zip(x, tops, _n_values(rows), grey, strict=True):
+            if not pd.isna(top) and not pd.isna(n):
                 ax.annotate(_n_text(n), (when, top), xytext=(0, 4), textcoords="offset points",
                             ha="center", fontsize=7,
                             color=SUPPRESSED_COLOUR if is_grey else ANNOTATION_COLOUR)
@@ -407,7 +422,9 @@ def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
                                       breakdown=breakdown, breakdown_value=breakdown_value,
                                       period_type=period_type, min_n=min_n))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, fontsize=8)
-    note = "Points: 95% confidence intervals (Wilson for percentages, Byar for rates, t for means)."
+    note = ("Points: 95% confidence intervals (Wilson for percentages, Byar for rates, t for means); "
+            "n = children in the denominator (in the count, for a rate)." if has_interval else
+            "A count of the authority's own children: not a sample, so no confidence interval.")
     if str(rows["period_type"].iloc[0]) == "rolling_12m":
         note += " Rolling 12-month windows overlap by nine months: read the shape, not each step."
     _footnote(fig, note)
@@ -493,7 +510,7 @@ def bar_with_ci(tidy: pd.DataFrame, indicator_id: str, *, la_code: str | None = 
                 xerr=_error(values[~grey], rows["lower_95"][~grey], rows["upper_95"][~grey]),
                 fmt="none", ecolor=PALETTE["dark_grey"], elinewidth=1, capsize=3, zorder=3)
     ends = pd.to_numeric(rows["upper_95"], errors="coerce").fillna(values).fillna(0)
-    for yi, end, n, symbol in zip(y, ends, rows["denominator"], rows["suppressed"].map(_as_str), strict=True):
+    for yi, end, n, symbol in zip(y, ends, _n_values(rows), rows["suppressed"].map(_as_str), strict=True):
         ax.annotate(symbol or _n_text(n), (end, yi), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=7, color=ANNOTATION_COLOUR)
     bench = tidy[(tidy["indicator_id"] == indicator_id) & (tidy["geography"].astype(str) == comparator)
@@ -517,8 +534,11 @@ def bar_with_ci(tidy: pd.DataFrame, indicator_id: str, *, la_code: str | None = 
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower right", fontsize=8)
     _title(ax, title or f"{indicator_label(indicator_id)}, {period_label(when, str(rows['period_type'].iloc[0]))}")
-    _footnote(fig, "Bars: value with 95% confidence interval; n = children in the denominator; "
-                   f"grey = suppressed or fewer than {min_n} children.")
+    if unit == "count":
+        _footnote(fig, "Counts of the authority's own children (not a sample, so no interval).")
+    else:
+        _footnote(fig, "Bars: value with 95% confidence interval; n = children in the denominator; "
+                       f"grey = suppressed or fewer than {min_n} children.")
     return fig
 
 

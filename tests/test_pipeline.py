@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -13,7 +15,7 @@ import pandas as pd
 import pytest
 
 from cpanalysis.errors import ParameterError
-from cpanalysis.pipeline import changes, exports, html
+from cpanalysis.pipeline import changes, data, exports, html, report
 from cpanalysis.pipeline.execute import NotebookJob, execute_notebooks
 
 LA = "E10000018"
@@ -252,3 +254,88 @@ def test_write_index_lists_reports_changes_and_downloads(tmp_path):
     assert "did not finish" in text and "ValueError at cell 3" in text
     assert "Intro &lt;b&gt;" in text
     assert "<td>Improved</td>" in text and '<a href="indicators.csv">' in text
+
+
+# ----------------------------------------------------------------------------- data for notebooks
+
+GOOD = Path(__file__).parent / "fixtures" / "good"
+
+
+def test_processed_dir_for_and_demo_detection(tmp_path):
+    assert data.processed_dir_for(tmp_path / "data" / "raw" / "demo" / "903") == tmp_path / "data" / "processed" / "demo"
+    assert data.processed_dir_for(tmp_path / "data" / "raw" / "903") == tmp_path / "data" / "processed"
+    assert data.processed_dir_for(tmp_path / "exports" / "903") == tmp_path / "exports" / "processed"
+    assert data.is_demo_dir(tmp_path / "data" / "raw" / "demo" / "903")
+    assert data.is_demo_dir(tmp_path / "data" / "raw" / "demo")
+    assert not data.is_demo_dir(tmp_path / "data" / "raw" / "903")
+    assert data.project_root(tmp_path / "data" / "raw" / "903") == tmp_path.resolve()
+    assert data.project_root(tmp_path / "elsewhere") is None
+
+
+def test_series_period_ends():
+    rolling, years = data.series_period_ends("2025-09-30", 2023, quarters=3)
+    assert rolling == [pd.Timestamp("2025-03-31"), pd.Timestamp("2025-06-30"), pd.Timestamp("2025-09-30")]
+    assert years == [pd.Timestamp("2023-03-31"), pd.Timestamp("2024-03-31"), pd.Timestamp("2025-03-31")]
+    assert data.series_period_ends("2025-03-31", 2025, quarters=1) == ([pd.Timestamp("2025-03-31")],
+                                                                       [pd.Timestamp("2025-03-31")])
+
+
+@pytest.fixture(scope="module")
+def good_project(tmp_path_factory):
+    """The hand-made fixture returns copied into a project layout, loaded once."""
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(GOOD, root / "data" / "raw" / "903", ignore=shutil.ignore_patterns("*.md"))
+    messages: list[str] = []
+    loaded = data.load_for_notebook(root / "data" / "raw" / "903", "", LA, dfe_dir=str(root / "no_dfe"),
+                                    quarters=2, progress=messages.append)
+    return root, loaded, messages
+
+
+def test_load_for_notebook_builds_once_and_caches(good_project):
+    root, loaded, messages = good_project
+    assert loaded.period_end == pd.Timestamp("2025-09-30")  # the in-year extract runs to 30 Sep 2025
+    assert loaded.window == "rolling_12m"
+    assert loaded.processed_dir == root / "data" / "processed"
+    assert any(m.startswith("Validating and building") for m in messages)
+    assert loaded.national is None and "cpanalysis dfe download" in loaded.national_message
+    assert next(iter(loaded.comparators.items())) == ("E92000001", "England")
+    cla = loaded.indicators[(loaded.indicators["indicator_id"] == "cla_on_date")
+                            & (loaded.indicators["breakdown"] == "Total")]
+    # rolling rows at the two quarter ends, years ending 31 March 2024 and 2025 (first return 2023-24)
+    assert sorted(zip(cla["period_type"], cla["period_end"].dt.strftime("%Y-%m-%d"), strict=True)) == [
+        ("rolling_12m", "2025-06-30"), ("rolling_12m", "2025-09-30"),
+        ("year", "2024-03-31"), ("year", "2025-03-31")]
+    # on 30 Sep 2025: 1001, 1002, 1005, 1007 (1006 short breaks only, 1003 adopted, 0042 left)
+    assert cla.set_index("period_end").loc["2025-09-30", "value"] == 4
+    again: list[str] = []
+    second = data.load_for_notebook(root / "data" / "raw" / "903", "2025-06-30", LA,
+                                    dfe_dir=str(root / "no_dfe"), quarters=2, progress=again.append)
+    assert again == [f"Using the processed tables cached in {root / 'data' / 'processed'}"]
+    assert second.period_end == pd.Timestamp("2025-06-30")
+    assert len(list((root / "data" / "processed").glob("indicators_*.parquet"))) == 2
+
+
+def test_report_tables_on_the_fixture(good_project):
+    _, loaded, _ = good_project
+    recon = report.row_reconciliation(loaded)
+    assert recon.set_index("Table").loc["episodes", "Rows read"] == 23
+    assert (recon["Every row accounted for"] == "Yes").all()
+    assert report.returns_table(loaded)["Return"].tolist() == ["2023-24", "2024-25", "2025-26_Q2"]
+    summary = report.issue_summary(loaded)
+    assert "child" not in " ".join(summary.columns).lower()
+    head = report.headline_table(loaded, ["cla_on_date"])
+    assert head.iloc[0][["Measure", "Value", "England"]].tolist() == [
+        "Children looked after on the period end", "4", ""]
+    sexes = report.breakdown_table(loaded, "cla_on_date", "sex").set_index("Group")
+    assert sexes.loc["Male", "Share of total (%)"] == 50.0  # 1001 and 1005 of the four
+    assert "Leicestershire" in report.describe_run(loaded)
+
+
+def test_load_for_notebook_rejects_bad_parameters(good_project):
+    root, _, _ = good_project
+    with pytest.raises(ParameterError, match="audience must be one of"):
+        data.load_for_notebook(root / "data" / "raw" / "903", "", LA, audience="public")
+    with pytest.raises(ParameterError, match="not a quarter end"):
+        data.load_for_notebook(root / "data" / "raw" / "903", "2025-08-31", LA, dfe_dir=str(root / "x"))
+    with pytest.raises(ParameterError, match="not found"):
+        data.load_for_notebook(root / "data" / "raw" / "nothing", "", LA)

@@ -250,3 +250,18 @@ def test_scorecard_tile_text():
                        "Trend: Decreasing", "Down 2 points since June (within noise)", "Target: 8%"]
     suppressed = plots.scorecard_tile(row("2025-03-31", LA, None, suppressed="c"), label="x")
     assert "[c]" in [t.get_text() for t in suppressed.axes[0].texts]
+
+
+def test_snapshot_title_and_n_of_a_rate():
+    t = tidy(
+        row("2025-09-30", LA, 686.0, n=None, ind="cla_on_date", unit="count", polarity="none",
+            period_type="rolling_12m"),
+        {**row("2025-03-31", LA, 46.0, n=149529, lo=43.0, hi=49.0, ind="cla_rate_per_10k",
+               unit="rate_per_10k", polarity="none"), "numerator": 686.0},
+    )
+    assert plots.finding_title(t, "cla_on_date", LA) == "Children looked after on 30 Sep 2025: 686"
+    ax = plots.trend_chart(t, "cla_rate_per_10k", LA, comparators={}).axes[0]
+    assert "n=686" in [a.get_text() for a in ax.texts]  # the children counted, not the population
+    count = plots.trend_chart(t, "cla_on_date", LA, comparators={}, period_type=None)
+    assert "no confidence interval" in count.texts[0].get_text()
+    assert [t.get_text() for t in count.axes[0].texts] == []  # a count has no n to write

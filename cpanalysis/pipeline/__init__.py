@@ -7,3 +7,8 @@ manifest) and :mod:`~cpanalysis.pipeline.changes` (quarter on quarter).
 """
 
 from __future__ import annotations
+
+from cpanalysis.pipeline.changes import compare_runs
+from cpanalysis.pipeline.data import NotebookData, load_for_notebook
+
+__all__ = ["NotebookData", "compare_runs", "load_for_notebook"]
