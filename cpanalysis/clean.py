@@ -23,10 +23,12 @@ the value is treated as blank (``warning``, ``fixed``).
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from cpanalysis import codes, schema
-from cpanalysis.ingest import RawReturns, classify_dates, issue_frame, parse_dates
+from cpanalysis.ingest import RawReturns, classify_dates, empty_table, issue_frame, parse_dates
 
 __all__ = ["normalise", "normalise_table", "parse_dates", "FLAG_COLUMNS", "VALUE_RULES", "UNUSABLE_WHEN_INVALID"]
 
@@ -65,12 +67,13 @@ _FORMAT_NAMES = {"iso": "yyyy-mm-dd", "serial": "an Excel serial number"}
 
 
 def _blank_to_none(values: pd.Series) -> pd.Series:
-    text = values.astype(object)
-    return text.where(text.notna() & (text != ""), None).astype(object)
+    return pd.Series([None if v is None or v != v or v == "" else v for v in values], index=values.index, dtype=object)
 
 
 def _value_issue(frame: pd.DataFrame, mask: pd.Series, table: str, col: str, what: str) -> list[dict]:
     """One issue per unreadable cell."""
+    if not mask.any():
+        return []
     unusable = (table, col) in UNUSABLE_WHEN_INVALID
     rule_id = VALUE_RULES.get((table, col), "DATE" if col in schema.TABLES[table].dates else "NUMBER")
     consequence = "the row cannot be used" if unusable else "treated as blank"
@@ -123,9 +126,16 @@ def normalise_table(name: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[di
     issues : list of dict
         Issue rows for every conversion or unreadable value.
     """
+    if raw.empty:
+        return _empty_processed(name).copy(), []
+    return _typed(name, raw)
+
+
+def _typed(name: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     spec = schema.TABLES[name]
     issues: list[dict] = []
-    out = pd.DataFrame(index=raw.index)
+    # Columns are collected in a dict and framed once: inserting them one by one is slow.
+    out: dict[str, pd.Series] = {}
     for col in spec.columns:
         values = raw[col]
         if col in spec.dates:
@@ -155,7 +165,13 @@ def normalise_table(name: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[di
             out[schema.processed_name(col)] = _blank_to_none(values)
     for col in schema.METADATA_COLUMNS:
         out[col] = raw[col]
-    return out, issues
+    return pd.DataFrame(out, index=raw.index), issues
+
+
+@functools.lru_cache(maxsize=None)
+def _empty_processed(name: str) -> pd.DataFrame:
+    """The typed, empty processed table (built once; callers copy it)."""
+    return _typed(name, empty_table(name))[0]
 
 
 def normalise(raw: RawReturns) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -212,10 +213,13 @@ def classify_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         ``"bad"`` (not a date; two-digit years and month-first dates such as ``12/31/2020``
         are bad, not guessed).
     """
-    text = pd.Series(values, dtype=object).map(lambda v: "" if v is None or v != v else str(v).strip())
+    values = values if isinstance(values, pd.Series) else pd.Series(values)
+    text = pd.Series(["" if v is None or v != v else str(v).strip() for v in values], index=values.index, dtype=object)
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     kind = pd.Series("bad", index=text.index, dtype=object)
     kind[text == ""] = "blank"
+    if (kind == "blank").all():
+        return parsed, kind
     for name, pattern, order in (("dmy", _DMY, (2, 1, 0)), ("iso", _ISO, (0, 1, 2))):
         parts = text.str.extract(pattern)
         hit = parts[0].notna()
@@ -508,23 +512,25 @@ def _tidy_values(frame: pd.DataFrame, spec: schema.TableSpec, source_file: str) 
     """Upper-case codes and strip Excel's ``.0``, in place; one note per repaired column."""
     notes = []
     whole_number_columns = {"CHILD", *spec.coded, *spec.integers}
+    # Plain Python on short string lists is much faster than the pandas string accessor here.
     for col in frame.columns:
+        values = list(frame[col])
         if col in whole_number_columns:
-            floated = frame[col].str.match(_EXCEL_WHOLE_NUMBER.pattern)
-            if floated.any():
-                frame.loc[floated, col] = frame.loc[floated, col].str.replace(r"\.0+$", "", regex=True)
-                notes.append(_column_note(frame, floated, spec.name, col, source_file, "a trailing .0 (Excel number formatting) was removed"))
+            floated = [bool(_EXCEL_WHOLE_NUMBER.match(v)) for v in values]
+            if any(floated):
+                values = [v.split(".")[0] if f else v for v, f in zip(values, floated)]
+                notes.append(_column_note(sum(floated), spec.name, col, source_file, "a trailing .0 (Excel number formatting) was removed"))
         if col in spec.coded or col in UPPER_CASE_COLUMNS:
-            upper = frame[col].str.upper()
-            changed = upper != frame[col]
-            if changed.any():
-                frame[col] = upper
-                notes.append(_column_note(frame, changed, spec.name, col, source_file, "lower-case letters were upper-cased"))
+            upper = [v.upper() for v in values]
+            changed = sum(u != v for u, v in zip(upper, values))
+            if changed:
+                notes.append(_column_note(changed, spec.name, col, source_file, "lower-case letters were upper-cased"))
+            values = upper
+        frame[col] = pd.Series(values, index=frame.index, dtype=object)
     return notes
 
 
-def _column_note(frame: pd.DataFrame, mask: pd.Series, table: str, col: str, source_file: str, what: str) -> dict:
-    count = int(mask.sum())
+def _column_note(count: int, table: str, col: str, source_file: str, what: str) -> dict:
     return {"file": source_file, "table": table, "column": col, "rule_id": "INGEST_TIDY", "severity": "info",
             "message": f"{col}: in {count} value(s) {what}.", "action": "fixed"}
 
@@ -618,6 +624,12 @@ def _infer_year(label: str, tables: list[tuple[str, pd.DataFrame]]) -> ReturnInf
 
 
 def empty_table(name: str) -> pd.DataFrame:
+    """A raw table with no rows but every column, typed as :func:`read_returns` types them."""
+    return _empty_template(name).copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _empty_template(name: str) -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in schema.TABLES[name].columns})
     return _add_metadata(frame, None)
 

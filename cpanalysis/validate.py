@@ -142,6 +142,11 @@ def _fmt(date: object) -> str:
     return "blank" if pd.isna(date) else pd.Timestamp(date).strftime("%d/%m/%Y")
 
 
+def _dates(values: pd.Series) -> pd.Series:
+    """Dates as ``dd/mm/yyyy`` text for messages (``blank`` for NaT); always an object Series."""
+    return pd.Series([_fmt(v) for v in values], index=values.index, dtype=object)
+
+
 def _same(a: pd.Series, b: pd.Series) -> pd.Series:
     """Element-wise equality where two blanks are equal."""
     return (a == b).fillna(False).astype(bool) | (a.isna() & b.isna())
@@ -311,7 +316,7 @@ def exact_duplicates(ctx: Context) -> pd.DataFrame:
         columns = ["return_label", *[c for c in frame.columns if c not in schema.METADATA_COLUMNS]]
         key = frame[columns].astype(str)
         repeated = key.duplicated(keep="first")
-        first_row = frame["source_row"].groupby([key[c] for c in key.columns], sort=False).transform("first")
+        first_row = frame["source_row"].groupby([key[c] for c in key.columns], sort=False, dropna=False).transform("first")
         message = "exact copy of row " + first_row.astype(str) + " of " + frame["source_file"].astype(str) + "; the copy is not used."
         out.append(findings(frame, repeated, name, None, message))
     return pd.concat(out, ignore_index=True) if out else _none()
@@ -325,7 +330,7 @@ def ceased_before_started(ctx: Context) -> pd.DataFrame:
     """
     eps = ctx.tables["episodes"]
     bad = eps["dec"] < eps["decom"]
-    message = "DEC " + eps["dec"].map(_fmt) + " is before DECOM " + eps["decom"].map(_fmt) + "."
+    message = "DEC " + _dates(eps["dec"]) + " is before DECOM " + _dates(eps["decom"]) + "."
     return findings(eps, bad, "episodes", "DEC", message)
 
 
@@ -428,7 +433,7 @@ def born_after_year_end(ctx: Context) -> pd.DataFrame:
     of an in-year extract)."""
     header = ctx.table("header")
     bad = header["dob"] > header["year_end"]
-    message = "DOB " + header["dob"].map(_fmt) + " is after the return's end " + header["year_end"].map(_fmt) + "."
+    message = "DOB " + _dates(header["dob"]) + " is after the return's end " + _dates(header["year_end"]) + "."
     return findings(header, bad, "header", "DOB", message)
 
 
@@ -448,7 +453,7 @@ def episode_before_birth(ctx: Context) -> pd.DataFrame:
     eps = ctx.sequence
     first = eps[~eps["has_prev"]]
     bad = first["decom"] < first["header_dob"]
-    message = "DECOM " + first["decom"].map(_fmt) + " is before DOB " + first["header_dob"].map(_fmt) + "."
+    message = "DECOM " + _dates(first["decom"]) + " is before DOB " + _dates(first["header_dob"]) + "."
     return findings(first, bad, "episodes", "DECOM", message)
 
 
@@ -458,7 +463,7 @@ def started_after_year_end(ctx: Context) -> pd.DataFrame:
     an in-year extract): a future or mistyped date."""
     eps = ctx.table("episodes")
     bad = eps["decom"] > eps["year_end"]
-    message = "DECOM " + eps["decom"].map(_fmt) + " is after the return's end " + eps["year_end"].map(_fmt) + "."
+    message = "DECOM " + _dates(eps["decom"]) + " is after the return's end " + _dates(eps["year_end"]) + "."
     return findings(eps, bad, "episodes", "DECOM", message)
 
 
@@ -468,7 +473,7 @@ def ceased_after_year_end(ctx: Context) -> pd.DataFrame:
     (or the as-at date of an in-year extract)."""
     eps = ctx.table("episodes")
     bad = eps["dec"] > eps["year_end"]
-    message = "DEC " + eps["dec"].map(_fmt) + " is after the return's end " + eps["year_end"].map(_fmt) + "."
+    message = "DEC " + _dates(eps["dec"]) + " is after the return's end " + _dates(eps["year_end"]) + "."
     return findings(eps, bad, "episodes", "DEC", message)
 
 
@@ -493,7 +498,7 @@ def overlapping_episodes(ctx: Context) -> pd.DataFrame:
     """
     eps = ctx.sequence
     bad = eps["prev_dec"].notna() & (eps["decom"] < eps["prev_dec"])
-    message = "DECOM " + eps["decom"].map(_fmt) + " is before the previous episode's DEC " + eps["prev_dec"].map(_fmt) + "."
+    message = "DECOM " + _dates(eps["decom"]) + " is before the previous episode's DEC " + _dates(eps["prev_dec"]) + "."
     return findings(eps, bad, "episodes", "DECOM", message)
 
 
@@ -505,7 +510,7 @@ def open_episode_followed(ctx: Context) -> pd.DataFrame:
     """
     eps = ctx.sequence
     bad = eps["has_next"] & eps["dec"].isna()
-    message = "the episode has no DEC but a later episode starts " + eps["next_decom"].map(_fmt) + "."
+    message = "the episode has no DEC but a later episode starts " + _dates(eps["next_decom"]) + "."
     return findings(eps, bad, "episodes", "DEC", message)
 
 
@@ -530,8 +535,8 @@ def gap_in_period_of_care(ctx: Context) -> pd.DataFrame:
     eps = ctx.sequence
     bad = eps["rne"].isin(RNE_CONTINUATION) & eps["prev_dec"].notna() & (eps["decom"] > eps["prev_dec"])
     message = (
-        "RNE " + eps["rne"].astype(str) + " continues care but DECOM " + eps["decom"].map(_fmt)
-        + " is after the previous DEC " + eps["prev_dec"].map(_fmt) + "."
+        "RNE " + eps["rne"].astype(str) + " continues care but DECOM " + _dates(eps["decom"])
+        + " is after the previous DEC " + _dates(eps["prev_dec"]) + "."
     )
     return findings(eps, bad, "episodes", "DECOM", message)
 
@@ -566,7 +571,7 @@ def s_on_day_previous_ended(ctx: Context) -> pd.DataFrame:
     day (so care did not really stop)."""
     eps = ctx.sequence
     bad = (eps["rne"] == codes.RNE_START) & (eps["prev_dec"] == eps["decom"])
-    return findings(eps, bad, "episodes", "RNE", "RNE S but the previous episode ended on DECOM " + eps["decom"].map(_fmt) + ".")
+    return findings(eps, bad, "episodes", "RNE", "RNE S but the previous episode ended on DECOM " + _dates(eps["decom"]) + ".")
 
 
 @rule("432", "episodes", "warning")
@@ -754,7 +759,7 @@ def _dob_differs_rule(rule_id: str, table: str) -> None:
     def check(ctx: Context) -> pd.DataFrame:
         frame = ctx.with_header(table)
         bad = frame["dob"].notna() & frame["header_dob"].notna() & (frame["dob"] != frame["header_dob"])
-        message = "DOB " + frame["dob"].map(_fmt) + " differs from the header's " + frame["header_dob"].map(_fmt) + "."
+        message = "DOB " + _dates(frame["dob"]) + " differs from the header's " + _dates(frame["header_dob"]) + "."
         return findings(frame, bad, table, "DOB", message)
 
     check.__name__ = f"{table}_dob_differs"
@@ -801,7 +806,7 @@ def uasc_ceased_after_18(ctx: Context) -> pd.DataFrame:
     uasc = ctx.tables["uasc"]
     eighteenth = periods.birthday(uasc["dob"], 18) if len(uasc) else uasc["dob"]
     bad = uasc["duc"].notna() & (uasc["duc"] > eighteenth)
-    return findings(uasc, bad, "uasc", "DUC", "DUC " + uasc["duc"].map(_fmt) + " is after the 18th birthday " + pd.Series(eighteenth, index=uasc.index).map(_fmt) + ".")
+    return findings(uasc, bad, "uasc", "DUC", "DUC " + _dates(uasc["duc"]) + " is after the 18th birthday " + _dates(pd.Series(eighteenth, index=uasc.index)) + ".")
 
 
 @rule("567", "missing", "warning")
@@ -810,7 +815,7 @@ def missing_end_before_start(ctx: Context) -> pd.DataFrame:
     started."""
     missing = ctx.tables["missing"]
     bad = missing["mis_end"] < missing["mis_start"]
-    message = "MIS_END " + missing["mis_end"].map(_fmt) + " is before MIS_START " + missing["mis_start"].map(_fmt) + "."
+    message = "MIS_END " + _dates(missing["mis_end"]) + " is before MIS_START " + _dates(missing["mis_start"]) + "."
     return findings(missing, bad, "missing", "MIS_END", message)
 
 
