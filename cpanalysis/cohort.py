@@ -439,7 +439,7 @@ def child_attributes(tables: Mapping[str, pd.DataFrame], as_at: date | str | pd.
     out["age"] = periods.age_at(children["dob"].reset_index(drop=True), when)
     out["age_band"] = periods.age_band(out["age"])
 
-    spells = _without_short_breaks(spells)
+    spells = without_short_breaks(spells)
     spells = spells[spells["start"] <= when].sort_values(["child_id", "start"], kind="stable")
     latest = spells.groupby(spells["child_id"].astype(str)).tail(1)
     latest = latest.assign(child_id=latest["child_id"].astype(str)).set_index("child_id")
@@ -449,7 +449,7 @@ def child_attributes(tables: Mapping[str, pd.DataFrame], as_at: date | str | pd.
     out["period_start"] = out["child_id"].map(latest["start"])
     out["years_in_care"] = out["child_id"].map((until - latest["start"]).dt.days / 365.25)
 
-    placed = _without_short_breaks(placements).copy()
+    placed = without_short_breaks(placements).copy()
     placed["child_id"] = placed["child_id"].astype(str)
     placed["move_number"] = move_number(placed)
     window_start = periods.months_before(when, 12)
@@ -480,7 +480,12 @@ def child_attributes(tables: Mapping[str, pd.DataFrame], as_at: date | str | pd.
     return out[list(ATTRIBUTE_COLUMNS)]
 
 
-def _without_short_breaks(table: pd.DataFrame) -> pd.DataFrame:
+def without_short_breaks(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a placements / periods table that are not short breaks (``is_short_break`` false).
+
+    DfE excludes children looked after under an agreed series of short breaks (LS V3/V4) from
+    every headline figure; tables without the column are returned unchanged.
+    """
     if "is_short_break" not in table:
         return table
     return table[~table["is_short_break"].astype("boolean").fillna(False).astype(bool)]

@@ -42,7 +42,7 @@ from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, surv
 from cpanalysis import codes, periods, stats
 from cpanalysis.cohort import (
     MIN_CHILDREN,
-    _without_short_breaks,
+    without_short_breaks,
     as_timestamp,
     distance_band,
     groups,
@@ -75,7 +75,7 @@ def _placements(placements: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in required if c not in placements.columns]
     if missing:
         raise ParameterError(f"the placements table has no column(s) {', '.join(missing)} (see docs/architecture.md)")
-    out = _without_short_breaks(placements).copy()
+    out = without_short_breaks(placements).copy()
     out["child_id"] = out["child_id"].astype(str)
     out["move_number"] = move_number(out)
     return out
@@ -143,7 +143,7 @@ def _spells(periods_of_care: pd.DataFrame) -> pd.DataFrame:
         raise ParameterError(
             f"the periods_of_care table has no column(s) {', '.join(missing)} (see docs/architecture.md)"
         )
-    out = _without_short_breaks(periods_of_care).copy()
+    out = without_short_breaks(periods_of_care).copy()
     out["child_id"] = out["child_id"].astype(str)
     return out
 
