@@ -44,7 +44,7 @@ import pandas as pd
 from cpanalysis import periods
 from cpanalysis.errors import InputFileError, ParameterError
 from cpanalysis.indicators import catalogue as cat
-from cpanalysis.indicators.table import Stamp, finish
+from cpanalysis.indicators.table import finish
 
 REQUIRED_COLUMNS = ("indicator_id", "period_end")
 OPTIONAL_COLUMNS = (
@@ -170,9 +170,8 @@ def _row(file: Path, row: int, fields: dict[str, str], geography: str) -> dict:
     if unit == "%" and numerator > denominator:
         raise _error(file, row, "numerator", f"{numerator:g} is larger than the denominator {denominator:g}.")
     kind = {"%": "proportion", "count": "count", "rate_per_10k": "rate"}.get(unit, "mean")
-    stamp = Stamp(end, period_type, geography)
-    out = {"indicator_id": record.id, "period_end": stamp.period_end, "period_type": stamp.period_type,
-           "geography": stamp.geography, "breakdown": fields.get("breakdown") or cat.TOTAL,
+    out = {"indicator_id": record.id, "period_end": end, "period_type": period_type,
+           "geography": geography, "breakdown": fields.get("breakdown") or cat.TOTAL,
            "breakdown_value": fields.get("breakdown_value") or cat.TOTAL,
            "numerator": numerator, "denominator": denominator, "kind": kind}
     if kind == "mean":

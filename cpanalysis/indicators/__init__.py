@@ -21,7 +21,7 @@ import pandas as pd
 from cpanalysis import periods
 from cpanalysis.errors import ParameterError
 from cpanalysis.indicators import care_leavers, health, mental_health, missing, profile, stability
-from cpanalysis.indicators.context import Context, Options, prepare
+from cpanalysis.indicators.context import Context, Options, prepare, stack_authorities
 from cpanalysis.indicators.table import TIDY_COLUMNS, Stamp, finish
 
 #: Family modules in the order their rows appear.
@@ -34,7 +34,8 @@ FAMILIES = {
     "missing": missing,
 }
 
-__all__ = ["TIDY_COLUMNS", "FAMILIES", "compute", "compute_context", "prepare", "Options", "Context"]
+__all__ = ["TIDY_COLUMNS", "FAMILIES", "compute", "compute_context", "prepare", "stack_authorities", "Options",
+           "Context"]
 
 
 def compute(
@@ -65,7 +66,8 @@ def compute(
         The year ending 31 March, or the 12 months ending on a quarter end (the cohort "on the
         date" is then the one at that quarter end). At 31 March both give identical figures.
     la_code : str, optional
-        ``geography`` of the rows and the population row to use.
+        ``geography`` of the rows and the population row to use. Tables of several authorities
+        (:func:`stack_authorities`, ``children.la_code``) give rows per authority instead.
     population : DataFrame, optional
         ``la_code, year, population_under18`` (ONS mid-year estimate DfE uses for the collection
         year ending 31 March ``year``; EES's ``time_period, population_estimate`` are accepted);
@@ -128,7 +130,7 @@ def compute_context(
     parts: list = []
     for end in ends:
         win = periods.window(end, window)
-        stamp = Stamp(win.end, win.period_type, ctx.geography)
+        stamp = Stamp(win.end, win.period_type, ctx.areas)
         for name in chosen:
             parts.extend(FAMILIES[name].compute(ctx, win, stamp))
     return finish(parts)

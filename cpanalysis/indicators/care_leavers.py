@@ -86,6 +86,7 @@ def _all_leavers(ctx: Context) -> pd.DataFrame:
     frame = frame[frame["child_id"].isin(real_care)]
     frame = frame[~_looked_after_at(ctx, frame)].copy()
     frame["sex"] = ctx.children["sex"].reindex(frame["child_id"]).to_numpy()
+    frame["geo"] = ctx.geo_of(frame["child_id"])
     frame["care_leaver_age"] = np.where(frame["age"] <= 18, AGE_GROUP_LABELS["17_18"], AGE_GROUP_LABELS["19_21"])
     activ = frame["activ"]
     frame["in_touch_flag"] = frame["in_touch"] == "YES"
@@ -101,7 +102,7 @@ def _all_leavers(ctx: Context) -> pd.DataFrame:
     frame["staying_put"] = frame["accom"].map(codes.accom_type) == codes.ACCOM_STAYING_PUT
     frame["left_foster_care_at_18"] = frame["child_id"].isin(_left_foster_care_at_18(ctx))
     # only what the measures read: every window filters this frame many times
-    keep = ["child_id", "age", "birthday", "sex", "care_leaver_age", "in_touch", "activ", "accom", "in_touch_flag",
+    keep = ["child_id", "geo", "age", "birthday", "sex", "care_leaver_age", "in_touch", "activ", "accom", "in_touch_flag",
             *_MEASURES[1:], "in_accommodation_denominator", "staying_put", "left_foster_care_at_18"]
     return frame[keep].reset_index(drop=True)
 

@@ -108,10 +108,21 @@ class Context:
     oc2: pd.DataFrame
     oc3: pd.DataFrame
     missing: pd.DataFrame
-    geography: str
+    areas: tuple[str, ...]
     population: pd.DataFrame | None
     options: Options = field(default_factory=Options)
     _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def geography(self) -> str:
+        """The authority's code when the tables hold one authority (the first area otherwise)."""
+        return self.areas[0]
+
+    def geo_of(self, child_ids: object) -> np.ndarray:
+        """Area number (index into :attr:`areas`) of each child (0 for an unknown child)."""
+        arrays = self.cached("children_arrays", self._children_arrays)
+        pos = self.children.index.get_indexer(pd.Index(child_ids))
+        return np.where(pos >= 0, arrays["geo"][np.maximum(pos, 0)], 0)
 
     def cached(self, key: Hashable, make: Callable[[], object]) -> object:
         """``make()`` once per ``key`` (cohorts shared by several indicators of one window)."""
@@ -209,6 +220,7 @@ class Context:
                 "sex": np.where(known, arrays["sex"][pos], None),
                 "ethnic_group": np.where(known, arrays["ethnic_group"][pos], None),
                 "uasc": np.where(uasc, UASC_VALUES[0], UASC_VALUES[1]),
+                "geo": np.where(known, arrays["geo"][pos], 0),
             },
             index=child_ids,
         )
@@ -221,6 +233,10 @@ class Context:
             "uasc": c["uasc"].fillna(False).astype(bool).to_numpy(),
             "sex": c["sex"].to_numpy(dtype=object),
             "ethnic_group": c["ethnic_group"].to_numpy(dtype=object),
+            "geo": (
+                pd.Categorical(c["la_code"], categories=self.areas).codes.astype(np.int64).clip(0)
+                if "la_code" in c.columns else np.zeros(len(c), dtype=np.int64)
+            ),
         }
 
     def annual_rows(self, table: str, win: periods.Window) -> tuple[pd.DataFrame, periods.Window]:
@@ -258,8 +274,8 @@ class Context:
             in_year = pd.Series(False, index=frame.index)
         return frame.assign(collection_year=years), years, in_year
 
-    def population_for(self, period_end: pd.Timestamp) -> float | None:
-        """Under-18 population for the collection year containing ``period_end``.
+    def population_for(self, period_end: pd.Timestamp) -> np.ndarray | None:
+        """Under-18 population of each area for the collection year containing ``period_end``.
 
         Uses the latest year on or before it when that year's estimate is not in the table yet
         (an in-year quarter end). ``None`` when no population table was given.
@@ -267,19 +283,21 @@ class Context:
         Raises
         ------
         ParameterError
-            If the table has no row for this authority up to that year.
+            If the table has no row for an area up to that year.
         """
         if self.population is None:
             return None
         year = periods.collection_year(period_end)
-        pop = self.population
-        rows = pop[(pop["la_code"].astype(str) == self.geography) & (pop["year"] <= year)]
-        if rows.empty:
+        pop = self.population[self.population["year"] <= year].sort_values("year")
+        latest = pop.drop_duplicates("la_code", keep="last").set_index("la_code")["population_under18"]
+        values = latest.reindex(list(self.areas))
+        if values.isna().any():
+            missing = ", ".join(values.index[values.isna()][:5])
             raise ParameterError(
-                f"population table has no under-18 population for la_code {self.geography} "
+                f"population table has no under-18 population for la_code {missing} "
                 f"in or before {periods.year_label(year)} (columns la_code, year, population_under18)"
             )
-        return float(rows.sort_values("year")["population_under18"].iloc[-1])
+        return values.to_numpy(dtype=float)
 
 
 def _ids(values: pd.Series) -> pd.Series:
@@ -391,8 +409,10 @@ def prepare(
     episodes = episodes.sort_values(["child_id", "decom"]).reset_index(drop=True)
     if population is not None:
         population = _population(population)
-        if la_code is None and population["la_code"].nunique() == 1:
-            la_code = str(population["la_code"].iloc[0])
+    children = _children(tables)
+    areas = _areas(children, la_code, population)
+    if "la_code" in children.columns and len(areas) == 1:
+        children["la_code"] = areas[0]
     oc2 = _optional(tables, "oc2", ("child_id", "collection_year")).copy()
     oc3 = _optional(tables, "oc3", ("child_id", "collection_year")).copy()
     missing = _optional(tables, "missing", ("child_id", "missing", "mis_start")).copy()
@@ -401,14 +421,14 @@ def prepare(
     _dates(missing, "mis_start", "mis_end")
     _dates(oc3, "dob")
     return Context(
-        children=_children(tables),
+        children=children,
         episodes=episodes,
         placements=_placements(tables, episodes, options),
         periods_of_care=_periods(tables, episodes),
         oc2=oc2,
         oc3=oc3,
         missing=missing,
-        geography=la_code or "local",
+        areas=areas,
         population=population,
         options=options,
     )
@@ -416,6 +436,51 @@ def prepare(
 
 #: Other names of the population columns (EES ``cla_number_and_rate`` file, the demo's population.csv).
 POPULATION_ALIASES = {"time_period": "year", "population_estimate": "population_under18"}
+
+
+def _areas(children: pd.DataFrame, la_code: str | None, population: pd.DataFrame | None) -> tuple[str, ...]:
+    """The authorities in the data: ``children.la_code`` when present (several authorities, see
+    :func:`stack_authorities`), else ``la_code``, else the population table's only code, else "local"."""
+    if "la_code" in children.columns:
+        found = tuple(sorted(children["la_code"].dropna().astype(str).unique()))
+        if len(found) > 1:
+            if la_code is not None:
+                raise ParameterError(
+                    f"the tables hold {len(found)} authorities (children.la_code); la_code={la_code!r} "
+                    "only applies to one authority's tables"
+                )
+            return found
+        if found and la_code is None:
+            return found
+    if la_code is None and population is not None and population["la_code"].nunique() == 1:
+        la_code = str(population["la_code"].iloc[0])
+    return (la_code or "local",)
+
+
+def stack_authorities(authorities: dict[str, dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Several authorities' processed tables as one set, computed together by :func:`compute`.
+
+    Child ids become ``"<la_code>/<child_id>"`` (unique across authorities) and ``children``
+    gains ``la_code``; every indicator row then carries its authority in ``geography``. This is
+    how all-authority comparisons (and the England benchmark) run in one vectorised pass.
+
+    Parameters
+    ----------
+    authorities : dict
+        ``la_code`` -> that authority's processed tables.
+    """
+    stacked: dict[str, list[pd.DataFrame]] = {}
+    for code, tables in authorities.items():
+        for name, frame in tables.items():
+            if not isinstance(frame, pd.DataFrame):
+                continue
+            frame = frame.copy()
+            if "child_id" in frame.columns:
+                frame["child_id"] = code + "/" + frame["child_id"].astype(str).astype(object)
+            if name == "children":
+                frame["la_code"] = code
+            stacked.setdefault(name, []).append(frame)
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in stacked.items()}
 
 
 def _population(frame: pd.DataFrame) -> pd.DataFrame:

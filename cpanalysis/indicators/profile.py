@@ -90,11 +90,8 @@ def cla_on_date(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return count_rows(frame, "cla_on_date", stamp, cat.get("cla_on_date").breakdowns)
 
 
-def _rate(ctx: Context, count: int, indicator_id: str, win: Window, stamp: Stamp) -> Rows | None:
-    population = ctx.population_for(win.end)
-    if population is None:
-        return None
-    return rate_rows(count, population, indicator_id, stamp)
+def _rate(ctx: Context, frame: pd.DataFrame, indicator_id: str, win: Window, stamp: Stamp) -> Rows | None:
+    return rate_rows(frame, ctx.population_for(win.end), indicator_id, stamp)
 
 
 def cla_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
@@ -104,7 +101,7 @@ def cla_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     the collection year containing the period end (the latest available year for an in-year
     quarter end). Byar / exact Poisson limits. Not produced without a population table.
     """
-    return _rate(ctx, len(ctx.looked_after_on(win.end)), "cla_rate_per_10k", win, stamp)
+    return _rate(ctx, on_date_frame(ctx, win.end), "cla_rate_per_10k", win, stamp)
 
 
 def cla_started(ctx: Context, win: Window, stamp: Stamp) -> Rows:
@@ -121,7 +118,7 @@ def cla_started(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 
 def cla_started_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Children starting to be looked after per 10,000 under 18 (DfE start rate; see :func:`cla_started`)."""
-    return _rate(ctx, len(started_frame(ctx, win)), "cla_started_rate_per_10k", win, stamp)
+    return _rate(ctx, started_frame(ctx, win), "cla_started_rate_per_10k", win, stamp)
 
 
 def cla_ceased(ctx: Context, win: Window, stamp: Stamp) -> Rows:
@@ -139,7 +136,7 @@ def cla_ceased(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 
 def cla_ceased_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     """Children ceasing to be looked after per 10,000 under 18 (DfE cease rate; see :func:`cla_ceased`)."""
-    return _rate(ctx, len(ceased_frame(ctx, win)), "cla_ceased_rate_per_10k", win, stamp)
+    return _rate(ctx, ceased_frame(ctx, win), "cla_ceased_rate_per_10k", win, stamp)
 
 
 def uasc_on_date(ctx: Context, win: Window, stamp: Stamp) -> Rows:

@@ -22,7 +22,7 @@ from cpanalysis.indicators.table import (
     Stamp,
     mean_rows,
     proportion_rows,
-    proportion_rows_from_counts,
+    share_rows,
 )
 from cpanalysis.periods import Window
 
@@ -180,6 +180,7 @@ def new_placements_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Row
     inside or outside the authority (the sum of EES's two "more than 20 miles" rows).
     """
     frame = _placements_between(ctx, "start", win).copy()
+    frame["geo"] = ctx.geo_of(frame["child_id"])
     frame["hit"] = pd.to_numeric(frame["pl_distance"], errors="coerce") > DISTANCE_MILES
     return proportion_rows(frame, "hit", "new_placements_over_20_miles", stamp)
 
@@ -195,18 +196,13 @@ def placement_moves_reason(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """
     moves = _placements_between(ctx, "end", win)
     moves = moves[moves["end_rec"] == codes.REC_CONTINUES]
-    reasons = moves["end_reason"].map(codes.REASON_PLACE_CHANGE.labels()).fillna(NOT_RECORDED)
-    total = len(moves)
-    order = list(codes.REASON_PLACE_CHANGE.labels().values()) + [NOT_RECORDED]
-    counts = reasons.value_counts()
-    rows = [{"breakdown": cat.TOTAL, "breakdown_value": cat.TOTAL, "numerator": total, "denominator": total}]
-    rows += [
-        {"breakdown": cat.PLACEMENT_CHANGE_REASON, "breakdown_value": r, "numerator": int(counts.get(r, 0)),
-         "denominator": total}
-        for r in order
-        if r in counts.index or r != NOT_RECORDED
-    ]
-    return proportion_rows_from_counts(pd.DataFrame(rows), "placement_moves_reason", stamp)
+    frame = pd.DataFrame({
+        cat.PLACEMENT_CHANGE_REASON: moves["end_reason"].map(codes.REASON_PLACE_CHANGE.labels()).fillna(NOT_RECORDED)
+        .to_numpy(dtype=object),
+        "geo": ctx.geo_of(moves["child_id"]),
+    })
+    order = tuple(codes.REASON_PLACE_CHANGE.labels().values())
+    return share_rows(frame, cat.PLACEMENT_CHANGE_REASON, order, "placement_moves_reason", stamp)
 
 
 def permanence_sgo_cao(ctx: Context, win: Window, stamp: Stamp) -> Rows:
@@ -237,8 +233,8 @@ def adoption_days_entry_to_placement(ctx: Context, win: Window, stamp: Stamp) ->
     last = ctx.cached("last_placement_of_period", lambda: _last_placement_of_period(ctx))
     keys = pd.MultiIndex.from_arrays([adopted.index, adopted["period_id"]])
     placed = last["start"].reindex(keys).to_numpy()
-    frame = pd.DataFrame({"days": (placed - adopted["start"].to_numpy()) / np.timedelta64(1, "D")},
-                         index=adopted.index)
+    frame = pd.DataFrame({"days": (placed - adopted["start"].to_numpy()) / np.timedelta64(1, "D"),
+                          "geo": adopted["geo"].to_numpy()}, index=adopted.index)
     return mean_rows(frame, "days", "adoption_days_entry_to_placement", stamp)
 
 

@@ -56,57 +56,106 @@ BREAKDOWN_ORDERS: dict[str, tuple[str, ...]] = {
     cat.PLACEMENT_TYPE: codes.PLACE_GROUP_ORDER,
     cat.UASC: UASC_VALUES,
     cat.CEASED_REASON: codes.REC_GROUP_ORDER,
+    cat.LEGAL_STATUS: tuple(dict.fromkeys(codes.LS_GROUPS.values())),
+    "care_leaver_age": ("17 to 18 years", "19 to 21 years"),
 }
 
 
-#: One tidy row before :func:`finish`: a dict with the tidy columns it knows plus ``kind``
-#: (``proportion``, ``count``, ``rate`` or ``mean``), which decides how limits are computed.
-Rows = list[dict]
+#: A block of tidy rows before :func:`finish`: a dict of equal-length numpy arrays (scalars are
+#: broadcast) with ``geo`` (area number), ``breakdown``, ``breakdown_value``, ``numerator``,
+#: ``denominator`` (and for means ``value`` and limits), plus the scalars ``indicator_id``,
+#: ``kind`` (``proportion``, ``count``, ``rate`` or ``mean``: how :func:`finish` computes the
+#: value and limits), ``period_end`` and ``period_type``.
+Rows = dict
 
 
 @dataclass(frozen=True)
 class Stamp:
-    """What every row of one computation shares: period end, period type and geography."""
+    """What every row of one computation shares: period end, period type and the areas.
+
+    ``areas`` are the geography codes of the authorities in the data; a unit's ``geo`` column
+    (0 when absent: one authority) indexes it. Every area gets a ``Total`` row.
+    """
 
     period_end: pd.Timestamp
     period_type: str
-    geography: str
+    areas: tuple[str, ...] = ("local",)
+
+    @property
+    def geography(self) -> str:
+        """The area code when there is one authority."""
+        return self.areas[0]
 
 
 def _labels(column: pd.Series) -> np.ndarray:
     values = column.to_numpy(dtype=object)
     missing = pd.isna(column).to_numpy()
-    return np.where(missing, NOT_KNOWN, values).astype(str)
+    if missing.any():
+        values = np.where(missing, NOT_KNOWN, values)
+    return values
+
+
+def geo_of(frame: pd.DataFrame) -> np.ndarray:
+    """Area numbers of the units of ``frame`` (its ``geo`` column; 0 when there is none)."""
+    if "geo" in frame.columns:
+        return frame["geo"].to_numpy(dtype=np.int64)
+    return np.zeros(len(frame), dtype=np.int64)
 
 
 def _grouped(
-    frame: pd.DataFrame, breakdowns: tuple[str, ...], weights: np.ndarray, all_categories: bool = False
-) -> list[tuple[str, str, int, float]]:
-    """(breakdown, value, units, sum of weights) for the Total and every group of each breakdown.
+    frame: pd.DataFrame, breakdowns: tuple[str, ...], weights: np.ndarray, n_areas: int,
+    all_categories: bool = False, orders: dict[str, tuple[str, ...]] | None = None,
+) -> dict[str, np.ndarray]:
+    """Units and summed weights per area for the Total and every group of each breakdown.
 
-    Groups follow :data:`BREAKDOWN_ORDERS` where known, then the rest alphabetically. With
-    ``all_categories`` every known category is listed even with no unit in it (count breakdowns
-    show zeros rather than leaving a category out). A missing attribute is "Not known".
+    Groups follow :data:`BREAKDOWN_ORDERS` where known, then the rest alphabetically. Only groups
+    with a unit in the area are listed, unless ``all_categories`` (count breakdowns show zeros
+    rather than leaving a category out). A missing attribute is "Not known".
     """
-    out = [(cat.TOTAL, cat.TOTAL, len(frame), float(weights.sum()))]
+    geo = geo_of(frame)
+    parts = {"geo": [np.arange(n_areas)], "breakdown": [np.full(n_areas, cat.TOTAL, dtype=object)],
+             "breakdown_value": [np.full(n_areas, cat.TOTAL, dtype=object)],
+             "units": [np.bincount(geo, minlength=n_areas)],
+             "sums": [np.bincount(geo, weights=weights, minlength=n_areas)]}
     for name in breakdowns:
         if name not in frame.columns:
             continue
-        uniq, inverse = np.unique(_labels(frame[name]), return_inverse=True)
-        units = np.bincount(inverse, minlength=len(uniq))
-        sums = np.bincount(inverse, weights=weights, minlength=len(uniq)) if len(frame) else np.zeros(len(uniq))
-        found = {str(v): (int(n), float(w)) for v, n, w in zip(uniq, units, sums, strict=False)}
-        order = BREAKDOWN_ORDERS.get(name, ())
-        listed = [v for v in order if all_categories or v in found] + sorted(set(found) - set(order))
-        out.extend((name, v, *found.get(v, (0, 0.0))) for v in listed)
-    return out
+        codes_, uniques = pd.factorize(_labels(frame[name]))
+        order = (orders or BREAKDOWN_ORDERS).get(name, ())
+        present = {str(u) for u in uniques}
+        cats = [v for v in order if all_categories or v in present] + sorted(present - set(order))
+        if not cats:
+            continue
+        position = {v: i for i, v in enumerate(cats)}
+        remap = np.array([position[str(u)] for u in uniques], dtype=np.int64)
+        k = len(cats)
+        key = geo * k + (remap[codes_] if len(codes_) else codes_)
+        units = np.bincount(key, minlength=n_areas * k).reshape(n_areas, k)
+        sums = np.bincount(key, weights=weights, minlength=n_areas * k).reshape(n_areas, k)
+        listed = units > 0
+        if all_categories:  # every known category in every area; other values only where present
+            listed[:, : sum(1 for v in cats if v in order)] = True
+        g, c = np.nonzero(listed)
+        parts["geo"].append(g)
+        parts["breakdown"].append(np.full(len(g), name, dtype=object))
+        parts["breakdown_value"].append(np.asarray(cats, dtype=object)[c])
+        parts["units"].append(units[g, c])
+        parts["sums"].append(sums[g, c])
+    return {key: np.concatenate(value) for key, value in parts.items()}
 
 
-def _row(indicator_id: str, stamp: Stamp, kind: str, breakdown: str, group: str, numerator: float,
-         denominator: float) -> dict:
-    return {"indicator_id": indicator_id, "period_end": stamp.period_end, "period_type": stamp.period_type,
-            "geography": stamp.geography, "breakdown": breakdown, "breakdown_value": group,
-            "numerator": numerator, "denominator": denominator, "kind": kind}
+def _block(indicator_id: str, stamp: Stamp, kind: str, groups: dict[str, np.ndarray],
+           numerator: np.ndarray, denominator: np.ndarray) -> Rows:
+    return {"indicator_id": indicator_id, "kind": kind, "period_end": stamp.period_end,
+            "period_type": stamp.period_type, "areas": stamp.areas, "geo": groups["geo"],
+            "breakdown": groups["breakdown"], "breakdown_value": groups["breakdown_value"],
+            "numerator": np.asarray(numerator, dtype=float), "denominator": np.asarray(denominator, dtype=float)}
+
+
+def _hits(column: pd.Series) -> np.ndarray:
+    if column.dtype == bool:
+        return column.to_numpy(dtype=float)
+    return pd.to_numeric(column, errors="coerce").fillna(0).to_numpy(dtype=float)
 
 
 def proportion_rows(
@@ -117,60 +166,56 @@ def proportion_rows(
     Parameters
     ----------
     frame : DataFrame
-        One row per unit of the denominator (the cohort), with the 0/1 or boolean column ``flag``
-        and any breakdown columns.
+        One row per unit of the denominator (the cohort), with the 0/1 or boolean column ``flag``,
+        any breakdown columns and, with several authorities, ``geo``.
     flag : str
         Numerator column (missing counts as 0).
     indicator_id : str
         Catalogue id.
     stamp : Stamp
-        Period end, period type and geography.
+        Period end, period type and areas.
     breakdowns : tuple of str
         Breakdown columns; only groups with at least one unit get a row.
 
     Returns
     -------
-    list of dict
-        Rows for :func:`finish`, which adds the percentage and Wilson 95% / 99.8% limits.
+    dict
+        A block of rows for :func:`finish`, which adds the percentage and Wilson 95% / 99.8% limits.
     """
-    column = frame[flag]
-    if column.dtype == bool:
-        hits = column.to_numpy(dtype=float)
-    else:
-        hits = pd.to_numeric(column, errors="coerce").fillna(0).to_numpy(dtype=float)
-    return [
-        _row(indicator_id, stamp, "proportion", name, value, int(round(hit)), units)
-        for name, value, units, hit in _grouped(frame, breakdowns, hits)
-    ]
+    groups = _grouped(frame, breakdowns, _hits(frame[flag]), len(stamp.areas))
+    return _block(indicator_id, stamp, "proportion", groups, np.rint(groups["sums"]), groups["units"])
 
 
-def proportion_rows_from_counts(counts: pd.DataFrame, indicator_id: str, stamp: Stamp) -> Rows:
-    """Percentage rows from already-counted ``breakdown, breakdown_value, numerator, denominator``."""
-    return [
-        _row(indicator_id, stamp, "proportion", r.breakdown, r.breakdown_value, int(r.numerator),
-             int(r.denominator))
-        for r in counts.itertuples(index=False)
-    ]
+def share_rows(frame: pd.DataFrame, breakdown: str, order: tuple[str, ...], indicator_id: str,
+               stamp: Stamp) -> Rows:
+    """Composition rows: each group's units as a percentage of the area's units (Total = 100%).
+
+    Every category of ``order`` is listed (zeros shown), then any other value present.
+    """
+    n_areas = len(stamp.areas)
+    groups = _grouped(frame, (breakdown,), np.zeros(len(frame)), n_areas, all_categories=True,
+                      orders={breakdown: order})
+    totals = groups["units"][:n_areas]
+    return _block(indicator_id, stamp, "proportion", groups, groups["units"], totals[groups["geo"]])
 
 
 def count_rows(
     frame: pd.DataFrame, indicator_id: str, stamp: Stamp, breakdowns: tuple[str, ...] = ()
 ) -> Rows:
     """Count rows: numerator = value = units per group; every known category listed (zeros shown)."""
-    ones = np.ones(len(frame))
-    return [
-        _row(indicator_id, stamp, "count", name, value, units, np.nan)
-        for name, value, units, _ in _grouped(frame, breakdowns, ones, all_categories=True)
-    ]
+    groups = _grouped(frame, breakdowns, np.ones(len(frame)), len(stamp.areas), all_categories=True)
+    return _block(indicator_id, stamp, "count", groups, groups["units"], np.full(len(groups["geo"]), np.nan))
 
 
-def rate_rows(count: int, population: float | None, indicator_id: str, stamp: Stamp) -> Rows:
-    """One Total row of a rate per 10,000 (``count / population * 10000``), Byar / exact limits in :func:`finish`.
+def rate_rows(frame: pd.DataFrame, population: np.ndarray | None, indicator_id: str, stamp: Stamp) -> Rows | None:
+    """Total rows of a rate per 10,000 per area: units of ``frame`` over the area's population.
 
-    A missing population gives a row with the count and empty value and limits.
+    Byar / exact Poisson limits are added by :func:`finish`. ``None`` without a population.
     """
-    pop = np.nan if population is None else float(population)
-    return [_row(indicator_id, stamp, "rate", cat.TOTAL, cat.TOTAL, int(count), pop)]
+    if population is None:
+        return None
+    groups = _grouped(frame, (), np.ones(len(frame)), len(stamp.areas))
+    return _block(indicator_id, stamp, "rate", groups, groups["units"], np.asarray(population, dtype=float))
 
 
 def mean_rows(
@@ -178,57 +223,84 @@ def mean_rows(
 ) -> Rows:
     """Mean rows: numerator = sum, denominator = number of values, value = mean, Student-t limits."""
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    out = []
-    for name, group, _, _ in _grouped(frame, breakdowns, np.zeros(len(frame))):
-        mask = np.ones(len(frame), dtype=bool) if name == cat.TOTAL else _labels(frame[name]) == group
-        v = values[mask]
-        v = v[np.isfinite(v)]
-        row = _row(indicator_id, stamp, "mean", name, group, float(v.sum()), int(v.size))
+    finite = np.isfinite(values)
+    groups = _grouped(frame, breakdowns, np.where(finite, values, 0.0), len(stamp.areas))
+    counted = _grouped(frame, breakdowns, finite.astype(float), len(stamp.areas))
+    geo = geo_of(frame)
+    labels = {name: _labels(frame[name]) for name in breakdowns if name in frame.columns}
+    out = {k: np.full(len(groups["geo"]), np.nan) for k in ("value", "lower_95", "upper_95", "lower_998",
+                                                             "upper_998")}
+    for i, (g, name, group) in enumerate(zip(groups["geo"], groups["breakdown"], groups["breakdown_value"],
+                                             strict=True)):
+        mask = (geo == g) & finite
+        if name != cat.TOTAL:
+            mask &= labels[name] == group
         for level, suffix in ((0.95, "95"), (0.998, "998")):
-            row["value"], row[f"lower_{suffix}"], row[f"upper_{suffix}"], _ = stats.mean_interval(v, level)
-        out.append(row)
-    return out
+            mean, lo, hi, _ = stats.mean_interval(values[mask], level)
+            out["value"][i], out[f"lower_{suffix}"][i], out[f"upper_{suffix}"][i] = mean, lo, hi
+    block = _block(indicator_id, stamp, "mean", groups, groups["sums"], counted["sums"])
+    block.update(out)
+    return block
 
 
-def _flatten(parts: list) -> Rows:
-    rows: Rows = []
+def _flatten(parts: list) -> list[Rows]:
+    blocks: list[Rows] = []
     for part in parts:
         if part is None:
             continue
         if isinstance(part, dict):
-            rows.append(part)
+            blocks.append(part)
         else:
-            rows.extend(_flatten(part))
-    return rows
+            blocks.extend(_flatten(part))
+    return blocks
+
+
+_COLUMNS = ("indicator_id", "kind", "period_end", "period_type", "geography", "breakdown", "breakdown_value",
+            "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998")
+
+
+def _columns(blocks: list[Rows]) -> dict[str, np.ndarray]:
+    """Concatenate blocks column by column (scalars broadcast to the block's length)."""
+    columns: dict[str, list] = {c: [] for c in _COLUMNS}
+    for block in blocks:
+        block = dict(block)
+        if "geo" in block and "areas" in block:
+            block["geography"] = np.asarray(block.pop("areas"), dtype=object)[np.asarray(block.pop("geo"))]
+        n = max((len(v) for v in block.values() if isinstance(v, np.ndarray)), default=1)
+        for c in _COLUMNS:
+            value = block.get(c, np.nan)
+            if isinstance(value, np.ndarray):
+                columns[c].append(value)
+            else:
+                filled = np.empty(n, dtype=object if not isinstance(value, float) else float)
+                filled[:] = value
+                columns[c].append(filled)
+    return {c: np.concatenate(v) for c, v in columns.items()}
 
 
 def finish(parts: list) -> pd.DataFrame:
-    """Rows (lists of row dicts, nested lists or ``None``) -> the tidy table.
+    """Row blocks (nested lists allowed, ``None`` skipped) -> the tidy table.
 
     Adds values and limits in one vectorised pass (Wilson for proportions, Byar / exact Poisson
     for rates), fills ``unit`` and ``polarity`` from the catalogue, and orders the columns as
     :data:`TIDY_COLUMNS`.
     """
-    rows = _flatten(parts)
-    if not rows:
+    blocks = _flatten(parts)
+    if not blocks:
         return empty()
-    out = pd.DataFrame.from_records(rows)
-    for col in ("value", "lower_95", "upper_95", "lower_998", "upper_998"):
-        if col not in out.columns:
-            out[col] = np.nan
-    num = out["numerator"].to_numpy(dtype=float)
-    den = out["denominator"].to_numpy(dtype=float)
-    kind = out.pop("kind").to_numpy()
+    data = _columns(blocks)
+    num = data["numerator"].astype(float)
+    den = data["denominator"].astype(float)
+    kind = data.pop("kind")
     prop, rate, count = kind == "proportion", kind == "rate", kind == "count"
+    value = data["value"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = out["value"].to_numpy(dtype=float).copy()
         value[prop] = np.where(den[prop] > 0, num[prop] / den[prop] * 100, np.nan)
         value[rate] = np.where(den[rate] > 0, num[rate] / den[rate] * 10_000, np.nan)
         value[count] = num[count]
-        out["value"] = value
         for level, suffix in ((0.95, "95"), (0.998, "998")):
-            lower = out[f"lower_{suffix}"].to_numpy(dtype=float).copy()
-            upper = out[f"upper_{suffix}"].to_numpy(dtype=float).copy()
+            lower = data[f"lower_{suffix}"].astype(float)
+            upper = data[f"upper_{suffix}"].astype(float)
             if prop.any():
                 lo, hi = stats.wilson_interval(num[prop], den[prop], level)
                 lower[prop], upper[prop] = lo * 100, hi * 100
@@ -236,16 +308,15 @@ def finish(parts: list) -> pd.DataFrame:
                 lo, hi = stats.rate_interval(num[rate], den[rate], 10_000, level)
                 ok = den[rate] > 0
                 lower[rate], upper[rate] = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
-            out[f"lower_{suffix}"], out[f"upper_{suffix}"] = lower, upper
+            data[f"lower_{suffix}"], data[f"upper_{suffix}"] = lower, upper
+    data["value"], data["numerator"], data["denominator"] = value, num, den
+    out = pd.DataFrame(data)
     out["unit"] = out["indicator_id"].map({k: r.unit for k, r in cat.CATALOGUE.items()})
     out["polarity"] = out["indicator_id"].map({k: r.polarity for k, r in cat.CATALOGUE.items()})
     out["source"] = "local"
     out["suppressed"] = ""
-    out = out[list(TIDY_COLUMNS)]
-    out["numerator"] = out["numerator"].astype(float)
-    out["denominator"] = out["denominator"].astype(float)
     out["period_end"] = pd.to_datetime(out["period_end"])
-    return out
+    return out[list(TIDY_COLUMNS)]
 
 
 def empty() -> pd.DataFrame:
