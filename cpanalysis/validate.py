@@ -209,6 +209,9 @@ class Context:
         is none) and ``has_prev``/``has_next``."""
         eps = self.with_header("episodes")
         eps = eps[eps["decom"].notna() & eps["child_id"].notna()]
+        # An exact copy (the DUP rule's) would look like an episode followed by itself.
+        content = ["return_label", *[schema.processed_name(c) for c in schema.EPISODES.columns]]
+        eps = eps[~eps[content].astype(str).duplicated()]
         eps = eps.sort_values(["return_label", "child_id", "decom", "dec", "source_row"], na_position="last", kind="stable")
         by = eps.groupby(["return_label", "child_id"], sort=False)
         for col in ("dec", "rec", "ls", "place", "place_provider", "pl_post", "urn"):
@@ -1123,7 +1126,7 @@ def quarantine(tables: Tables, issues: pd.DataFrame) -> tuple[dict[str, pd.DataF
         out = pd.Series([k in reasons for k in keys], index=frame.index, dtype=bool)
         kept[name] = frame[~out]
         bad = frame[out].copy()
-        bad["reason"] = ["; ".join(reasons[k]) for k, flag in zip(keys, out) if flag]
+        bad["reason"] = pd.Series(["; ".join(reasons[k]) for k, flag in zip(keys, out) if flag], index=bad.index, dtype=object)
         quarantined[name] = bad
     return kept, quarantined
 

@@ -376,7 +376,7 @@ def test_rules_compare_within_a_return(tmp_path: Path) -> None:
     write_return(tmp_path, "2024-25", BASE)
     tables, clean_issues = clean.normalise(ingest.read_returns(tmp_path))
     issues = validate.validate(tables, prior_issues=clean_issues)
-    # only the 2023-24 OC2 row is missing (child looked after 1 April 2023? no: started 1 May 2023)
+    # (the child started on 1 May 2023, so 2023-24 needs no OC2 row)
     assert issues.empty
 
 
