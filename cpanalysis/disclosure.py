@@ -1,0 +1,266 @@
+"""Small-number suppression for outputs that leave the authority.
+
+Internal outputs (the authority's own analysts) are never rounded or suppressed. For anything
+published or shared (``audience="external"``) the package follows DfE practice and
+``../shared/docs/methods.md`` §4.5:
+
+* **primary suppression**: counts from 1 to ``threshold`` (default 5) are hidden (0 is a true zero
+  and is shown);
+* **secondary suppression**: wherever a line of cells adds up to a shown total (the categories of a
+  breakdown and their Total; children with and without the outcome and the cohort), a single
+  hidden cell could be recovered by subtraction, so the smallest other non-zero cell of that line
+  is hidden too (or the total, if there is none), repeated until every line hides either no cell
+  or at least two;
+* **dependent statistics** (percentage, rate, mean, confidence limits, comparison labels, bands,
+  ranks) of a row whose numerator or denominator is hidden are hidden with it;
+* hidden values are NaN with the DfE symbol ``c`` in ``suppressed`` (other DfE symbols already in
+  the table, ``z``, ``x``, ``k``, are kept);
+* optionally, shown counts are rounded to the nearest ``round_to`` (e.g. 5); percentages stay
+  computed from the unrounded counts, as DfE's are.
+
+The line rule protects against recovery by subtraction within a row or a column of a table;
+it does not search for solutions of several lines at once (the same limit as DfE's own rule).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cpanalysis.errors import ParameterError
+
+#: DfE's symbol for a value suppressed for confidentiality.
+SUPPRESSED = "c"
+#: Default largest count that is suppressed.
+THRESHOLD = 5
+AUDIENCES = ("internal", "external")
+#: Statistics that would reveal a hidden count; hidden with it when present in a table.
+DEPENDENT_COLUMNS = (
+    "value", "lower_95", "upper_95", "lower_998", "upper_998", "z", "p_value", "difference",
+    "difference_lower", "difference_upper", "quartile", "rank", "rank_among_neighbours",
+)
+LABEL_COLUMNS = {"comparison": "Not compared", "band": "", "position": "Not assessed"}
+
+
+def _check(threshold: int, round_to: int | None) -> None:
+    if threshold < 1:
+        raise ParameterError(f"the suppression threshold must be at least 1; got {threshold}")
+    if round_to is not None and round_to < 1:
+        raise ParameterError(f"round_to must be a positive whole number or None; got {round_to}")
+
+
+def suppression_mask(cells: np.ndarray, lines: list[list[tuple[int, int]]], totals: set[tuple[int, int]],
+                     threshold: int = THRESHOLD) -> np.ndarray:
+    """Which cells of a table to hide: primary (1..threshold, or already missing) and secondary.
+
+    Parameters
+    ----------
+    cells : 2-D array of float
+        Counts; NaN marks a cell already hidden (e.g. a DfE ``c``).
+    lines : list of lists of (row, column)
+        Each line is a set of cells whose non-total members add up to its total member.
+    totals : set of (row, column)
+        The total cells (chosen for secondary suppression only when a line has no other
+        non-zero cell to hide).
+    threshold : int; default 5
+
+    Returns
+    -------
+    2-D bool array
+        True where the cell must be hidden.
+    """
+    values = np.asarray(cells, dtype=float)
+    hidden = ~np.isfinite(values) | ((values >= 1) & (values <= threshold))
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            n_hidden = sum(hidden[c] for c in line)
+            if n_hidden != 1:
+                continue
+            candidates = [c for c in line if not hidden[c] and c not in totals and values[c] > 0]
+            if candidates:
+                pick = min(candidates, key=lambda c: (values[c], c))
+            else:
+                rest = [c for c in line if not hidden[c]]
+                if not rest:
+                    continue
+                pick = next((c for c in rest if c in totals), rest[0])
+            hidden[pick] = True
+            changed = True
+    return hidden
+
+
+def suppress_crosstab(
+    table: pd.DataFrame,
+    threshold: int = THRESHOLD,
+    total_row: str | None = "Total",
+    total_column: str | None = "Total",
+    round_to: int | None = None,
+) -> pd.DataFrame:
+    """Suppress a table of counts whose rows and/or columns add up to a Total row/column.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Counts (index = categories, columns = categories), including the total row/column.
+    threshold : int; default 5
+        Counts from 1 to ``threshold`` are hidden.
+    total_row, total_column : str or None; default "Total"
+        Labels of the totals (None when the table has none in that direction).
+    round_to : int or None; default None
+        Round the counts left shown to the nearest multiple (e.g. 5).
+
+    Returns
+    -------
+    DataFrame
+        Same shape, float, NaN where hidden (secondary suppression included).
+
+    Raises
+    ------
+    ParameterError
+        A named total row or column is not in the table.
+    """
+    _check(threshold, round_to)
+    for label, axis in ((total_row, table.index), (total_column, table.columns)):
+        if label is not None and label not in axis:
+            raise ParameterError(f"total {label!r} is not in the table (have {', '.join(map(str, axis))})")
+    values = table.to_numpy(dtype=float)
+    rows, cols = values.shape
+    tr = None if total_row is None else table.index.get_loc(total_row)
+    tc = None if total_column is None else table.columns.get_loc(total_column)
+    lines: list[list[tuple[int, int]]] = []
+    if tc is not None:
+        lines += [[(i, j) for j in range(cols)] for i in range(rows)]
+    if tr is not None:
+        lines += [[(i, j) for i in range(rows)] for j in range(cols)]
+    totals = {(i, j) for i in range(rows) for j in range(cols) if i == tr or j == tc}
+    hidden = suppression_mask(values, lines, totals, threshold)
+    shown = np.where(hidden, np.nan, values)
+    if round_to:
+        shown = np.round(shown / round_to) * round_to
+    return pd.DataFrame(shown, index=table.index, columns=table.columns)
+
+
+def protect(
+    frame: pd.DataFrame,
+    audience: str = "external",
+    threshold: int = THRESHOLD,
+    complement: bool = True,
+    round_to: int | None = None,
+) -> pd.DataFrame:
+    """Disclosure control for a tidy indicator table (or one with added comparison columns).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Tidy indicator rows (``docs/architecture.md``), possibly with comparison columns
+        (``comparison``, ``band``, ``rank`` ...).
+    audience : {"external", "internal"}; default "external"
+        ``internal`` returns an unchanged copy.
+    threshold : int; default 5
+    complement : bool; default True
+        Treat the children **without** the outcome (denominator minus numerator) as a cell too:
+        "48 of 50" tells a reader that 2 children did not have it.
+    round_to : int or None; default None
+        Round shown numerators and denominators to the nearest multiple (percentages, rates and
+        intervals stay as computed from the unrounded counts).
+
+    Returns
+    -------
+    DataFrame
+        A copy: hidden numerators/denominators and everything computed from them are NaN
+        (labels set to "Not compared" / "" ), ``suppressed`` = ``c``. For each area, period and
+        indicator, each breakdown's categories and the Total row form lines (numerators,
+        complements, denominators), so a hidden category cannot be recovered from the Total.
+
+    Raises
+    ------
+    ParameterError
+        Unknown audience or bad threshold.
+    """
+    if audience not in AUDIENCES:
+        raise ParameterError(f"audience must be one of {AUDIENCES}; got {audience!r}")
+    _check(threshold, round_to)
+    out = frame.copy()
+    if audience == "internal" or out.empty:
+        return out
+    hide_num = np.zeros(len(out), dtype=bool)
+    hide_den = np.zeros(len(out), dtype=bool)
+    keys = ["indicator_id", "period_end", "period_type", "geography"]
+    pos = pd.Series(np.arange(len(out)), index=out.index)
+    for _, group in out.groupby(keys, sort=False, dropna=False):
+        total = group[group["breakdown"] == "Total"]
+        for name, part in group.groupby("breakdown", sort=False):
+            if name == "Total":
+                continue
+            members = pd.concat([part, total]) if len(total) else part
+            hn, hd = _protect_line(members, threshold, complement, has_total=len(total) > 0)
+            hide_num[pos[members.index].to_numpy()] |= hn
+            hide_den[pos[members.index].to_numpy()] |= hd
+        if len(total) and (group["breakdown"] != "Total").sum() == 0:
+            hn, hd = _protect_line(total, threshold, complement, has_total=False)
+            hide_num[pos[total.index].to_numpy()] |= hn
+            hide_den[pos[total.index].to_numpy()] |= hd
+    return _apply(out, hide_num, hide_den, round_to)
+
+
+def _protect_line(rows: pd.DataFrame, threshold: int, complement: bool, has_total: bool
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Hide numerators/denominators in one breakdown (categories + Total as last column)."""
+    unit = rows["unit"].iloc[0]
+    num = rows["numerator"].to_numpy(dtype=float)
+    den = rows["denominator"].to_numpy(dtype=float)
+    already = (rows["suppressed"].fillna("") != "").to_numpy()
+    # Counts and rates: only the numerator (a count of children) is disclosive; a population is not.
+    if unit in ("count", "rate_per_10k"):
+        grid = np.where(already, np.nan, num)[None, :]
+        hidden = _mask(grid, has_total, threshold)
+        return hidden[0], np.zeros(len(rows), dtype=bool)
+    if unit in ("mean", "days"):
+        grid = np.where(already, np.nan, den)[None, :]  # the number of children averaged
+        hidden = _mask(grid, has_total, threshold)
+        return hidden[0], hidden[0]
+    num_cells = np.where(already & ~np.isfinite(num), np.nan, num)
+    rows_grid = [num_cells, den] if not complement else [num_cells, den - num_cells, den]
+    grid = np.vstack(rows_grid)
+    hidden = _mask(grid, has_total, threshold, totals_row=complement)
+    hide_num = hidden[0] | (hidden[1] if complement else False)
+    hide_den = hidden[-1]
+    return hide_num, hide_den
+
+
+def _mask(grid: np.ndarray, has_total: bool, threshold: int, totals_row: bool = False) -> np.ndarray:
+    rows, cols = grid.shape
+    lines: list[list[tuple[int, int]]] = []
+    totals: set[tuple[int, int]] = set()
+    if has_total:  # the last column is the Total category
+        lines += [[(i, j) for j in range(cols)] for i in range(rows)]
+        totals |= {(i, cols - 1) for i in range(rows)}
+    if totals_row:  # with outcome + without outcome = cohort
+        lines += [[(i, j) for i in range(rows)] for j in range(cols)]
+        totals |= {(rows - 1, j) for j in range(cols)}
+    if not lines:
+        lines = [[(i, j)] for i in range(rows) for j in range(cols)]
+    return suppression_mask(grid, lines, totals, threshold)
+
+
+def _apply(out: pd.DataFrame, hide_num: np.ndarray, hide_den: np.ndarray, round_to: int | None) -> pd.DataFrame:
+    newly = (hide_num | hide_den) & (out["suppressed"].fillna("") == "").to_numpy()
+    out.loc[hide_num, "numerator"] = np.nan
+    out.loc[hide_den, "denominator"] = np.nan
+    hide = hide_num | hide_den
+    for column in DEPENDENT_COLUMNS:
+        if column in out:
+            out.loc[hide, column] = np.nan
+    for column, label in LABEL_COLUMNS.items():
+        if column in out:
+            out.loc[hide, column] = label
+    out.loc[newly, "suppressed"] = SUPPRESSED
+    if round_to:
+        for column in ("numerator", "denominator"):
+            shown = out[column].notna() & (out["unit"] != "mean").to_numpy()
+            out.loc[shown, column] = np.round(out.loc[shown, column] / round_to) * round_to
+        counts = (out["unit"] == "count") & out["value"].notna()
+        out.loc[counts, "value"] = out.loc[counts, "numerator"]
+    return out
