@@ -170,3 +170,31 @@ def mean_interval(values: ArrayLike, confidence: float = 0.95) -> tuple[float, f
         return (mean, np.nan, np.nan, n)
     half = float(sps.t.ppf(confidence + (1 - confidence) / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
     return (mean, mean - half, mean + half, n)
+
+
+def mean_interval_from_sums(
+    n: ArrayLike, total: ArrayLike, total_sq: ArrayLike, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`mean_interval` for many groups at once, from each group's count, sum and sum of squares.
+
+    Parameters
+    ----------
+    n, total, total_sq : array-like
+        Number of values, their sum and the sum of their squares, per group.
+    confidence : float; default 0.95
+
+    Returns
+    -------
+    (mean, lower, upper) : tuple of numpy arrays
+        NaN mean for an empty group; NaN limits below two values.
+    """
+    _check_confidence(confidence)
+    n = np.asarray(n, dtype=float)
+    total = np.asarray(total, dtype=float)
+    total_sq = np.asarray(total_sq, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(n > 0, total / n, np.nan)
+        variance = np.maximum((total_sq - n * mean**2) / (n - 1), 0.0)
+        half = sps.t.ppf(confidence + (1 - confidence) / 2, n - 1) * np.sqrt(variance / n)
+    half = np.where(n >= 2, half, np.nan)
+    return mean, mean - half, mean + half
