@@ -139,16 +139,13 @@ def simulate(
     rng = np.random.default_rng(seed)
     start = dt.date(first_year - 1 - BURN_IN_YEARS, 4, 1).toordinal()
     end = as_at.toordinal()
-    children = Simulation(profile, places, rng, start, end, id_prefix=id_prefix).run()
-    last_annual = max(s.year for s in return_specs(first_year, as_at) if not s.in_year)
-    add_outcomes(
-        children,
-        profile,
-        rng,
-        last_annual,
-        end,
-        visible_from=dt.date(first_year - 1, 4, 1).toordinal(),
+    first_day = dt.date(first_year - 1, 4, 1).toordinal()
+    simulation = Simulation(
+        profile, places, rng, start, end, id_prefix=id_prefix, relevant_from=first_day
     )
+    children = simulation.run()
+    last_annual = max(s.year for s in return_specs(first_year, as_at) if not s.in_year)
+    add_outcomes(children, profile, rng, first_year, last_annual, end, visible_from=first_day)
     return children, places, profile
 
 

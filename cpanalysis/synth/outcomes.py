@@ -70,11 +70,14 @@ def add_outcomes(
     children: list[Child],
     profile: params.Profile,
     rng: np.random.Generator,
+    first_annual_year: int,
     last_annual_year: int,
     end: int,
     visible_from: int,
 ) -> None:
     """Fill ``oc2``, ``oc3`` and ``sw`` for every child (in list order, so seeds reproduce).
+
+    OC2 is drawn for the annual returns ``first_annual_year`` to ``last_annual_year``.
 
     ``visible_from`` is the first day of the first return written: a care leaver whose time in
     care after 14 is only partly inside the returns (1-90 days visible) gets no OC3 rows, since
@@ -84,13 +87,15 @@ def add_outcomes(
     for child in children:
         if all(p.respite for p in child.periods):
             continue
-        _oc2(child, profile, rng, last_annual_year)
+        _oc2(child, profile, rng, first_annual_year, last_annual_year)
         _oc3(child, profile, rng, end, visible_from)
         _social_workers(child, rng, workers)
 
 
-def _oc2(child: Child, profile: params.Profile, rng: np.random.Generator, last_year: int) -> None:
-    first_year = reporting_year(child.periods[0].start) + 1
+def _oc2(
+    child: Child, profile: params.Profile, rng: np.random.Generator, first_year: int, last_year: int
+) -> None:
+    first_year = max(first_year, reporting_year(child.periods[0].start) + 1)
     deviation = float(rng.normal(0, 2.0))
     for year in range(first_year, last_year + 1):
         if not in_twelve_month_cohort(child, year):

@@ -81,6 +81,34 @@ POPULATION_GROWTH_BEFORE = 870
 POPULATION_GROWTH_AFTER = 2_090
 
 
+# fmt: off
+#: UASC starts by year (part of the starts): the National Transfer Scheme became mandatory in
+#: 2021-22, hence the step (assumed; DfE does not publish LA UASC starts in the files read).
+LEICESTERSHIRE_UASC_STARTS: dict[int, int] = {
+    2012: 10, 2016: 16, 2017: 22, 2018: 14, 2019: 12, 2020: 14,
+    2021: 18, 2022: 38, 2023: 42, 2024: 46, 2025: 42, 2026: 42,
+}
+#: Multiplier on time in care before a planned exit, by the year the child came into care:
+#: tuned so that children looked after follow the published 2016-2025 series (long stays for
+#: children who came in during 2016-2021, shorter since, as ceasings rose).
+LEICESTERSHIRE_STAY_FACTOR: dict[int, float] = {
+    2010: 0.6, 2016: 1.45, 2017: 1.95, 2018: 2.3, 2019: 2.3, 2020: 2.0,
+    2021: 1.4, 2022: 1.05, 2023: 0.85, 2024: 0.7, 2025: 0.65, 2026: 0.65,
+}
+#: Leicestershire's published OC2 rates (dfe_statistics.md §2c), as probabilities by year.
+LEICESTERSHIRE_BY_YEAR: dict[str, dict[int, float]] = {
+    "health_assessment": {2018: 0.80, 2019: 0.82, 2020: 0.92, 2021: 0.86, 2022: 0.84,
+                          2023: 0.77, 2024: 0.82, 2025: 0.91},
+    "immunisations": {2018: 0.94, 2019: 0.82, 2020: 0.90, 2021: 0.90, 2022: 0.86, 2023: 0.83,
+                      2024: 0.77, 2025: 0.79},
+    "dental": {2018: 0.85, 2019: 0.92, 2020: 0.88, 2021: 0.28, 2022: 0.58, 2023: 0.85,
+               2024: 0.95, 2025: 0.93},
+    "development_check": {2020: 0.81, 2021: 0.78, 2022: 0.77, 2023: 0.75, 2024: 0.76, 2025: 0.85},
+    "sdq_completion": {2020: 0.83, 2021: 0.75, 2022: 0.89, 2023: 0.88, 2024: 0.62, 2025: 0.88},
+}
+# fmt: on
+
+
 @dataclass(frozen=True)
 class Profile:
     """What makes one synthetic authority differ from another.
@@ -122,41 +150,11 @@ class Profile:
     name: str = "Leicestershire (synthetic)"
     dfe_number: str = "855"
     starts: dict[int, int] = field(default_factory=lambda: dict(LEICESTERSHIRE_STARTS))
-    uasc_starts: dict[int, int] = field(
-        default_factory=lambda: {
-            2012: 10,
-            2016: 16,
-            2017: 22,
-            2018: 14,
-            2019: 12,
-            2020: 14,
-            2021: 18,
-            2022: 38,
-            2023: 44,
-            2024: 48,
-            2025: 44,
-            2026: 44,
-        }  # fmt: skip
-    )
+    uasc_starts: dict[int, int] = field(default_factory=lambda: dict(LEICESTERSHIRE_UASC_STARTS))
     population: dict[int, int] = field(default_factory=lambda: dict(LEICESTERSHIRE_POPULATION))
-    stay_factor: dict[int, float] = field(
-        default_factory=lambda: {
-            2010: 0.6,
-            2016: 1.6,
-            2017: 2.2,
-            2018: 2.6,
-            2019: 2.6,
-            2020: 2.3,
-            2021: 1.9,
-            2022: 1.4,
-            2023: 1.0,
-            2024: 0.75,
-            2025: 0.7,
-            2026: 0.7,
-        }  # fmt: skip
-    )
+    stay_factor: dict[int, float] = field(default_factory=lambda: dict(LEICESTERSHIRE_STAY_FACTOR))
     in_house_foster: float = 0.66
-    instability: float = 1.0
+    instability: float = 0.92
     far_placement: float = 1.0
     sdq_shift: float = 0.0
     health_assessment: float = 0.90
@@ -166,55 +164,7 @@ class Profile:
     sdq_completion: float = 0.88
     leaver_eet: float = 0.58
     by_year: dict[str, dict[int, float]] = field(
-        default_factory=lambda: {
-            # Leicestershire's published rates (dfe_statistics.md §2c), as probabilities
-            "health_assessment": {
-                2018: 0.80,
-                2019: 0.82,
-                2020: 0.92,
-                2021: 0.86,
-                2022: 0.84,
-                2023: 0.77,
-                2024: 0.82,
-                2025: 0.91,
-            },
-            "immunisations": {
-                2018: 0.94,
-                2019: 0.82,
-                2020: 0.90,
-                2021: 0.90,
-                2022: 0.86,
-                2023: 0.83,
-                2024: 0.77,
-                2025: 0.79,
-            },
-            "dental": {
-                2018: 0.85,
-                2019: 0.92,
-                2020: 0.88,
-                2021: 0.28,
-                2022: 0.58,
-                2023: 0.85,
-                2024: 0.95,
-                2025: 0.93,
-            },
-            "development_check": {
-                2020: 0.81,
-                2021: 0.78,
-                2022: 0.77,
-                2023: 0.75,
-                2024: 0.76,
-                2025: 0.85,
-            },
-            "sdq_completion": {
-                2020: 0.83,
-                2021: 0.75,
-                2022: 0.89,
-                2023: 0.88,
-                2024: 0.62,
-                2025: 0.88,
-            },
-        }  # fmt: skip
+        default_factory=lambda: {k: dict(v) for k, v in LEICESTERSHIRE_BY_YEAR.items()}
     )
 
     def rate(self, name: str, year: int) -> float:
@@ -364,7 +314,7 @@ HOME_STAY = (170.0, 1.15)
 SGO_STAY = (520.0, 0.55)
 CAO_STAY = (430.0, 0.6)
 #: Long-term children: time until an exit other than turning 18 (most reach 18 first).
-LONGTERM_STAY = (3600.0, 0.8)
+LONGTERM_STAY = (3000.0, 0.8)
 FINAL_HEARING = (250.0, 0.3)  # care proceedings: interim order to final order
 ADOPTION_DECISION = (190.0, 0.35)  # entry to the "should be placed for adoption" decision
 PLACEMENT_ORDER_AFTER_DECISION = (75.0, 0.5)
@@ -430,7 +380,7 @@ PROVIDERS: dict[str, dict[str, float]] = {
 #: Mean days a placement lasts before an unplanned move, by type, for a child of average
 #: instability; long-term and kinship placements are much more stable.
 PLACEMENT_HAZARD_DAYS: dict[str, float] = {
-    C.PLACE.U6: 700.0, C.PLACE.U3: 2000.0, C.PLACE.U4: 6500.0, C.PLACE.U1: 8000.0,
+    C.PLACE.U6: 700.0, C.PLACE.U3: 2000.0, C.PLACE.U4: 4800.0, C.PLACE.U1: 6000.0,
     C.PLACE.U5: 2000.0, C.PLACE.U2: 2000.0, C.PLACE.K2: 460.0, C.PLACE.K1: 150.0,
     C.PLACE.S1: 900.0, C.PLACE.R1: 400.0, C.PLACE.R2: 60.0, C.PLACE.R3: 120.0,
     C.PLACE.R5: 120.0, C.PLACE.P3: 300.0, C.PLACE.Z1: 60.0, "supported": 500.0,
