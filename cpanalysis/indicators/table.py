@@ -224,22 +224,15 @@ def mean_rows(
     """Mean rows: numerator = sum, denominator = number of values, value = mean, Student-t limits."""
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     finite = np.isfinite(values)
-    groups = _grouped(frame, breakdowns, np.where(finite, values, 0.0), len(stamp.areas))
-    counted = _grouped(frame, breakdowns, finite.astype(float), len(stamp.areas))
-    geo = geo_of(frame)
-    labels = {name: _labels(frame[name]) for name in breakdowns if name in frame.columns}
-    out = {k: np.full(len(groups["geo"]), np.nan) for k in ("value", "lower_95", "upper_95", "lower_998",
-                                                             "upper_998")}
-    for i, (g, name, group) in enumerate(zip(groups["geo"], groups["breakdown"], groups["breakdown_value"],
-                                             strict=True)):
-        mask = (geo == g) & finite
-        if name != cat.TOTAL:
-            mask &= labels[name] == group
-        for level, suffix in ((0.95, "95"), (0.998, "998")):
-            mean, lo, hi, _ = stats.mean_interval(values[mask], level)
-            out["value"][i], out[f"lower_{suffix}"][i], out[f"upper_{suffix}"][i] = mean, lo, hi
-    block = _block(indicator_id, stamp, "mean", groups, groups["sums"], counted["sums"])
-    block.update(out)
+    clean = np.where(finite, values, 0.0)
+    n_areas = len(stamp.areas)
+    sums = _grouped(frame, breakdowns, clean, n_areas)
+    squares = _grouped(frame, breakdowns, clean**2, n_areas)
+    counted = _grouped(frame, breakdowns, finite.astype(float), n_areas)
+    block = _block(indicator_id, stamp, "mean", sums, sums["sums"], counted["sums"])
+    for level, suffix in ((0.95, "95"), (0.998, "998")):
+        mean, lower, upper = stats.mean_interval_from_sums(counted["sums"], sums["sums"], squares["sums"], level)
+        block["value"], block[f"lower_{suffix}"], block[f"upper_{suffix}"] = mean, lower, upper
     return block
 
 
