@@ -86,19 +86,26 @@ def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 @dataclass
 class Context:
-    """Processed tables ready for the indicators, plus the options and geography.
+    """Processed tables ready for the indicators, plus the options and the areas.
 
     Attributes
     ----------
     children : DataFrame
-        Indexed by ``child_id``: ``sex`` (label), ``dob``, ``ethnic_group``, ``uasc``, ``duc``.
+        Indexed by ``child_id``: ``sex`` (label), ``dob``, ``ethnic_group``, ``uasc``, ``duc``
+        (and ``la_code`` when several authorities are stacked).
     episodes : DataFrame
-        Every episode with ``is_short_break`` recomputed from LS.
+        Every episode with ``is_short_break`` and ``is_temporary`` recomputed from LS and PLACE.
     placements, periods_of_care : DataFrame
-        Under the chosen counting rule; ``period_end`` of each period's last episode's
-        ``ls``/``place`` added to periods as ``last_ls``/``last_place``.
+        Under the chosen counting rule; the ``ls``/``place`` of each period's last episode
+        added to periods as ``last_ls``/``last_place``.
     oc2, oc3, missing : DataFrame
         Possibly empty.
+    areas : tuple of str
+        Geography codes of the authorities (one, unless :func:`stack_authorities` was used).
+    population : DataFrame or None
+        ``la_code, year, population_under18``.
+    options : Options
+        The counting choices.
     """
 
     children: pd.DataFrame
