@@ -141,7 +141,7 @@ def test_sum_of_two_categories_and_reason_codes(tmp_path: Path) -> None:
     closing = rows[(rows["indicator_id"] == "placement_moves_reason") & rows["numerator"].notna()]
     closing = closing[closing["geography"] == "E10000018"]
     assert closing["breakdown"].tolist() == ["placement_change_reason"]
-    assert closing["breakdown_value"].tolist() == [ees.reason_code("Resignation/closure of provision")]
+    assert closing["breakdown_value"].tolist() == ["Resignation/closure of provision"]  # the 903 guide's label
     assert closing["value"].tolist() == [1.0]
 
 

@@ -179,7 +179,7 @@ ACTIVITY = EesFile(
     )
     + tuple(
         Measure("care_leavers_cohort", label, ("Total",), kind="count", breakdown="care_leaver_age",
-                breakdown_value=age)
+                breakdown_value=label)
         for age, label in _AGES.items()
     ),
     "Care leavers aged 17-18 and 19-21: activity",
@@ -273,7 +273,8 @@ NEW_PLACEMENTS = EesFile(
     )
     + tuple(
         Measure("placement_moves_reason", _REASONS, (label,), "Total placements changing",
-                breakdown=catalogue.PLACEMENT_CHANGE_REASON, breakdown_value=reason_code(label))
+                breakdown=catalogue.PLACEMENT_CHANGE_REASON,
+                breakdown_value=codes.REASON_PLACE_CHANGE.label(reason_code(label)))
         for label in PLACEMENT_CHANGE_LABELS
     ),
     "New placements in the year by distance and location; placement changes by reason",
