@@ -275,3 +275,38 @@ def test_reconciliation_explanations() -> None:
         table(row("placements_3plus_12m", LA, 60, 694, source="local"), row("placements_3plus_12m", LA, 66, 694)),
         LA).iloc[0]["explanation"]
     assert len(compare.reconcile(t, LA, period_end="2019-03-31")) == 1
+
+
+@pytest.mark.dfe
+def test_leicestershire_against_published_figures(shared_dfe: Path) -> None:
+    from cpanalysis.dfe import la_codes, statistical_neighbours
+
+    published = ees.load_file(shared_dfe / "csc_outcomes_and_enablers" / "2021_2025" / "la_cla_placement_stability.csv")
+    local = published[published["geography"] == LA].copy()
+    local["source"] = "local"
+    local["period_end"] = local["period_end"].astype("datetime64[ns]")  # as the indicators module writes it
+    changed = (local["indicator_id"] == "long_term_stability") & (local["period_end"] == "2024-03-31")
+    local.loc[changed, "numerator"] -= 2
+    both = pd.concat([local, published], ignore_index=True)
+
+    england = compare.compare_with_england(both, LA).set_index(["indicator_id", "period_end"])
+    y = pd.Timestamp("2025-03-31")
+    # 165/219: Wilson 95% 69.2-80.6 sits above England's 69 -> Better; 66/694 (7.5-11.9) holds 10 -> Similar
+    assert england.loc[("long_term_stability", y), "comparison"] == "Better"
+    assert england.loc[("placements_3plus_12m", y), "comparison"] == "Similar"
+
+    recon = compare.reconcile(both, LA).set_index(["indicator_id", "period_end"])
+    assert (recon["status"] == "match").sum() == len(recon) - 1
+    assert recon.loc[("long_term_stability", pd.Timestamp("2024-03-31")), "status"] == "differs"
+
+    flat = ees.load_file(shared_dfe / "csc_outcomes_and_enablers" / "2021_2025" / "la_cla_placement_stability.csv",
+                         recompute_la=False)
+    nb = compare.compare_with_neighbours(flat, LA, statistical_neighbours(LA, "2025", shared_dfe))
+    lts = nb[(nb["indicator_id"] == "long_term_stability") & (nb["period_end"] == y)].iloc[0]
+    # dfe_statistics.md §2c: neighbours 65 62 64 56 61 70 60 73 74 86 -> median 64.5
+    assert (lts["neighbours_with_data"], lts["neighbour_median"]) == (10, 64.5)
+    codes = la_codes(shared_dfe)
+    members = codes.loc[(codes["region_code"] == REG) & codes["current"], "new_la_code"].tolist()
+    region = compare.compare_with_region(published, LA, REG, members)
+    row = region[(region["indicator_id"] == "long_term_stability") & (region["period_end"] == y)].iloc[0]
+    assert row["method"] == "sum of the other authorities in the region" and row["region_value"] == 69
