@@ -168,7 +168,7 @@ def _typed(name: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     return pd.DataFrame(out, index=raw.index), issues
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _empty_processed(name: str) -> pd.DataFrame:
     """The typed, empty processed table (built once; callers copy it)."""
     return _typed(name, empty_table(name))[0]

@@ -191,6 +191,8 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$
 _SERIAL = re.compile(r"^\d{1,5}(?:\.0+)?$")
 #: Day 0 of Excel's 1900 date system (serial 1 = 1 January 1900, allowing for Excel's 1900 bug).
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Years accepted in a date (anything else is a typo, and outside what pandas can hold).
+DATE_YEARS = (1800, 2200)
 #: Excel serial numbers accepted as dates: 1 January 1900 to 31 December 2099.
 EXCEL_SERIAL_RANGE = (2, 73415)
 
@@ -210,34 +212,43 @@ def classify_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     kind : pandas.Series
         ``"blank"``, ``"dmy"`` (``dd/mm/yyyy``, the DfE format; also ``-`` or ``.`` separators and
         a ``00:00`` time), ``"iso"`` (``yyyy-mm-dd``), ``"serial"`` (an Excel serial number) or
-        ``"bad"`` (not a date; two-digit years and month-first dates such as ``12/31/2020``
-        are bad, not guessed).
+        ``"bad"`` (not a date; two-digit years, month-first dates such as ``12/31/2020`` and
+        years outside :data:`DATE_YEARS` are bad, not guessed).
     """
     values = values if isinstance(values, pd.Series) else pd.Series(values)
-    text = pd.Series(["" if v is None or v != v else str(v).strip() for v in values], index=values.index, dtype=object)
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    kind = pd.Series("bad", index=text.index, dtype=object)
-    kind[text == ""] = "blank"
-    if (kind == "blank").all():
-        return parsed, kind
-    for name, pattern, order in (("dmy", _DMY, (2, 1, 0)), ("iso", _ISO, (0, 1, 2))):
-        parts = text.str.extract(pattern)
-        hit = parts[0].notna()
-        if hit.any():
-            ymd = parts.loc[hit, list(order)].astype(int)
-            ymd.columns = ["year", "month", "day"]
-            stamps = pd.to_datetime(ymd, errors="coerce")
-            ok = stamps.notna()
-            parsed[stamps.index[ok]] = stamps[ok]
-            kind[stamps.index[ok]] = name
-    serial = text.str.fullmatch(_SERIAL.pattern) & (kind == "bad")
-    if serial.any():
-        number = text[serial].astype(float)
-        in_range = number.between(*EXCEL_SERIAL_RANGE)
-        index = number.index[in_range]
-        parsed[index] = EXCEL_EPOCH + pd.to_timedelta(number[in_range].astype(int), unit="D")
-        kind[index] = "serial"
-    return parsed, kind
+    # A plain loop with compiled patterns: faster than the pandas string accessor at every size
+    # a 903 return reaches, and each value is judged on its own.
+    dates: list[dt.date | None] = []
+    kinds: list[str] = []
+    for value in values:
+        date, kind = _one_date("" if value is None or value != value else str(value).strip())
+        dates.append(date)
+        kinds.append(kind)
+    parsed = pd.Series(pd.to_datetime(dates), index=values.index).astype("datetime64[ns]")
+    return parsed, pd.Series(kinds, index=values.index, dtype=object)
+
+
+_EXCEL_EPOCH_DATE = dt.date(1899, 12, 30)
+
+
+def _one_date(text: str) -> tuple[dt.date | None, str]:
+    """(date, how it was written) for one trimmed value (see :func:`classify_dates`)."""
+    if not text:
+        return None, "blank"
+    for kind, pattern, order in (("dmy", _DMY, (2, 1, 0)), ("iso", _ISO, (0, 1, 2))):
+        match = pattern.match(text)
+        if match:
+            parts = match.groups()
+            try:
+                date = dt.date(*(int(parts[i]) for i in order))
+            except ValueError:
+                return None, "bad"
+            return (date, kind) if DATE_YEARS[0] <= date.year <= DATE_YEARS[1] else (None, "bad")
+    if _SERIAL.match(text):
+        number = int(float(text))
+        if EXCEL_SERIAL_RANGE[0] <= number <= EXCEL_SERIAL_RANGE[1]:
+            return _EXCEL_EPOCH_DATE + dt.timedelta(days=number), "serial"
+    return None, "bad"
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -518,11 +529,11 @@ def _tidy_values(frame: pd.DataFrame, spec: schema.TableSpec, source_file: str) 
         if col in whole_number_columns:
             floated = [bool(_EXCEL_WHOLE_NUMBER.match(v)) for v in values]
             if any(floated):
-                values = [v.split(".")[0] if f else v for v, f in zip(values, floated)]
+                values = [v.split(".")[0] if f else v for v, f in zip(values, floated, strict=False)]
                 notes.append(_column_note(sum(floated), spec.name, col, source_file, "a trailing .0 (Excel number formatting) was removed"))
         if col in spec.coded or col in UPPER_CASE_COLUMNS:
             upper = [v.upper() for v in values]
-            changed = sum(u != v for u, v in zip(upper, values))
+            changed = sum(u != v for u, v in zip(upper, values, strict=False))
             if changed:
                 notes.append(_column_note(changed, spec.name, col, source_file, "lower-case letters were upper-cased"))
             values = upper
@@ -628,7 +639,7 @@ def empty_table(name: str) -> pd.DataFrame:
     return _empty_template(name).copy()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _empty_template(name: str) -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in schema.TABLES[name].columns})
     return _add_metadata(frame, None)

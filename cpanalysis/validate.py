@@ -120,13 +120,19 @@ def findings(frame: pd.DataFrame, mask: pd.Series, table: str, column: str | Non
         Table the index labels belong to.
     column : str or None
         DfE column name the finding is about.
-    message : str or pandas.Series
-        Plain-English message; a Series is aligned with ``frame``.
+    message : str, pandas.Series or callable
+        Plain-English message; a Series is aligned with ``frame``; a callable is given the rows
+        found and returns the messages.
     severity : str, optional
         Overrides the rule's severity for these findings.
     """
     mask = mask.fillna(False).astype(bool)
+    if not mask.any():
+        return _none()
     picked = frame.index[mask.to_numpy()]
+    if callable(message):
+        # Messages are only built for the rows found (most rules find nothing).
+        message = message(frame.loc[picked])
     text = message.loc[picked] if isinstance(message, pd.Series) else pd.Series(message, index=picked, dtype=object)
     out = pd.DataFrame({"table": table, "index": picked, "column": column, "message": text.to_numpy()})
     if severity:
@@ -134,8 +140,20 @@ def findings(frame: pd.DataFrame, mask: pd.Series, table: str, column: str | Non
     return out
 
 
+_NO_FINDINGS = pd.DataFrame(columns=list(FINDING_COLUMNS))
+
+
 def _none() -> pd.DataFrame:
-    return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    """No findings (a shared empty frame: never modified)."""
+    return _NO_FINDINGS
+
+
+def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate findings, skipping empty frames (concatenating empties is slow)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _none()
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _fmt(date: object) -> str:
@@ -171,6 +189,8 @@ class Context:
 
     def __init__(self, tables: Tables) -> None:
         self.tables = {name: tables[name] if name in tables else _empty_processed(name) for name in schema.TABLES}
+        self._joined: dict[str, pd.DataFrame] = {}
+        self.unreadable: dict[tuple[str, str], set[tuple[str, int]]] = {}
 
     def table(self, name: str) -> pd.DataFrame:
         """A processed table with its return's window columns ``year_start`` and ``year_end``.
@@ -193,13 +213,24 @@ class Context:
 
     def with_header(self, name: str) -> pd.DataFrame:
         """A table joined to its return's header DOB and SEX (columns ``header_dob``, ``header_sex``)."""
+        if name not in self._joined:
+            self._joined[name] = self._with_header(name)
+        return self._joined[name]
+
+    def _with_header(self, name: str) -> pd.DataFrame:
         frame = self.table(name)
-        joined = frame.reset_index().merge(
-            self.header_dob.rename(columns={"dob": "header_dob", "sex": "header_sex"}),
-            on=["return_label", "child_id"],
-            how="left",
+        lookup = self._header_lookup
+        keys = list(zip(frame["return_label"], frame["child_id"], strict=False))
+        found = [lookup.get(k, (pd.NaT, None)) for k in keys]
+        return frame.assign(
+            header_dob=pd.Series([f[0] for f in found], index=frame.index, dtype="datetime64[ns]"),
+            header_sex=pd.Series([f[1] for f in found], index=frame.index, dtype=object),
         )
-        return joined.set_index("index").rename_axis(None)
+
+    @cached_property
+    def _header_lookup(self) -> dict[tuple[str, str], tuple[pd.Timestamp, str | None]]:
+        rows = self.header_dob
+        return {(r, c): (d, x) for r, c, d, x in zip(rows["return_label"], rows["child_id"], rows["dob"], rows["sex"], strict=False)}
 
     @cached_property
     def sequence(self) -> pd.DataFrame:
@@ -265,7 +296,7 @@ def _empty_processed(name: str) -> pd.DataFrame:
 def _in(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
     """Whether each row's (return_label, child_id) is among ``pairs``."""
     keys = set(map(tuple, pairs[["return_label", "child_id"]].itertuples(index=False)))
-    return pd.Series([k in keys for k in zip(frame["return_label"], frame["child_id"])], index=frame.index, dtype=bool)
+    return pd.Series([k in keys for k in zip(frame["return_label"], frame["child_id"], strict=False)], index=frame.index, dtype=bool)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,16 +323,15 @@ def required_blank(ctx: Context) -> pd.DataFrame:
                 blank &= ~_unreadable(ctx, name, col, frame)
             consequence = "the row cannot be used" if unusable else "kept"
             out.append(findings(frame, blank, name, col, f"{col} is blank but required; {consequence}.", "error" if unusable else None))
-    return pd.concat(out, ignore_index=True) if out else _none()
+    return _combine(out)
 
 
 def _unreadable(ctx: Context, name: str, col: str, frame: pd.DataFrame) -> pd.Series:
     """Rows whose ``col`` held text that cleaning could not read (reported under VALUE_RULES)."""
-    marks = getattr(ctx, "unreadable", None)
-    if marks is None:
+    keys = ctx.unreadable.get((name, col), set())
+    if not keys:
         return pd.Series(False, index=frame.index)
-    keys = marks.get((name, col), set())
-    return pd.Series([k in keys for k in zip(frame["source_file"], frame["source_row"])], index=frame.index, dtype=bool)
+    return pd.Series([k in keys for k in zip(frame["source_file"], frame["source_row"], strict=False)], index=frame.index, dtype=bool)
 
 
 @rule("DUP", "all", "error")
@@ -312,17 +342,19 @@ def exact_duplicates(ctx: Context) -> pd.DataFrame:
     kept.
     """
     out = []
-    for name, spec in schema.TABLES.items():
+    for name, _spec in schema.TABLES.items():
         frame = ctx.tables[name]
         if frame.empty:
             continue
         columns = ["return_label", *[c for c in frame.columns if c not in schema.METADATA_COLUMNS]]
+        repeated = frame.duplicated(columns, keep="first")
+        if not repeated.any():
+            continue
         key = frame[columns].astype(str)
-        repeated = key.duplicated(keep="first")
         first_row = frame["source_row"].groupby([key[c] for c in key.columns], sort=False, dropna=False).transform("first")
         message = "exact copy of row " + first_row.astype(str) + " of " + frame["source_file"].astype(str) + "; the copy is not used."
         out.append(findings(frame, repeated, name, None, message))
-    return pd.concat(out, ignore_index=True) if out else _none()
+    return _combine(out)
 
 
 @rule("356", "episodes", "error")
@@ -333,7 +365,8 @@ def ceased_before_started(ctx: Context) -> pd.DataFrame:
     """
     eps = ctx.tables["episodes"]
     bad = eps["dec"] < eps["decom"]
-    message = "DEC " + _dates(eps["dec"]) + " is before DECOM " + _dates(eps["decom"]) + "."
+    def message(eps):
+        return "DEC " + _dates(eps["dec"]) + " is before DECOM " + _dates(eps["decom"]) + "."
     return findings(eps, bad, "episodes", "DEC", message)
 
 
@@ -350,7 +383,7 @@ def _code_message(col: str, values: pd.Series, years: pd.Series, codelist: codes
             return f"{col} {value!r} is a historic code no longer collected."
         return f"{col} {value!r} is not a valid code."
 
-    return pd.Series([text(v, int(y)) for v, y in zip(values, years)], index=values.index, dtype=object)
+    return pd.Series([text(v, int(y)) for v, y in zip(values, years, strict=False)], index=values.index, dtype=object)
 
 
 def _invalid_codes(frame: pd.DataFrame, table: str, col: str, source: str | None = None) -> pd.DataFrame:
@@ -360,7 +393,7 @@ def _invalid_codes(frame: pd.DataFrame, table: str, col: str, source: str | None
     text = pd.Series([None if v is None or pd.isna(v) else str(v) for v in values], index=values.index, dtype=object)
     valid_by_year = {int(y): codelist.valid_codes(int(y)) for y in frame["collection_year"].unique()}
     bad = pd.Series(
-        [v is not None and v not in valid_by_year[int(y)] for v, y in zip(text, frame["collection_year"])],
+        [v is not None and v not in valid_by_year[int(y)] for v, y in zip(text, frame["collection_year"], strict=False)],
         index=frame.index,
         dtype=bool,
     )
@@ -388,9 +421,7 @@ def invalid_sex(ctx: Context) -> pd.DataFrame:
 
     Checked on the code as returned (``sex_as_returned``) in the header and UASC tables.
     """
-    return pd.concat(
-        [_invalid_codes(ctx.tables[t], t, "SEX", "sex_as_returned") for t in ("header", "uasc")], ignore_index=True
-    )
+    return _combine([_invalid_codes(ctx.tables[t], t, "SEX", "sex_as_returned") for t in ("header", "uasc")])
 
 
 for _rule_id, _table, _col, _label in (
@@ -424,7 +455,7 @@ for _rule_id, _table, _col, _label in (
 def invalid_oc2_flags(ctx: Context) -> pd.DataFrame:
     """DfE 181: the OC2 items (convicted, health check, immunisations ...) must be 0 or 1."""
     oc2 = ctx.tables["oc2"]
-    return pd.concat([_invalid_codes(oc2, "oc2", flag) for flag in codes.OC2_FLAGS], ignore_index=True)
+    return _combine([_invalid_codes(oc2, "oc2", flag) for flag in codes.OC2_FLAGS])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -436,7 +467,8 @@ def born_after_year_end(ctx: Context) -> pd.DataFrame:
     of an in-year extract)."""
     header = ctx.table("header")
     bad = header["dob"] > header["year_end"]
-    message = "DOB " + _dates(header["dob"]) + " is after the return's end " + _dates(header["year_end"]) + "."
+    def message(header):
+        return "DOB " + _dates(header["dob"]) + " is after the return's end " + _dates(header["year_end"]) + "."
     return findings(header, bad, "header", "DOB", message)
 
 
@@ -456,7 +488,8 @@ def episode_before_birth(ctx: Context) -> pd.DataFrame:
     eps = ctx.sequence
     first = eps[~eps["has_prev"]]
     bad = first["decom"] < first["header_dob"]
-    message = "DECOM " + _dates(first["decom"]) + " is before DOB " + _dates(first["header_dob"]) + "."
+    def message(first):
+        return "DECOM " + _dates(first["decom"]) + " is before DOB " + _dates(first["header_dob"]) + "."
     return findings(first, bad, "episodes", "DECOM", message)
 
 
@@ -466,7 +499,8 @@ def started_after_year_end(ctx: Context) -> pd.DataFrame:
     an in-year extract): a future or mistyped date."""
     eps = ctx.table("episodes")
     bad = eps["decom"] > eps["year_end"]
-    message = "DECOM " + _dates(eps["decom"]) + " is after the return's end " + _dates(eps["year_end"]) + "."
+    def message(eps):
+        return "DECOM " + _dates(eps["decom"]) + " is after the return's end " + _dates(eps["year_end"]) + "."
     return findings(eps, bad, "episodes", "DECOM", message)
 
 
@@ -476,7 +510,8 @@ def ceased_after_year_end(ctx: Context) -> pd.DataFrame:
     (or the as-at date of an in-year extract)."""
     eps = ctx.table("episodes")
     bad = eps["dec"] > eps["year_end"]
-    message = "DEC " + _dates(eps["dec"]) + " is after the return's end " + _dates(eps["year_end"]) + "."
+    def message(eps):
+        return "DEC " + _dates(eps["dec"]) + " is after the return's end " + _dates(eps["year_end"]) + "."
     return findings(eps, bad, "episodes", "DEC", message)
 
 
@@ -486,7 +521,8 @@ def dec_and_rec_together(ctx: Context) -> pd.DataFrame:
     eps = ctx.tables["episodes"]
     dec_only = eps["dec"].notna() & eps["rec"].isna()
     rec_only = eps["dec"].isna() & eps["rec"].notna()
-    message = pd.Series("DEC is given but REC is blank.", index=eps.index).where(dec_only, "REC is given but DEC is blank.")
+    def message(eps):
+        return pd.Series("DEC is given but REC is blank.", index=eps.index).where(dec_only.loc[eps.index], "REC is given but DEC is blank.")
     return findings(eps, dec_only | rec_only, "episodes", "REC", message)
 
 
@@ -501,7 +537,8 @@ def overlapping_episodes(ctx: Context) -> pd.DataFrame:
     """
     eps = ctx.sequence
     bad = eps["prev_dec"].notna() & (eps["decom"] < eps["prev_dec"])
-    message = "DECOM " + _dates(eps["decom"]) + " is before the previous episode's DEC " + _dates(eps["prev_dec"]) + "."
+    def message(eps):
+        return "DECOM " + _dates(eps["decom"]) + " is before the previous episode's DEC " + _dates(eps["prev_dec"]) + "."
     return findings(eps, bad, "episodes", "DECOM", message)
 
 
@@ -513,7 +550,8 @@ def open_episode_followed(ctx: Context) -> pd.DataFrame:
     """
     eps = ctx.sequence
     bad = eps["has_next"] & eps["dec"].isna()
-    message = "the episode has no DEC but a later episode starts " + _dates(eps["next_decom"]) + "."
+    def message(eps):
+        return "the episode has no DEC but a later episode starts " + _dates(eps["next_decom"]) + "."
     return findings(eps, bad, "episodes", "DEC", message)
 
 
@@ -537,10 +575,11 @@ def gap_in_period_of_care(ctx: Context) -> pd.DataFrame:
     """
     eps = ctx.sequence
     bad = eps["rne"].isin(RNE_CONTINUATION) & eps["prev_dec"].notna() & (eps["decom"] > eps["prev_dec"])
-    message = (
-        "RNE " + eps["rne"].astype(str) + " continues care but DECOM " + _dates(eps["decom"])
-        + " is after the previous DEC " + _dates(eps["prev_dec"]) + "."
-    )
+    def message(eps):
+        return (
+            "RNE " + eps["rne"].astype(str) + " continues care but DECOM " + _dates(eps["decom"])
+            + " is after the previous DEC " + _dates(eps["prev_dec"]) + "."
+        )
     return findings(eps, bad, "episodes", "DECOM", message)
 
 
@@ -583,7 +622,8 @@ def not_s_after_leaving(ctx: Context) -> pd.DataFrame:
     eps = ctx.sequence
     left = eps["prev_rec"].notna() & (eps["prev_rec"] != codes.REC_CONTINUES)
     bad = left & eps["rne"].notna() & (eps["rne"] != codes.RNE_START)
-    message = "the previous episode ended care (REC " + eps["prev_rec"].astype(str) + ") but RNE is " + eps["rne"].astype(str) + ", not S."
+    def message(eps):
+        return "the previous episode ended care (REC " + eps["prev_rec"].astype(str) + ") but RNE is " + eps["rne"].astype(str) + ", not S."
     return findings(eps, bad, "episodes", "RNE", message)
 
 
@@ -604,7 +644,8 @@ def rne_l_inconsistent(ctx: Context) -> pd.DataFrame:
     eps = ctx.sequence
     follows, ls_changed, placement_changed = _changes(eps)
     bad = follows & eps["rne"].isin(RNE_LEGAL_ONLY) & (~ls_changed | placement_changed)
-    message = pd.Series("RNE L but the placement changed.", index=eps.index).where(placement_changed, "RNE L but LS did not change.")
+    def message(eps):
+        return pd.Series("RNE L but the placement changed.", index=eps.index).where(placement_changed.loc[eps.index], "RNE L but LS did not change.")
     return findings(eps, bad, "episodes", "RNE", message)
 
 
@@ -615,8 +656,10 @@ def rne_p_t_inconsistent(ctx: Context) -> pd.DataFrame:
     eps = ctx.sequence
     follows, ls_changed, placement_changed = _changes(eps)
     bad = follows & eps["rne"].isin(RNE_PLACEMENT_ONLY) & (ls_changed | ~placement_changed)
-    message = ("RNE " + eps["rne"].astype(str)).where(ls_changed, "") + " but LS changed."
-    message = message.where(ls_changed, "RNE " + eps["rne"].astype(str) + " but no placement detail changed.")
+    def message(eps):
+        return ("RNE " + eps["rne"].astype(str) + " but LS changed.").where(
+            ls_changed.loc[eps.index], "RNE " + eps["rne"].astype(str) + " but no placement detail changed."
+        )
     return findings(eps, bad, "episodes", "RNE", message)
 
 
@@ -626,7 +669,8 @@ def rne_u_b_inconsistent(ctx: Context) -> pd.DataFrame:
     eps = ctx.sequence
     follows, ls_changed, placement_changed = _changes(eps)
     bad = follows & eps["rne"].isin(RNE_BOTH) & ~(ls_changed & placement_changed)
-    message = "RNE " + eps["rne"].astype(str) + " but " + pd.Series("LS", index=eps.index).where(~ls_changed, "the placement") + " did not change."
+    def message(eps):
+        return "RNE " + eps["rne"].astype(str) + " but " + pd.Series("LS", index=eps.index).where(~ls_changed.loc[eps.index], "the placement") + " did not change."
     return findings(eps, bad, "episodes", "RNE", message)
 
 
@@ -674,7 +718,8 @@ def _provider_rule(rule_id: str, provider: str) -> None:
     def check(ctx: Context) -> pd.DataFrame:
         eps = ctx.tables["episodes"]
         bad = (eps["place_provider"] == provider) & eps["place"].isin(excluded)
-        message = f"PLACE_PROVIDER {provider} cannot go with PLACE " + eps["place"].astype(str) + "."
+        def message(eps):
+            return f"PLACE_PROVIDER {provider} cannot go with PLACE " + eps["place"].astype(str) + "."
         return findings(eps, bad, "episodes", "PLACE_PROVIDER", message)
 
     check.__name__ = f"provider_{provider.lower()}_incompatible"
@@ -682,7 +727,7 @@ def _provider_rule(rule_id: str, provider: str) -> None:
     rule(rule_id, "episodes")(check)
 
 
-for _rule_id, _provider in zip(("527", "528", "529", "530", "531"), sorted(codes.PROVIDER_EXCLUDED_PLACES)):
+for _rule_id, _provider in zip(("527", "528", "529", "530", "531"), sorted(codes.PROVIDER_EXCLUDED_PLACES), strict=False):
     _provider_rule(_rule_id, _provider)
 
 
@@ -762,7 +807,8 @@ def _dob_differs_rule(rule_id: str, table: str) -> None:
     def check(ctx: Context) -> pd.DataFrame:
         frame = ctx.with_header(table)
         bad = frame["dob"].notna() & frame["header_dob"].notna() & (frame["dob"] != frame["header_dob"])
-        message = "DOB " + _dates(frame["dob"]) + " differs from the header's " + _dates(frame["header_dob"]) + "."
+        def message(frame):
+            return "DOB " + _dates(frame["dob"]) + " differs from the header's " + _dates(frame["header_dob"]) + "."
         return findings(frame, bad, table, "DOB", message)
 
     check.__name__ = f"{table}_dob_differs"
@@ -818,7 +864,8 @@ def missing_end_before_start(ctx: Context) -> pd.DataFrame:
     started."""
     missing = ctx.tables["missing"]
     bad = missing["mis_end"] < missing["mis_start"]
-    message = "MIS_END " + _dates(missing["mis_end"]) + " is before MIS_START " + _dates(missing["mis_start"]) + "."
+    def message(missing):
+        return "MIS_END " + _dates(missing["mis_end"]) + " is before MIS_START " + _dates(missing["mis_start"]) + "."
     return findings(missing, bad, "missing", "MIS_END", message)
 
 
@@ -886,7 +933,7 @@ def oc2_missing_in_cohort(ctx: Context) -> pd.DataFrame:
     first_header_row = header["child_id"].notna() & ~header.duplicated(["return_label", "child_id"])
     absent = findings(header, _in(header, absent_pairs) & first_header_row, "header", "CHILD",
                       "child looked after continuously for 12 months at 31 March but has no OC2 row.")
-    return pd.concat([present, absent], ignore_index=True)
+    return _combine([present, absent])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -949,14 +996,15 @@ def oc3_not_care_leaver(ctx: Context) -> pd.DataFrame:
     judged = oc3["child_id"].isin(days_since_14.keys())
     days = oc3["child_id"].map(days_since_14)
     bad = judged & ((days < RELEVANT_MIN_DAYS) | ~oc3["child_id"].map(after_16).fillna(False).astype(bool))
-    message = "looked after " + days.astype("Int64").astype(str) + " day(s) since the 14th birthday in the returns read: not a care leaver (needs 91, some after 16)."
+    def message(oc3):
+        return "looked after " + days.astype("Int64").astype(str) + " day(s) since the 14th birthday in the returns read: not a care leaver (needs 91, some after 16)."
     return findings(oc3, bad.fillna(False).astype(bool), "oc3", "CHILD", message)
 
 
 def _merged_spans(starts: pd.Series, ends: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """Union of date ranges [start, end] as sorted, non-overlapping spans."""
     spans: list[list[pd.Timestamp]] = []
-    for start, end in sorted(zip(starts, ends)):
+    for start, end in sorted(zip(starts, ends, strict=False)):
         end = max(start, end)
         if spans and start <= spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], end)
@@ -1034,7 +1082,7 @@ def _to_issues(rule_: Rule, found: pd.DataFrame, tables: Mapping[str, pd.DataFra
         source = frame.loc[group["index"], ["source_file", "source_row", "child_id"]]
         severity = group["severity"] if "severity" in group else pd.Series(rule_.severity, index=group.index)
         for (file, row, child), column, message, sev in zip(
-            source.itertuples(index=False, name=None), group["column"], group["message"], severity.fillna(rule_.severity)
+            source.itertuples(index=False, name=None), group["column"], group["message"], severity.fillna(rule_.severity), strict=False
         ):
             rows.append(
                 {"file": file, "table": table, "row": int(row), "child": child, "column": column, "rule_id": rule_.rule_id,
@@ -1119,14 +1167,18 @@ def quarantine(tables: Tables, issues: pd.DataFrame) -> tuple[dict[str, pd.DataF
     quarantined: dict[str, pd.DataFrame] = {}
     for name, frame in tables.items():
         mine = errors[errors["table"] == name]
+        if mine.empty:
+            kept[name] = frame
+            quarantined[name] = frame.iloc[:0].assign(reason=pd.Series(dtype=object))
+            continue
         reasons: dict[tuple[str, int], list[str]] = {}
         for file, row, rule_id, message in mine[["file", "row", "rule_id", "message"]].itertuples(index=False):
             reasons.setdefault((file, int(row)), []).append(f"{rule_id}: {message}")
-        keys = list(zip(frame["source_file"], frame["source_row"].astype(int)))
+        keys = list(zip(frame["source_file"], frame["source_row"].astype(int), strict=False))
         out = pd.Series([k in reasons for k in keys], index=frame.index, dtype=bool)
         kept[name] = frame[~out]
         bad = frame[out].copy()
-        bad["reason"] = pd.Series(["; ".join(reasons[k]) for k, flag in zip(keys, out) if flag], index=bad.index, dtype=object)
+        bad["reason"] = pd.Series(["; ".join(reasons[k]) for k, flag in zip(keys, out, strict=False) if flag], index=bad.index, dtype=object)
         quarantined[name] = bad
     return kept, quarantined
 
