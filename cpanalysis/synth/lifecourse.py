@@ -38,6 +38,7 @@ Z1_LAST_DAY = dt.date(2025, 3, 30).toordinal()  # Z1 retired 2025-26 (Z11-Z14 in
 Z1X_FIRST_DAY = dt.date(2025, 4, 1).toordinal()
 NEW_SGO_CODES_FROM = dt.date(2018, 4, 1).toordinal()  # E45-E48 replace E43/E44 (2018-19)
 CUSTOD_FROM = dt.date(2018, 4, 1).toordinal()
+PREV_PERM_FROM = dt.date(2016, 4, 1).toordinal()  # PrevPerm: children starting care from then
 
 SUPPORTED = "supported"
 ADOPTION = "adoption"
@@ -301,7 +302,7 @@ class Simulation:
             instability=instability,
             missing_propensity=float(rng.gamma(0.35, 1 / 0.35)),
             sdq_level=float(
-                13.0
+                12.4
                 + rng.normal(0, 4.6)
                 + (1.0 if sex == "M" else 0.0)
                 + (3.0 if cin == C.CIN.N2 else 0.0)
@@ -419,12 +420,19 @@ class Simulation:
                 exit_day = b18 if not is_31_march(b18) else b18 + 1
         legal = [(d, ls) for d, ls in legal if d < exit_day]
         events = [(d, e) for d, e in sorted(events) if t0 < d < exit_day]
+        if exit_day < self.relevant_from and exit_day < birthday(child.dob, 14):
+            # Over before the first return and before 14 (so no care-leaver history): nothing
+            # of it is ever written, so its placements are not simulated (saves most of the time).
+            child.periods.append(Period(t0, exit_day, plan, []))
+            if exit_kind == "home":
+                self._maybe_return(child, exit_day, _pick(rng, params.HOME_EXIT), b18)
+            return
         home = None if child.uasc else self.places.home(rng)
         segments = self._placements(child, t0, exit_day, legal, events, plan, home, plan_info)
         rec = self._exit_reason(child, exit_kind, exit_day, segments[-1], plan_info)
         episodes = self._episodes(child, t0, exit_day, legal, segments, rec, home)
         period = Period(t0, exit_day, plan, episodes, decisions=decisions)
-        if reporting_year(t0) >= 2017 or t0 >= dt.date(2016, 4, 1).toordinal():
+        if t0 >= PREV_PERM_FROM:
             period.prev_perm = self._prev_perm()
         if rec in codes.REC_ADOPTED:
             period.ad1 = self._ad1(plan_info, segments)
@@ -434,7 +442,11 @@ class Simulation:
         child.periods.append(period)
         if child.uasc and child.duc is None:
             child.duc = exit_day if exit_kind == "age_assessed" else b18
-        # re-entry: some children who go home come back into care
+        self._maybe_return(child, exit_day, rec, b18)
+
+    def _maybe_return(self, child: Child, exit_day: int, rec: str, b18: int) -> None:
+        """Some children who go home come back into care (a new period, RNE S)."""
+        rng = self.rng
         if (
             rec in codes.REC_HOME
             and rng.random() < params.RE_ENTRY_WITHIN_TWO_YEARS

@@ -171,12 +171,10 @@ def _oc3(
     child: Child, profile: params.Profile, rng: np.random.Generator, end: int, visible_from: int
 ) -> None:
     last = child.periods[-1]
-    final_rec = last.episodes[-1].rec
-    if last.respite or final_rec in codes.REC_ADOPTED | codes.REC_TRANSFERRED | codes.REC_DIED | {
-        C.REC.E15
-    }:
+    if last.respite or not last.episodes or not _is_care_leaver(child, visible_from):
         return
-    if not _is_care_leaver(child, visible_from):
+    final_rec = last.episodes[-1].rec
+    if final_rec in codes.REC_ADOPTED | codes.REC_TRANSFERRED | codes.REC_DIED | {C.REC.E15}:
         return
     stayed_put = final_rec == C.REC.E17 and last.episodes[-1].place in codes.PLACE_FOSTER
     went_home = final_rec in codes.REC_HOME
@@ -298,7 +296,7 @@ def _social_workers(child: Child, rng: np.random.Generator, workers: list[str]) 
         C.SW_REASON.SWDIED: 0.1,
     }  # fmt: skip
     for period in child.periods:
-        if period.respite:
+        if period.respite or not period.episodes:
             continue
         day = period.start - int(rng.integers(0, 40))
         reason = C.SW_REASON.FCONTA

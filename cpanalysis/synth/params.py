@@ -380,7 +380,7 @@ PROVIDERS: dict[str, dict[str, float]] = {
 #: Mean days a placement lasts before an unplanned move, by type, for a child of average
 #: instability; long-term and kinship placements are much more stable.
 PLACEMENT_HAZARD_DAYS: dict[str, float] = {
-    C.PLACE.U6: 700.0, C.PLACE.U3: 2000.0, C.PLACE.U4: 4800.0, C.PLACE.U1: 6000.0,
+    C.PLACE.U6: 700.0, C.PLACE.U3: 2000.0, C.PLACE.U4: 5600.0, C.PLACE.U1: 7000.0,
     C.PLACE.U5: 2000.0, C.PLACE.U2: 2000.0, C.PLACE.K2: 460.0, C.PLACE.K1: 150.0,
     C.PLACE.S1: 900.0, C.PLACE.R1: 400.0, C.PLACE.R2: 60.0, C.PLACE.R3: 120.0,
     C.PLACE.R5: 120.0, C.PLACE.P3: 300.0, C.PLACE.Z1: 60.0, "supported": 500.0,
