@@ -150,7 +150,7 @@ def check_filter(expression: str, columns: list[str] | pd.Index) -> None:
         (the message lists the known ones).
     """
     if not isinstance(expression, str) or not expression.strip():
-        raise ParameterError("the cohort filter is empty: give a condition such as \"uasc == False\"")
+        raise ParameterError('the cohort filter is empty: give a condition such as "uasc == False"')
     if "@" in expression or "`" in expression:
         raise ParameterError(
             f"cohort filter {expression!r}: '@' and backticks are not allowed; use attribute "
@@ -159,7 +159,9 @@ def check_filter(expression: str, columns: list[str] | pd.Index) -> None:
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ParameterError(f"cohort filter {expression!r} is not a valid expression: {exc.msg}") from None
+        raise ParameterError(
+            f"cohort filter {expression!r} is not a valid expression: {exc.msg}"
+        ) from None
     known = set(columns)
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
@@ -208,7 +210,7 @@ def select_children(attributes: pd.DataFrame, cohort: str | None) -> pd.Index:
         pd.api.types.is_bool_dtype(mask.dtype) or mask.dropna().isin([True, False]).all()
     ):
         raise ParameterError(
-            f"cohort filter {cohort!r} must be a true/false condition (for example \"n_moves >= 3\")"
+            f'cohort filter {cohort!r} must be a true/false condition (for example "n_moves >= 3")'
         )
     mask = mask.astype("boolean").fillna(False).astype(bool)
     return pd.Index(attributes.loc[mask.to_numpy(), "child_id"].astype(str))
@@ -376,15 +378,21 @@ ATTRIBUTE_COLUMNS = (
 
 def _table(tables: Mapping[str, pd.DataFrame], name: str, columns: tuple[str, ...]) -> pd.DataFrame:
     if name not in tables:
-        raise ParameterError(f"child attributes need the processed {name!r} table; it was not given")
+        raise ParameterError(
+            f"child attributes need the processed {name!r} table; it was not given"
+        )
     table = tables[name]
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise ParameterError(f"the {name!r} table has no column(s) {', '.join(missing)} (see docs/architecture.md)")
+        raise ParameterError(
+            f"the {name!r} table has no column(s) {', '.join(missing)} (see docs/architecture.md)"
+        )
     return table
 
 
-def child_attributes(tables: Mapping[str, pd.DataFrame], as_at: date | str | pd.Timestamp) -> pd.DataFrame:
+def child_attributes(
+    tables: Mapping[str, pd.DataFrame], as_at: date | str | pd.Timestamp
+) -> pd.DataFrame:
     """One row per child with the attributes cohort filters and breakdowns use, at a date.
 
     Built from the processed tables of ``docs/architecture.md``. Placement attributes describe
@@ -453,17 +461,30 @@ def child_attributes(tables: Mapping[str, pd.DataFrame], as_at: date | str | pd.
     placed["child_id"] = placed["child_id"].astype(str)
     placed["move_number"] = move_number(placed)
     window_start = periods.months_before(when, 12)
-    recent = placed[(placed["move_number"] > 0) & (placed["start"] >= window_start) & (placed["start"] <= when)]
+    recent = placed[
+        (placed["move_number"] > 0) & (placed["start"] >= window_start) & (placed["start"] <= when)
+    ]
     placed = placed[placed["start"] <= when]
     key = latest["period_id"]
     placed = placed[placed["period_id"].to_numpy() == placed["child_id"].map(key).to_numpy()]
-    last = placed.sort_values(["child_id", "start"], kind="stable").groupby("child_id").tail(1).set_index("child_id")
+    last = (
+        placed.sort_values(["child_id", "start"], kind="stable")
+        .groupby("child_id")
+        .tail(1)
+        .set_index("child_id")
+    )
 
     def pick(column: str) -> pd.Series:
-        return out["child_id"].map(last[column]) if column in last else pd.Series(None, index=out.index, dtype=object)
+        return (
+            out["child_id"].map(last[column])
+            if column in last
+            else pd.Series(None, index=out.index, dtype=object)
+        )
 
     out["place"] = pick("place")
-    out["placement_group"] = out["place"].map(lambda c: None if _missing(c) else codes.PLACE_GROUPS.get(c, NOT_KNOWN))
+    out["placement_group"] = out["place"].map(
+        lambda c: None if _missing(c) else codes.PLACE_GROUPS.get(c, NOT_KNOWN)
+    )
     out["provider"] = pick("place_provider")
     out["provider_group"] = out["provider"].map(
         lambda c: None if _missing(c) else codes.PROVIDER_GROUPS.get(c, NOT_KNOWN)
@@ -471,8 +492,13 @@ def child_attributes(tables: Mapping[str, pd.DataFrame], as_at: date | str | pd.
     out["in_house"] = out["provider"].isin(codes.PROVIDER_IN_HOUSE)
     out["distance"] = pd.to_numeric(pick("pl_distance"), errors="coerce").astype(float)
     has_placement = out["place"].notna()
-    out["distance_band"] = [distance_band(d) if ok else None for d, ok in zip(out["distance"], has_placement)]
-    out["placed_over_20_miles"] = (out["distance"] > DISTANCE_THRESHOLD_MILES).fillna(False).astype(bool)
+    out["distance_band"] = [
+        distance_band(d) if ok else None
+        for d, ok in zip(out["distance"], has_placement, strict=True)
+    ]
+    out["placed_over_20_miles"] = (
+        (out["distance"] > DISTANCE_THRESHOLD_MILES).fillna(False).astype(bool)
+    )
     out["out_of_area"] = (pick("pl_location") == codes.PL_LOCATION_OUT).fillna(False).astype(bool)
     out["n_moves"] = pick("move_number").astype("Int64")
     out["moves_12m"] = out["child_id"].map(recent.groupby("child_id").size()).fillna(0).astype(int)

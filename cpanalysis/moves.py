@@ -42,7 +42,6 @@ from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, surv
 from cpanalysis import codes, periods, stats
 from cpanalysis.cohort import (
     MIN_CHILDREN,
-    without_short_breaks,
     as_timestamp,
     distance_band,
     groups,
@@ -50,6 +49,7 @@ from cpanalysis.cohort import (
     moves_band,
     restrict,
     too_few,
+    without_short_breaks,
 )
 from cpanalysis.errors import ParameterError
 
@@ -74,7 +74,9 @@ def _placements(placements: pd.DataFrame) -> pd.DataFrame:
     required = ("child_id", "period_id", "start", "end")
     missing = [c for c in required if c not in placements.columns]
     if missing:
-        raise ParameterError(f"the placements table has no column(s) {', '.join(missing)} (see docs/architecture.md)")
+        raise ParameterError(
+            f"the placements table has no column(s) {', '.join(missing)} (see docs/architecture.md)"
+        )
     out = without_short_breaks(placements).copy()
     out["child_id"] = out["child_id"].astype(str)
     out["move_number"] = move_number(out)
@@ -82,7 +84,12 @@ def _placements(placements: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reason_group(reason: object, reason_groups: Mapping[str, str]) -> str:
-    if reason is None or (isinstance(reason, float) and np.isnan(reason)) or reason is pd.NA or reason == "":
+    if (
+        reason is None
+        or (isinstance(reason, float) and np.isnan(reason))
+        or reason is pd.NA
+        or reason == ""
+    ):
         return NOT_RECORDED
     return reason_groups.get(str(reason), "Other")
 
@@ -110,7 +117,11 @@ def placement_moves(
     placed = _placements(placements).sort_values(["child_id", "period_id", "start"], kind="stable")
     previous = placed.groupby(["child_id", "period_id"], sort=False).shift(1)
     moved = placed["move_number"] > 0
-    reason = previous.loc[moved, "end_reason"] if "end_reason" in placed else pd.Series(None, index=placed.index[moved])
+    reason = (
+        previous.loc[moved, "end_reason"]
+        if "end_reason" in placed
+        else pd.Series(None, index=placed.index[moved])
+    )
     out = pd.DataFrame(
         {
             "child_id": placed.loc[moved, "child_id"],
@@ -126,7 +137,8 @@ def placement_moves(
     )
     out["collection_year"] = [periods.collection_year(d) for d in out["date"]]
     out["reason_label"] = [
-        NOT_RECORDED if _reason_group(r, {}) == NOT_RECORDED else codes.REASON_PLACE_CHANGE.label(r) for r in out["reason"]
+        NOT_RECORDED if _reason_group(r, {}) == NOT_RECORDED else codes.REASON_PLACE_CHANGE.label(r)
+        for r in out["reason"]
     ]
     out["reason_group"] = [_reason_group(r, reason_groups) for r in out["reason"]]
     columns = [
@@ -187,7 +199,11 @@ def moves_per_child_year(
         frame["collection_year"] = year
         frame["moves"] = frame["child_id"].map(in_moves).fillna(0).astype(int)
         rows.append(frame)
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["child_id", "days_in_care", "collection_year", "moves"])
+    out = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame(columns=["child_id", "days_in_care", "collection_year", "moves"])
+    )
     out["moves_band"] = [moves_band(m) for m in out["moves"]]
     return out[["child_id", "collection_year", "days_in_care", "moves", "moves_band"]]
 
@@ -222,7 +238,18 @@ def moves_per_period(
     keys = pd.MultiIndex.from_arrays([spells["child_id"], spells["period_id"]])
     spells["moves"] = counted.reindex(keys).fillna(0).astype(int).to_numpy()
     spells["moves_band"] = [moves_band(m) for m in spells["moves"]]
-    return spells[["child_id", "period_id", "start", "end", "completed", "days_in_care", "moves", "moves_band"]].reset_index(drop=True)
+    return spells[
+        [
+            "child_id",
+            "period_id",
+            "start",
+            "end",
+            "completed",
+            "days_in_care",
+            "moves",
+            "moves_band",
+        ]
+    ].reset_index(drop=True)
 
 
 def summarise_moves(
@@ -257,7 +284,7 @@ def summarise_moves(
     data = restrict(child_moves, cohort=cohort, by=by, attributes=attributes)
     per_year = "collection_year" in data.columns
     rows = []
-    for year, frame in (data.groupby("collection_year") if per_year else [("All", data)]):
+    for year, frame in data.groupby("collection_year") if per_year else [("All", data)]:
         for breakdown, value, part in groups(frame, by):
             n_children = part["child_id"].nunique()
             note = too_few(n_children, min_children)
@@ -355,7 +382,9 @@ def move_reasons(
                 }  # fmt: skip
                 if not note:
                     lo, hi = stats.wilson_interval(count, total, confidence)
-                    row.update(pct=100 * count / total, lower=100 * float(lo), upper=100 * float(hi))
+                    row.update(
+                        pct=100 * count / total, lower=100 * float(lo), upper=100 * float(hi)
+                    )
                 rows.append(row)
     columns = [
         "collection_year", "breakdown", "breakdown_value", "level", "reason", "reason_label",
@@ -436,10 +465,19 @@ def placement_durations(
     out["entry_days"] = entry.astype(float)
     out["ended"] = ended.astype(bool)
     reason = placed["end_reason"] if "end_reason" in placed else pd.Series(None, index=placed.index)
-    moved_on = placed["end_rec"] == codes.REC_CONTINUES if "end_rec" in placed else pd.Series(True, index=placed.index)
+    moved_on = (
+        placed["end_rec"] == codes.REC_CONTINUES
+        if "end_rec" in placed
+        else pd.Series(True, index=placed.index)
+    )
     group = [_reason_group(r, reason_groups) for r in reason]
     ending = np.select(
-        [~ended, ~moved_on.fillna(False).astype(bool), np.array(group) == disruption_group, np.array(group) == planned_group],
+        [
+            ~ended,
+            ~moved_on.fillna(False).astype(bool),
+            np.array(group) == disruption_group,
+            np.array(group) == planned_group,
+        ],
         [CENSORED, LEFT_CARE, DISRUPTION, PLANNED],
         default=OTHER_MOVE,
     )
@@ -447,17 +485,37 @@ def placement_durations(
     out["reason"] = reason.where(ended)
     out["previous_moves"] = placed["move_number"]
     out["place"] = placed.get("place")
-    out["placement_group"] = [codes.PLACE_GROUPS.get(p, "Not known") if isinstance(p, str) else "Not known" for p in out["place"]]
-    provider = placed["place_provider"] if "place_provider" in placed else pd.Series(None, index=placed.index)
-    out["provider_group"] = [codes.PROVIDER_GROUPS.get(p, "Not known") if isinstance(p, str) else "Not known" for p in provider]
+    out["placement_group"] = [
+        codes.PLACE_GROUPS.get(p, "Not known") if isinstance(p, str) else "Not known"
+        for p in out["place"]
+    ]
+    provider = (
+        placed["place_provider"]
+        if "place_provider" in placed
+        else pd.Series(None, index=placed.index)
+    )
+    out["provider_group"] = [
+        codes.PROVIDER_GROUPS.get(p, "Not known") if isinstance(p, str) else "Not known"
+        for p in provider
+    ]
     out["in_house"] = provider.isin(codes.PROVIDER_IN_HOUSE).to_numpy()
-    distance = pd.to_numeric(placed["pl_distance"], errors="coerce") if "pl_distance" in placed else pd.Series(np.nan, index=placed.index)
+    distance = (
+        pd.to_numeric(placed["pl_distance"], errors="coerce")
+        if "pl_distance" in placed
+        else pd.Series(np.nan, index=placed.index)
+    )
     out["distance"] = distance.astype(float)
     out["distance_band"] = [distance_band(d) for d in out["distance"]]
-    location = placed["pl_location"] if "pl_location" in placed else pd.Series(None, index=placed.index)
+    location = (
+        placed["pl_location"] if "pl_location" in placed else pd.Series(None, index=placed.index)
+    )
     out["out_of_area"] = (location == codes.PL_LOCATION_OUT).fillna(False).astype(bool).to_numpy()
     if children is not None:
-        people = children.assign(child_id=children["child_id"].astype(str)).drop_duplicates("child_id").set_index("child_id")
+        people = (
+            children.assign(child_id=children["child_id"].astype(str))
+            .drop_duplicates("child_id")
+            .set_index("child_id")
+        )
         dob = out["child_id"].map(people["dob"])
         out["age_at_start"] = periods.age_at(dob, out["start"])
         out["age_band"] = periods.age_band(out["age_at_start"])
@@ -485,7 +543,9 @@ def _loglog_interval(p: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarra
 
 def _survfunc(part: pd.DataFrame) -> SurvfuncRight:
     entry = part["entry_days"].to_numpy() if (part["entry_days"] > 0).any() else None
-    return SurvfuncRight(part["duration_days"].to_numpy(), part["ended"].astype(int).to_numpy(), entry=entry)
+    return SurvfuncRight(
+        part["duration_days"].to_numpy(), part["ended"].astype(int).to_numpy(), entry=entry
+    )
 
 
 def _step(times: np.ndarray, values: np.ndarray, at: float, before: float = 1.0) -> float:
@@ -495,7 +555,11 @@ def _step(times: np.ndarray, values: np.ndarray, at: float, before: float = 1.0)
 
 
 def _check_durations(durations: pd.DataFrame) -> None:
-    missing = [c for c in ("child_id", "duration_days", "entry_days", "ended") if c not in durations.columns]
+    missing = [
+        c
+        for c in ("child_id", "duration_days", "entry_days", "ended")
+        if c not in durations.columns
+    ]
     if missing:
         raise ParameterError(
             f"placement survival needs the output of moves.placement_durations (missing {', '.join(missing)})"
@@ -553,7 +617,14 @@ def placement_survival(
         statistics = [("median_days", np.nan)] + [(f"survival_{m:g}m", float(m)) for m in at_months]
         if note or base["n_endings"] == 0:
             for name, months in statistics:
-                rows.append({**base, "statistic": name, "months": months, "note": note or "no placement ended"})
+                rows.append(
+                    {
+                        **base,
+                        "statistic": name,
+                        "months": months,
+                        "note": note or "no placement ended",
+                    }
+                )
             continue
         sf = _survfunc(part)
         median = sf.quantile(0.5)
@@ -623,7 +694,18 @@ def survival_curve(
         frames.append(curve.assign(**head, note=""))
     out = pd.concat(frames, ignore_index=True)
     out["months"] = out["days"] / DAYS_PER_MONTH
-    columns = ["breakdown", "breakdown_value", "days", "months", "survival", "lower", "upper", "n_at_risk", "n_endings", "note"]
+    columns = [
+        "breakdown",
+        "breakdown_value",
+        "days",
+        "months",
+        "survival",
+        "lower",
+        "upper",
+        "n_at_risk",
+        "n_endings",
+        "note",
+    ]
     return out.reindex(columns=columns)
 
 
@@ -657,17 +739,46 @@ def logrank_test(
         "groups_tested": ", ".join(tested),
         "n_placements": len(data),
         "n_children": data["child_id"].nunique(),
-        "note": (f"left out (fewer than {min_children} children): " + ", ".join(small)) if small else "",
+        "note": (f"left out (fewer than {min_children} children): " + ", ".join(small))
+        if small
+        else "",
     }
     if len(tested) < 2:
-        row["note"] = "not produced: fewer than two groups with enough children" + (f"; {row['note']}" if small else "")
-        return pd.DataFrame([row]).reindex(columns=["breakdown", "groups_tested", "chi2", "df", "p_value", "n_placements", "n_children", "note"])
+        row["note"] = "not produced: fewer than two groups with enough children" + (
+            f"; {row['note']}" if small else ""
+        )
+        return pd.DataFrame([row]).reindex(
+            columns=[
+                "breakdown",
+                "groups_tested",
+                "chi2",
+                "df",
+                "p_value",
+                "n_placements",
+                "n_children",
+                "note",
+            ]
+        )
     entry = data["entry_days"].to_numpy() if (data["entry_days"] > 0).any() else None
     chi2, p_value = survdiff(
-        data["duration_days"].to_numpy(), data["ended"].astype(int).to_numpy(), data["breakdown_value"].to_numpy(), entry=entry
+        data["duration_days"].to_numpy(),
+        data["ended"].astype(int).to_numpy(),
+        data["breakdown_value"].to_numpy(),
+        entry=entry,
     )
     row.update(chi2=float(chi2), df=len(tested) - 1, p_value=float(p_value))
-    return pd.DataFrame([row]).reindex(columns=["breakdown", "groups_tested", "chi2", "df", "p_value", "n_placements", "n_children", "note"])
+    return pd.DataFrame([row]).reindex(
+        columns=[
+            "breakdown",
+            "groups_tested",
+            "chi2",
+            "df",
+            "p_value",
+            "n_placements",
+            "n_children",
+            "note",
+        ]
+    )
 
 
 def disruption_incidence(
@@ -721,10 +832,22 @@ def disruption_incidence(
     status_of = {name: i + 1 for i, name in enumerate(ENDINGS)}
     frames = []
     for breakdown, value, part in groups(data, by):
-        head = {"breakdown": breakdown, "breakdown_value": value, "n_placements": len(part), "n_children": part["child_id"].nunique()}
+        head = {
+            "breakdown": breakdown,
+            "breakdown_value": value,
+            "n_placements": len(part),
+            "n_children": part["child_id"].nunique(),
+        }
         note = too_few(head["n_children"], min_children)
         if note or not part["ended"].any():
-            frames.append(pd.DataFrame([{**head, "ending": name, "note": note or "no placement ended"} for name in ENDINGS]))
+            frames.append(
+                pd.DataFrame(
+                    [
+                        {**head, "ending": name, "note": note or "no placement ended"}
+                        for name in ENDINGS
+                    ]
+                )
+            )
             continue
         status = part["ending"].map(status_of).fillna(0).astype(int).to_numpy()
         ci = CumIncidenceRight(part["duration_days"].to_numpy(), status)
@@ -743,9 +866,9 @@ def disruption_incidence(
                 ses = np.array([_step(ci.times, se, d, before=0.0) for d in days])
             lower, upper = _loglog_interval(values, ses, z)
             frames.append(
-                pd.DataFrame({"days": days, "cumulative_incidence": values, "lower": lower, "upper": upper}).assign(
-                    **head, ending=name, note=""
-                )
+                pd.DataFrame(
+                    {"days": days, "cumulative_incidence": values, "lower": lower, "upper": upper}
+                ).assign(**head, ending=name, note="")
             )
     out = pd.concat(frames, ignore_index=True)
     out["months"] = out["days"] / DAYS_PER_MONTH
@@ -810,8 +933,22 @@ def placement_cox(
     dropped = len(data) - len(complete)
     status = complete["ended"] if event == "any" else complete["ending"] == DISRUPTION
     model_data = complete.assign(status=status.astype(int).to_numpy())
-    columns = ["term", "hazard_ratio", "lower", "upper", "p_value", "n_placements", "n_children", "n_events", "note"]
-    base = {"n_placements": len(model_data), "n_children": model_data["child_id"].nunique(), "n_events": int(model_data["status"].sum())}
+    columns = [
+        "term",
+        "hazard_ratio",
+        "lower",
+        "upper",
+        "p_value",
+        "n_placements",
+        "n_children",
+        "n_events",
+        "note",
+    ]
+    base = {
+        "n_placements": len(model_data),
+        "n_children": model_data["child_id"].nunique(),
+        "n_events": int(model_data["status"].sum()),
+    }
     note = too_few(base["n_children"], min_children)
     if not note and base["n_events"] == 0:
         note = "not produced: no placement ended"
@@ -832,7 +969,9 @@ def placement_cox(
             terms.append(f"C({column}, Treatment(reference={reference!r}))")
     formula = "duration_days ~ " + " + ".join(terms)
     entry = model_data["entry_days"].to_numpy() if (model_data["entry_days"] > 0).any() else None
-    model = smf.phreg(formula, model_data, status=model_data["status"].to_numpy(), entry=entry, ties="efron")
+    model = smf.phreg(
+        formula, model_data, status=model_data["status"].to_numpy(), entry=entry, ties="efron"
+    )
     result = model.fit(groups=model_data["child_id"].to_numpy())
     ci = np.exp(result.conf_int(alpha=1 - confidence))
     out = pd.DataFrame(
@@ -843,7 +982,9 @@ def placement_cox(
             "upper": ci[:, 1],
             "p_value": result.pvalues,
         }
-    ).assign(**base, note=f"{dropped} placements with a missing covariate left out" if dropped else "")
+    ).assign(
+        **base, note=f"{dropped} placements with a missing covariate left out" if dropped else ""
+    )
     return out.reindex(columns=columns).reset_index(drop=True)
 
 
@@ -919,16 +1060,24 @@ def moves_by_distance(
     ]  # fmt: skip
     if table.empty:
         return table.reindex(columns=columns)
-    usable = table.loc[(table["note"] == "") & (table["years_at_risk"] > 0), "breakdown_value"].tolist()
+    usable = table.loc[
+        (table["note"] == "") & (table["years_at_risk"] > 0), "breakdown_value"
+    ].tolist()
     if reference is None:
         reference = usable[0] if usable else None
     if reference is not None and reference not in usable:
-        raise ParameterError(f"reference group {reference!r} is not a group with enough children: {usable}")
+        raise ParameterError(
+            f"reference group {reference!r} is not a group with enough children: {usable}"
+        )
     if len(usable) >= 2:
         model_data = data[data["breakdown_value"].isin(usable) & (data["years"] > 0)]
         formula = f"moved ~ C(breakdown_value, Treatment(reference={reference!r}))"
-        glm = smf.glm(formula, model_data, family=sm.families.Poisson(), offset=np.log(model_data["years"]))
-        result = glm.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(model_data["child_id"])[0]})
+        glm = smf.glm(
+            formula, model_data, family=sm.families.Poisson(), offset=np.log(model_data["years"])
+        )
+        result = glm.fit(
+            cov_type="cluster", cov_kwds={"groups": pd.factorize(model_data["child_id"])[0]}
+        )
         ci = np.exp(result.conf_int(alpha=1 - confidence))
         for name in result.params.index:
             if "[T." not in name:
@@ -939,5 +1088,7 @@ def moves_by_distance(
             table.loc[mask, "rr_lower"] = float(ci.loc[name, 0])
             table.loc[mask, "rr_upper"] = float(ci.loc[name, 1])
             table.loc[mask, "p_value"] = float(result.pvalues[name])
-        table.loc[table["breakdown_value"] == reference, ["rate_ratio", "rr_lower", "rr_upper"]] = 1.0
+        table.loc[table["breakdown_value"] == reference, ["rate_ratio", "rr_lower", "rr_upper"]] = (
+            1.0
+        )
     return table.reindex(columns=columns)

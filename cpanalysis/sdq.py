@@ -94,7 +94,9 @@ def sdq_scores(oc2: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [c for c in ("child_id", "collection_year", "sdq_score") if c not in oc2.columns]
     if missing:
-        raise ParameterError(f"the oc2 table has no column(s) {', '.join(missing)} (see docs/architecture.md)")
+        raise ParameterError(
+            f"the oc2 table has no column(s) {', '.join(missing)} (see docs/architecture.md)"
+        )
     duplicated = oc2.duplicated(["child_id", "collection_year"])
     if duplicated.any():
         raise ParameterError(
@@ -156,7 +158,9 @@ def sdq_pairs(
         moves_between, moves_between_band, placement_changed``.
     """
     if pairing not in ("consecutive", "all_consecutive", "first_latest"):
-        raise ParameterError(f"pairing must be 'consecutive', 'all_consecutive' or 'first_latest'; got {pairing!r}")
+        raise ParameterError(
+            f"pairing must be 'consecutive', 'all_consecutive' or 'first_latest'; got {pairing!r}"
+        )
     scores = sdq_scores(oc2)
     if pairing == "first_latest":
         grouped = scores.groupby("child_id", sort=True)
@@ -192,11 +196,25 @@ def sdq_pairs(
         placed = without_short_breaks(placements).copy()
         placed["child_id"] = placed["child_id"].astype(str)
         placed["move_number"] = move_number(placed)
-        merged = out[["child_id", "year_1", "year_2"]].reset_index().merge(placed[["child_id", "start", "move_number"]], on="child_id", how="left")
-        inside = (merged["start"] > merged["year_1"].map(periods.year_end)) & (merged["start"] <= merged["year_2"].map(periods.year_end))
+        merged = (
+            out[["child_id", "year_1", "year_2"]]
+            .reset_index()
+            .merge(placed[["child_id", "start", "move_number"]], on="child_id", how="left")
+        )
+        inside = (merged["start"] > merged["year_1"].map(periods.year_end)) & (
+            merged["start"] <= merged["year_2"].map(periods.year_end)
+        )
         counts = merged[inside].groupby("index")
-        out["moves_between"] = counts["move_number"].apply(lambda m: int((m > 0).sum())).reindex(out.index).fillna(0).astype("Int64")
-        out["placement_changed"] = counts.size().reindex(out.index).fillna(0).gt(0).astype("boolean")
+        out["moves_between"] = (
+            counts["move_number"]
+            .apply(lambda m: int((m > 0).sum()))
+            .reindex(out.index)
+            .fillna(0)
+            .astype("Int64")
+        )
+        out["placement_changed"] = (
+            counts.size().reindex(out.index).fillna(0).gt(0).astype("boolean")
+        )
     out["moves_between_band"] = [moves_band(m) for m in out["moves_between"]]
     columns = [
         "child_id", "year_1", "year_2", "years_apart", "score_1", "score_2", "change", "band_1",
@@ -217,7 +235,9 @@ def _check_reliability(sd: float, reliability: float) -> None:
         raise ParameterError(f"reliability must be at least 0 and below 1; got {reliability}")
 
 
-def reliable_change_threshold(sd: float = SDQ_SD, reliability: float = SDQ_RELIABILITY, confidence: float = 0.95) -> float:
+def reliable_change_threshold(
+    sd: float = SDQ_SD, reliability: float = SDQ_RELIABILITY, confidence: float = 0.95
+) -> float:
     """Smallest change in points that is reliable: ``z * sqrt(2) * SD * sqrt(1 - r)``.
 
     Jacobson & Truax (1991): SEM = SD sqrt(1 - r), S_diff = sqrt(2) SEM; a change is reliable
@@ -236,7 +256,10 @@ def reliable_change_threshold(sd: float = SDQ_SD, reliability: float = SDQ_RELIA
 
 
 def reliable_change_index(
-    score_1: pd.Series | np.ndarray, score_2: pd.Series | np.ndarray, sd: float = SDQ_SD, reliability: float = SDQ_RELIABILITY
+    score_1: pd.Series | np.ndarray,
+    score_2: pd.Series | np.ndarray,
+    sd: float = SDQ_SD,
+    reliability: float = SDQ_RELIABILITY,
 ) -> np.ndarray:
     """Reliable change index ``(score_2 - score_1) / (sqrt(2) * SD * sqrt(1 - r))`` (Jacobson & Truax 1991).
 
@@ -317,11 +340,19 @@ def reliable_change(
     threshold = reliable_change_threshold(effective_sd, reliability, confidence)
     smallest = int(np.floor(threshold)) + 1
     data = restrict(pairs, cohort=cohort, by=by, attributes=attributes)
-    data = data.assign(category=change_category(data["score_1"], data["score_2"], effective_sd, reliability, confidence))
+    data = data.assign(
+        category=change_category(
+            data["score_1"], data["score_2"], effective_sd, reliability, confidence
+        )
+    )
     rows = []
     for breakdown, value, part in groups(data, by):
         started_concern = part["score_1"] >= codes.SDQ_CONCERN_THRESHOLD
-        recovered = (part["category"] == IMPROVED) & started_concern & (part["score_2"] < codes.SDQ_CONCERN_THRESHOLD)
+        recovered = (
+            (part["category"] == IMPROVED)
+            & started_concern
+            & (part["score_2"] < codes.SDQ_CONCERN_THRESHOLD)
+        )
         counts = [
             (IMPROVED, int((part["category"] == IMPROVED).sum()), part),
             (NO_CHANGE, int((part["category"] == NO_CHANGE).sum()), part),
@@ -384,7 +415,12 @@ def paired_change(
         if not row["note"]:
             before, after = part["score_1"].astype(float), part["score_2"].astype(float)
             change = after - before
-            row.update(mean_1=before.mean(), mean_2=after.mean(), mean_change=change.mean(), median_change=change.median())
+            row.update(
+                mean_1=before.mean(),
+                mean_2=after.mean(),
+                mean_change=change.mean(),
+                median_change=change.median(),
+            )
             if (change == change.iloc[0]).all():
                 row["note"] = "every child changed by the same amount: tests not defined"
             else:
@@ -404,7 +440,9 @@ def paired_change(
 
 def _square(part: pd.DataFrame) -> np.ndarray:
     table = pd.crosstab(
-        pd.Categorical(part["band_1"], categories=BAND_ORDER), pd.Categorical(part["band_2"], categories=BAND_ORDER), dropna=False
+        pd.Categorical(part["band_1"], categories=BAND_ORDER),
+        pd.Categorical(part["band_2"], categories=BAND_ORDER),
+        dropna=False,
     )
     return table.reindex(index=BAND_ORDER, columns=BAND_ORDER, fill_value=0).to_numpy()
 
@@ -439,9 +477,21 @@ def band_transitions(
                        "n_children": n_children, "note": note}  # fmt: skip
                 if not note:
                     total = table[i].sum()
-                    row.update(n=int(table[i, j]), pct_of_band_1=100 * table[i, j] / total if total else np.nan)
+                    row.update(
+                        n=int(table[i, j]),
+                        pct_of_band_1=100 * table[i, j] / total if total else np.nan,
+                    )
                 rows.append(row)
-    columns = ["breakdown", "breakdown_value", "band_1", "band_2", "n", "pct_of_band_1", "n_children", "note"]
+    columns = [
+        "breakdown",
+        "breakdown_value",
+        "band_1",
+        "band_2",
+        "n",
+        "pct_of_band_1",
+        "n_children",
+        "note",
+    ]
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
@@ -479,11 +529,17 @@ def band_tests(
         if not note:
             with np.errstate(divide="ignore", invalid="ignore"):
                 homogeneity = SquareTable(table, shift_zeros=False).homogeneity()
-            sm_row.update(statistic=float(homogeneity.statistic), df=int(homogeneity.df), p_value=float(homogeneity.pvalue))
+            sm_row.update(
+                statistic=float(homogeneity.statistic),
+                df=int(homogeneity.df),
+                p_value=float(homogeneity.pvalue),
+            )
             stay = int(table[2, 2])
             never = int(table[:2, :2].sum())
             result = mcnemar([[stay, left], [entered, never]], exact=True)
-            mc_row.update(statistic=float(result.statistic), df=np.nan, p_value=float(result.pvalue))
+            mc_row.update(
+                statistic=float(result.statistic), df=np.nan, p_value=float(result.pvalue)
+            )
         rows += [sm_row, mc_row]
     columns = [
         "breakdown", "breakdown_value", "test", "statistic", "df", "p_value", "n_pairs",
@@ -514,7 +570,9 @@ def regression_to_mean_note(pairs: pd.DataFrame, *, min_children: int = MIN_CHIL
         )
     first, second = pairs["score_1"].astype(float), pairs["score_2"].astype(float)
     mu = first.mean()
-    rho = float(np.corrcoef(first, second)[0, 1]) if first.std() > 0 and second.std() > 0 else np.nan
+    rho = (
+        float(np.corrcoef(first, second)[0, 1]) if first.std() > 0 and second.std() > 0 else np.nan
+    )
     concern = pairs[pairs["score_1"] >= codes.SDQ_CONCERN_THRESHOLD]
     text = (
         f"Regression to the mean: across the {n_children} children with two scores, the average first score was "
@@ -560,13 +618,24 @@ def trajectory_data(oc2: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd
     frames = []
     for year, part in scores.groupby("collection_year"):
         attrs = child_attributes(tables, periods.year_end(int(year)))
-        keep = ["child_id", "age", "years_in_care", "moves_12m", "n_moves", "placement_group", "sex", "uasc"]
+        keep = [
+            "child_id",
+            "age",
+            "years_in_care",
+            "moves_12m",
+            "n_moves",
+            "placement_group",
+            "sex",
+            "uasc",
+        ]
         frames.append(part.merge(attrs[keep], on="child_id", how="left"))
     if not frames:
         return pd.DataFrame(columns=["child_id", "collection_year", "score", "years", "age", "age_at_first",
                                      "years_in_care", "years_in_care_at_first", "moves_12m", "n_moves",
                                      "placement_group", "sex", "uasc"])  # fmt: skip
-    data = pd.concat(frames, ignore_index=True).sort_values(["child_id", "collection_year"], kind="stable")
+    data = pd.concat(frames, ignore_index=True).sort_values(
+        ["child_id", "collection_year"], kind="stable"
+    )
     first = data.groupby("child_id")
     data["years"] = data["collection_year"] - first["collection_year"].transform("min")
     data["age_at_first"] = first["age"].transform("first").astype(float)
@@ -622,9 +691,21 @@ def trajectory_model(
     needed = ["child_id", "score", time, *covariates]
     missing = [c for c in needed if c not in data.columns]
     if missing:
-        raise ParameterError(f"the trajectory data has no column(s) {', '.join(missing)}; use sdq.trajectory_data")
+        raise ParameterError(
+            f"the trajectory data has no column(s) {', '.join(missing)}; use sdq.trajectory_data"
+        )
     data = restrict(data, cohort=cohort, attributes=attributes).dropna(subset=needed)
-    columns = ["term", "estimate", "lower", "upper", "p_value", "model", "n_children", "n_scores", "note"]
+    columns = [
+        "term",
+        "estimate",
+        "lower",
+        "upper",
+        "p_value",
+        "model",
+        "n_children",
+        "n_scores",
+        "note",
+    ]
     base = {"n_children": data["child_id"].nunique(), "n_scores": len(data)}
     note = too_few(base["n_children"], min_children)
     if note:
@@ -637,20 +718,38 @@ def trajectory_model(
     with_slope = int((model_data.groupby("child_id")[time].nunique() > 1).sum())
     result, model_name = _fit_mixed(formula, model_data, time, slopes=with_slope >= min_children)
     if with_slope < min_children:
-        model_name = f"random intercept only (fewer than {min_children} children have two or more scores)"
+        model_name = (
+            f"random intercept only (fewer than {min_children} children have two or more scores)"
+        )
     if result is None:
-        return pd.DataFrame([{**base, "term": "(model)", "model": model_name, "note": "not produced: the model could not be fitted (check for covariates that never vary)"}]).reindex(columns=columns)
+        return pd.DataFrame(
+            [
+                {
+                    **base,
+                    "term": "(model)",
+                    "model": model_name,
+                    "note": "not produced: the model could not be fitted (check for covariates that never vary)",
+                }
+            ]
+        ).reindex(columns=columns)
     fixed = result.fe_params.index
     ci = result.conf_int(alpha=1 - confidence).loc[fixed]
     out = pd.DataFrame(
-        {"term": list(fixed), "estimate": result.fe_params.to_numpy(), "lower": ci[0].to_numpy(), "upper": ci[1].to_numpy(),
-         "p_value": result.pvalues.loc[fixed].to_numpy()}  # fmt: skip
+        {
+            "term": list(fixed),
+            "estimate": result.fe_params.to_numpy(),
+            "lower": ci[0].to_numpy(),
+            "upper": ci[1].to_numpy(),
+            "p_value": result.pvalues.loc[fixed].to_numpy(),
+        }  # fmt: skip
     )
     cov = np.asarray(result.cov_re)
     extra = [{"term": "SD of child intercepts", "estimate": float(np.sqrt(cov[0, 0]))}]
     if cov.shape[0] > 1:
         extra.append({"term": "SD of child slopes", "estimate": float(np.sqrt(cov[1, 1]))})
-    out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True).assign(model=model_name, note="", **base)
+    out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True).assign(
+        model=model_name, note="", **base
+    )
     return out.reindex(columns=columns)
 
 
@@ -671,7 +770,9 @@ def _fit_mixed(formula: str, data: pd.DataFrame, time: str, slopes: bool = True)
             except (np.linalg.LinAlgError, ValueError):
                 continue
         troubled = any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        singular = re_formula is not None and np.linalg.eigvalsh(np.asarray(result.cov_re)).min() <= 1e-8
+        singular = (
+            re_formula is not None and np.linalg.eigvalsh(np.asarray(result.cov_re)).min() <= 1e-8
+        )
         if re_formula is not None and (troubled or singular or not result.converged):
             continue
         return result, name
@@ -692,7 +793,9 @@ def _eligible(oc2: pd.DataFrame, years: Sequence[int], ages: tuple[int, int]) ->
     rows = rows[rows["age"].between(*ages)]
     valid = sdq_scores(rows)
     key = rows["child_id"] + "|" + rows["collection_year"].astype(str)
-    rows["has_score"] = key.isin(valid["child_id"] + "|" + valid["collection_year"].astype(str)).to_numpy()
+    rows["has_score"] = key.isin(
+        valid["child_id"] + "|" + valid["collection_year"].astype(str)
+    ).to_numpy()
     return rows
 
 
@@ -730,9 +833,21 @@ def completion(
                    "n_with_score": int(part["has_score"].sum()), "note": too_few(n, min_children)}  # fmt: skip
             if not row["note"]:
                 lo, hi = stats.wilson_interval(row["n_with_score"], n, confidence)
-                row.update(pct=100 * row["n_with_score"] / n, lower=100 * float(lo), upper=100 * float(hi))
+                row.update(
+                    pct=100 * row["n_with_score"] / n, lower=100 * float(lo), upper=100 * float(hi)
+                )
             rows.append(row)
-    columns = ["collection_year", "breakdown", "breakdown_value", "n_eligible", "n_with_score", "pct", "lower", "upper", "note"]
+    columns = [
+        "collection_year",
+        "breakdown",
+        "breakdown_value",
+        "n_eligible",
+        "n_with_score",
+        "pct",
+        "lower",
+        "upper",
+        "note",
+    ]
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
@@ -767,7 +882,9 @@ def with_and_without_scores(
     attrs = child_attributes(tables, periods.year_end(year))
     eligible = _eligible(oc2, [year], ages)
     eligible = restrict(eligible, cohort=cohort, attributes=attrs)
-    data = eligible[["child_id", "has_score"]].merge(attrs.drop(columns=["age"]), on="child_id", how="left")
+    data = eligible[["child_id", "has_score"]].merge(
+        attrs.drop(columns=["age"]), on="child_id", how="left"
+    )
     data["age"] = eligible["age"].astype(float).to_numpy()
     has = data["has_score"]
     n_with, n_without = int(has.sum()), int((~has).sum())
@@ -775,7 +892,13 @@ def with_and_without_scores(
     rows = []
     for column in COMPARED_NUMERIC:
         values = pd.to_numeric(data[column], errors="coerce").astype(float)
-        row = {"characteristic": column, "value": "mean", "n_with": n_with, "n_without": n_without, "note": note}
+        row = {
+            "characteristic": column,
+            "value": "mean",
+            "n_with": n_with,
+            "n_without": n_without,
+            "note": note,
+        }
         if not note:
             a, b = values[has].dropna(), values[~has].dropna()
             row.update(with_score=a.mean(), without_score=b.mean())
@@ -789,9 +912,28 @@ def with_and_without_scores(
         if not note and table.shape[0] > 1:
             p_value = float(sps.chi2_contingency(table.to_numpy()).pvalue)
         for category, counts in table.iterrows():
-            row = {"characteristic": column, "value": category, "n_with": n_with, "n_without": n_without, "note": note}
+            row = {
+                "characteristic": column,
+                "value": category,
+                "n_with": n_with,
+                "n_without": n_without,
+                "note": note,
+            }
             if not note:
-                row.update(with_score=100 * counts[True] / n_with, without_score=100 * counts[False] / n_without, p_value=p_value)
+                row.update(
+                    with_score=100 * counts[True] / n_with,
+                    without_score=100 * counts[False] / n_without,
+                    p_value=p_value,
+                )
             rows.append(row)
-    columns = ["characteristic", "value", "with_score", "without_score", "n_with", "n_without", "p_value", "note"]
+    columns = [
+        "characteristic",
+        "value",
+        "with_score",
+        "without_score",
+        "n_with",
+        "n_without",
+        "p_value",
+        "note",
+    ]
     return pd.DataFrame(rows).reindex(columns=columns)

@@ -45,8 +45,24 @@ def tables() -> dict[str, pd.DataFrame]:
         {
             "child_id": ["A", "A", "A", "B", "B", "C", "D"],
             "period_id": [1, 1, 1, 1, 1, 1, 1],
-            "start": [T("2020-01-01"), T("2021-01-01"), T("2024-06-01"), T("2022-05-01"), T("2023-01-01"), T("2024-01-01"), T("2025-06-01")],
-            "end": [T("2021-01-01"), T("2024-06-01"), NaT, T("2023-01-01"), T("2024-01-15"), T("2024-01-03"), NaT],
+            "start": [
+                T("2020-01-01"),
+                T("2021-01-01"),
+                T("2024-06-01"),
+                T("2022-05-01"),
+                T("2023-01-01"),
+                T("2024-01-01"),
+                T("2025-06-01"),
+            ],
+            "end": [
+                T("2021-01-01"),
+                T("2024-06-01"),
+                NaT,
+                T("2023-01-01"),
+                T("2024-01-15"),
+                T("2024-01-03"),
+                NaT,
+            ],
             "place": ["U6", "K2", "U4", "U6", "K2", "U6", "U4"],
             "place_provider": ["PR1", "PR4", "PR1", "PR4", "PR2", "PR1", "PR1"],
             "pl_distance": [5.0, 30.0, None, 25.0, 40.0, 2.0, 1.0],
@@ -103,7 +119,9 @@ def test_attributes_have_one_row_per_child_and_documented_columns(attrs):
 
 def test_filters_select_the_expected_children(attrs):
     table = attrs.reset_index(drop=True)
-    assert list(cohort.select_children(table, "uasc == False and age_band == '10 to 15 years'")) == ["A", "C", "D"]
+    assert list(
+        cohort.select_children(table, "uasc == False and age_band == '10 to 15 years'")
+    ) == ["A", "C", "D"]
     assert list(cohort.select_children(table, "placed_over_20_miles")) == ["B"]
     # a missing value never satisfies a condition (C and D have no moves recorded)
     assert list(cohort.select_children(table, "n_moves >= 1")) == ["A", "B"]
@@ -137,7 +155,12 @@ def test_restrict_filters_and_labels_groups(attrs):
     # Z is not in the attribute table and C has no moves: both "Not known", nothing dropped
     assert list(out["breakdown_value"]) == ["2", "2", "1", "Not known", "Not known"]
     groups = [(b, v, len(rows)) for b, v, rows in cohort.groups(out, "moves_band")]
-    assert groups == [("Total", "Total", 5), ("moves_band", "1", 1), ("moves_band", "2", 2), ("moves_band", "Not known", 2)]
+    assert groups == [
+        ("Total", "Total", 5),
+        ("moves_band", "1", 1),
+        ("moves_band", "2", 2),
+        ("moves_band", "Not known", 2),
+    ]
     only_uasc = cohort.restrict(data, cohort="uasc", attributes=table)
     assert list(only_uasc["x"]) == [3] and set(only_uasc["breakdown_value"]) == {"Total"}
 
@@ -147,7 +170,9 @@ def test_restrict_needs_attributes_for_a_filter():
     with pytest.raises(ParameterError, match="child_attributes"):
         cohort.restrict(data, cohort="uasc")
     with pytest.raises(ParameterError, match="no such attribute"):
-        cohort.restrict(data, by="shoe_size", attributes=pd.DataFrame({"child_id": ["A"], "age": [3]}))
+        cohort.restrict(
+            data, by="shoe_size", attributes=pd.DataFrame({"child_id": ["A"], "age": [3]})
+        )
 
 
 def test_move_number_restarts_in_each_period_and_follows_start_order():
@@ -155,7 +180,13 @@ def test_move_number_restarts_in_each_period_and_follows_start_order():
         {
             "child_id": ["A", "A", "A", "A", "B"],
             "period_id": [1, 1, 2, 1, 1],
-            "start": [T("2020-01-01"), T("2021-01-01"), T("2023-01-01"), T("2020-06-01"), T("2020-01-01")],
+            "start": [
+                T("2020-01-01"),
+                T("2021-01-01"),
+                T("2023-01-01"),
+                T("2020-06-01"),
+                T("2020-01-01"),
+            ],
         }
     )
     assert list(cohort.move_number(placements)) == [0, 2, 0, 1, 0]
@@ -168,7 +199,11 @@ def test_small_number_note_and_bands():
     with pytest.raises(ParameterError):
         cohort.too_few(3, min_children=0)
     assert [cohort.moves_band(n) for n in (0, 1, 2, 3, 7)] == ["0", "1", "2", "3+", "3+"]
-    assert [cohort.distance_band(d) for d in (20.0, 20.1, None)] == ["20 miles or less", "Over 20 miles", "Not known"]
+    assert [cohort.distance_band(d) for d in (20.0, 20.1, None)] == [
+        "20 miles or less",
+        "Over 20 miles",
+        "Not known",
+    ]
 
 
 @settings(max_examples=40, deadline=None)

@@ -16,7 +16,18 @@ D0 = T("2024-01-01")
 
 def placement_rows(rows: list[tuple]) -> pd.DataFrame:
     """(child, period, start, end, end_rec, end_reason, place, provider, distance, location)."""
-    cols = ["child_id", "period_id", "start", "end", "end_rec", "end_reason", "place", "place_provider", "pl_distance", "pl_location"]
+    cols = [
+        "child_id",
+        "period_id",
+        "start",
+        "end",
+        "end_rec",
+        "end_reason",
+        "place",
+        "place_provider",
+        "pl_distance",
+        "pl_location",
+    ]
     out = pd.DataFrame(rows, columns=cols)
     out["is_short_break"] = False
     return out
@@ -68,7 +79,9 @@ def test_placement_moves_take_the_reason_of_the_placement_that_ended():
 
 def test_moves_per_child_year_counts_moves_and_days_in_care():
     placements, spells = history()
-    out = moves.moves_per_child_year(placements, spells, [2024, 2025]).set_index(["child_id", "collection_year"])
+    out = moves.moves_per_child_year(placements, spells, [2024, 2025]).set_index(
+        ["child_id", "collection_year"]
+    )
     # 2023-24 (1 Apr 2023 - 31 Mar 2024): A in care all 366 days (leap year), one move (1 June 2023)
     assert out.loc[("A", 2024), "days_in_care"] == 366 and out.loc[("A", 2024), "moves"] == 1
     # 2024-25: A 365 days, two moves; B 1 Oct 2024 to 30 Jan 2025 (ceased 31 Jan) = 122 days, none
@@ -116,7 +129,9 @@ def test_move_reasons_shares_by_group_and_code():
     out = moves.move_reasons(placements, years=[2025], min_children=1)
     groups = out[out["level"] == "group"].set_index("reason")
     assert groups.loc["Planned", "n_moves"] == 1 and groups.loc["Not recorded", "n_moves"] == 1
-    assert groups.loc["Disruption", "n_moves"] == 0 and groups.loc["Planned", "pct"] == pytest.approx(50.0)
+    assert groups.loc["Disruption", "n_moves"] == 0 and groups.loc[
+        "Planned", "pct"
+    ] == pytest.approx(50.0)
     assert groups.loc["Planned", "total_moves"] == 2 and groups.loc["Planned", "n_children"] == 1
     codes_ = out[out["level"] == "reason"].set_index("reason")
     assert codes_.loc["CARPL", "n_moves"] == 1 and codes_.loc["CREQB", "n_moves"] == 0
@@ -129,7 +144,12 @@ def test_move_reasons_shares_by_group_and_code():
 # ---------------------------------------------------------------------------------------------
 
 
-def durations_table(days: list[float], ended: list[bool], endings: list[str] | None = None, entry: list[float] | None = None) -> pd.DataFrame:
+def durations_table(
+    days: list[float],
+    ended: list[bool],
+    endings: list[str] | None = None,
+    entry: list[float] | None = None,
+) -> pd.DataFrame:
     n = len(days)
     return pd.DataFrame(
         {
@@ -137,7 +157,9 @@ def durations_table(days: list[float], ended: list[bool], endings: list[str] | N
             "duration_days": np.asarray(days, dtype=float),
             "entry_days": np.asarray(entry if entry is not None else [0.0] * n, dtype=float),
             "ended": ended,
-            "ending": endings if endings is not None else [moves.OTHER_MOVE if e else moves.CENSORED for e in ended],
+            "ending": endings
+            if endings is not None
+            else [moves.OTHER_MOVE if e else moves.CENSORED for e in ended],
         }
     )
 
@@ -150,7 +172,9 @@ def test_kaplan_meier_matches_a_hand_calculation_on_six_placements():
     # 30: 6 at risk, 1 ends -> 5/6. 60: censored. 90: 4 at risk, 2 end -> 5/6 * 2/4 = 5/12.
     # 120 censored. 200: 1 at risk, 1 ends -> 0. Median: first time S <= 0.5 -> 90 days.
     table = durations_table(KM_DAYS, KM_ENDED)
-    out = moves.placement_survival(table, at_months=(1, 3, 6, 12), min_children=1).set_index("statistic")
+    out = moves.placement_survival(table, at_months=(1, 3, 6, 12), min_children=1).set_index(
+        "statistic"
+    )
     assert out.loc["median_days", "value"] == 90
     assert out.loc["survival_1m", "value"] == pytest.approx(5 / 6)  # 30.44 days
     assert out.loc["survival_3m", "value"] == pytest.approx(5 / 12)  # 91.3 days
@@ -184,8 +208,16 @@ def test_placement_durations_from_dates_with_delayed_entry():
             ("E", 1, w - 300 * day, w - 5 * day, "E13", None, "U6", "PR1", 1.0, "IN"),
         ]
     )
-    children = pd.DataFrame({"child_id": ["A", "B", "C", "E"], "dob": [T("2010-01-01")] * 4, "uasc": [False, True, False, False]})
-    out = moves.placement_durations(placements, w + 190 * day, window_start=w, children=children).set_index("child_id")
+    children = pd.DataFrame(
+        {
+            "child_id": ["A", "B", "C", "E"],
+            "dob": [T("2010-01-01")] * 4,
+            "uasc": [False, True, False, False],
+        }
+    )
+    out = moves.placement_durations(
+        placements, w + 190 * day, window_start=w, children=children
+    ).set_index("child_id")
     # ages at each placement's start (A started 23 Sept 2023, aged 13)
     assert list(out["age_at_start"]) == [13, 14, 13] and list(out["uasc"]) == [False, True, False]
     assert list(out["age_band"]) == ["10 to 15 years"] * 3
@@ -194,7 +226,11 @@ def test_placement_durations_from_dates_with_delayed_entry():
     assert list(out["ending"]) == [moves.DISRUPTION, moves.PLANNED, moves.CENSORED]
     assert list(out["distance_band"]) == ["Over 20 miles", "20 miles or less", "Not known"]
     # at 30 days only B and C are at risk (A enters at day 100): S = 1/2; at 150 A and C: S = 1/4
-    km = moves.placement_survival(out.reset_index(), at_months=(60 / moves.DAYS_PER_MONTH, 160 / moves.DAYS_PER_MONTH), min_children=1)
+    km = moves.placement_survival(
+        out.reset_index(),
+        at_months=(60 / moves.DAYS_PER_MONTH, 160 / moves.DAYS_PER_MONTH),
+        min_children=1,
+    )
     assert list(km["value"].iloc[1:]) == pytest.approx([0.5, 0.25])
 
 
@@ -205,9 +241,18 @@ def test_cumulative_incidence_with_competing_endings_sums_to_one_minus_km():
     table = durations_table(
         [10, 20, 20, 30, 40, 50],
         [True, True, False, True, True, False],
-        [moves.DISRUPTION, moves.PLANNED, moves.CENSORED, moves.DISRUPTION, moves.LEFT_CARE, moves.CENSORED],
+        [
+            moves.DISRUPTION,
+            moves.PLANNED,
+            moves.CENSORED,
+            moves.DISRUPTION,
+            moves.LEFT_CARE,
+            moves.CENSORED,
+        ],
     )
-    out = moves.disruption_incidence(table, at_months=(45 / moves.DAYS_PER_MONTH,), min_children=1).set_index("ending")
+    out = moves.disruption_incidence(
+        table, at_months=(45 / moves.DAYS_PER_MONTH,), min_children=1
+    ).set_index("ending")
     got = out["cumulative_incidence"]
     assert got[moves.DISRUPTION] == pytest.approx(7 / 18)
     assert got[moves.PLANNED] == pytest.approx(1 / 6)
@@ -227,14 +272,18 @@ def test_cumulative_incidence_refuses_delayed_entry():
 
 def test_small_groups_are_flagged_not_estimated():
     out = moves.placement_survival(durations_table(KM_DAYS, KM_ENDED))
-    assert set(out["note"]) == {"not produced: fewer than 10 children"} and out["value"].isna().all()
+    assert (
+        set(out["note"]) == {"not produced: fewer than 10 children"} and out["value"].isna().all()
+    )
 
 
 def test_logrank_detects_a_clear_difference():
     rng = np.random.default_rng(1)
     fast = rng.exponential(100, 40)
     slow = rng.exponential(400, 40)
-    table = durations_table(list(fast) + list(slow), [True] * 80).assign(group=["fast"] * 40 + ["slow"] * 40)
+    table = durations_table(list(fast) + list(slow), [True] * 80).assign(
+        group=["fast"] * 40 + ["slow"] * 40
+    )
     out = moves.logrank_test(table, "group").iloc[0]
     assert out["df"] == 1 and out["p_value"] < 0.001 and out["groups_tested"] == "fast, slow"
     small = moves.logrank_test(table.iloc[:45], "group").iloc[0]
@@ -258,11 +307,17 @@ def test_cox_recovers_a_simulated_hazard_ratio_with_clustered_errors():
 
 def test_moves_by_distance_rate_ratio():
     # 10 placements near (1 year each, 2 moves) and 10 far (1 year each, 6 moves): ratio 3
-    near = durations_table([365.25] * 10, [True, True] + [False] * 8, [moves.PLANNED] * 2 + [moves.CENSORED] * 8)
-    far = durations_table([365.25] * 10, [True] * 6 + [False] * 4, [moves.DISRUPTION] * 6 + [moves.CENSORED] * 4)
+    near = durations_table(
+        [365.25] * 10, [True, True] + [False] * 8, [moves.PLANNED] * 2 + [moves.CENSORED] * 8
+    )
+    far = durations_table(
+        [365.25] * 10, [True] * 6 + [False] * 4, [moves.DISRUPTION] * 6 + [moves.CENSORED] * 4
+    )
     far["child_id"] = [f"f{i}" for i in range(10)]
     near["distance_band"], far["distance_band"] = "20 miles or less", "Over 20 miles"
-    out = moves.moves_by_distance(pd.concat([near, far], ignore_index=True)).set_index("breakdown_value")
+    out = moves.moves_by_distance(pd.concat([near, far], ignore_index=True)).set_index(
+        "breakdown_value"
+    )
     assert out.loc["20 miles or less", "moves_per_year"] == pytest.approx(0.2)
     assert out.loc["Over 20 miles", "moves_per_year"] == pytest.approx(0.6)
     assert out.loc["Over 20 miles", "rate_ratio"] == pytest.approx(3.0)

@@ -42,7 +42,11 @@ def pairs() -> pd.DataFrame:
 def test_consecutive_pairs_take_each_childs_latest_consecutive_years(pairs):
     got = pairs.set_index("child_id")
     assert list(got.index) == ["c1", "c10", "c2", "c3", "c4", "c5", "c6", "c7"]
-    assert (got.loc["c10", "year_1"], got.loc["c10", "year_2"], got.loc["c10", "change"]) == (2024, 2025, 23)
+    assert (got.loc["c10", "year_1"], got.loc["c10", "year_2"], got.loc["c10", "change"]) == (
+        2024,
+        2025,
+        23,
+    )
     assert set(got["years_apart"]) == {1}
     assert (got.loc["c5", "band_1"], got.loc["c5", "band_2"]) == ("Cause for concern", "Borderline")
 
@@ -65,7 +69,11 @@ def test_reliable_change_threshold_and_index():
     assert sdq.reliable_change_threshold(reliability=0.62) == pytest.approx(9.9102, abs=1e-4)
     # S_diff = sqrt(2) * 5.8 * sqrt(0.28) = 4.3403
     assert sdq.reliable_change_index([20], [10])[0] == pytest.approx(-10 / 4.34031, abs=1e-4)
-    assert sdq.change_category([10, 10, 10], [19, 18, 1]) == [sdq.DETERIORATED, sdq.NO_CHANGE, sdq.IMPROVED]
+    assert sdq.change_category([10, 10, 10], [19, 18, 1]) == [
+        sdq.DETERIORATED,
+        sdq.NO_CHANGE,
+        sdq.IMPROVED,
+    ]
     with pytest.raises(ParameterError):
         sdq.reliable_change_threshold(reliability=1.0)
 
@@ -89,7 +97,11 @@ def test_reliable_change_categories_by_hand(pairs):
 def test_sensitivity_reliability_needs_ten_points(pairs):
     out = sdq.reliable_change(pairs, reliability=0.62, min_children=1).set_index("category")
     # 10+ points: c1 and c6 improve, only c10 (+23) deteriorates; c5 (-9), c3 and c7 (+9) do not count
-    assert (out.loc[sdq.IMPROVED, "n"], out.loc[sdq.NO_CHANGE, "n"], out.loc[sdq.DETERIORATED, "n"]) == (2, 5, 1)
+    assert (
+        out.loc[sdq.IMPROVED, "n"],
+        out.loc[sdq.NO_CHANGE, "n"],
+        out.loc[sdq.DETERIORATED, "n"],
+    ) == (2, 5, 1)
     assert out.loc[sdq.RECOVERED, "n"] == 1
     assert set(out["smallest_reliable_change"]) == {10}
 
@@ -97,12 +109,14 @@ def test_sensitivity_reliability_needs_ten_points(pairs):
 def test_small_numbers_are_flagged(pairs):
     out = sdq.reliable_change(pairs)  # 8 children < 10
     assert set(out["note"]) == {"not produced: fewer than 10 children"}
-    assert out["pct"].isna().all() and set(out["n"]) == {3, 2, 3, 2}
+    assert out["pct"].isna().all() and list(out["n"]) == [3, 2, 3, 2]
 
 
 def test_breakdown_by_a_pair_column(pairs):
     out = sdq.reliable_change(pairs, by="band_1", min_children=1)
-    concern = out[(out["breakdown_value"] == "Cause for concern") & (out["category"] == sdq.IMPROVED)].iloc[0]
+    concern = out[
+        (out["breakdown_value"] == "Cause for concern") & (out["category"] == sdq.IMPROVED)
+    ].iloc[0]
     assert concern["n"] == 3 and concern["denominator"] == 4
     assert list(out["breakdown_value"].unique()) == ["Total", "Cause for concern", "Normal"]
 
@@ -115,7 +129,9 @@ def test_paired_t_and_wilcoxon_by_hand(pairs):
     row = sdq.paired_change(pairs, min_children=1).iloc[0]
     assert row["mean_change"] == pytest.approx(0.5)
     assert row["t"] == pytest.approx(0.1164, abs=1e-4)
-    assert row["lower"] == pytest.approx(-9.661, abs=1e-3) and row["upper"] == pytest.approx(10.661, abs=1e-3)
+    assert row["lower"] == pytest.approx(-9.661, abs=1e-3) and row["upper"] == pytest.approx(
+        10.661, abs=1e-3
+    )
     assert row["median_change"] == -4 and row["wilcoxon"] == 16
     assert row["mean_1"] == pytest.approx(127 / 8)
 
@@ -124,7 +140,10 @@ def test_band_transitions_and_tests_by_hand(pairs):
     table = sdq.band_transitions(pairs, min_children=1).set_index(["band_1", "band_2"])["n"]
     assert table[("Normal", "Normal")] == 1 and table[("Normal", "Borderline")] == 1
     assert table[("Normal", "Cause for concern")] == 2
-    assert table[("Cause for concern", "Normal")] == 2 and table[("Cause for concern", "Borderline")] == 1
+    assert (
+        table[("Cause for concern", "Normal")] == 2
+        and table[("Cause for concern", "Borderline")] == 1
+    )
     assert table[("Cause for concern", "Cause for concern")] == 1 and table.sum() == 8
     tests = sdq.band_tests(pairs, min_children=1).set_index("test")
     # Stuart-Maxwell: d = (4-3, 0-2) = (1, -2); S = [[5, -1], [-1, 2]]; d' S^-1 d = 18/9 = 2.0
@@ -194,9 +213,23 @@ def simulated_scores(seed: int = 2026, children: int = 400, slope: float = -0.3)
         in_care = rng.uniform(1, 5)
         for year in range(n):
             moves = rng.poisson(0.5)
-            score = intercept + child_slope * year + 0.2 * (age - 8) + 1.0 * moves + rng.normal(0, 2)
-            rows.append((f"c{i}", year, float(np.clip(np.round(score), 0, 40)), age, in_care, moves))
-    return pd.DataFrame(rows, columns=["child_id", "years", "score", "age_at_first", "years_in_care_at_first", "moves_12m"])
+            score = (
+                intercept + child_slope * year + 0.2 * (age - 8) + 1.0 * moves + rng.normal(0, 2)
+            )
+            rows.append(
+                (f"c{i}", year, float(np.clip(np.round(score), 0, 40)), age, in_care, moves)
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "child_id",
+            "years",
+            "score",
+            "age_at_first",
+            "years_in_care_at_first",
+            "moves_12m",
+        ],
+    )
 
 
 def test_mixed_model_recovers_the_simulated_slope():
@@ -214,13 +247,18 @@ def test_mixed_model_falls_back_to_random_intercept_with_one_score_each():
     data = simulated_scores(children=120)
     data = data.groupby("child_id").head(1).assign(years=lambda d: np.arange(len(d)) % 3)
     out = sdq.trajectory_model(data)
-    assert set(out["model"]) == {"random intercept only (fewer than 10 children have two or more scores)"}
+    assert set(out["model"]) == {
+        "random intercept only (fewer than 10 children have two or more scores)"
+    }
     assert "SD of child slopes" not in set(out["term"])
 
 
 def test_mixed_model_small_cohort_is_not_produced():
     out = sdq.trajectory_model(simulated_scores(children=6))
-    assert list(out["term"]) == ["(model)"] and out["note"].iloc[0] == "not produced: fewer than 10 children"
+    assert (
+        list(out["term"]) == ["(model)"]
+        and out["note"].iloc[0] == "not produced: fewer than 10 children"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,11 +272,31 @@ def completion_tables() -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     ids = [f"k{i}" for i in range(13)]
     dob = [T("2016-06-01")] * 8 + [T("2009-06-01")] * 4 + [T("2021-06-01")]
     scores = [10, 12, 14, 16, 8, 20, 11, 9, None, None, None, None, None]
-    oc2 = pd.DataFrame({"child_id": ids, "collection_year": 2025, "sdq_score": pd.array(scores, dtype="Int64"), "dob": dob})
-    children = pd.DataFrame({"child_id": ids, "dob": dob, "sex": ["F", "M"] * 6 + ["F"], "ethnic_group": "White", "uasc": False})
+    oc2 = pd.DataFrame(
+        {
+            "child_id": ids,
+            "collection_year": 2025,
+            "sdq_score": pd.array(scores, dtype="Int64"),
+            "dob": dob,
+        }
+    )
+    children = pd.DataFrame(
+        {
+            "child_id": ids,
+            "dob": dob,
+            "sex": ["F", "M"] * 6 + ["F"],
+            "ethnic_group": "White",
+            "uasc": False,
+        }
+    )
     starts = [T("2022-01-01")] * 8 + [T("2020-01-01")] * 4 + [T("2023-01-01")]
     spells = pd.DataFrame({"child_id": ids, "period_id": 1, "start": starts, "end": NaT})
-    placements = spells.assign(place=["U4"] * 8 + ["K2"] * 4 + ["U6"], place_provider="PR1", pl_distance=3.0, pl_location="IN")
+    placements = spells.assign(
+        place=["U4"] * 8 + ["K2"] * 4 + ["U6"],
+        place_provider="PR1",
+        pl_distance=3.0,
+        pl_location="IN",
+    )
     return oc2, {"children": children, "placements": placements, "periods_of_care": spells}
 
 
@@ -248,17 +306,26 @@ def test_completion_rate_of_the_5_to_16_cohort():
     # the 3-year-old is not eligible: 8 of 12, Wilson 95% 39.1% to 86.2%
     assert (row["n_eligible"], row["n_with_score"]) == (12, 8)
     assert row["pct"] == pytest.approx(66.67, abs=0.01)
-    assert row["lower"] == pytest.approx(39.06, abs=0.01) and row["upper"] == pytest.approx(86.19, abs=0.01)
+    assert row["lower"] == pytest.approx(39.06, abs=0.01) and row["upper"] == pytest.approx(
+        86.19, abs=0.01
+    )
 
 
 def test_children_without_scores_are_compared():
     oc2, tables = completion_tables()
-    out = sdq.with_and_without_scores(oc2, tables, 2025, min_children=4).set_index(["characteristic", "value"])
-    assert out.loc[("age", "mean"), "with_score"] == 8 and out.loc[("age", "mean"), "without_score"] == 15
+    out = sdq.with_and_without_scores(oc2, tables, 2025, min_children=4).set_index(
+        ["characteristic", "value"]
+    )
+    assert (
+        out.loc[("age", "mean"), "with_score"] == 8
+        and out.loc[("age", "mean"), "without_score"] == 15
+    )
     years_with = (T("2025-03-31") - T("2022-01-01")).days / 365.25
     assert out.loc[("years_in_care", "mean"), "with_score"] == pytest.approx(years_with)
     assert out.loc[("placement_group", "Foster placements"), "with_score"] == 100.0
-    assert out.loc[("placement_group", "Secure homes and children's homes"), "without_score"] == 100.0
+    assert (
+        out.loc[("placement_group", "Secure homes and children's homes"), "without_score"] == 100.0
+    )
     assert out.loc[("placement_group", "Foster placements"), "p_value"] < 0.05
     assert set(out["n_with"]) == {8} and set(out["n_without"]) == {4}
     flagged = sdq.with_and_without_scores(oc2, tables, 2025)
@@ -268,7 +335,9 @@ def test_children_without_scores_are_compared():
 def test_trajectory_data_adds_time_and_characteristics():
     oc2, tables = completion_tables()
     later = oc2.assign(collection_year=2026, sdq_score=oc2["sdq_score"] + 1)
-    data = sdq.trajectory_data(pd.concat([oc2, later], ignore_index=True), tables).set_index(["child_id", "collection_year"])
+    data = sdq.trajectory_data(pd.concat([oc2, later], ignore_index=True), tables).set_index(
+        ["child_id", "collection_year"]
+    )
     assert data.loc[("k0", 2026), "years"] == 1 and data.loc[("k0", 2025), "years"] == 0
     assert data.loc[("k0", 2026), "age"] == 9 and data.loc[("k0", 2026), "age_at_first"] == 8
     assert data.loc[("k0", 2025), "moves_12m"] == 0 and len(data) == 16
