@@ -34,9 +34,10 @@ from statsmodels.stats.proportion import (
 from statsmodels.stats.rates import test_poisson
 
 from cpanalysis import stats, trends
+from cpanalysis.dfe.areas import ENGLAND, geographic_level
+from cpanalysis.dfe.symbols import symbol_reason
 from cpanalysis.errors import ParameterError
 
-ENGLAND = "E92000001"
 JOIN = ["indicator_id", "period_end", "breakdown", "breakdown_value"]
 
 BETTER, SIMILAR, WORSE = "Better", "Similar", "Worse"
@@ -494,8 +495,6 @@ def quartile_bands(values: pd.Series, polarity: str) -> pd.DataFrame:
 
 def _authorities(table: pd.DataFrame, indicator_id: str, period_end: str | pd.Timestamp, breakdown: str,
                  breakdown_value: str) -> pd.DataFrame:
-    from cpanalysis.dfe.areas import geographic_level  # a leaf helper, no upward dependency
-
     rows = table[(table["indicator_id"] == indicator_id) & (table["period_end"] == pd.Timestamp(period_end))
                  & (table["breakdown"] == breakdown) & (table["breakdown_value"] == breakdown_value)
                  & (table["source"] == "dfe")]
@@ -735,8 +734,6 @@ def _explain(r: pd.Series) -> tuple[str, str]:
     if pd.isna(r.get("dfe_value")) and not r.get("dfe_suppressed"):
         return "not published", "DfE publishes no figure for this indicator, year and breakdown."
     if r.get("dfe_suppressed"):
-        from cpanalysis.dfe.symbols import symbol_reason
-
         return "suppressed by DfE", (f"DfE did not publish this figure ({r['dfe_suppressed']}: "
                                      f"{symbol_reason(r['dfe_suppressed'])}), so it cannot be checked.")
     if pd.isna(r.get("local_value")):

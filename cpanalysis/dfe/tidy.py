@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import stats
+from cpanalysis.dfe.areas import ENGLAND, LONDON_SUBREGIONS, REGIONS
 from cpanalysis.dfe.symbols import first_symbol
 from cpanalysis.indicators import TIDY_COLUMNS, catalogue
 
-ENGLAND = "E92000001"
 SOURCE = "dfe"
 PERIOD_TYPE = "year"
 
@@ -37,8 +37,8 @@ def period_end_of(year: int | np.ndarray | pd.Series) -> pd.Series:
 
 def is_la(geography: np.ndarray | pd.Series) -> np.ndarray:
     """Whether each geography code is a local authority (not England ``E92``, a region ``E12``/``E13``)."""
-    codes = pd.Series(np.asarray(geography, dtype=object)).astype(str)
-    return ~codes.str.match(r"^E(92|12|13)\d{6}$").to_numpy()
+    areas = {ENGLAND, *REGIONS, *LONDON_SUBREGIONS}
+    return ~pd.Series(np.asarray(geography, dtype=object)).isin(areas).to_numpy()
 
 
 def _choose(
