@@ -29,9 +29,11 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportions_ztest,
-    test_proportions_2indep,
 )
-from statsmodels.stats.rates import test_poisson
+from statsmodels.stats.proportion import (
+    test_proportions_2indep as proportions_2indep_test,
+)
+from statsmodels.stats.rates import test_poisson as poisson_test
 
 from cpanalysis import stats, trends
 from cpanalysis.dfe.areas import ENGLAND, geographic_level
@@ -265,7 +267,7 @@ def _p_value(unit: str, num: float, den: float, bench: float, reason: str) -> tu
             return z, exact_binomial_p(num, den, p0), "exact binomial"
         return z, p, "score"
     if unit == "rate_per_10k":
-        result = test_poisson(num, den / 10_000, bench, method="exact-c")
+        result = poisson_test(num, den / 10_000, bench, method="exact-c")
         return np.nan, float(result.pvalue), "exact Poisson"
     return np.nan, np.nan, ""
 
@@ -279,7 +281,7 @@ def _two_group(unit: str, x1: float, n1: float, x2: float, n2: float) -> tuple[f
         if x1 > n1 or x2 > n2:
             return np.nan, np.nan, np.nan, np.nan
         lo, hi = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
-        p = test_proportions_2indep(x1, n1, x2, n2, method="score", compare="diff").pvalue
+        p = proportions_2indep_test(x1, n1, x2, n2, method="score", compare="diff").pvalue
         return 100 * (x1 / n1 - x2 / n2), 100 * float(lo), 100 * float(hi), float(p)
     return np.nan, np.nan, np.nan, np.nan
 

@@ -67,6 +67,13 @@ def test_first_symbol_prefers_confidentiality() -> None:
     assert out.tolist() == ["", "c", "k", "x"]
 
 
+def test_rounding_notes() -> None:
+    from cpanalysis.dfe import rounding_note
+
+    assert "nearest 10" in rounding_note("E92000001") and "nearest 10" in rounding_note("E13000001")
+    assert "unrounded" in rounding_note("E10000018")
+
+
 def test_old_labels_are_translated() -> None:
     assert ees.canonical_label("Children looked after at 31 March each year") == (
         "Children looked after on 31 March each year")

@@ -31,6 +31,7 @@ from cpanalysis.dfe.folders import find_dfe_folder, national_files_help
 from cpanalysis.dfe.load import load_dfe
 from cpanalysis.dfe.neighbours import neighbour_table, statistical_neighbours
 from cpanalysis.dfe.symbols import SYMBOLS, parse_values, symbol_reason
+from cpanalysis.dfe.tidy import rounding_note
 
 __all__ = [
     "BOUNDARY_CHANGES",
@@ -48,6 +49,7 @@ __all__ = [
     "new_code",
     "parse_values",
     "region_of",
+    "rounding_note",
     "statistical_neighbours",
     "symbol_reason",
 ]

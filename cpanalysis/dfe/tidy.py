@@ -41,6 +41,21 @@ def is_la(geography: np.ndarray | pd.Series) -> np.ndarray:
     return ~pd.Series(np.asarray(geography, dtype=object)).isin(areas).to_numpy()
 
 
+def rounding_note(geography: str) -> str:
+    """Plain-English note on DfE's rounding for a figure of ``geography`` (for report footnotes).
+
+    Examples
+    --------
+    >>> rounding_note("E92000001")[:44]
+    'England and regional counts are rounded to t'
+    """
+    if is_la([geography])[0]:
+        return ("Local authority counts are published unrounded; DfE shows whole-number percentages, "
+                "recomputed here from the counts.")
+    return ("England and regional counts are rounded to the nearest 10 by DfE; their percentages are "
+            "DfE's own, worked out from unrounded counts.")
+
+
 def _choose(
     la: np.ndarray, valid: np.ndarray, computed: np.ndarray, published: np.ndarray, recompute_la: bool
 ) -> np.ndarray:
