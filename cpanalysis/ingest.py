@@ -47,7 +47,7 @@ import functools
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +56,9 @@ import pandas as pd
 
 from cpanalysis import schema
 from cpanalysis.errors import InputFileError, NoReturnsError
+
+#: Called with each file (or sheet) as soon as it has been read.
+Progress = Callable[["SourceFile"], None]
 
 #: File suffixes read as data files.
 CSV_SUFFIXES = frozenset({".csv"})
@@ -582,6 +585,10 @@ def _read_file(path: Path, root: Path, info: ReturnInfo) -> tuple[list[SourceFil
             notes.append({"file": relative, "rule_id": "INGEST_SHEET", "severity": "info",
                           "message": f"sheet {sheet} is not an SSDA903 table and was skipped.", "action": "kept"})
             continue
+        if sheet is not None and any(t == table for t, _ in tables):
+            # Two sheets of one workbook hold the same table: name the sheet so that
+            # (table, source_file, source_row) still identifies each row.
+            frame["source_file"] = f"{relative}[{sheet}]"
         files.append(SourceFile(relative, digest, table, len(frame), info.label, sheet))
         tables.append((table, frame))
         notes.extend(table_notes)
@@ -660,7 +667,7 @@ def _add_metadata(frame: pd.DataFrame, info: ReturnInfo | None) -> pd.DataFrame:
     return frame
 
 
-def read_return(folder: Path, root: Path | None = None, progress=None) -> tuple[ReturnInfo, list[SourceFile], dict[str, pd.DataFrame], list[dict]]:
+def read_return(folder: Path, root: Path | None = None, progress: Progress | None = None) -> tuple[ReturnInfo, list[SourceFile], dict[str, pd.DataFrame], list[dict]]:
     """Read the files of one return folder.
 
     Parameters
@@ -712,7 +719,7 @@ def read_return(folder: Path, root: Path | None = None, progress=None) -> tuple[
     return info, files, tables, notes
 
 
-def read_returns(path: str | Path, progress=None) -> RawReturns:
+def read_returns(path: str | Path, progress: Progress | None = None) -> RawReturns:
     """Read a folder holding one SSDA903 return, or one sub-folder per return.
 
     Parameters

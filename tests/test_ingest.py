@@ -229,3 +229,15 @@ def test_issue_frame_layout() -> None:
     assert list(frame.columns) == list(schema.ISSUE_COLUMNS)
     assert frame.loc[0, "row"] == 3 and frame.loc[0, "child"] is None
     assert str(frame["row"].dtype) == "Int64"
+
+
+def test_two_sheets_of_one_table_keep_rows_distinct(tmp_path: Path) -> None:
+    header = list(schema.HEADER.columns)
+    write_xlsx(tmp_path / "2024-25" / "book.xlsx", {
+        "Boys": [header, ["1", "M", "01/06/2010", "WBRI", "UN1", None, None]],
+        "Girls": [header, ["2", "F", "01/06/2011", "WBRI", "UN1", None, None]],
+    })
+    raw = ingest.read_returns(tmp_path)
+    assert raw.tables["header"]["source_file"].tolist() == ["2024-25/book.xlsx", "2024-25/book.xlsx[Girls]"]
+    assert raw.tables["header"]["source_row"].tolist() == [2, 2]
+    assert [f.path for f in raw.files] == ["2024-25/book.xlsx", "2024-25/book.xlsx"]

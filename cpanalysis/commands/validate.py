@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,9 @@ class ValidationResult:
     quarantined: dict[str, pd.DataFrame]
 
 
-def run_validation(path: str | Path, out_dir: str | Path | None = None, progress=None) -> ValidationResult:
+def run_validation(
+    path: str | Path, out_dir: str | Path | None = None, progress: Callable[[str], None] | None = None
+) -> ValidationResult:
     """Read, clean and validate a folder of returns; optionally write the issues and quarantine.
 
     Parameters
