@@ -982,7 +982,9 @@ def oc3_not_care_leaver(ctx: Context) -> pd.DataFrame:
     eps = eps[eps["decom"].notna() & ~eps["ls"].isin(codes.LS_SHORT_BREAK) & eps["child_id"].isin(oc3["child_id"])]
     if oc3.empty or eps.empty:
         return _none()
-    dob = oc3.groupby("child_id")["dob"].first()
+    # The OC3 row's DOB, else the header's (OC3 DOB may be left blank).
+    with_header = ctx.with_header("oc3")
+    dob = with_header["dob"].fillna(with_header["header_dob"]).groupby(with_header["child_id"]).first()
     days_since_14 = {}
     after_16 = {}
     for child, group in eps.groupby("child_id"):
