@@ -295,6 +295,7 @@ def test_episode_chains_follow_the_structural_rules(demo: Path) -> None:
     closed_temp = temporary & has_next
     assert (nxt.loc[closed_temp, "RNE"] == "P").all()
     before = episodes.groupby("CHILD").shift(1)
+    closed_temp &= before["DECOM"].notna()  # the placement before is in the returns too
     assert (nxt.loc[closed_temp, "PLACE"] == before.loc[closed_temp, "PLACE"]).all()
     assert (nxt.loc[closed_temp, "PL_POST"] == before.loc[closed_temp, "PL_POST"]).all()
     assert (
@@ -329,8 +330,10 @@ def test_postcodes_are_real_and_local(demo: Path) -> None:
     home_la, placed_la = geography.upper_tier_la(home), geography.upper_tier_la(placed)
     assert home_la.notna().all() and placed_la.notna().all()
     assert (home_la == "E10000018").all()
-    neighbours = set(placed_la.value_counts().index[:6])
-    assert {"E10000018", "E06000016"} <= neighbours  # the county and Leicester city
+    counts = placed_la.value_counts()
+    assert counts.index[0] == "E10000018"  # mostly inside the county
+    assert counts.get("E06000016", 0) >= 5  # Leicester city, in the middle of it
+    assert len(counts) >= 8  # and the neighbours around
     # UASC have no home postcode (DfE records no distance for them); respite has no postcodes
     uasc = set(read(demo, LAST_FULL, "uasc")["CHILD"])
     assert (episodes.loc[episodes["CHILD"].isin(uasc), "HOME_POST"] == "").all()

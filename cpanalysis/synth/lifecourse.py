@@ -518,6 +518,7 @@ class Simulation:
                 return "remand", t_end, "custody"
             ls = C.LS.V2
             legal.append((t_end, ls))
+            events.append((t_end, "move"))  # remand ends: out of secure/custody, same day (RNE B)
             t = t_end
             plan = "home" if rng.random() < 0.5 else "to18"
         if plan == ADOPTION and ls == C.LS.V2 and rng.random() < 0.7:
@@ -527,6 +528,8 @@ class Simulation:
             t = t + int(rng.integers(30, 200))
             ls = C.LS.C1
             legal.append((t, ls))
+            if rng.random() < 0.4:
+                events.append((t, "move"))  # moved when the interim care order is made (RNE B)
 
         final = None
         if ls == C.LS.C1:
@@ -597,7 +600,7 @@ class Simulation:
             order = decision + int(_lognormal(rng, params.PLACEMENT_ORDER_AFTER_DECISION))
         info["decision"] = decision
         fails = rng.random() < params.ADOPTION_PLAN_FAILS
-        if fails and not consent and rng.random() < 0.2:
+        if fails and not consent and rng.random() < 0.35:
             # the court did not make a placement order
             decisions.append((decision, order, C.REASON_PLACED_CEASED.RD2))
             legal.append((order, C.LS.C2))
@@ -897,6 +900,8 @@ class Simulation:
                 nxt = Segment(day, day, seg.carer, place, provider, seg.post, seg.urn)
                 return nxt, C.REASON_PLACE_CHANGE.PLACE
             return self._dress(child, day, place, home), C.REASON_PLACE_CHANGE.CARPL
+        if kind == "move":
+            return self._new_placement(child, day, ls, home, 0), C.REASON_PLACE_CHANGE.CARPL
         if kind == "with_parents":
             if ls in (C.LS.C1, C.LS.C2):
                 return self._dress(child, day, C.PLACE.P1, home), C.REASON_PLACE_CHANGE.CARPL
@@ -954,7 +959,7 @@ class Simulation:
         if kind == "sgo" and place == C.PLACE.P1:
             kind = "home"
         if kind in ("home", "sgo", "cao") and rng.random() < 0.035:
-            return choose(rng, {C.REC.E3: 55, C.REC.E8: 35, C.REC.E16: 8, C.REC.E2: 3})
+            return choose(rng, {C.REC.E3: 55, C.REC.E8: 35, C.REC.E16: 8, C.REC.E2: 6})
         if kind == "home":
             return _pick(rng, params.HOME_EXIT)
         if kind == "sgo":
