@@ -90,7 +90,10 @@ def leaver_rows(tables: Mapping[str, pd.DataFrame] | Context, years: Sequence[in
         frame = leavers_frame(ctx, periods.window(periods.year_end(int(year)), "year"))
         if frame is None or frame.empty:
             continue
-        frames.append(frame.reset_index().assign(collection_year=int(year)))
+        # the context keys children by row number; the analyses join on the returns' CHILD id
+        frame = frame.reset_index()
+        frame["child_id"] = ctx.child_ids[frame["child_id"].to_numpy()]
+        frames.append(frame.assign(collection_year=int(year)))
     columns = ["child_id", "collection_year", "age", "age_group", "in_touch", "activ", "accom", "in_touch_flag",
                "eet", "neet", "higher_education", "activity_not_known", "suitable_accommodation",
                "in_accommodation_denominator", "staying_put", "activity", "eet_status", "accommodation",

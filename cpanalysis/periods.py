@@ -294,8 +294,11 @@ def birthday(dob: object, age: int | pd.Series) -> pd.Series | pd.Timestamp:
     return out.iloc[0] if scalar else out
 
 
-def age_band(age: object) -> pd.Series | str | None:
-    """DfE age band of an age in completed years (vectorised; EES labels, see :data:`AGE_BANDS`)."""
+def age_band(age: object, as_category: bool = False) -> pd.Series | str | None:
+    """DfE age band of an age in completed years (vectorised; EES labels, see :data:`AGE_BANDS`).
+
+    With ``as_category`` a Series input gives a categorical Series (bands in DfE order).
+    """
     if np.ndim(age) == 0:
         if age is None or pd.isna(age):
             return None
@@ -309,4 +312,7 @@ def age_band(age: object) -> pd.Series | str | None:
     labels = np.array(AGE_BAND_ORDER + (None,), dtype=object)
     position = np.searchsorted(lows, values, side="right") - 1
     position = np.where(np.isnan(values) | (position < 0), len(AGE_BANDS), position)
+    if as_category:
+        codes = np.where(position == len(AGE_BANDS), -1, position)
+        return pd.Series(pd.Categorical.from_codes(codes, categories=list(AGE_BAND_ORDER)), index=ages.index)
     return pd.Series(labels[position], index=ages.index, dtype=object)

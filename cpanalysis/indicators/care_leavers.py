@@ -22,7 +22,6 @@ lag other than 0 no longer reproduces the published 31 March figures.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from cpanalysis import codes, periods
@@ -48,7 +47,7 @@ def leavers_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
     """Care leavers with their 17th-21st birthday in the window, after exclusions, one row each.
 
     Columns: ``age`` (at the birthday), ``care_leaver_age`` (DfE group label), ``sex``,
-    ``birthday``, ``in_touch``, ``activ``, ``accom`` and the measure flags of :data:`_MEASURES`
+    ``birthday``, ``geo``, ``in_touch``, ``activ``, ``accom`` and the measure flags of :data:`_MEASURES`
     (``in_accommodation_denominator`` marks who counts for suitability). ``None`` when the OC3
     table is empty.
     """
@@ -85,9 +84,11 @@ def _all_leavers(ctx: Context) -> pd.DataFrame:
     real_care = ctx.periods_of_care.loc[~ctx.periods_of_care["is_short_break"], "child_id"]
     frame = frame[frame["child_id"].isin(real_care)]
     frame = frame[~_looked_after_at(ctx, frame)].copy()
-    frame["sex"] = ctx.children["sex"].reindex(frame["child_id"]).to_numpy()
+    frame["sex"] = ctx.attributes(pd.Index(frame["child_id"]), pd.Timestamp(0))["sex"].to_numpy()
     frame["geo"] = ctx.geo_of(frame["child_id"])
-    frame["care_leaver_age"] = np.where(frame["age"] <= 18, AGE_GROUP_LABELS["17_18"], AGE_GROUP_LABELS["19_21"])
+    frame["care_leaver_age"] = pd.Categorical.from_codes(
+        (frame["age"].to_numpy() > 18).astype(int), categories=list(AGE_GROUP_LABELS.values())
+    )
     activ = frame["activ"]
     frame["in_touch_flag"] = frame["in_touch"] == "YES"
     frame["not_in_touch"] = frame["in_touch"] == "NO"
@@ -166,7 +167,7 @@ def _left_foster_care_at_18(ctx: Context) -> pd.Index:
     p = p[(~p["is_short_break"]) & p["end"].notna() & p["last_place"].isin(codes.PLACE_FOSTER)]
     b18 = periods.birthday(ctx.children["dob"].reindex(p["child_id"]).reset_index(drop=True), 18)
     hit = p["end"].reset_index(drop=True) == b18
-    return pd.Index(p["child_id"].reset_index(drop=True)[hit.fillna(False)].unique())
+    return pd.Index(p["child_id"].reset_index(drop=True)[hit.fillna(False)].unique(), dtype=object)
 
 
 def _staying_put(ctx: Context, win: Window, stamp: Stamp, indicator_id: str,

@@ -28,7 +28,7 @@ from cpanalysis import codes, periods
 from cpanalysis import episodes as episodes_module
 from cpanalysis.errors import ParameterError
 from cpanalysis.indicators import catalogue as cat
-from cpanalysis.indicators.table import NOT_KNOWN, UASC_VALUES
+from cpanalysis.indicators.table import NOT_KNOWN, UASC_VALUES, as_category
 
 SdqDenominator = Literal["with_score", "cohort"]
 
@@ -91,7 +91,8 @@ class Context:
     Attributes
     ----------
     children : DataFrame
-        Indexed by ``child_id``: ``sex`` (label), ``dob``, ``ethnic_group``, ``uasc``, ``duc``
+        Indexed by ``child_id``, which inside the context is the child's row number (an
+        integer key; :attr:`child_ids` holds the ids of the returns): ``sex`` (label), ``dob``, ``ethnic_group``, ``uasc``, ``duc``
         (and ``la_code`` when several authorities are stacked).
     episodes : DataFrame
         Every episode with ``is_short_break`` and ``is_temporary`` recomputed from LS and PLACE.
@@ -106,6 +107,8 @@ class Context:
         ``la_code, year, population_under18``.
     options : Options
         The counting choices.
+    child_ids : Index
+        The CHILD id of the returns of each integer key (``child_ids[k]`` is child ``k``).
     """
 
     children: pd.DataFrame
@@ -118,6 +121,7 @@ class Context:
     areas: tuple[str, ...]
     population: pd.DataFrame | None
     options: Options = field(default_factory=Options)
+    child_ids: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -128,7 +132,7 @@ class Context:
     def geo_of(self, child_ids: object) -> np.ndarray:
         """Area number (index into :attr:`areas`) of each child (0 for an unknown child)."""
         arrays = self.cached("children_arrays", self._children_arrays)
-        pos = self.children.index.get_indexer(pd.Index(child_ids))
+        pos = self.children.index.get_indexer(pd.Index(child_ids, dtype=object))
         return np.where(pos >= 0, arrays["geo"][np.maximum(pos, 0)], 0)
 
     def cached(self, key: Hashable, make: Callable[[], object]) -> object:
@@ -159,7 +163,7 @@ class Context:
         """Children with a non-V3/V4 episode overlapping ``start``..``end`` (inclusive)."""
         e = self.care_episodes
         hit = (e["decom"] <= end) & (e["dec"].isna() | (e["dec"] >= start))
-        return pd.Index(e.loc[hit, "child_id"].unique(), name="child_id")
+        return pd.Index(e.loc[hit, "child_id"].unique(), name="child_id", dtype=object)
 
     def current_period(self, date: pd.Timestamp) -> pd.DataFrame:
         """Period of care of each child looked after on ``date`` (indexed by child_id)."""
@@ -188,7 +192,7 @@ class Context:
         children = period.index[ok.fillna(False).to_numpy(dtype=bool)]
         e = self.cached("short_break_episodes", lambda: self.episodes.loc[self.episodes["is_short_break"]])
         breaks = e.loc[(e["decom"] <= date) & (e["dec"].isna() | (e["dec"] >= first)), "child_id"]
-        return children.difference(pd.Index(breaks.unique())).rename("child_id")
+        return children.difference(pd.Index(breaks.unique(), dtype=object)).rename("child_id")
 
     def placement_on(self, date: pd.Timestamp) -> pd.DataFrame:
         """The non-short-break placement open at the end of ``date`` for each child (by child_id)."""
@@ -223,10 +227,10 @@ class Context:
         return pd.DataFrame(
             {
                 "age": age,
-                "age_band": periods.age_band(age),
-                "sex": np.where(known, arrays["sex"][pos], None),
-                "ethnic_group": np.where(known, arrays["ethnic_group"][pos], None),
-                "uasc": np.where(uasc, UASC_VALUES[0], UASC_VALUES[1]),
+                "age_band": periods.age_band(age, as_category=True),
+                "sex": arrays["sex"].take(np.where(known, pos, -1), allow_fill=True),
+                "ethnic_group": arrays["ethnic_group"].take(np.where(known, pos, -1), allow_fill=True),
+                "uasc": pd.Categorical.from_codes(np.where(uasc, 0, 1), categories=list(UASC_VALUES)),
                 "geo": np.where(known, arrays["geo"][pos], 0),
             },
             index=child_ids,
@@ -238,8 +242,8 @@ class Context:
             "dob": c["dob"].reset_index(drop=True),
             "duc": c["duc"].to_numpy(dtype="datetime64[ns]"),
             "uasc": c["uasc"].fillna(False).astype(bool).to_numpy(),
-            "sex": c["sex"].to_numpy(dtype=object),
-            "ethnic_group": c["ethnic_group"].to_numpy(dtype=object),
+            "sex": as_category(c["sex"], tuple(codes.SEX_LABELS.values())),
+            "ethnic_group": as_category(c["ethnic_group"], codes.ETHNIC_GROUPS),
             "geo": (
                 pd.Categorical(c["la_code"], categories=self.areas).codes.astype(np.int64).clip(0)
                 if "la_code" in c.columns else np.zeros(len(c), dtype=np.int64)
@@ -427,18 +431,41 @@ def prepare(
         frame["child_id"] = _ids(frame["child_id"])
     _dates(missing, "mis_start", "mis_end")
     _dates(oc3, "dob")
+    placements = _placements(tables, episodes, options)
+    periods_of_care = _periods(tables, episodes)
+    others = (episodes, placements, periods_of_care, oc2, oc3, missing)
+    children = _with_every_child(children, others)
+    # Indicators never show a child id, so inside the context a child is its row number in
+    # `children`: integer keys make every cohort filter, join and count fast.
+    ids = pd.Index(children.index, dtype=object)
+    for frame in others:
+        frame["child_id"] = ids.get_indexer(frame["child_id"]).astype(np.int64)
+    children = children.reset_index(drop=True).rename_axis("child_id")
     return Context(
         children=children,
         episodes=episodes,
-        placements=_placements(tables, episodes, options),
-        periods_of_care=_periods(tables, episodes),
+        placements=placements,
+        periods_of_care=periods_of_care,
         oc2=oc2,
         oc3=oc3,
         missing=missing,
+        child_ids=ids,
         areas=areas,
         population=population,
         options=options,
     )
+
+
+def _with_every_child(children: pd.DataFrame, tables: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
+    """``children`` plus a row of unknown attributes for any child only in other tables (none dropped)."""
+    seen = pd.Index(pd.concat([t["child_id"] for t in tables]).unique(), dtype=object)
+    extra = seen.difference(children.index)
+    if len(extra) == 0:
+        return children
+    blank = pd.DataFrame(index=pd.Index(extra, dtype=object, name="child_id"), columns=children.columns)
+    blank["sex"], blank["uasc"] = NOT_KNOWN, False
+    blank["dob"], blank["duc"] = pd.NaT, pd.NaT
+    return pd.concat([children, blank.astype({c: children[c].dtype for c in ("dob", "duc")})])
 
 
 #: Other names of the population columns (EES ``cla_number_and_rate`` file, the demo's population.csv).

@@ -13,12 +13,22 @@ import pandas as pd
 from cpanalysis import codes
 from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.context import Context
-from cpanalysis.indicators.table import NOT_KNOWN, UASC_VALUES, Rows, Stamp, count_rows, rate_rows
+from cpanalysis.indicators.table import (
+    BREAKDOWN_ORDERS,
+    NOT_KNOWN,
+    UASC_VALUES,
+    Rows,
+    Stamp,
+    as_category,
+    count_rows,
+    rate_rows,
+)
 from cpanalysis.periods import Window
 
 
-def _group(values: pd.Series, groups: dict[str, str], unknown: str = NOT_KNOWN) -> pd.Series:
-    return values.map(groups).where(values.notna(), None).fillna(unknown)
+def _group(values: pd.Series, groups: dict[str, str], order: tuple[str, ...] = ()) -> pd.Categorical:
+    """DfE group of each code; a blank or unknown code is "Not known"."""
+    return as_category(values.map(groups).fillna(NOT_KNOWN).to_numpy(dtype=object), order)
 
 
 def on_date_frame(ctx: Context, date: pd.Timestamp) -> pd.DataFrame:
@@ -33,8 +43,8 @@ def on_date_frame(ctx: Context, date: pd.Timestamp) -> pd.DataFrame:
 def _on_date_frame(ctx: Context, date: pd.Timestamp) -> pd.DataFrame:
     on = ctx.looked_after_on(date)
     frame = ctx.attributes(on.index, date)
-    frame["legal_status"] = _group(on["ls"], codes.LS_GROUPS)
-    frame["placement_type"] = _group(on["place"], codes.PLACE_GROUPS)
+    frame["legal_status"] = _group(on["ls"], codes.LS_GROUPS, BREAKDOWN_ORDERS[cat.LEGAL_STATUS])
+    frame["placement_type"] = _group(on["place"], codes.PLACE_GROUPS, codes.PLACE_GROUP_ORDER)
     frame["place"] = on["place"]
     return frame
 
@@ -49,7 +59,7 @@ def _started_frame(ctx: Context, win: Window) -> pd.DataFrame:
     hit = p.loc[(~p["is_short_break"]) & (p["start"] >= win.start) & (p["start"] <= win.end)]
     first = hit.sort_values(["child_id", "start"]).drop_duplicates("child_id", keep="first").set_index("child_id")
     frame = ctx.attributes(first.index, first["start"])
-    frame["legal_status"] = _group(first["first_ls"], codes.LS_GROUPS)
+    frame["legal_status"] = _group(first["first_ls"], codes.LS_GROUPS, BREAKDOWN_ORDERS[cat.LEGAL_STATUS])
     frame["start"] = first["start"]
     return frame
 
@@ -69,9 +79,10 @@ def _ceased_frame(ctx: Context, win: Window) -> pd.DataFrame:
     hit = p.loc[(~p["is_short_break"]) & ended & (p["end"] >= win.start) & (p["end"] <= win.end)]
     last = hit.sort_values(["child_id", "end"]).drop_duplicates("child_id", keep="last").set_index("child_id")
     frame = ctx.attributes(last.index, last["end"])
-    frame["ceased_reason"] = last["end_rec"].map(codes.REC_GROUPS).fillna("Other")
-    frame["legal_status"] = _group(last["last_ls"], codes.LS_GROUPS)
-    frame["placement_type"] = _group(last["last_place"], codes.PLACE_GROUPS)
+    frame["ceased_reason"] = as_category(last["end_rec"].map(codes.REC_GROUPS).fillna("Other").to_numpy(dtype=object),
+                                         codes.REC_GROUP_ORDER)
+    frame["legal_status"] = _group(last["last_ls"], codes.LS_GROUPS, BREAKDOWN_ORDERS[cat.LEGAL_STATUS])
+    frame["placement_type"] = _group(last["last_place"], codes.PLACE_GROUPS, codes.PLACE_GROUP_ORDER)
     for col in ("end_rec", "period_id", "start", "end"):
         frame[col] = last[col]
     return frame

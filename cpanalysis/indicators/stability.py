@@ -20,6 +20,7 @@ from cpanalysis.indicators.profile import ceased_frame, on_date_frame
 from cpanalysis.indicators.table import (
     Rows,
     Stamp,
+    as_category,
     mean_rows,
     proportion_rows,
     share_rows,
@@ -31,8 +32,12 @@ DISTANCE_MILES = 20.0
 NOT_RECORDED = "Not recorded"
 
 
-def _placements_count(ctx: Context, children: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
-    return episodes.count_placements(ctx.placements, children, start, end)
+def _placements_count(ctx: Context, children: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    """Placements of each child in the window: the rows of :func:`cpanalysis.episodes.placements_in_window`
+    (short breaks excluded), counted on the context's integer child keys."""
+    rows = episodes.placements_in_window(ctx.placements, start, end)
+    counts = np.bincount(rows["child_id"].to_numpy(dtype=np.int64), minlength=len(ctx.children))
+    return counts[np.asarray(children, dtype=np.int64)]
 
 
 def placements_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
@@ -46,7 +51,7 @@ def placements_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     care in the window. Exclusions: short breaks. Breakdowns: age band, sex, UASC.
     """
     frame = on_date_frame(ctx, win.end).copy()
-    frame["hit"] = _placements_count(ctx, frame.index, win.start, win.end).to_numpy() >= 3
+    frame["hit"] = _placements_count(ctx, frame.index, win.start, win.end) >= 3
     return proportion_rows(frame, "hit", "placements_3plus_12m", stamp, cat.get("placements_3plus_12m").breakdowns)
 
 
@@ -63,7 +68,7 @@ def placements_3plus_24m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """
     children = ctx.continuously_looked_after(win.end, 24)
     frame = on_date_frame(ctx, win.end).reindex(children)
-    frame["hit"] = _placements_count(ctx, children, periods.months_before(win.end, 24), win.end).to_numpy() >= 3
+    frame["hit"] = _placements_count(ctx, children, periods.months_before(win.end, 24), win.end) >= 3
     return proportion_rows(frame, "hit", "placements_3plus_24m", stamp)
 
 
@@ -197,8 +202,9 @@ def placement_moves_reason(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     moves = _placements_between(ctx, "end", win)
     moves = moves[moves["end_rec"] == codes.REC_CONTINUES]
     frame = pd.DataFrame({
-        cat.PLACEMENT_CHANGE_REASON: moves["end_reason"].map(codes.REASON_PLACE_CHANGE.labels()).fillna(NOT_RECORDED)
-        .to_numpy(dtype=object),
+        cat.PLACEMENT_CHANGE_REASON: as_category(
+            moves["end_reason"].map(codes.REASON_PLACE_CHANGE.labels()).fillna(NOT_RECORDED).to_numpy(dtype=object)
+        ),
         "geo": ctx.geo_of(moves["child_id"]),
     })
     order = tuple(codes.REASON_PLACE_CHANGE.labels().values())

@@ -95,6 +95,31 @@ def _labels(column: pd.Series) -> np.ndarray:
     return values
 
 
+def _factorize(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and labels of a breakdown column (categorical columns without re-hashing)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes_ = column.cat.codes.to_numpy().astype(np.int64)
+        uniques = [str(c) for c in column.cat.categories]
+        if (codes_ < 0).any():
+            codes_ = np.where(codes_ < 0, len(uniques), codes_)
+            uniques.append(NOT_KNOWN)
+        return codes_, uniques
+    codes_, uniques = pd.factorize(_labels(column))
+    return codes_, [str(u) for u in uniques]
+
+
+def as_category(values: object, order: tuple[str, ...] = ()) -> pd.Categorical:
+    """Breakdown labels as a categorical (known ``order`` first): cheap to filter, take and count.
+
+    pandas 3 would otherwise store text columns as Arrow strings, which are slow to take from
+    repeatedly; a categorical keeps one small integer per child.
+    """
+    values = pd.Series(values).to_numpy(dtype=object) if not isinstance(values, np.ndarray) else values
+    present = pd.unique(values[pd.notna(values)]) if len(values) else []
+    extra = sorted({str(v) for v in present} - set(order))
+    return pd.Categorical(values, categories=list(order) + extra)
+
+
 def geo_of(frame: pd.DataFrame) -> np.ndarray:
     """Area numbers of the units of ``frame`` (its ``geo`` column; 0 when there is none)."""
     if "geo" in frame.columns:
@@ -120,14 +145,14 @@ def _grouped(
     for name in breakdowns:
         if name not in frame.columns:
             continue
-        codes_, uniques = pd.factorize(_labels(frame[name]))
+        codes_, uniques = _factorize(frame[name])
         order = (orders or BREAKDOWN_ORDERS).get(name, ())
-        present = {str(u) for u in uniques}
+        present = {uniques[i] for i in np.unique(codes_)}
         cats = [v for v in order if all_categories or v in present] + sorted(present - set(order))
         if not cats:
             continue
         position = {v: i for i, v in enumerate(cats)}
-        remap = np.array([position[str(u)] for u in uniques], dtype=np.int64)
+        remap = np.array([position.get(u, 0) for u in uniques], dtype=np.int64)
         k = len(cats)
         key = geo * k + (remap[codes_] if len(codes_) else codes_)
         units = np.bincount(key, minlength=n_areas * k).reshape(n_areas, k)
