@@ -65,11 +65,16 @@ class Places:
     wide : PostcodePool, optional
         A pool shared by several authorities (the ``--authorities`` mode); built around this
         authority when omitted.
+    local_index : numpy.ndarray, optional
+        Positions in ``wide`` of the authority's own postcodes (saves a scan of the pool).
     """
 
-    def __init__(self, la_code: str, wide: PostcodePool | None = None) -> None:
+    def __init__(self, la_code: str, wide: PostcodePool | None = None, local_index: np.ndarray | None = None) -> None:
         self.la_code = la_code
-        if wide is None:
+        if wide is not None and local_index is not None:
+            local = np.zeros(len(wide), dtype=bool)
+            local[local_index] = True
+        elif wide is None:
             centroid = geography.la_centroids().set_index("la_code").loc[la_code]
             wide = PostcodePool.from_frame(
                 geography.postcodes_near(
