@@ -58,6 +58,9 @@ DAYS_PER_MONTH = 365.25 / 12
 #: Months at which placement survival and cumulative incidence are reported (methods.md §2.3).
 SURVIVAL_MONTHS = (3, 6, 12, 24)
 
+#: Days at risk of a placement that ends on the day it starts.
+SAME_DAY = 0.5
+
 #: How a placement ended, for the competing-risks analysis.
 DISRUPTION = "Disruption"
 PLANNED = "Planned move"
@@ -442,7 +445,9 @@ def placement_durations(
     DataFrame
         Placement level: ``child_id, period_id, start, end, duration_days, entry_days, ended
         (bool), ending, reason, previous_moves, place, placement_group, provider_group, in_house,
-        distance, distance_band, out_of_area, age_at_start, age_band, uasc``.
+        distance, distance_band, out_of_area, age_at_start, age_band, uasc``. A placement
+        ending on the day it started has ``duration_days`` 0.5 (:data:`SAME_DAY`); one
+        starting on ``as_at`` and still running has had no time at risk and is not listed.
     """
     when = as_timestamp(as_at, "as_at")
     placed = _placements(placements)
@@ -450,18 +455,23 @@ def placement_durations(
     if started_from is not None:
         placed = placed[placed["start"] >= as_timestamp(started_from, "started_from")]
     ended = placed["end"].notna() & (placed["end"] <= when)
+    # a placement starting on the extract date and still running has had no time at risk
+    at_risk = ended | (placed["start"] < when)
+    placed, ended = placed[at_risk], ended[at_risk]
     stop = placed["end"].where(ended, when)
     entry = pd.Series(0, index=placed.index)
     if window_start is not None:
         first = as_timestamp(window_start, "window_start")
         # a placement ending on the window's first day was not at risk inside it
-        keep = (stop > first) | ~ended
+        keep = stop > first
         placed, ended, stop = placed[keep], ended[keep], stop[keep]
         entry = ((first - placed["start"]).dt.days).clip(lower=0)
     out = pd.DataFrame({"child_id": placed["child_id"], "period_id": placed["period_id"]})
     out["start"] = placed["start"]
     out["end"] = placed["end"].where(ended)
-    out["duration_days"] = (stop - placed["start"]).dt.days.astype(float)
+    # a placement ending the day it started is half a day at risk: survival methods need a
+    # positive time, and it must still count as an ending
+    out["duration_days"] = (stop - placed["start"]).dt.days.astype(float).clip(lower=SAME_DAY)
     out["entry_days"] = entry.astype(float)
     out["ended"] = ended.astype(bool)
     reason = placed["end_reason"] if "end_reason" in placed else pd.Series(None, index=placed.index)
@@ -899,7 +909,8 @@ def placement_cox(
     ``fit(groups=child_id)``: children contribute several placements, so the robust (sandwich)
     standard errors account for that dependence (methods.md §2.3). Text covariates are
     categorical with the most common value as reference; true/false covariates compare True
-    with False. Rows with a missing covariate are left out and counted in ``note``.
+    with False. Rows with a missing covariate, and categories with no endings of the modelled
+    type (no finite hazard ratio), are left out and named in ``note``.
 
     Parameters
     ----------
@@ -944,16 +955,7 @@ def placement_cox(
         "n_events",
         "note",
     ]
-    base = {
-        "n_placements": len(model_data),
-        "n_children": model_data["child_id"].nunique(),
-        "n_events": int(model_data["status"].sum()),
-    }
-    note = too_few(base["n_children"], min_children)
-    if not note and base["n_events"] == 0:
-        note = "not produced: no placement ended"
-    if note:
-        return pd.DataFrame([{**base, "term": "(model)", "note": note}]).reindex(columns=columns)
+    notes = [f"{dropped} placements with a missing covariate left out"] if dropped else []
     terms = []
     for column in covariates:
         values = model_data[column]
@@ -964,9 +966,25 @@ def placement_cox(
             model_data[column] = values.astype(float)
             terms.append(column)
         else:
-            reference = values.astype(str).value_counts().index[0]
             model_data[column] = values.astype(str)
+            # a category with no endings has no finite hazard ratio and makes the model singular
+            events = model_data.groupby(column)["status"].sum()
+            empty = sorted(events.index[events == 0])
+            if empty and len(empty) < len(events):
+                model_data = model_data[~model_data[column].isin(empty)]
+                notes.append(f"{column} {', '.join(empty)}: no endings, left out")
+            reference = model_data[column].value_counts().index[0]
             terms.append(f"C({column}, Treatment(reference={reference!r}))")
+    base = {
+        "n_placements": len(model_data),
+        "n_children": model_data["child_id"].nunique(),
+        "n_events": int(model_data["status"].sum()),
+    }
+    note = too_few(base["n_children"], min_children)
+    if not note and base["n_events"] == 0:
+        note = "not produced: no placement ended"
+    if note:
+        return pd.DataFrame([{**base, "term": "(model)", "note": note}]).reindex(columns=columns)
     formula = "duration_days ~ " + " + ".join(terms)
     entry = model_data["entry_days"].to_numpy() if (model_data["entry_days"] > 0).any() else None
     model = smf.phreg(
@@ -982,9 +1000,7 @@ def placement_cox(
             "upper": ci[:, 1],
             "p_value": result.pvalues,
         }
-    ).assign(
-        **base, note=f"{dropped} placements with a missing covariate left out" if dropped else ""
-    )
+    ).assign(**base, note="; ".join(notes))
     return out.reindex(columns=columns).reset_index(drop=True)
 
 

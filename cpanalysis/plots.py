@@ -32,6 +32,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from cpanalysis import compare
 from cpanalysis.errors import CpanalysisError, ParameterError
 
 #: The Analysis Function categorical palette, in the order the guidance says to use it.
@@ -142,12 +143,12 @@ def period_label(period_end: object, period_type: str = "year") -> str:
 
 def versus_label(value: float, lower: float, upper: float, benchmark: float, polarity: str,
                  n: float | None = None, suppressed: str = "", min_n: int = MIN_N) -> str:
-    """Fingertips comparison of one value with a benchmark point (England).
+    """Fingertips comparison of one value with a benchmark point (England), for titles and tables.
 
-    The benchmark inside the value's 95% confidence interval, bounds inclusive, is *Similar*;
-    otherwise *Better*/*Worse* by polarity, or *Higher*/*Lower* when the indicator has none.
-    *Not compared* when the value is suppressed, missing, or on fewer than ``min_n`` children
-    (``methods.md`` §4.2).
+    :func:`cpanalysis.compare.compare_to_benchmark` (benchmark inside the 95% interval, bounds
+    inclusive, is *Similar*; otherwise *Better*/*Worse* by polarity, *Higher*/*Lower* without),
+    plus *Not compared* when the value is suppressed, missing, or on fewer than ``min_n``
+    children (``methods.md`` §4.2).
 
     Parameters
     ----------
@@ -168,18 +169,9 @@ def versus_label(value: float, lower: float, upper: float, benchmark: float, pol
     str
         One of ``Better``, ``Similar``, ``Worse``, ``Higher``, ``Lower``, ``Not compared``.
     """
-    if suppressed or any(pd.isna(v) for v in (value, lower, upper, benchmark)):
-        return "Not compared"
-    if n is not None and not pd.isna(n) and n < min_n:
-        return "Not compared"
-    if lower <= benchmark <= upper:
-        return "Similar"
-    higher = value > benchmark
-    if polarity == "high_good":
-        return "Better" if higher else "Worse"
-    if polarity == "low_good":
-        return "Worse" if higher else "Better"
-    return "Higher" if higher else "Lower"
+    if suppressed or pd.isna(value) or (n is not None and not pd.isna(n) and n < min_n):
+        return compare.NOT_COMPARED
+    return str(compare.compare_to_benchmark(lower, upper, benchmark, polarity)[0])
 
 
 _VERSUS_PHRASE = {
@@ -542,47 +534,6 @@ def bar_with_ci(tidy: pd.DataFrame, indicator_id: str, *, la_code: str | None = 
     return fig
 
 
-def funnel_limits(benchmark: float, denominators: Sequence[float] | np.ndarray,
-                  levels: Sequence[float] = (0.95, 0.998)) -> pd.DataFrame:
-    """Funnel-plot control limits for a percentage around a benchmark (England).
-
-    ``p0 +/- z * sqrt(p0 (1 - p0) / n)`` truncated to 0-100%, the form PHE's funnel tools reduce to
-    for proportions (``methods.md`` §4.3; Spiegelhalter 2005). A point outside the 99.8% limits
-    differs from the benchmark beyond what chance explains at that cohort size.
-
-    Parameters
-    ----------
-    benchmark : float
-        The benchmark percentage (0-100).
-    denominators : array-like
-        Cohort sizes at which to evaluate the limits.
-    levels : sequence of float; default (0.95, 0.998)
-
-    Returns
-    -------
-    DataFrame
-        ``denominator`` and ``lower_<level>``/``upper_<level>`` columns (``lower_95``, ``upper_998``).
-
-    Examples
-    --------
-    >>> round(float(funnel_limits(50.0, [100])["upper_95"].iloc[0]), 2)
-    59.8
-    """
-    from cpanalysis.stats import z_value
-
-    n = np.asarray(denominators, dtype=float)
-    p0 = benchmark / 100
-    out = {"denominator": n}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt(p0 * (1 - p0) / n)
-    for level in levels:
-        suffix = f"{level * 100:g}".replace(".", "")
-        z = z_value(level)
-        out[f"lower_{suffix}"] = np.clip((p0 - z * se) * 100, 0, 100)
-        out[f"upper_{suffix}"] = np.clip((p0 + z * se) * 100, 0, 100)
-    return pd.DataFrame(out)
-
-
 def funnel_plot(tidy: pd.DataFrame, indicator_id: str, la_code: str, *, period_end: object = None,
                 benchmark_code: str = ENGLAND_CODE, la_name: str = "Our authority",
                 title: str | None = None, ax: Axes | None = None) -> Figure:
@@ -624,12 +575,12 @@ def funnel_plot(tidy: pd.DataFrame, indicator_id: str, la_code: str, *, period_e
     fig, ax = _new_figure(ax, (7.0, 4.5))
     n = pd.to_numeric(las["denominator"], errors="coerce")
     grid = np.linspace(max(1.0, float(n.min()) * 0.8 if len(n) else 1.0), float(n.max()) * 1.05 if len(n) else 100, 200)
-    limits = funnel_limits(bench, grid)
     ax.axhline(bench, color=ENGLAND_COLOUR, linewidth=1.8, label=f"England {format_value(bench, '%')}")
-    for level, style in (("95", ":"), ("998", "--")):
-        ax.plot(grid, limits[f"lower_{level}"], style, color=PALETTE["dark_grey"], linewidth=1)
-        ax.plot(grid, limits[f"upper_{level}"], style, color=PALETTE["dark_grey"], linewidth=1,
-                label="95% limits" if level == "95" else "99.8% limits")
+    for level, style in ((0.95, ":"), (0.998, "--")):
+        low, high, _ = compare.funnel_limits(bench / 100, grid, confidence=level)
+        ax.plot(grid, low * 100, style, color=PALETTE["dark_grey"], linewidth=1)
+        ax.plot(grid, high * 100, style, color=PALETTE["dark_grey"], linewidth=1,
+                label="95% limits" if level == 0.95 else "99.8% limits")
     others = las["geography"] != str(la_code)
     ax.scatter(n[others], las["value"][others].astype(float), s=14, color=PALETTE["light_purple"],
                alpha=0.8, label="Other authorities", zorder=3)
@@ -643,7 +594,8 @@ def funnel_plot(tidy: pd.DataFrame, indicator_id: str, la_code: str, *, period_e
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     _title(ax, title or f"{indicator_label(indicator_id)}, {period_label(when)}: every authority")
     _footnote(fig, "Limits: England's value +/- 1.96 and 3.09 standard errors at each cohort size "
-                   f"(95% and 99.8%). {n_hidden} authorities with suppressed values not shown.")
+                   "(95% and 99.8%; exact binomial limits for small cohorts). "
+                   f"{n_hidden} authorities with suppressed values not shown.")
     return fig
 
 
