@@ -17,6 +17,7 @@ import pytest
 from cpanalysis.errors import ParameterError
 from cpanalysis.pipeline import changes, data, exports, html, report
 from cpanalysis.pipeline.execute import NotebookJob, execute_notebooks
+from cpanalysis.pipeline.run import run as run_pipeline
 
 LA = "E10000018"
 COLUMNS = [
@@ -151,8 +152,8 @@ def test_compare_runs_newcombe_and_overlap(current):
     # Newcombe by hand: Wilson 30/100 = (21.89, 39.58), 20/100 = (13.34, 28.88);
     # 10 - sqrt(8.11^2 + 8.88^2) = -2.025, 10 + sqrt(9.58^2 + 6.66^2) = 21.673
     assert p["change"] == pytest.approx(10.0)
-    assert p["change_lower_95"] == pytest.approx(-2.0249, abs=1e-3)
-    assert p["change_upper_95"] == pytest.approx(21.6734, abs=1e-3)
+    assert p["change_lower_95"] == -2.02  # rounded to 2 decimal places like indicators.csv
+    assert p["change_upper_95"] == 21.67
     assert (p["direction"], p["beyond_noise"], p["verdict"], p["method"]) == (
         "Up", False, "No significant change", changes.NEWCOMBE)
     s = out.loc["sdq_mean"]  # 14.0-16.4 vs 11.0-13.0 do not overlap; low is good
@@ -339,3 +340,96 @@ def test_load_for_notebook_rejects_bad_parameters(good_project):
         data.load_for_notebook(root / "data" / "raw" / "903", "2025-08-31", LA, dfe_dir=str(root / "x"))
     with pytest.raises(ParameterError, match="not found"):
         data.load_for_notebook(root / "data" / "raw" / "nothing", "", LA)
+
+
+# ----------------------------------------------------------------------------- the whole run
+
+
+@pytest.fixture(scope="module")
+def fixture_run(good_project, tmp_path_factory):
+    """Two real notebooks and a broken one, on the fixture returns, with non-default parameters."""
+    root, _, _ = good_project
+    notebooks = tmp_path_factory.mktemp("notebooks")
+    for name in ("00_data_quality", "01_profile"):
+        shutil.copy(Path(__file__).parents[1] / "notebooks" / f"{name}.ipynb", notebooks)
+    _notebook(notebooks / "99_broken.ipynb", ["raise KeyError('no such column')"],
+              params="period_end = ''\nla_code = ''")
+    lines: list[str] = []
+    result = run_pipeline(data=root / "data" / "raw" / "903", dfe=root / "no_dfe", period_end="2025-06-30",
+                          la_code=LA, out=root / "reports", notebooks_dir=notebooks, progress=lines.append)
+    return root, result, lines
+
+
+def test_run_writes_the_pack_and_reports_the_failure(fixture_run):
+    root, result, lines = fixture_run
+    out = root / "reports" / "2025-06-30"
+    assert result.out_dir == out and result.period_end == pd.Timestamp("2025-06-30")
+    assert [r.name for r in result.notebooks] == ["00_data_quality", "01_profile", "99_broken"]
+    assert [r.ok for r in result.notebooks] == [True, True, False]
+    assert result.exit_code == 1
+    broken = result.notebooks[2]
+    assert (broken.error_name, broken.cell_source) == ("KeyError", "raise KeyError('no such column')")
+    assert any("99_broken: FAILED at cell" in line for line in lines)
+    assert lines[-1].startswith("Done in") and "1 notebook(s) failed" in lines[-1]
+    for name in ("index.html", "00_data_quality.html", "01_profile.html", "99_broken.html", "indicators.csv",
+                 "indicators.xlsx", "run_manifest.json"):
+        assert (out / name).is_file(), name
+    index = (out / "index.html").read_text()
+    assert '<a href="00_data_quality.html">Data quality: what was read, what was kept, what is missing</a>' in index
+    assert '<a href="01_profile.html">Who our children are</a>' in index
+    assert "did not finish" in index and "No previous quarter" in index
+    profile = (out / "01_profile.html").read_text()
+    assert "30 Jun 2025" in profile and "30 Sep 2025" not in profile  # the injected period end was used
+    assert "load_for_notebook" not in profile and "report.show" not in profile  # no code
+    images = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', profile)
+    assert len(images) >= 2 and all(base64.b64decode(i)[:4] == b"\x89PNG" for i in images)
+    executed = nbformat.read(out / "_executed" / "01_profile.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert "period_end = \"2025-06-30\"" in injected[0].source and "la_code = \"E10000018\"" in injected[0].source
+    assert "previous_indicators" not in injected[0].source  # only parameters the notebook declares
+    manifest = json.loads((out / "run_manifest.json").read_text())
+    assert manifest["parameters"]["period_end"] == "2025-06-30" and manifest["parameters"]["kernel"] == "python3"
+    assert manifest["inputs"]["returns"]["2024-25/episodes.csv"] == exports.sha256_file(GOOD / "2024-25" / "episodes.csv")
+    assert [n["ok"] for n in manifest["notebooks"]] == [True, True, False]
+    assert manifest["outputs"]["indicators.csv"] == exports.sha256_file(out / "indicators.csv")
+    assert {"validate_build", "indicators", "notebooks", "total"} <= set(manifest["timings_seconds"])
+    ees = pd.read_csv(out / "indicators.csv", dtype=str)
+    assert ees["period_end"].max() == "2025-06-30"
+    assert (ees["new_la_code"] == LA).all()
+
+
+def test_rerun_gives_identical_indicators_and_compares_with_the_last_quarter(fixture_run):
+    root, first, _ = fixture_run
+    again = run_pipeline(data=root / "data" / "raw" / "903", dfe=root / "no_dfe", period_end="2025-06-30",
+                         la_code=LA, out=root / "again", notebooks=[], progress=None)
+    assert again.indicators_csv.read_bytes() == first.indicators_csv.read_bytes()
+    later = run_pipeline(data=root / "data" / "raw" / "903", dfe=root / "no_dfe", period_end="2025-09-30",
+                         la_code=LA, out=root / "reports", notebooks=[], progress=None)
+    assert later.exit_code == 0 and later.changes is not None
+    cla = later.changes.set_index("indicator_id").loc["cla_on_date"]
+    assert (cla["previous_period_end"], cla["period_end"]) == (pd.Timestamp("2025-06-30"), pd.Timestamp("2025-09-30"))
+    assert (later.out_dir / "changes.csv").is_file()
+    assert "What changed since last quarter" in later.index.read_text()
+
+
+def test_run_rejects_bad_options(good_project, tmp_path):
+    root, _, _ = good_project
+    with pytest.raises(ParameterError, match="audience"):
+        run_pipeline(data=root / "data" / "raw" / "903", audience="everyone", progress=None)
+    with pytest.raises(ParameterError, match="notebook '42' not found"):
+        run_pipeline(data=root / "data" / "raw" / "903", notebooks=["42"], progress=None)
+
+
+def test_kernels_start_in_the_notebook_folder_without_moving_the_caller(tmp_path):
+    import os
+
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    jobs = [NotebookJob(_notebook(folder / f"{i}.ipynb", ["import os\nprint(os.getcwd())"]),
+                        tmp_path / "out" / f"{i}.ipynb", {}, folder) for i in range(2)]
+    before = os.getcwd()
+    results = execute_notebooks(jobs, workers=2, progress=None)
+    assert os.getcwd() == before  # papermill's own cwd= would chdir the whole process
+    for r in results:
+        printed = nbformat.read(r.output, as_version=4).cells[2].outputs[0]["text"].strip()
+        assert printed == str(folder.resolve())

@@ -8,7 +8,7 @@ of each run's own period end.
 Is a change beyond noise?
 
 - Percentages: the Newcombe (hybrid Wilson score) 95% confidence interval of the difference of two
-  independent proportions (statsmodels ``confint_proportions_2indep(method="newcomb")``;
+  independent proportions (:func:`cpanalysis.trends.year_on_year`;
   Newcombe 1998, ``methods.md`` §5.6) excludes zero. Many of the same children are in both
   rolling windows, so the two are positively correlated and this interval is *conservative*:
   a change it calls beyond noise is real; one it does not may still be.
@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import confint_proportions_2indep
 
+from cpanalysis import trends
+from cpanalysis.indicators import catalogue
 from cpanalysis.pipeline.exports import read_indicators_csv
 from cpanalysis.plots import format_value, indicator_label
 
@@ -120,12 +121,8 @@ def compare_runs(previous: pd.DataFrame | str | Path, current: pd.DataFrame | st
         if not suppressed and pd.notna(change):
             counts = [old["numerator"], old["denominator"], new["numerator"], new["denominator"]]
             if unit == "%" and all(pd.notna(c) for c in counts) and old["denominator"] > 0 and new["denominator"] > 0:
-                low, high = confint_proportions_2indep(
-                    int(round(new["numerator"])), int(round(new["denominator"])),
-                    int(round(old["numerator"])), int(round(old["denominator"])),
-                    method="newcomb", compare="diff",
-                )
-                lo, hi = float(low) * 100, float(high) * 100
+                _, lo, hi = trends.year_on_year(old["numerator"], old["denominator"],
+                                                new["numerator"], new["denominator"])
                 beyond = not (lo <= 0 <= hi)
                 method = NEWCOMBE
             elif all(pd.notna(new[c]) and pd.notna(old[c]) for c in ("lower_95", "upper_95")):
@@ -140,7 +137,11 @@ def compare_runs(previous: pd.DataFrame | str | Path, current: pd.DataFrame | st
             "change_lower_95": lo, "change_upper_95": hi, "direction": direction,
             "beyond_noise": beyond, "verdict": _verdict(direction, beyond, polarity), "method": method,
         })
-    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    out = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    # Rounded so that a CSV of the table is stable and readable (2 decimal places, as indicators.csv).
+    for col in ("previous_value", "value", "change", "change_lower_95", "change_upper_95"):
+        out[col] = out[col].astype(float).round(2)
+    return out
 
 
 def describe_change(change: pd.Series | dict) -> str:
@@ -156,6 +157,20 @@ def describe_change(change: pd.Series | dict) -> str:
         return f"No change {since}"
     note = {True: "beyond noise", False: "within noise", None: "not tested"}[change.get("beyond_noise")]
     return f"{change['direction']} {amount} {since} ({note})"
+
+
+def headline_changes(changes: pd.DataFrame) -> pd.DataFrame:
+    """The changes a board paper leads with: beyond-noise changes first, then the rest, in catalogue
+    order; the care-leaver measures by single year of age are left to ``changes.csv``."""
+    if changes.empty:
+        return changes
+    single_age = changes["indicator_id"].str.match(r"^leavers_\d{2}_")
+    order = {ind: i for i, ind in enumerate(catalogue.CATALOGUE)}
+    out = changes[~single_age].assign(
+        _first=lambda f: f["beyond_noise"].map(lambda b: 0 if b is True else 1),
+        _order=lambda f: f["indicator_id"].map(lambda i: order.get(i, len(order))),
+    )
+    return out.sort_values(["_first", "_order"], kind="mergesort").drop(columns=["_first", "_order"]).reset_index(drop=True)
 
 
 def changes_for_readers(changes: pd.DataFrame) -> pd.DataFrame:

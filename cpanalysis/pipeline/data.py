@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpanalysis import __version__, build, indicators, periods
+from cpanalysis import __version__, build, disclosure, indicators, periods
 from cpanalysis.errors import CpanalysisError, ParameterError
 
 #: The demo authority's returns, relative to the project root.
@@ -341,6 +341,10 @@ def load_national(dfe_dir: str | Path | None, root: Path | None,
 def apply_disclosure(tidy: pd.DataFrame, audience: str) -> pd.DataFrame:
     """Small-number disclosure control for an ``external`` audience (unchanged for ``internal``).
 
+    :func:`cpanalysis.disclosure.protect` with its defaults: counts of 1-5 hidden, secondary
+    suppression so no hidden cell can be recovered by subtraction, dependent percentages and
+    intervals hidden, symbol ``c``.
+
     Raises
     ------
     ParameterError
@@ -348,11 +352,7 @@ def apply_disclosure(tidy: pd.DataFrame, audience: str) -> pd.DataFrame:
     """
     if audience not in AUDIENCES:
         raise ParameterError(f"audience must be one of {AUDIENCES}; got {audience!r}")
-    if audience == "internal":
-        return tidy
-    from cpanalysis import disclosure
-
-    return disclosure.suppress(tidy)
+    return disclosure.protect(tidy, audience)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Running notebooks with papermill: explicit kernel and working folder, two at a time.
 
 Papermill starts a kernel in the *caller's* folder unless told otherwise while nbval starts it in
-the notebook's folder (``../shared/docs/style_anchors.md`` §2.4), so every run passes ``cwd`` =
+the notebook's folder (``../shared/docs/style_anchors.md`` §2.4), so every kernel is started in
 the notebooks folder: relative paths in a parameters cell then mean the same under both tools.
 The kernel is named explicitly (``python3``) because papermill refuses a notebook whose metadata
 lost its ``kernelspec``.
@@ -139,7 +139,10 @@ def execute_notebook(job: NotebookJob) -> NotebookResult:
             str(job.output),
             parameters=dict(job.parameters),
             kernel_name=KERNEL_NAME,
-            cwd=str(cwd),
+            # Not papermill's ``cwd``: that chdir()s the whole process, which two threads running
+            # notebooks at once would leave pointing at the wrong folder. nbclient starts the
+            # kernel in ``resources.metadata.path`` instead, touching nothing else.
+            resources={"metadata": {"path": str(cwd.resolve())}},
             progress_bar=False,
             log_output=False,
         )

@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+from IPython.display import Markdown
+from matplotlib.figure import Figure
 
+from cpanalysis import plots
+from cpanalysis.errors import CpanalysisError
 from cpanalysis.pipeline.data import ENGLAND_CODE, NotebookData
 from cpanalysis.plots import format_value, indicator_label, period_label, versus_label
 
@@ -198,3 +202,45 @@ def describe_run(data: NotebookData) -> str:
                 if data.audience == "external" else "Internal report: figures are not suppressed; do not share outside the authority.")
     return (f"**{data.la_name}** ({data.la_code}), {period_label(data.period_end, data.window)}. "
             f"Data: {len(returns)} SSDA903 returns, {span}. {audience}")
+
+
+def _unavailable(what: str, exc: Exception) -> Markdown:
+    return Markdown(f"*{what} is not available for this data: {exc}*")
+
+
+def trend(data: NotebookData, indicator_id: str, *, period_type: str = "year", national: bool = True,
+          **options) -> Figure | Markdown:
+    """:func:`cpanalysis.plots.trend_chart` of one measure for the report's authority.
+
+    England and the region are drawn when ``national`` and the national files are present.
+    When the data cannot give the measure (no population table for a rate, no OC2 rows ...)
+    a one-line note is returned instead, so one missing measure never stops a report.
+
+    Parameters
+    ----------
+    data : NotebookData
+    indicator_id : str
+    period_type : str; default "year"
+        ``"year"`` (each 31 March) or ``"rolling_12m"`` (the recent quarter ends).
+    national : bool; default True
+    **options
+        Passed to :func:`~cpanalysis.plots.trend_chart` (``breakdown``, ``band`` ...).
+    """
+    table = data.for_charts if national else data.indicators
+    comparators = data.comparators if national and data.national is not None else {}
+    try:
+        return plots.trend_chart(table, indicator_id, data.la_code, comparators=comparators,
+                                 la_name=data.la_name, period_type=period_type, **options)
+    except CpanalysisError as exc:
+        return _unavailable(indicator_label(indicator_id), exc)
+
+
+def breakdown_chart(data: NotebookData, indicator_id: str, breakdown: str, **options) -> Figure | Markdown:
+    """:func:`cpanalysis.plots.bar_with_ci` of one measure by a breakdown at the period end (or a note)."""
+    rows = data.for_charts
+    rows = rows[rows["period_type"].isin([data.window, "year"])]
+    try:
+        return plots.bar_with_ci(rows, indicator_id, la_code=data.la_code, breakdown=breakdown,
+                                 period_end=data.period_end, **options)
+    except CpanalysisError as exc:
+        return _unavailable(f"{indicator_label(indicator_id)} by {breakdown.replace('_', ' ')}", exc)

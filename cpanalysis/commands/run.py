@@ -1,0 +1,53 @@
+"""``cpanalysis run``: the quarterly report pack (validate -> build -> indicators -> notebooks -> HTML).
+
+With no arguments it reports on the latest quarter of the authority's returns in
+``data/raw/903`` when that folder holds files, otherwise of the synthetic demo authority
+(``data/raw/demo``, generated on first use). Progress is printed as plain lines on standard
+error; the exit code is 0 when every notebook ran, 1 when any failed (each failure is reported
+with its cell and error) and 2 for a problem with the input or the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from cpanalysis.pipeline.run import run as run_pipeline
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``run`` sub-command to the ``cpanalysis`` parser."""
+    parser = subparsers.add_parser(
+        "run",
+        help="run every report notebook and write reports/<period_end>/",
+        description="Build the authority's SSDA903 returns, compute the indicators, run the report "
+        "notebooks (papermill) and write self-contained HTML reports, indicators.csv/xlsx and a run "
+        "manifest to reports/<period_end>/.",
+    )
+    parser.add_argument("--data", default=None,
+                        help="folder of SSDA903 returns (default: data/raw/903 if it holds files, else the demo)")
+    parser.add_argument("--dfe", default=None,
+                        help="folder of national DfE files (default: data/raw/dfe or ../shared/dfe when present)")
+    parser.add_argument("--period-end", default=None,
+                        help="quarter end to report on, YYYY-MM-DD (default: the latest quarter in the data)")
+    parser.add_argument("--la", default="E10000018", help="the authority's ONS code (default E10000018)")
+    parser.add_argument("--audience", choices=("internal", "external"), default="internal",
+                        help="external suppresses small numbers in everything written (default internal)")
+    parser.add_argument("--notebooks", nargs="+", default=None, metavar="NAME",
+                        help="notebooks to run, by name (01_profile) or number (01) (default: every notebook in notebooks/)")
+    parser.add_argument("--out", default="reports", help="output folder (default: reports)")
+    parser.add_argument("--previous", default=None,
+                        help="a previous run's indicators.csv for the quarter-on-quarter comparison "
+                        "(default: the latest earlier run under --out)")
+    parser.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the pipeline; returns 0 when every notebook ran, 1 otherwise."""
+
+    result = run_pipeline(
+        data=args.data, dfe=args.dfe, period_end=args.period_end, la_code=str(args.la),
+        audience=args.audience, notebooks=args.notebooks, out=args.out, previous=args.previous,
+        workers=args.workers,
+    )
+    return result.exit_code

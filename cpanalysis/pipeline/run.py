@@ -1,0 +1,323 @@
+"""``cpanalysis run``: the quarterly report pack in one call.
+
+validate + build -> indicators -> every report notebook (papermill, two at a time) -> HTML without
+code -> ``reports/<period_end>/``::
+
+    index.html              every report, what changed since last quarter, downloads
+    00_data_quality.html    ... 08_deep_dive.html
+    indicators.csv          EES tidy layout (exports.py documents it)
+    indicators.xlsx         a contents sheet and one sheet per strategy outcome
+    changes.csv             quarter on quarter (when a previous run exists)
+    run_manifest.json       parameters, input hashes, package versions, timings, outcome
+    _executed/*.ipynb       the executed notebooks, for the analyst's audit trail
+
+A notebook that fails does not stop the others; the run reports which cell failed with which
+error and :attr:`RunResult.exit_code` is 1. An ``external`` audience gets disclosure control on
+every export and the notebooks are told the audience.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from cpanalysis import __version__
+from cpanalysis.errors import ParameterError
+from cpanalysis.pipeline import changes as quarter
+from cpanalysis.pipeline import data as loading
+from cpanalysis.pipeline import exports
+from cpanalysis.pipeline import html as pages
+from cpanalysis.pipeline.execute import (
+    KERNEL_NAME,
+    NotebookJob,
+    NotebookResult,
+    execute_notebooks,
+    stderr_progress,
+)
+
+#: The report notebooks in reading order (``notebooks/<name>.ipynb``).
+NOTEBOOKS: tuple[str, ...] = (
+    "00_data_quality",
+    "01_profile",
+    "02_outcome_trends",
+    "03_sdq_changes",
+    "04_placement_moves",
+    "05_care_leavers",
+    "06_national_comparison",
+    "07_strategy_scorecard",
+    "08_deep_dive",
+)
+#: The project's notebooks folder (beside the package in a clone or an editable install).
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+EXECUTED = "_executed"
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` produced.
+
+    Attributes
+    ----------
+    out_dir : Path
+        ``<out>/<period_end>``.
+    period_end : Timestamp
+    notebooks : list of NotebookResult
+    index, indicators_csv, indicators_xlsx, manifest : Path
+    changes : DataFrame or None
+        Quarter-on-quarter comparison (:func:`cpanalysis.pipeline.changes.compare_runs`), None
+        without a previous run.
+    seconds : float
+    """
+
+    out_dir: Path
+    period_end: pd.Timestamp
+    notebooks: list[NotebookResult]
+    index: Path
+    indicators_csv: Path
+    indicators_xlsx: Path
+    manifest: Path
+    changes: pd.DataFrame | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[NotebookResult]:
+        """The notebooks that did not finish."""
+        return [r for r in self.notebooks if not r.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every notebook ran, 1 otherwise."""
+        return 1 if self.failed else 0
+
+
+def default_data_dir(root: str | Path = ".") -> Path:
+    """The returns a run uses when none are named: ``data/raw/903`` when it holds files, else the demo."""
+    root = Path(root)
+    own = root / loading.AUTHORITY_DIR
+    if own.is_dir() and any(p.is_file() for p in own.rglob("*")):
+        return own
+    return root / loading.DEMO_DIR / "903"
+
+
+def notebook_parameters(notebook: Path) -> set[str]:
+    """Names assigned in a notebook's ``parameters`` cell (read with :mod:`ast`, not papermill's
+    line regex, which skips a line whose comment it cannot parse)."""
+    nb = nbformat.read(notebook, as_version=4)
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            for node in ast.parse(cell.source).body:
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def _stub_page(path: Path, title: str, failure: str, banner: str) -> None:
+    body = (f"<h1>{escape(title)}</h1><div class=\"notice\"><strong>This report did not run.</strong> "
+            f"{escape(failure)}</div>")
+    path.write_text(pages.page(title, body, banner), encoding="utf-8")
+
+
+def run(data: str | Path | None = None, dfe: str | Path | None = None, period_end: str | None = None,
+        la_code: str = "E10000018", audience: str = "internal", notebooks: Sequence[str] | None = None,
+        out: str | Path = "reports", previous: str | Path | None = None, workers: int = 2,
+        notebooks_dir: str | Path | None = None,
+        progress: Callable[[str], None] | None = stderr_progress) -> RunResult:
+    """Produce the quarterly report pack (module docstring).
+
+    Parameters
+    ----------
+    data : path, optional
+        Folder of SSDA903 returns (or a processed folder); default :func:`default_data_dir`.
+    dfe : path, optional
+        Folder of national DfE files; default the usual places (none: the national sections say
+        how to get them).
+    period_end : str, optional
+        Quarter end (``YYYY-MM-DD``); default the latest quarter the data covers.
+    la_code : str; default "E10000018"
+        The authority's ONS code (kept as a string).
+    audience : {"internal", "external"}; default "internal"
+    notebooks : sequence of str, optional
+        Notebook names (``01_profile`` or ``01``); default every notebook in ``notebooks_dir`` in
+        the order of :data:`NOTEBOOKS`; an empty sequence runs none (exports only).
+    out : path; default "reports"
+    previous : path, optional
+        A previous run's ``indicators.csv``; default the latest earlier run under ``out``.
+    workers : int; default 2
+        Notebooks run at once.
+    notebooks_dir : path, optional
+        Folder of the notebook templates; default the project's ``notebooks/``.
+    progress : callable or None
+        Receives one plain line per step (default: standard error).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    CpanalysisError
+        Bad parameters or unreadable input (before any notebook runs).
+    """
+    started = time.perf_counter()
+    say = progress or (lambda _line: None)
+    timings: dict[str, float] = {}
+    if audience not in loading.AUDIENCES:
+        raise ParameterError(f"--audience must be one of {loading.AUDIENCES}; got {audience!r}")
+    folder_nb = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
+    chosen = _choose_notebooks(notebooks, folder_nb)
+    data_dir = Path(data) if data is not None else default_data_dir()
+    la_code = str(la_code)
+
+    tick = time.perf_counter()
+    if loading.is_demo_dir(data_dir):
+        data_dir = loading.ensure_demo(data_dir, say)
+    timings["demo"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    say(f"[1/4] Validating and building {data_dir}")
+    loading.load_tables(data_dir, la_code, progress=lambda line: None if line.startswith("  ") else say("      " + line))
+    timings["validate_build"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    say("[2/4] Computing indicators")
+    loaded = loading.load_for_notebook(data_dir, period_end or "", la_code, dfe_dir=dfe or "", audience=audience)
+    timings["indicators"] = time.perf_counter() - tick
+    end = loaded.period_end
+    out_dir = Path(out) / f"{end:%Y-%m-%d}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if loaded.national is None:
+        say("      national DfE files not found: the national sections will say how to get them")
+
+    tick = time.perf_counter()
+    ees = exports.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
+                         region_code=loaded.region_code, region_name=loaded.region_name)
+    csv_path = exports.write_indicators_csv(ees, out_dir / "indicators.csv")
+    notes = [f"Authority: {loaded.la_name} ({la_code})", f"Period end: {end:%-d %B %Y}",
+             f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else "")]
+    xlsx_path = exports.write_indicators_xlsx(ees, out_dir / "indicators.xlsx",
+                                              title=f"Corporate parenting indicators: {loaded.la_name}", notes=notes)
+    previous_csv = Path(previous) if previous else quarter.find_previous_run(out, end)
+    change_table = None
+    if previous_csv is not None:
+        change_table = quarter.compare_runs(previous_csv, csv_path, geography=la_code)
+        change_table.to_csv(out_dir / "changes.csv", index=False, lineterminator="\n")
+    timings["exports"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    say(f"[3/4] Running {len(chosen)} notebooks, {workers} at a time")
+    values = {
+        "data_dir": str(data_dir.resolve()), "dfe_dir": str(Path(dfe).resolve()) if dfe else "",
+        "period_end": f"{end:%Y-%m-%d}", "la_code": la_code, "audience": audience,
+        "previous_indicators": str(Path(previous_csv).resolve()) if previous_csv else "",
+    }
+    jobs = []
+    for path in chosen:
+        declared = notebook_parameters(path)
+        jobs.append(NotebookJob(path, out_dir / EXECUTED / path.name,
+                                {k: v for k, v in values.items() if k in declared}, folder_nb.resolve()))
+    results = execute_notebooks(jobs, workers=workers, progress=say)
+    timings["notebooks"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    say("[4/4] Writing HTML, index and manifest")
+    banner = '<a href="index.html">All reports</a>'
+    entries = []
+    for job, result in zip(jobs, results, strict=True):
+        page = out_dir / f"{job.name}.html"
+        title = job.name
+        if result.output.is_file():
+            title = pages.notebook_title(nbformat.read(result.output, as_version=4), job.name)
+            pages.notebook_to_html(result.output, page, banner=banner,
+                                  failure="" if result.ok else _reader_failure(result, audience))
+        else:
+            _stub_page(page, title, _reader_failure(result, audience), banner)
+        entries.append(pages.IndexEntry(title, page.name, result.ok, "" if result.ok else _reader_failure(result, audience)))
+    readers = quarter.changes_for_readers(quarter.headline_changes(change_table)) if change_table is not None else None
+    index = pages.write_index(
+        out_dir / "index.html",
+        title=f"{loaded.la_name}: corporate parenting evidence, {end:%-d %B %Y}",
+        intro=(f"Reports for {loaded.la_name} ({la_code}) on the SSDA903 returns to {end:%-d %B %Y}. "
+               + ("Small numbers are suppressed for readers outside the authority."
+                  if audience == "external" else "Internal: not for circulation outside the authority.")),
+        entries=entries,
+        downloads=[("Indicators (CSV, EES layout)", "indicators.csv"), ("Indicators (Excel)", "indicators.xlsx"),
+                   *([("Changes since last quarter (CSV)", "changes.csv")] if change_table is not None else []),
+                   ("Run manifest (JSON)", "run_manifest.json")],
+        changes=readers,
+        changes_note=("" if previous_csv is not None else
+                      "No previous quarter's run was found (reports/<date>/indicators.csv), so nothing to compare yet."),
+        footer=f"cpanalysis {__version__}. Generated {dt.datetime.now().strftime('%-d %B %Y %H:%M')}.",
+    )
+    timings["html"] = time.perf_counter() - tick
+    seconds = time.perf_counter() - started
+    manifest = _manifest(values, loaded, data_dir, dfe, previous_csv, results, timings, seconds, out_dir,
+                         [job.notebook for job in jobs])
+    manifest_path = exports.write_manifest(manifest, out_dir / "run_manifest.json")
+    failed = [r for r in results if not r.ok]
+    say(f"Done in {seconds:.0f} s: {out_dir / 'index.html'}"
+        + (f"; {len(failed)} notebook(s) failed: " + "; ".join(r.describe() for r in failed) if failed else ""))
+    return RunResult(out_dir, end, results, index, csv_path, xlsx_path, manifest_path, change_table, seconds, timings)
+
+
+def _choose_notebooks(names: Sequence[str] | None, folder: Path) -> list[Path]:
+    available = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+    if not available:
+        raise ParameterError(f"no notebooks found in {folder}")
+    if names is not None and len(names) == 0:  # exports only
+        return []
+    if not names:
+        order = {n: i for i, n in enumerate(NOTEBOOKS)}
+        return sorted(available, key=lambda p: (order.get(p.stem, len(order)), p.stem))
+    chosen = []
+    for name in names:
+        stem = Path(str(name)).stem
+        matches = [p for p in available if p.stem == stem or p.stem.split("_")[0] == stem]
+        if not matches:
+            raise ParameterError(f"notebook {name!r} not found in {folder}; available: "
+                                 + ", ".join(p.stem for p in available))
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen
+
+
+def _reader_failure(result: NotebookResult, audience: str) -> str:
+    # An error message can quote data; readers outside the authority get only the error's type.
+    if audience == "external":
+        return f"It stopped with {result.error_name or 'an error'}; the analyst has the details in the run manifest"
+    return result.describe()
+
+
+def _manifest(values: dict, loaded: loading.NotebookData, data_dir: Path, dfe: str | Path | None,
+              previous: Path | None, results: list[NotebookResult], timings: dict[str, float],
+              seconds: float, out_dir: Path, templates: list[Path]) -> dict:
+    outputs = {p.relative_to(out_dir).as_posix(): exports.sha256_file(p)
+               for p in sorted(out_dir.rglob("*")) if p.is_file() and p.name != "run_manifest.json"}
+    return {
+        "cpanalysis": __version__,
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "parameters": {**values, "kernel": KERNEL_NAME},
+        "inputs": {
+            "returns_folder": str(data_dir.resolve()),
+            "returns": loading.input_files(data_dir),
+            "build_manifest_latest_as_at": loaded.manifest.get("latest_as_at"),
+            "dfe_folder": str(Path(dfe).resolve()) if dfe else "",
+            "national_files_found": loaded.national is not None,
+            "previous_indicators": str(previous) if previous else "",
+            "notebook_templates": {r.name: exports.sha256_file(p) for r, p in zip(results, templates, strict=True)},
+        },
+        "packages": exports.package_versions(),
+        "timings_seconds": {**{k: round(v, 2) for k, v in timings.items()}, "total": round(seconds, 2)},
+        "notebooks": [
+            {"name": r.name, "ok": r.ok, "seconds": round(r.seconds, 2), "cell": r.cell,
+             "execution_count": r.execution_count, "error": r.error_name, "message": r.error_value}
+            for r in results
+        ],
+        "outputs": outputs,
+    }
