@@ -16,8 +16,8 @@ DfE, "Children looked after return (SSDA903): guide", yearly; csc-validator-be-9
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 FIRST_YEAR = 2000  # open-ended lower bound for codes valid "in all years"
 LAST_YEAR = 9999  # open-ended upper bound
