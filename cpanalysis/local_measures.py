@@ -52,6 +52,8 @@ OPTIONAL_COLUMNS = (
     "outcome", "polarity", "lower_95", "upper_95", "lower_998", "upper_998",
 )
 _ID = re.compile(r"^local_[a-z0-9_]+$")
+#: The strategy's targets (read by :func:`cpanalysis.scorecard.read_targets`), skipped here.
+TARGETS_FILE = "targets.csv"
 _LOCAL_NOTE = "Local measure: not collected by DfE; definition as recorded by the authority"
 
 
@@ -218,9 +220,12 @@ def read_local_file(path: str | Path, geography: str = "local") -> pd.DataFrame:
 def load_local_measures(folder: str | Path, geography: str = "local") -> pd.DataFrame:
     """Every ``*.csv`` of a local-measures folder (``data/raw/local/``) as tidy rows.
 
-    An absent or empty folder gives an empty table.
+    An absent or empty folder gives an empty table. ``targets.csv`` (the strategy's targets,
+    :mod:`cpanalysis.scorecard`) is not a measure file and is skipped.
     """
     files = sorted(Path(folder).glob("*.csv")) if Path(folder).is_dir() else []
+    # The strategy's targets live beside the measures but are not measures (cpanalysis.scorecard).
+    files = [f for f in files if f.name.lower() != TARGETS_FILE]
     parts = [p for p in (read_local_file(f, geography) for f in files) if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else finish([])
 
@@ -241,6 +246,7 @@ def write_demo_local_measures(folder: str | Path, seed: int = 2026, first_year: 
     Quarterly values from 30 June of ``first_year - 1`` to ``last_period_end`` for GP
     registration, initial-health-assessment timeliness and PEP completion, the yearly key stage 2
     result at each 31 March, and the mean mental-health wait each quarter. Same seed, same bytes.
+    The demo strategy's targets go beside it (``targets.csv``, :func:`write_demo_targets`).
 
     Returns
     -------
@@ -267,4 +273,29 @@ def write_demo_local_measures(folder: str | Path, seed: int = 2026, first_year: 
     pd.DataFrame(rows, columns=["indicator_id", "period_end", "numerator", "denominator", "value"]).to_csv(
         path, index=False, lineterminator="\n"
     )
+    write_demo_targets(out)
+    return path
+
+
+#: The demo strategy's targets: (indicator id, target, comparison, where the strategy sets it).
+_DEMO_TARGETS = (
+    ("health_assessment_up_to_date", 95, "at_least", "Demo strategy, outcome 1: every child's health reviewed"),
+    ("local_gp_registration", 98, "at_least", "Demo strategy, outcome 1"),
+    ("local_iha_within_20_days", 80, "at_least", "Demo strategy, outcome 1 (statutory 20 working days)"),
+    ("sdq_completed", 90, "at_least", "Demo strategy, outcome 2"),
+    ("local_mh_wait_weeks", 8, "at_most", "Demo strategy, outcome 2: seen within 8 weeks on average"),
+    ("placements_3plus_12m", 9, "at_most", "Demo strategy, outcome 3"),
+    ("long_term_stability", 75, "at_least", "Demo strategy, outcome 3"),
+    ("local_pep_completed", 95, "at_least", "Demo strategy, outcome 4"),
+    ("leavers_19_21_eet", 60, "at_least", "Demo strategy, outcome 5"),
+    ("leavers_19_21_suitable_accommodation", 90, "at_least", "Demo strategy, outcome 5"),
+)
+
+
+def write_demo_targets(folder: str | Path) -> Path:
+    """Write the demo strategy's targets (``<folder>/targets.csv``, layout in :mod:`cpanalysis.scorecard`)."""
+    path = Path(folder) / TARGETS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(list(_DEMO_TARGETS), columns=["indicator_id", "target", "comparison", "source"]).to_csv(
+        path, index=False, lineterminator="\n")
     return path

@@ -7,6 +7,7 @@ words things the same way. Nothing here returns child-level rows: every table is
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import pandas as pd
@@ -244,3 +245,315 @@ def breakdown_chart(data: NotebookData, indicator_id: str, breakdown: str, **opt
                                  period_end=data.period_end, **options)
     except CpanalysisError as exc:
         return _unavailable(f"{indicator_label(indicator_id)} by {breakdown.replace('_', ' ')}", exc)
+
+
+# ----------------------------------------------------------------------------- outcomes over time, national comparison
+#: Geography code of the statistical neighbours' median in chart tables (not an ONS code).
+NEIGHBOUR_MEDIAN = "statistical_neighbours_median"
+
+
+def _national_note(data: NotebookData) -> Markdown:
+    return Markdown(f"*National comparison not available: {data.national_message}*")
+
+
+def _yearly_local(data: NotebookData) -> pd.DataFrame:
+    # Yearly rows only: at a 31 March the rolling window repeats the year's figure under the same key.
+    rows = data.indicators[data.indicators["period_type"] == "year"]
+    return rows.assign(period_end=pd.to_datetime(rows["period_end"]))
+
+
+def _with_national(data: NotebookData) -> pd.DataFrame:
+    national = data.national.assign(period_end=pd.to_datetime(data.national["period_end"]),
+                                    geography=data.national["geography"].astype(str))
+    return pd.concat([_yearly_local(data), national], ignore_index=True)
+
+
+def neighbour_median_rows(data: NotebookData) -> pd.DataFrame:
+    """The statistical neighbours' median of each published figure, as tidy rows (geography
+    :data:`NEIGHBOUR_MEDIAN`), for drawing beside England and the region; empty without them."""
+    if data.national is None or not data.neighbours:
+        return data.indicators.iloc[0:0]
+    rows = data.national[data.national["geography"].astype(str).isin(data.neighbours) & data.national["value"].notna()]
+    keys = ["indicator_id", "period_end", "period_type", "breakdown", "breakdown_value", "unit", "polarity"]
+    median = rows.groupby(keys, dropna=False, observed=True)["value"].median().reset_index()
+    return median.assign(geography=NEIGHBOUR_MEDIAN, source="dfe", suppressed="")
+
+
+def outcome_trend(data: NotebookData, indicator_id: str, **options) -> Figure | Markdown:
+    """:func:`trend` of one measure's yearly series with England, the region and the statistical
+    neighbours' median (dashed lines) when the national files are present."""
+    if data.national is None:
+        return trend(data, indicator_id, national=False, **options)
+    table = pd.concat([data.for_charts, neighbour_median_rows(data)], ignore_index=True)
+    comparators = {**data.comparators}
+    if data.neighbours:
+        comparators[NEIGHBOUR_MEDIAN] = "Statistical neighbours (median)"
+    try:
+        return plots.trend_chart(table, indicator_id, data.la_code, comparators=comparators,
+                                 la_name=data.la_name, period_type="year", **options)
+    except CpanalysisError as exc:
+        return _unavailable(indicator_label(indicator_id), exc)
+
+
+def _latest_benchmark_year(data: NotebookData, indicator_id: str) -> pd.Timestamp | None:
+    rows = data.national[(data.national["indicator_id"] == indicator_id)
+                         & (data.national["geography"].astype(str) == ENGLAND_CODE)
+                         & (data.national["breakdown"] == "Total") & data.national["value"].notna()]
+    ends = pd.to_datetime(rows["period_end"])
+    ends = ends[ends <= data.period_end]
+    return ends.max() if len(ends) else None
+
+
+def _pick(frame: pd.DataFrame, indicator_id: str, when: pd.Timestamp) -> pd.Series | None:
+    rows = frame[(frame["indicator_id"] == indicator_id) & (pd.to_datetime(frame["period_end"]) == when)
+                 & (frame["breakdown"] == "Total") & (frame["breakdown_value"] == "Total")]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _shown(row: pd.Series | None, column: str = "value") -> str:
+    if row is None:
+        return ""
+    if str(row.get("suppressed") or ""):
+        return f"[{row['suppressed']}]"
+    return format_value(row[column], str(row["unit"]))
+
+
+def comparison_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataFrame | Markdown:
+    """Each measure in the latest year DfE has published: ours, England, the region, the neighbours.
+
+    The region comparison is with the rest of the region (:func:`cpanalysis.compare.compare_with_region`),
+    the neighbours' with the pooled neighbours (:func:`~cpanalysis.compare.compare_with_neighbours`,
+    whose median is shown as the CSC dashboard shows it). Our figure is the authority's own
+    computation for the year ending 31 March. Without the national files: the message saying how
+    to get them.
+    """
+    from cpanalysis import compare
+
+    if data.national is None:
+        return _national_note(data)
+    table = _with_national(data)
+    with warnings.catch_warnings():
+        # statsmodels warns on groups where every or no child has the outcome; those rows are Not compared.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        region = (compare.compare_with_region(table, data.la_code, data.region_code)
+                  if data.region_code else table.iloc[0:0])
+        neighbours = compare.compare_with_neighbours(table, data.la_code, data.neighbours)
+    rows = []
+    for ind in indicator_ids:
+        when = _latest_benchmark_year(data, ind)
+        if when is None:
+            continue
+        ours = _pick(neighbours, ind, when)
+        if ours is None:
+            continue
+        unit = str(ours["unit"])
+        reg = _pick(region, ind, when)
+        england = _pick(table[table["geography"] == ENGLAND_CODE], ind, when)
+        rows.append({
+            "Measure": indicator_label(ind), "Year": when.year, "Ours": _shown(ours),
+            "95% interval": _interval(ours) if not str(ours.get("suppressed") or "") else "",
+            "England": _shown(england),
+            "Region": "" if reg is None else format_value(reg["region_value"], unit),
+            "vs rest of region": "" if reg is None else reg["comparison"],
+            "Neighbours (median)": format_value(ours["neighbour_median"], unit) if ours["neighbours_with_data"] else "",
+            "vs neighbours": ours["comparison"] if ours["neighbours_with_data"] else "",
+            "Rank among neighbours": ("" if pd.isna(ours["rank_among_neighbours"]) else
+                                      f"{ours['rank_among_neighbours']:.0f} of {ours['neighbours_with_data'] + 1}"),
+        })
+    return pd.DataFrame(rows, columns=["Measure", "Year", "Ours", "95% interval", "England", "Region",
+                                       "vs rest of region", "Neighbours (median)", "vs neighbours",
+                                       "Rank among neighbours"])
+
+
+def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataFrame | Markdown:
+    """LAIT quartile band (A best) and rank of the authority's published figure among all authorities.
+
+    Bands and ranks are :func:`cpanalysis.compare.lait_bands` over every authority's published
+    value in the latest year DfE has published on or before the period end; our own computed
+    figure for that year is shown beside it (the reconciliation explains any difference).
+    """
+    from cpanalysis import compare
+
+    if data.national is None:
+        return _national_note(data)
+    table = _with_national(data)
+    local = _yearly_local(data)
+    rows = []
+    for ind in indicator_ids:
+        when = _latest_benchmark_year(data, ind)
+        if when is None:
+            continue
+        bands = compare.lait_bands(table, ind, when)
+        ranked = int(bands["rank"].notna().sum())
+        mine = bands[bands["geography"].astype(str) == data.la_code]
+        ours = _pick(local, ind, when)
+        published = mine.iloc[0] if len(mine) else None
+        rows.append({
+            "Measure": indicator_label(ind), "Year": when.year,
+            "Published figure": _shown(published), "Band (A best)": "" if published is None else published["band"],
+            "Rank": ("" if published is None or pd.isna(published["rank"]) else
+                     f"{published['rank']:.0f} of {ranked}"),
+            "Our computed figure": _shown(ours),
+            "England": _shown(_pick(table[table["geography"] == ENGLAND_CODE], ind, when)),
+        })
+    return pd.DataFrame(rows, columns=["Measure", "Year", "Published figure", "Band (A best)", "Rank",
+                                       "Our computed figure", "England"])
+
+
+def funnel(data: NotebookData, indicator_id: str) -> Figure | Markdown:
+    """:func:`cpanalysis.plots.funnel_plot` of every authority in the latest published year, our
+    authority's point being its own computed figure for that year."""
+    if data.national is None:
+        return _national_note(data)
+    when = _latest_benchmark_year(data, indicator_id)
+    if when is None:
+        return Markdown(f"*{indicator_label(indicator_id)}: DfE publishes no England figure to compare with.*")
+    try:
+        return plots.funnel_plot(_with_national(data), indicator_id, data.la_code, period_end=when,
+                                 la_name=data.la_name)
+    except CpanalysisError as exc:
+        return _unavailable(indicator_label(indicator_id), exc)
+
+
+def reconciliation_table(data: NotebookData, indicator_ids: Sequence[str] | None = None) -> pd.DataFrame | Markdown:
+    """Our computed 31 March figures against DfE's published row for the authority, with the likely
+    reason for each difference (:func:`cpanalysis.compare.reconcile`), whole cohort only, latest year
+    DfE has published for the authority on or before the period end."""
+    from cpanalysis import compare
+
+    if data.national is None:
+        return _national_note(data)
+    table = _with_national(data)
+    published = table[(table["geography"] == data.la_code) & (table["source"] == "dfe")
+                      & (table["period_end"] <= data.period_end)]
+    if published.empty:
+        return Markdown(f"*DfE publishes no figures for {data.la_name} ({data.la_code}) in these files.*")
+    when = published["period_end"].max()
+    recon = compare.reconcile(table, data.la_code, period_end=when)
+    recon = recon[(recon["breakdown"] == "Total") & (recon["status"] != "not published")]
+    if indicator_ids is not None:
+        recon = recon[recon["indicator_id"].isin(list(indicator_ids))]
+    order = {ind: i for i, ind in enumerate(indicator_ids or [])}
+    recon = recon.sort_values("indicator_id", key=lambda s: s.map(lambda i: order.get(i, len(order))), kind="stable")
+    return pd.DataFrame({
+        "Measure": [indicator_label(i) for i in recon["indicator_id"]],
+        "Year": [when.year] * len(recon),
+        "Ours": [format_value(v, u) if u != "%" else f"{v:.1f}%" for v, u in zip(recon["local_value"], recon["unit"], strict=True)],
+        "DfE published": [f"[{s}]" if s else (format_value(v, u) if u != "%" else f"{v:.1f}%")
+                          for v, u, s in zip(recon["dfe_value"], recon["unit"], recon["dfe_suppressed"], strict=True)],
+        "Status": recon["status"].to_numpy(),
+        "Explanation": recon["explanation"].to_numpy(),
+    })
+
+
+# ----------------------------------------------------------------------------- the strategy scorecard
+def quarter_changes(data: NotebookData, previous_indicators: str = "") -> pd.DataFrame | None:
+    """:func:`cpanalysis.pipeline.changes.compare_runs` of the previous run's ``indicators.csv`` against
+    this one, or None when there is no previous run. For an external audience the previous run's
+    figures are suppressed too (the previous run may have been internal)."""
+    from cpanalysis.pipeline import changes, exports
+    from cpanalysis.pipeline.data import apply_disclosure
+
+    if not previous_indicators:
+        return None
+    before = apply_disclosure(exports.read_indicators_csv(previous_indicators), data.audience)
+    return changes.compare_runs(before, data.indicators, geography=data.la_code)
+
+
+def strategy_scorecard(data: NotebookData, previous_indicators: str = "") -> pd.DataFrame:
+    """:func:`cpanalysis.scorecard.scorecard` for the report's authority: the local figures, England
+    and published attainment when the national files are present, the targets in
+    ``local/targets.csv`` beside the returns (if any) and the change since the previous run."""
+    from cpanalysis import scorecard
+
+    path = scorecard.find_targets(data.data_dir)
+    targets = scorecard.read_targets(path) if path is not None else None
+    return scorecard.scorecard(data.indicators, data.la_code, data.period_end, national=data.national,
+                               targets=targets, changes=quarter_changes(data, previous_indicators))
+
+
+def scorecard_summary(card: pd.DataFrame) -> pd.DataFrame:
+    """Per outcome: measures, targets met / not met, trends getting better / worse (for the overview)."""
+    from cpanalysis import scorecard
+
+    summary = scorecard.target_summary(card)
+    return pd.DataFrame({
+        "Outcome": summary["outcome"] + ": " + summary["outcome_title"],
+        "Measures": summary["measures"],
+        "Targets met": [f"{m} of {t}" if t else "no targets" for m, t in zip(summary["met"], summary["with_target"], strict=True)],
+        "Trend getting better": summary["getting_better"],
+        "Trend getting worse": summary["getting_worse"],
+    })
+
+
+def _change_text(row: pd.Series) -> str:
+    from cpanalysis.pipeline.changes import describe_change
+
+    if pd.isna(row.get("previous_period_end")):
+        return ""
+    return describe_change({"verdict": row["change_verdict"], "change": row["change"], "unit": row["unit"],
+                            "previous_period_end": row["previous_period_end"], "direction": row["change_direction"],
+                            "beyond_noise": row["beyond_noise"]})
+
+
+def scorecard_table(card: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """One outcome's measures worded for a board paper: value, interval, n, trend, England, target, change."""
+    rows = card[card["outcome"] == outcome]
+    columns = ["Measure", "Latest", "Period", "95% interval", "Children (n)", "Trend (5 years)", "England",
+               "vs England", "Target", "Target met", "Since last quarter"]
+    out = []
+    for _, r in rows.iterrows():
+        unit = str(r["unit"])
+        suppressed = str(r["suppressed"] or "")
+        trend_text = f"{r['trend_arrow']} {r['trend_assessment']}".strip()
+        out.append({
+            "Measure": r["indicator"] + (" (DfE published)" if r["source"] == "dfe" else ""),
+            "Latest": f"[{suppressed}]" if suppressed else format_value(r["value"], unit),
+            "Period": period_label(r["period_end"], str(r["period_type"])),
+            "95% interval": "" if suppressed else _interval(r),
+            "Children (n)": "" if pd.isna(r["denominator"]) or unit in ("count", "rate_per_10k") else f"{r['denominator']:,.0f}",
+            "Trend (5 years)": trend_text,
+            "England": "" if pd.isna(r["england_value"]) else f"{format_value(r['england_value'], unit)} ({r['england_period_end'].year})",
+            "vs England": r["vs_england"],
+            "Target": "" if pd.isna(r["target"]) else
+                      f"{'at least' if r['target_comparison'] == 'at_least' else 'at most'} {format_value(r['target'], unit)}",
+            "Target met": r["target_status"],
+            "Since last quarter": _change_text(r),
+        })
+    return pd.DataFrame(out, columns=columns)
+
+
+def scorecard_tiles(card: pd.DataFrame, outcome: str, columns: int = 3) -> Figure | Markdown:
+    """One outcome's measures as tiles (:func:`cpanalysis.plots.scorecard_tile`) in a grid."""
+    import matplotlib.pyplot as plt
+
+    rows = card[card["outcome"] == outcome]
+    if rows.empty:
+        return Markdown("*No measures of this outcome are available for this data.*")
+    n_rows = -(-len(rows) // columns)
+    fig, axes = plt.subplots(n_rows, columns, figsize=(3.6 * columns, 2.3 * n_rows), layout="constrained",
+                             squeeze=False)
+    plt.close(fig)
+    for ax in axes.ravel()[len(rows):]:
+        ax.set_axis_off()
+    for ax, (_, r) in zip(axes.ravel(), rows.iterrows(), strict=False):
+        target = None if pd.isna(r["target"]) else float(r["target"])
+        plots.scorecard_tile(r, versus=r["vs_england"] or None,
+                             benchmark=None if pd.isna(r["england_value"]) else float(r["england_value"]),
+                             trend=r["trend"], change=_change_text(r) or None, target=target, ax=ax)
+    return fig
+
+
+def changes_table(data: NotebookData, previous_indicators: str = "") -> pd.DataFrame | Markdown:
+    """What changed since the previous quarter's run, beyond-noise changes first (for the board paper),
+    or a sentence saying there is no previous run to compare with."""
+    from cpanalysis.pipeline import changes
+
+    table = quarter_changes(data, previous_indicators)
+    if table is None:
+        return Markdown("*There is no previous run to compare with (the first quarter reported, or "
+                        "`cpanalysis run` found no earlier `reports/<date>/indicators.csv`), so changes "
+                        "since last quarter are not shown.*")
+    if table.empty:
+        return Markdown("*The previous run shares no measures with this one.*")
+    return changes.changes_for_readers(changes.headline_changes(table))
