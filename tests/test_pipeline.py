@@ -433,3 +433,34 @@ def test_kernels_start_in_the_notebook_folder_without_moving_the_caller(tmp_path
     for r in results:
         printed = nbformat.read(r.output, as_version=4).cells[2].outputs[0]["text"].strip()
         assert printed == str(folder.resolve())
+
+
+# ----------------------------------------------------------------------------- outcomes, national comparison, scorecard
+
+
+def test_national_sections_say_how_to_get_the_files_when_absent(good_project):
+    _, loaded, _ = good_project
+    assert loaded.national is None
+    for shown in (report.comparison_table(loaded, ["placements_3plus_12m"]),
+                  report.national_position(loaded, ["placements_3plus_12m"]),
+                  report.funnel(loaded, "placements_3plus_12m"),
+                  report.reconciliation_table(loaded),
+                  report.outcome_trend(loaded, "ks2_rwm_expected")):  # published by DfE only
+        assert "cpanalysis dfe download" in shown.data
+    assert report.show(report.funnel(loaded, "placements_3plus_12m")).data.startswith("*National comparison")
+    card = report.strategy_scorecard(loaded)
+    assert card["england_value"].isna().all() and (card["target_status"] == "").all()  # no targets.csv
+    assert "no previous run" in report.changes_table(loaded).data
+
+
+def test_quarter_changes_compare_with_the_previous_indicators_csv(good_project, tmp_path):
+    _, loaded, _ = good_project
+    ees = exports.to_ees(loaded.indicators, LA)
+    previous = exports.write_indicators_csv(ees, tmp_path / "indicators.csv")
+    same = report.quarter_changes(loaded, str(previous))
+    # the same run as the previous one: nothing moved
+    assert len(same) and (same["direction"].isin(["No change", ""])).all()
+    worded = report.changes_table(loaded, str(previous))
+    assert list(worded.columns) == ["Measure", "Last quarter", "This quarter", "Change", "Assessment"]
+    card = report.strategy_scorecard(loaded, str(previous))
+    assert (card.dropna(subset=["change"])["change"] == 0).all() and card["change"].notna().any()

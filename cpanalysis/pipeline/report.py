@@ -191,7 +191,11 @@ def period_sentence(data: NotebookData) -> str:
 
 
 def show(table: pd.DataFrame):
-    """A table for display in a report: no row numbers, numbers with thousands separators."""
+    """A table for display in a report: no row numbers, numbers with thousands separators.
+
+    A note (Markdown, e.g. "national files not found") is shown as it is."""
+    if not isinstance(table, pd.DataFrame):
+        return table
     return table.style.hide(axis="index").format(thousands=",", precision=1)
 
 
@@ -283,6 +287,8 @@ def outcome_trend(data: NotebookData, indicator_id: str, **options) -> Figure | 
     """:func:`trend` of one measure's yearly series with England, the region and the statistical
     neighbours' median (dashed lines) when the national files are present."""
     if data.national is None:
+        if not (data.indicators["indicator_id"] == indicator_id).any():  # published by DfE only (attainment)
+            return _national_note(data)
         return trend(data, indicator_id, national=False, **options)
     table = pd.concat([data.for_charts, neighbour_median_rows(data)], ignore_index=True)
     comparators = {**data.comparators}
@@ -457,7 +463,10 @@ def quarter_changes(data: NotebookData, previous_indicators: str = "") -> pd.Dat
     if not previous_indicators:
         return None
     before = apply_disclosure(exports.read_indicators_csv(previous_indicators), data.audience)
-    return changes.compare_runs(before, data.indicators, geography=data.la_code)
+    # This run's figures as its indicators.csv states them (rounded alike), so an unchanged value
+    # shows no change, exactly as the run's changes.csv compares the two files.
+    now = exports.from_ees(exports.to_ees(data.indicators, data.la_code).astype(str))
+    return changes.compare_runs(before, now, geography=data.la_code)
 
 
 def strategy_scorecard(data: NotebookData, previous_indicators: str = "") -> pd.DataFrame:
