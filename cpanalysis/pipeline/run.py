@@ -1,7 +1,7 @@
 """``cpanalysis run``: the quarterly report pack in one call.
 
-validate + build -> indicators -> every report notebook (papermill, two at a time) -> HTML without
-code -> ``reports/<period_end>/``::
+validate + build -> indicators -> every report notebook (papermill, two at a time; the exports are
+written meanwhile) -> HTML without code -> ``reports/<period_end>/``::
 
     index.html              every report, what changed since last quarter, downloads
     00_data_quality.html    ... 08_deep_dive.html
@@ -22,6 +22,7 @@ import ast
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -196,23 +197,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     if loaded.national is None:
         say("      national DfE files not found: the national sections will say how to get them")
 
-    tick = time.perf_counter()
-    ees = exports.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
-                         region_code=loaded.region_code, region_name=loaded.region_name)
-    csv_path = exports.write_indicators_csv(ees, out_dir / "indicators.csv")
-    notes = [f"Authority: {loaded.la_name} ({la_code})", f"Period end: {end:%-d %B %Y}",
-             f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else "")]
-    xlsx_path = exports.write_indicators_xlsx(ees, out_dir / "indicators.xlsx",
-                                              title=f"Corporate parenting indicators: {loaded.la_name}", notes=notes)
     previous_csv = Path(previous) if previous else quarter.find_previous_run(out, end)
-    change_table = None
-    if previous_csv is not None:
-        change_table = quarter.compare_runs(previous_csv, csv_path, geography=la_code)
-        change_table.to_csv(out_dir / "changes.csv", index=False, lineterminator="\n")
-    timings["exports"] = time.perf_counter() - tick
-
-    tick = time.perf_counter()
-    say(f"[3/4] Running {len(chosen)} notebooks, {workers} at a time")
     values = {
         "data_dir": str(data_dir.resolve()), "dfe_dir": str(Path(dfe).resolve()) if dfe else "",
         "period_end": f"{end:%Y-%m-%d}", "la_code": la_code, "audience": audience,
@@ -223,7 +208,28 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         declared = notebook_parameters(path)
         jobs.append(NotebookJob(path, out_dir / EXECUTED / path.name,
                                 {k: v for k, v in values.items() if k in declared}, folder_nb.resolve()))
-    results = execute_notebooks(jobs, workers=workers, progress=say)
+
+    tick = time.perf_counter()
+    say(f"[3/4] Running {len(chosen)} notebooks, {workers} at a time; writing the exports meanwhile")
+    # The kernels are separate processes and this one only waits for them, so the exports are
+    # written while they run (seconds saved on every run; nothing the notebooks read is written).
+    with ThreadPoolExecutor(max_workers=1) as background:
+        running = background.submit(execute_notebooks, jobs, workers=workers, progress=say)
+        exports_tick = time.perf_counter()
+        ees = exports.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
+                             region_code=loaded.region_code, region_name=loaded.region_name)
+        csv_path = exports.write_indicators_csv(ees, out_dir / "indicators.csv")
+        notes = [f"Authority: {loaded.la_name} ({la_code})", f"Period end: {end:%-d %B %Y}",
+                 f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else "")]
+        xlsx_path = exports.write_indicators_xlsx(ees, out_dir / "indicators.xlsx",
+                                                  title=f"Corporate parenting indicators: {loaded.la_name}",
+                                                  notes=notes)
+        change_table = None
+        if previous_csv is not None:
+            change_table = quarter.compare_runs(previous_csv, csv_path, geography=la_code)
+            change_table.to_csv(out_dir / "changes.csv", index=False, lineterminator="\n")
+        timings["exports"] = time.perf_counter() - exports_tick
+        results = running.result()
     timings["notebooks"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
