@@ -462,7 +462,11 @@ def quarter_changes(data: NotebookData, previous_indicators: str = "") -> pd.Dat
 
     if not previous_indicators:
         return None
-    before = apply_disclosure(exports.read_indicators_csv(previous_indicators), data.audience)
+    before = exports.read_indicators_csv(previous_indicators)
+    # compare_runs reads the previous run at its own latest period end only: protect just that
+    # period (every breakdown, for secondary suppression), which is much faster than the whole file.
+    ends = pd.to_datetime(before["period_end"])
+    before = apply_disclosure(before[ends == ends.max()], data.audience)
     # This run's figures as its indicators.csv states them (rounded alike), so an unchanged value
     # shows no change, exactly as the run's changes.csv compares the two files.
     now = exports.from_ees(exports.to_ees(data.indicators, data.la_code).astype(str))
