@@ -285,12 +285,19 @@ def neighbour_median_rows(data: NotebookData) -> pd.DataFrame:
 
 def outcome_trend(data: NotebookData, indicator_id: str, **options) -> Figure | Markdown:
     """:func:`trend` of one measure's yearly series with England, the region and the statistical
-    neighbours' median (dashed lines) when the national files are present."""
+    neighbours' median (dashed lines) when the national files are present. A measure the authority
+    does not compute (attainment, published by DfE from the National Pupil Database) is drawn from
+    DfE's published figures for the authority, or replaced by the national-files note."""
+    published_only = not (data.indicators["indicator_id"] == indicator_id).any()  # attainment: DfE's figures
     if data.national is None:
-        if not (data.indicators["indicator_id"] == indicator_id).any():  # published by DfE only (attainment)
+        if published_only:
             return _national_note(data)
         return trend(data, indicator_id, national=False, **options)
-    table = pd.concat([data.for_charts, neighbour_median_rows(data)], ignore_index=True)
+    parts = [data.for_charts, neighbour_median_rows(data)]
+    if published_only:
+        parts.append(data.national[(data.national["geography"].astype(str) == data.la_code)
+                                   & (data.national["indicator_id"] == indicator_id)])
+    table = pd.concat(parts, ignore_index=True)
     comparators = {**data.comparators}
     if data.neighbours:
         comparators[NEIGHBOUR_MEDIAN] = "Statistical neighbours (median)"
