@@ -345,6 +345,8 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Dat
     if data.national is None:
         return _national_note(data)
     table = _with_national(data)
+    # Only the measures shown, whole cohort: the tests run row by row, so this keeps the report quick.
+    table = table[table["indicator_id"].isin(list(indicator_ids)) & (table["breakdown"] == "Total")]
     with warnings.catch_warnings():
         # statsmodels warns on groups where every or no child has the outcome; those rows are Not compared.
         warnings.simplefilter("ignore", RuntimeWarning)
