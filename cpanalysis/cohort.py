@@ -515,3 +515,52 @@ def without_short_breaks(table: pd.DataFrame) -> pd.DataFrame:
     if "is_short_break" not in table:
         return table
     return table[~table["is_short_break"].astype("boolean").fillna(False).astype(bool)]
+
+
+#: Column :func:`label_cohort` adds, and its two values (a deep dive's cohort beside everyone else).
+COHORT_GROUP = "cohort_group"
+IN_COHORT = "In the cohort"
+EVERYONE_ELSE = "Everyone else"
+
+
+def label_cohort(
+    attributes: pd.DataFrame,
+    cohort: str,
+    *,
+    inside: str = IN_COHORT,
+    outside: str = EVERYONE_ELSE,
+) -> pd.DataFrame:
+    """The attribute table with a ``cohort_group`` column: the cohort or everyone else.
+
+    A deep dive compares a cohort with the rest of the children ("are children placed more than
+    20 miles away moving more often?" is ``placed_over_20_miles`` against everyone else). Every
+    analysis then runs once with ``by="cohort_group", attributes=<this table>`` and gives the
+    whole cohort, the cohort and everyone else side by side, each with its own small-number
+    rule. A child the filter cannot decide (a missing value) is in "everyone else", as
+    :func:`select_children` never selects on a missing value.
+
+    Parameters
+    ----------
+    attributes : DataFrame
+        :func:`child_attributes` (one row per child).
+    cohort : str
+        Cohort filter (see :func:`select_children`).
+    inside, outside : str; default "In the cohort", "Everyone else"
+        The two labels.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``attributes`` with :data:`COHORT_GROUP` added.
+
+    Raises
+    ------
+    ParameterError
+        If the filter is refused (:func:`check_filter`) or ``inside`` equals ``outside``.
+    """
+    if inside == outside:
+        raise ParameterError("the cohort and everyone else need different labels")
+    chosen = set(select_children(attributes, cohort))
+    out = attributes.copy()
+    out[COHORT_GROUP] = [inside if c in chosen else outside for c in out["child_id"].astype(str)]
+    return out

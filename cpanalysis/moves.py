@@ -703,6 +703,8 @@ def survival_curve(
         )
         frames.append(curve.assign(**head, note=""))
     out = pd.concat(frames, ignore_index=True)
+    if "days" not in out:  # every group too small: no curve at all
+        out["days"] = np.nan
     out["months"] = out["days"] / DAYS_PER_MONTH
     columns = [
         "breakdown",
@@ -881,6 +883,8 @@ def disruption_incidence(
                 ).assign(**head, ending=name, note="")
             )
     out = pd.concat(frames, ignore_index=True)
+    if "days" not in out:  # every group too small: no curve at all
+        out["days"] = np.nan
     out["months"] = out["days"] / DAYS_PER_MONTH
     columns = [
         "breakdown", "breakdown_value", "ending", "days", "months", "cumulative_incidence", "lower",
@@ -973,7 +977,11 @@ def placement_cox(
             if empty and len(empty) < len(events):
                 model_data = model_data[~model_data[column].isin(empty)]
                 notes.append(f"{column} {', '.join(empty)}: no endings, left out")
-            reference = model_data[column].value_counts().index[0]
+            counts = model_data[column].value_counts()
+            if len(counts) < 2:  # no placements, or one category only: nothing to compare
+                notes.append(f"{column}: fewer than two categories, left out")
+                continue
+            reference = counts.index[0]
             terms.append(f"C({column}, Treatment(reference={reference!r}))")
     base = {
         "n_placements": len(model_data),
@@ -983,6 +991,8 @@ def placement_cox(
     note = too_few(base["n_children"], min_children)
     if not note and base["n_events"] == 0:
         note = "not produced: no placement ended"
+    if not note and not terms:
+        note = "not produced: no covariate varies"
     if note:
         return pd.DataFrame([{**base, "term": "(model)", "note": note}]).reindex(columns=columns)
     formula = "duration_days ~ " + " + ".join(terms)

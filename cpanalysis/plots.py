@@ -760,3 +760,105 @@ def scorecard_tile(row: pd.Series | dict, *, label: str | None = None, versus: s
     ax.text(0.06, 0.32, "\n".join(lines), fontsize=7.5, va="top", color=ANNOTATION_COLOUR,
             transform=ax.transAxes, linespacing=1.4)
     return fig
+
+
+# --------------------------------------------------------------------------- journeys (SDQ, moves, leavers)
+
+
+def estimate_chart(labels: Sequence[str], values: Sequence[float], lower: Sequence[float],
+                   upper: Sequence[float], *, n: Sequence[float] | None = None,
+                   reference: float | None = None, xlabel: str = "", title: str | None = None,
+                   footnote: str | None = None, ax: Axes | None = None) -> Figure:
+    """Point estimates with 95% intervals, one row per group (a forest plot).
+
+    For an analysis result that is not an indicator (an average change in SDQ score by number of
+    moves, a rate ratio ...). The first label is drawn at the top, in dark blue; the others in
+    turquoise; ``n`` is written beside each estimate and ``reference`` (0 for a change, 1 for a
+    ratio) is a dashed vertical line.
+
+    Parameters
+    ----------
+    labels : sequence of str
+    values, lower, upper : sequence of float
+        Estimates and their interval (NaN limits draw the point alone).
+    n : sequence of float, optional
+        Number of children behind each estimate.
+    reference : float, optional
+    xlabel, title, footnote : str, optional
+    ax : Axes, optional
+
+    Returns
+    -------
+    Figure
+    """
+    labels = [str(label) for label in labels]
+    v = pd.to_numeric(pd.Series(list(values)), errors="coerce")
+    lo = pd.to_numeric(pd.Series(list(lower)), errors="coerce")
+    hi = pd.to_numeric(pd.Series(list(upper)), errors="coerce")
+    if len({len(labels), len(v), len(lo), len(hi)}) != 1:
+        raise ParameterError("labels, values, lower and upper must have the same length")
+    fig, ax = _new_figure(ax, (7.0, 1.0 + 0.45 * max(len(labels), 1)))
+    y = np.arange(len(labels))[::-1]
+    colours = [LA_COLOUR] + [REGION_COLOUR] * (len(labels) - 1)
+    for yi, value, err, colour in zip(y, v, _error(v, lo, hi).T, colours, strict=True):
+        ax.errorbar(value, yi, xerr=err[:, None], fmt="o", color=colour, ecolor=colour, capsize=3, markersize=6)
+    if reference is not None:
+        ax.axvline(reference, color=PALETTE["dark_grey"], linestyle="--", linewidth=1)
+    if n is not None:
+        right = np.nanmax(np.r_[hi.to_numpy(float), v.to_numpy(float)]) if len(v) else 0.0
+        for yi, count in zip(y, list(n), strict=True):
+            ax.annotate(_n_text(count), (right, yi), xytext=(8, 0), textcoords="offset points", va="center",
+                        fontsize=8, color=ANNOTATION_COLOUR)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    _title(ax, title or "Estimates with 95% confidence intervals")
+    if footnote:
+        _footnote(fig, footnote)
+    return fig
+
+
+def series_with_ci(table: pd.DataFrame, *, x: str, value: str, lower: str, upper: str,
+                   group: str | None = None, ylabel: str = "", title: str | None = None,
+                   footnote: str | None = None, ax: Axes | None = None) -> Figure:
+    """Lines over time (or any ordered x) with a shaded 95% band, one colour per group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per group and x value, in x order.
+    x, value, lower, upper : str
+        Column names (x is shown as text: a year label such as ``2024-25``).
+    group : str, optional
+        Column of the groups (one line each; the first in dark blue).
+    ylabel, title, footnote : str, optional
+    ax : Axes, optional
+
+    Returns
+    -------
+    Figure
+    """
+    fig, ax = _new_figure(ax, (7.0, 3.8))
+    order = list(dict.fromkeys(table[x].astype(str)))
+    position = {label: i for i, label in enumerate(order)}
+    names = list(dict.fromkeys(table[group])) if group is not None else [None]
+    for i, name in enumerate(names):
+        part = table if name is None else table[table[group] == name]
+        xs = part[x].astype(str).map(position).to_numpy(float)
+        colour = COLOURS[i % len(COLOURS)]
+        ax.plot(xs, part[value].to_numpy(float), marker="o", color=colour, linewidth=1.8,
+                label=None if name is None else str(name))
+        ax.fill_between(xs, part[lower].to_numpy(float), part[upper].to_numpy(float), color=colour, alpha=0.15,
+                        linewidth=0)
+    ax.set_xticks(range(len(order)))
+    ax.set_xticklabels(order)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(ylabel)
+    if group is not None:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    _title(ax, title or ylabel)
+    if footnote:
+        _footnote(fig, footnote)
+    return fig

@@ -328,3 +328,18 @@ def test_moves_by_distance_rate_ratio():
     # 8 moves in all: a threefold rate is not distinguishable from chance at 95%
     assert out.loc["Over 20 miles", "rr_lower"] < 1 < 3 < out.loc["Over 20 miles", "rr_upper"]
     assert out.loc["Over 20 miles", "p_value"] > 0.05
+
+
+def test_curves_and_models_of_a_cohort_too_small_for_any_group_are_notes_not_errors():
+    # six children: every group is below min_children = 10, so nothing is estimated
+    table = durations_table(KM_DAYS, KM_ENDED).assign(group="a")
+    curve = moves.survival_curve(table, by="group")
+    assert set(curve["note"]) == {"not produced: fewer than 10 children"} and curve["days"].isna().all()
+    incidence = moves.disruption_incidence(table)
+    assert len(incidence) == len(moves.ENDINGS) and incidence["cumulative_incidence"].isna().all()
+    assert incidence["months"].isna().all()
+    # no placement at all (a cohort filter matching nobody), and a text covariate with one value
+    cox = moves.placement_cox(table.iloc[:0], covariates=("group",))
+    assert cox["term"].tolist() == ["(model)"] and cox["note"].iloc[0].startswith("not produced")
+    only = moves.placement_cox(table, covariates=("group",), min_children=1)
+    assert only["note"].iloc[0] == "not produced: no covariate varies"

@@ -1,0 +1,267 @@
+"""Tests of cpanalysis.pipeline.journeys on a hand-made authority with hand-computed answers.
+
+Eight children, all looked after from 1 April 2024 and still in care on 31 March 2025 (the
+period end), so each spends 365 days in care in 2024-25 (365/365.25 years):
+
+- the cohort ``placed_over_20_miles`` (last placement 30 miles from home): A1 moves three times
+  (1 Jul, 1 Oct 2024, 1 Jan 2025), A2 once (1 Oct 2024), A3 and A4 never;
+- everyone else (5 miles): B1 moves once (1 Oct 2024), B2-B4 never.
+
+SDQ scores in 2023-24 and 2024-25 (consecutive returns): A changes +4, +2, +3, +3 (average +3),
+B changes -1, 0, -2, -1 (average -1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from IPython.display import Markdown
+from matplotlib.figure import Figure
+
+from cpanalysis import cohort, plots
+from cpanalysis.pipeline import journeys
+from cpanalysis.pipeline.data import NotebookData
+
+T = pd.Timestamp
+NaT = pd.NaT
+START, END = T("2024-04-01"), T("2025-03-31")
+MOVES = {"A1": ["2024-07-01", "2024-10-01", "2025-01-01"], "A2": ["2024-10-01"], "A3": [], "A4": [],
+         "B1": ["2024-10-01"], "B2": [], "B3": [], "B4": []}
+CHANGES = {"A1": (10, 14), "A2": (12, 14), "A3": (15, 18), "A4": (8, 11),
+           "B1": (16, 15), "B2": (9, 9), "B3": (20, 18), "B4": (13, 12)}
+
+
+def crafted_tables() -> dict[str, pd.DataFrame]:
+    placements, spells, children, oc2 = [], [], [], []
+    for child, moves in MOVES.items():
+        distance = 30.0 if child.startswith("A") else 5.0
+        starts = [START, *(T(m) for m in moves)]
+        ends = [*(T(m) for m in moves), NaT]
+        for seq, (start, end) in enumerate(zip(starts, ends, strict=True), start=1):
+            placements.append({
+                "child_id": child, "period_id": 1, "placement_seq": seq, "start": start, "end": end,
+                "place": "U1", "place_provider": "PR1", "pl_distance": distance, "pl_location": "IN",
+                "end_rec": "X1" if end is not NaT else None, "end_reason": "CARPL" if end is not NaT else None,
+                "is_short_break": False, "is_temporary": False,
+            })
+        spells.append({"child_id": child, "period_id": 1, "start": START, "end": NaT, "is_short_break": False})
+        children.append({"child_id": child, "sex": "F", "dob": T("2014-06-15"), "ethnic_group": "White",
+                         "uasc": False})
+        for year, score in zip((2024, 2025), CHANGES[child], strict=True):
+            oc2.append({"child_id": child, "collection_year": year, "sdq_score": score, "dob": T("2014-06-15")})
+    oc2_table = pd.DataFrame(oc2)
+    oc2_table["sdq_score"] = oc2_table["sdq_score"].astype("Int64")
+    return {
+        "children": pd.DataFrame(children), "placements": pd.DataFrame(placements),
+        "periods_of_care": pd.DataFrame(spells), "oc2": oc2_table,
+        "oc3": pd.DataFrame(columns=["child_id", "collection_year"]),
+    }
+
+
+def notebook_data(audience: str = "internal") -> NotebookData:
+    return NotebookData(
+        la_code="E10000018", la_name="Crafted", period_end=END, audience=audience, tables=crafted_tables(),
+        indicators=pd.DataFrame(), national=None, national_message="Get the national files: run cpanalysis dfe.",
+        comparators={}, neighbours=[], manifest={}, data_dir=Path("."), processed_dir=Path("."),
+    )
+
+
+@pytest.fixture
+def data() -> NotebookData:
+    return notebook_data()
+
+
+# ---------------------------------------------------------------------------------------------
+# The deep dive: cohort beside everyone else
+# ---------------------------------------------------------------------------------------------
+
+
+def test_label_cohort_puts_the_filter_and_missing_values_apart():
+    attrs = pd.DataFrame({"child_id": ["1", "2", "3"], "distance": [30.0, 5.0, np.nan]})
+    out = cohort.label_cohort(attrs, "distance > 20")
+    assert out[cohort.COHORT_GROUP].tolist() == [cohort.IN_COHORT, cohort.EVERYONE_ELSE, cohort.EVERYONE_ELSE]
+    with pytest.raises(Exception, match="different labels"):
+        cohort.label_cohort(attrs, "distance > 20", inside="x", outside="x")
+
+
+def test_compare_cohort_hand_computed(data):
+    result = journeys.compare_cohort(data, "placed_over_20_miles", min_children=2).set_index("Measure")
+    rate = result.loc["Moves per child per year in care (2024-25)"]
+    years = 4 * 365 / 365.25  # four children, 365 days each
+    assert rate["n_1"] == 4 and rate["x_1"] == 4 and rate["n_2"] == 4 and rate["x_2"] == 1
+    assert rate["value_1"] == pytest.approx(4 / years)
+    assert rate["value_2"] == pytest.approx(1 / years)
+    assert rate["difference"] == pytest.approx(4.0)  # rate ratio
+    assert rate["diff_lower"] < 4 < rate["diff_upper"]
+
+    three = result.loc["Children with 3 or more moves (2024-25)"]
+    assert (three["x_1"], three["n_1"], three["x_2"], three["n_2"]) == (1, 4, 0, 4)
+    assert three["value_1"] == pytest.approx(25.0) and three["value_2"] == pytest.approx(0.0)
+    assert three["difference"] == pytest.approx(25.0)
+
+    # placements: A 8 (4 + 2 + 1 + 1) with 4 moves, B 5 with 1 move; each child 364 days at risk
+    per_placement = result.loc[result.index.str.startswith("Moves out of a placement")].iloc[0]
+    assert (per_placement["n_1"], per_placement["x_1"], per_placement["n_2"], per_placement["x_2"]) == (8, 4, 5, 1)
+    assert per_placement["value_1"] == pytest.approx(4 / (4 * 364 / 365.25))
+    assert per_placement["difference"] == pytest.approx(4.0)
+
+    # Kaplan-Meier at 12 months. A: times 89c 91e 92e 92e 181c 183e 364c 364c -> 6/7 * 4/6 * 2/3 = 8/21;
+    # B: 181c 183e 364c 364c 364c -> 3/4
+    still = result.loc["Placements still going after 12 months"]
+    assert still["value_1"] == pytest.approx(100 * 8 / 21)
+    assert still["value_2"] == pytest.approx(75.0)
+    assert still["difference"] == pytest.approx(100 * 8 / 21 - 75.0)
+
+    change = result.loc["Average change in SDQ score (points; below 0 is better)"]
+    assert change["value_1"] == pytest.approx(3.0) and change["value_2"] == pytest.approx(-1.0)
+    assert change["difference"] == pytest.approx(4.0)
+    assert change["diff_lower"] < 4 < change["diff_upper"]
+    # no change reaches the 9 points of reliable change
+    improved = result.loc["SDQ score reliably improved"]
+    assert improved["value_1"] == 0 and improved["value_2"] == 0
+    assert not result.index.str.startswith("Care leavers").any()  # no OC3 rows: no care-leaver measure
+
+
+def test_compare_cohort_below_min_children_leaves_values_out(data):
+    result = journeys.compare_cohort(data, "placed_over_20_miles", min_children=5).set_index("Measure")
+    rate = result.loc["Moves per child per year in care (2024-25)"]
+    assert rate["note"] == "not produced: fewer than 5 children"
+    assert np.isnan(rate["value_1"]) and np.isnan(rate["difference"])
+
+
+def test_deep_dive_table_and_answer_words(data):
+    table = journeys.deep_dive_table(data, "placed_over_20_miles", min_children=2)
+    row = table.set_index("Measure").loc["Average change in SDQ score (points; below 0 is better)"]
+    assert row["Cohort"].startswith("+3.0 (")
+    assert row["Everyone else"].startswith("-1.0 (")
+    assert row["Cohort compared with everyone else"].startswith("+4.0 points (")
+    rate = table.set_index("Measure").loc["Moves per child per year in care (2024-25)"]
+    assert rate["Cohort compared with everyone else"].startswith("4.00 times (")
+    answer = journeys.deep_dive_answer(data, "placed_over_20_miles", min_children=2).data
+    assert "4.00 times the rate" in answer and "+4.0 points" in answer
+    empty = journeys.deep_dive_table(data, "")
+    assert isinstance(empty, Markdown) and "cohort_filter" in empty.data
+
+
+def test_deep_dive_for_an_external_audience_hides_counts_of_five_or_fewer():
+    data = notebook_data("external")
+    table = journeys.deep_dive_table(data, "placed_over_20_miles", min_children=2).set_index("Measure")
+    rate = table.loc["Moves per child per year in care (2024-25)"]
+    assert rate["Cohort (n)"] == journeys.HIDDEN and rate["Cohort"] == journeys.HIDDEN
+    assert rate["Cohort compared with everyone else"] == journeys.HIDDEN
+    text = table.to_string()
+    assert not any(child in text for child in MOVES)  # never a child id
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables for the notebooks
+# ---------------------------------------------------------------------------------------------
+
+
+def test_moves_table_hand_computed(data):
+    table = journeys.moves_table(data, min_children=2)
+    row = table.iloc[0]
+    assert row["Year"] == "2024-25"
+    assert row["Children looked after"] == "8" and row["Moves"] == "5"
+    assert row["Moves per child per year"] == f"{5 / (8 * 365 / 365.25):.2f}" == "0.63"
+    assert row["Children with 3+ moves"] == "1" and row["3+ moves (%)"] == "12.5"
+
+
+def test_moves_table_by_cohort_shows_everyone_the_cohort_and_the_rest(data):
+    table = journeys.moves_table(data, cohort_filter="placed_over_20_miles", by="cohort_group", min_children=2)
+    assert table["Cohort"].tolist() == ["All children", "Everyone else", "In the cohort"]
+    assert table["Moves"].tolist() == ["5", "1", "4"]
+    restricted = journeys.moves_table(data, cohort_filter="placed_over_20_miles", min_children=2)
+    assert restricted["Moves"].tolist() == ["4"] and restricted["Children looked after"].tolist() == ["4"]
+
+
+def test_paired_change_table_by_cohort(data):
+    table = journeys.paired_change_table(data, cohort_filter="placed_over_20_miles", by="cohort_group",
+                                         min_children=2).set_index("Cohort")
+    assert table.loc["In the cohort", "Average change (points)"] == "+3.0"
+    assert table.loc["Everyone else", "Average change (points)"] == "-1.0"
+    assert table.loc["All children", "Average first score"] == f"{np.mean([v[0] for v in CHANGES.values()]):.1f}"
+
+
+def test_too_few_children_gives_a_sentence_not_a_table(data):
+    for result in (journeys.reliable_change_table(data, min_children=50),
+                   journeys.paired_change_table(data, min_children=50),
+                   journeys.moves_table(data, min_children=50),
+                   journeys.survival_table(data, min_children=50),
+                   journeys.cox_table(data, min_children=50)):
+        assert isinstance(result, Markdown)
+        assert "fewer than 50 children" in result.data
+
+
+def test_national_section_shows_the_message_without_files(data):
+    result = journeys.england_table(data)
+    assert isinstance(result, Markdown) and result.data == data.national_message
+
+
+def test_reliable_change_counts_for_external_readers_are_suppressed():
+    table = journeys.reliable_change_table(notebook_data("external"), min_children=2)
+    # 0 improved, 8 unchanged, 0 deteriorated: zeros are true zeros and stay; 8 of 8 hides nothing
+    assert table["Children"].tolist()[:3] == ["0", "8", "0"]
+    internal = journeys.reliable_change_table(notebook_data("internal"), min_children=2)
+    assert internal["Share (%)"].tolist()[:3] == ["0", "100", "0"]
+
+
+def test_band_transitions_external_uses_crosstab_suppression():
+    # normal (0-13) first: A1 10 -> 14, A2 12 -> 14 (borderline), A4 8 -> 11, B2 9 -> 9, B4 13 -> 12
+    # (normal); borderline first: A3 15 -> 18 (concern), B1 16 -> 15; concern first: B3 20 -> 18
+    internal = journeys.band_transition_table(notebook_data(), min_children=2).set_index("First score")
+    assert internal.loc["Normal", "Total"] == "5"
+    assert internal.loc["Normal", "Then normal"] == "3 (60%)"
+    assert internal.loc["Normal", "Then borderline"] == "2 (40%)"
+    assert internal.loc["Borderline", "Then cause for concern"] == "1 (50%)"
+    external = journeys.band_transition_table(notebook_data("external"), min_children=2).set_index("First score")
+    assert external.loc["Normal", "Then normal"] == journeys.HIDDEN
+    assert external.loc["Total", "Total"] == "8"
+
+
+def test_hidden_cells_primary_complement_and_secondary():
+    frame = pd.DataFrame({"line": ["a", "a", "a", "b", "b"], "n": [3, 10, 7, 0, 20], "total": [20, 20, 20, 20, 20]})
+    hide = journeys.hidden_cells(frame, "external", lines=(["line"], "n", "total"))
+    # line a: 3 is hidden, so the next smallest non-zero (7) goes too; line b: 0 and 20 are shown
+    assert hide.tolist() == [True, False, True, False, False]
+    shares = pd.DataFrame({"x": [2, 8, 0, 10], "n": [20, 10, 12, 10]})
+    # 2 of 20 (primary), 8 of 10 (2 without), 0 of 12 (true zero, 12 without), 10 of 10 (none without)
+    assert journeys.hidden_cells(shares, "external", shares=[("x", "n")]).tolist() == [True, True, False, False]
+    assert not journeys.hidden_cells(frame, "internal", counts=["n"]).any()
+
+
+def test_cohort_description_and_bad_filter(data):
+    assert "8 children" in journeys.cohort_description(data).data
+    text = journeys.cohort_description(data, "placed_over_20_miles").data
+    assert "4 of the 8 children" in text
+    hidden = journeys.cohort_description(notebook_data("external"), "placed_over_20_miles").data
+    assert f"{journeys.HIDDEN} of the 8" in hidden
+    with pytest.raises(Exception, match="unknown attribute"):
+        journeys.cohort_description(data, "miles_away > 3")
+
+
+# ---------------------------------------------------------------------------------------------
+# plots
+# ---------------------------------------------------------------------------------------------
+
+
+def test_estimate_chart_draws_one_point_per_group_with_its_interval():
+    fig = plots.estimate_chart(["All", "3+"], [1.0, 3.0], [0.5, 2.0], [1.5, 4.5], n=[100, 20], reference=0.0)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["All", "3+"]
+    points = [line for line in ax.lines if line.get_marker() == "o"]
+    assert sorted(float(p.get_xdata()[0]) for p in points) == [1.0, 3.0]
+    assert {t.get_text() for t in ax.texts} == {"n=100", "n=20"}
+
+
+def test_series_with_ci_one_line_per_group():
+    table = pd.DataFrame({"year": ["2023-24", "2024-25"] * 2, "v": [1.0, 2.0, 3.0, 4.0], "lo": [0.5] * 4,
+                          "hi": [5.0] * 4, "g": ["a", "a", "b", "b"]})
+    fig = plots.series_with_ci(table, x="year", value="v", lower="lo", upper="hi", group="g")
+    ax = fig.axes[0]
+    assert [list(line.get_ydata()) for line in ax.lines] == [[1.0, 2.0], [3.0, 4.0]]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2023-24", "2024-25"]
