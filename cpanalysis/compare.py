@@ -184,7 +184,10 @@ def area_rows(table: pd.DataFrame, geography: str | list[str] | None = None,
         rows = table[table["geography"].isin(codes)]
     rank = rows["source"].map({s: i for i, s in enumerate(prefer)}).fillna(len(prefer))
     rows = rows.assign(_rank=rank).sort_values("_rank", kind="stable")
-    rows = rows.drop_duplicates(["geography", *JOIN], keep="first").drop(columns="_rank")
+    # a 31 March has both a year row and a rolling 12-month row of the same figure: keep both,
+    # so that an annual series never loses the year it shares with a rolling window
+    key = ["geography", *JOIN, *(["period_type"] if "period_type" in rows.columns else [])]
+    rows = rows.drop_duplicates(key, keep="first").drop(columns="_rank")
     return rows.sort_values(["geography", *JOIN], kind="stable").reset_index(drop=True)
 
 

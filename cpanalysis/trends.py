@@ -311,8 +311,11 @@ class KendallTheil:
 def kendall_theil(values: np.ndarray, years: np.ndarray, confidence: float = 0.95) -> KendallTheil:
     """Non-parametric trend check for a short series.
 
-    Kendall's tau uses the **exact** small-sample distribution (the smallest two-sided p with
-    n points is 2/n!: 0.083 for 4, 0.017 for 5), so fewer than 5 points can never reach p < 0.05.
+    Kendall's tau uses the **exact** small-sample distribution when no two values tie (the
+    smallest two-sided p with n points is 2/n!: 0.083 for 4, 0.017 for 5, so fewer than 5 points
+    can never reach p < 0.05); with ties (published figures rounded to whole numbers often tie)
+    the exact distribution does not apply and scipy's tie-corrected normal approximation (tau-b)
+    is used instead.
 
     Raises
     ------
@@ -325,7 +328,8 @@ def kendall_theil(values: np.ndarray, years: np.ndarray, confidence: float = 0.9
     v, yr = v[ok], yr[ok]
     if len(v) < 3:
         raise ParameterError(f"a trend needs at least 3 points; got {len(v)}")
-    tau = sps.kendalltau(yr, v, method="exact")
+    ties = len(np.unique(v)) < len(v) or len(np.unique(yr)) < len(yr)
+    tau = sps.kendalltau(yr, v, method="asymptotic" if ties else "exact")
     theil = sps.theilslopes(v, yr, alpha=confidence)
     return KendallTheil(float(tau.statistic), float(tau.pvalue), float(theil.slope), float(theil.low_slope),
                         float(theil.high_slope), len(v))

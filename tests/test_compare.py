@@ -242,6 +242,14 @@ def test_trend_of_an_area() -> None:
     assert out["kendall_theil"].slope == 5
 
 
+def test_trend_keeps_the_year_a_rolling_window_shares() -> None:
+    # the rolling 12 months to 31 March 2025 (listed first) must not hide the year ending that day
+    rolling = row("placements_3plus_12m", LA, 30, 100, year=2025, source="local", period_type="rolling_12m")
+    years = [row("placements_3plus_12m", LA, x, 100, year=2021 + i, source="local") for i, x in enumerate([10, 15, 20, 25, 30])]
+    out = compare.trend(table(rolling, *years), "placements_3plus_12m", LA)
+    assert out["years"] == [2021, 2022, 2023, 2024, 2025]
+
+
 # ------------------------------------------------------------------------------ reconciliation
 def test_reconciliation_explanations() -> None:
     t = table(

@@ -173,6 +173,9 @@ def test_compare_runs_beyond_noise_and_suppressed():
     assert out.loc["neet", "verdict"] == "Not assessed"
     text = changes.describe_change(out.loc["eet"].to_dict())
     assert text == "Up 20.0 points since 30 Jun 2025 (beyond noise)"
+    rate = {"unit": "rate_per_10k", "change": -0.4, "direction": "Down", "beyond_noise": None,
+            "previous_period_end": pd.Timestamp("2025-06-30"), "verdict": "Not tested"}
+    assert changes.describe_change(rate) == "Down 0.4 per 10,000 since 30 Jun 2025 (not tested)"
     readers = changes.changes_for_readers(out.reset_index())
     assert readers.iloc[0].tolist()[1:3] == ["20%", "40%"]
 
@@ -418,6 +421,21 @@ def test_run_rejects_bad_options(good_project, tmp_path):
         run_pipeline(data=root / "data" / "raw" / "903", audience="everyone", progress=None)
     with pytest.raises(ParameterError, match="notebook '42' not found"):
         run_pipeline(data=root / "data" / "raw" / "903", notebooks=["42"], progress=None)
+
+
+def test_default_data_dir_prefers_the_authoritys_returns(tmp_path):
+    from cpanalysis.pipeline.run import default_data_dir
+
+    demo = tmp_path / "data" / "raw" / "demo" / "903"
+    assert default_data_dir(tmp_path) == demo  # nothing there yet: the demo (generated on first use)
+    own = tmp_path / "data" / "raw" / "903"
+    own.mkdir(parents=True)
+    (own / ".gitkeep").touch()
+    (own / "README.md").write_text("put the returns here")
+    assert default_data_dir(tmp_path) == demo  # no return file yet
+    (own / "2024-25").mkdir()
+    (own / "2024-25" / "Header.CSV").write_text("CHILD\n")
+    assert default_data_dir(tmp_path) == own
 
 
 def test_kernels_start_in_the_notebook_folder_without_moving_the_caller(tmp_path):

@@ -93,6 +93,15 @@ def test_kendall_exact_and_theil_sen() -> None:
         trends.kendall_theil([1, 2], [1, 2])
 
 
+def test_kendall_with_tied_values_uses_the_tie_corrected_normal_approximation() -> None:
+    # 9 concordant pairs, 0 discordant, 1 tied in the values (14.7 twice):
+    # tau-b = 9 / sqrt(10 * 9) = 0.94868; var(C - D) = (5*4*15 - 2*1*9) / 18 = 15.667,
+    # z = 9 / sqrt(15.667) = 2.2738, two-sided p = 0.02298
+    kt = trends.kendall_theil([14.7, 14.7, 15.0, 15.3, 15.9], [2021, 2022, 2023, 2024, 2025])
+    assert kt.tau == pytest.approx(9 / math.sqrt(90))
+    assert kt.p_value == pytest.approx(0.02298, abs=1e-5)
+
+
 def test_year_on_year_newcombe_by_hand() -> None:
     # Wilson 95%: 30/100 -> 0.2189-0.3958, 20/100 -> 0.1334-0.2888.
     # lower = 0.1 - sqrt(0.0811^2 + 0.0888^2) = -0.0203; upper = 0.1 + sqrt(0.0958^2 + 0.0666^2) = 0.2167

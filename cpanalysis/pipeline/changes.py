@@ -151,7 +151,12 @@ def describe_change(change: pd.Series | dict) -> str:
         return "Change since last quarter not available"
     unit = str(change.get("unit"))
     size = abs(float(change["change"]))
-    amount = f"{size:.1f} points" if unit == "%" else format_value(size, unit)
+    if unit == "%":
+        amount = f"{size:.1f} points"
+    elif unit == "rate_per_10k":  # a quarter's change in a rate is often below 1 per 10,000
+        amount = f"{size:.1f} per 10,000"
+    else:
+        amount = format_value(size, unit)
     since = f"since {pd.Timestamp(change['previous_period_end']):%-d %b %Y}"
     if change.get("direction") == "No change":
         return f"No change {since}"
