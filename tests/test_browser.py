@@ -108,18 +108,19 @@ def pages(tmp_path_factory):
     copy = tmp_path_factory.mktemp("browser") / "pack"
     shutil.copytree(pack.result.out_dir, copy)
     reports = [copy / f"{r.name}.html" for r in pack.result.notebooks]
-    return copy, reports
+    return copy, reports, pack.result
 
 
-def test_every_notebook_has_a_page(pages):
-    copy, reports = pages
+def test_every_notebook_ran_and_has_a_page(pages):
+    copy, reports, result = pages
+    assert [r.describe() for r in result.failed] == []  # a report must cope with a small authority
     assert len(reports) == len(list((Path(__file__).parents[1] / "notebooks").glob("*.ipynb")))
     assert reports and all(p.is_file() for p in reports)
     assert (copy / "index.html").is_file()
 
 
 def test_index_links_every_report_and_download(pages):
-    copy, reports = pages
+    copy, reports, _ = pages
     index = (copy / "index.html").read_text(encoding="utf-8")
     hrefs = re.findall(r'href="([^"]+)"', index)
     assert [h for h in hrefs if h.endswith(".html")] == [p.name for p in reports]
@@ -129,13 +130,13 @@ def test_index_links_every_report_and_download(pages):
 
 
 def test_index_opens_without_errors(pages, tmp_path):
-    copy, _ = pages
+    copy, _, _ = pages
     seen = open_in_browser(copy / "index.html", tmp_path / "profile")
     assert seen["errors"] == [] and seen["console"] == []
 
 
 def test_every_report_shows_its_charts_without_errors(pages, tmp_path):
-    _, reports = pages
+    _, reports, _ = pages
     problems = []
     charts = 0
     for page in reports:

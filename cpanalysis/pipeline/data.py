@@ -381,6 +381,8 @@ class NotebookData:
     manifest : dict
         The build manifest (inputs, rows read/kept/quarantined, returns, latest ``as_at``).
     data_dir, processed_dir : Path
+    national_folder : Path or None
+        Where the national files were found (for the run manifest).
     """
 
     la_code: str
@@ -400,6 +402,7 @@ class NotebookData:
     region_name: str = ""
     old_la_code: str = ""
     notes: list[str] = field(default_factory=list)
+    national_folder: Path | None = None
 
     @property
     def window(self) -> str:
@@ -505,5 +508,5 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
         indicators=apply_disclosure(series, audience), national=national, national_message=message,
         comparators=comparators, neighbours=neighbours, manifest=manifest, data_dir=resolved,
         processed_dir=processed, region_code=details["region_code"], region_name=details["region_name"],
-        old_la_code=details["old_la_code"],
+        old_la_code=details["old_la_code"], national_folder=national_folder,
     )

@@ -101,10 +101,15 @@ class RunResult:
 
 
 def default_data_dir(root: str | Path = ".") -> Path:
-    """The returns a run uses when none are named: ``data/raw/903`` when it holds files, else the demo."""
+    """The returns a run uses when none are named: ``data/raw/903`` when it holds returns, else the demo.
+
+    Only return files count (CSV or Excel, any case): a ``.gitkeep`` or a README left in an empty
+    ``data/raw/903`` must not stop a fresh clone from running the demo.
+    """
     root = Path(root)
     own = root / loading.AUTHORITY_DIR
-    if own.is_dir() and any(p.is_file() for p in own.rglob("*")):
+    if own.is_dir() and any(p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xls")
+                            for p in own.rglob("*")):
         return own
     return root / loading.DEMO_DIR / "903"
 
@@ -313,7 +318,7 @@ def _manifest(values: dict, loaded: loading.NotebookData, data_dir: Path, dfe: s
             "returns_folder": str(data_dir.resolve()),
             "returns": loading.input_files(data_dir),
             "build_manifest_latest_as_at": loaded.manifest.get("latest_as_at"),
-            "dfe_folder": str(Path(dfe).resolve()) if dfe else "",
+            "dfe_folder": str(loaded.national_folder or (Path(dfe).resolve() if dfe else "")),
             "national_files_found": loaded.national is not None,
             "previous_indicators": str(previous) if previous else "",
             "notebook_templates": {r.name: exports.sha256_file(p) for r, p in zip(results, templates, strict=True)},
