@@ -23,6 +23,7 @@ Rules every function keeps:
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -229,6 +230,8 @@ def group_label(by: str | None) -> str:
 def _group_names(frame: pd.DataFrame, by: str | None, cohort: str | None = None) -> pd.Series:
     # The total row reads "All children" (or "Whole cohort" under a filter); booleans read Yes / No
     names = {"Total": "All children" if cohort is None else "Whole cohort", "True": "Yes", "False": "No"}
+    if by in ("moves_between_band", "moves_band"):
+        names.update({"0": "No moves", "1": "1 move", "2": "2 moves", "3+": "3 or more moves"})
     return frame["breakdown_value"].astype(str).map(lambda v: names.get(v, v))
 
 
@@ -352,6 +355,7 @@ def reliable_change_table(data: NotebookData, *, cohort_filter: str = "", by: st
         "Note": result["note"].fillna(""),
     })
     table = _blank(table, hide, ["Children", "Share (%)", "95% interval"])
+    table = _blank(table, result["denominator"].map(_small).astype(bool) & (data.audience == "external"), ["Out of"])
     if by is None:
         table = table.drop(columns=group_label(by))
     smallest = int(result["smallest_reliable_change"].iloc[0])
@@ -695,8 +699,13 @@ def survival_table(data: NotebookData, *, cohort_filter: str = "", by: str | Non
 
 
 def survival_chart(data: NotebookData, *, cohort_filter: str = "", by: str | None = None,
-                   since_years: int = SURVIVAL_YEARS, min_children: int = cohorts.MIN_CHILDREN) -> Figure | Markdown:
-    """Kaplan-Meier curves of placement survival, one per group (or all placements)."""
+                   since_years: int = SURVIVAL_YEARS, min_children: int = cohorts.MIN_CHILDREN,
+                   max_groups: int = 4, months: float = 36) -> Figure | Markdown:
+    """Kaplan-Meier curves of placement survival, one per group (or all placements).
+
+    Only the ``max_groups`` groups with most placements are drawn (the table has them all), and
+    the time axis stops at ``months``, where few placements are left to estimate from.
+    """
     attrs, cohort, by = scope(data, cohort_filter, by)
     curves = moves.survival_curve(placement_durations(data, since_years), by=by, cohort=cohort, attributes=attrs,
                                   min_children=min_children)
@@ -707,10 +716,15 @@ def survival_chart(data: NotebookData, *, cohort_filter: str = "", by: str | Non
         curves = curves[curves["n_at_risk"] > disclosure.THRESHOLD]
     if curves.empty:
         return _nothing("Placement survival curves", f"fewer than {min_children} children in every group")
-    curves = curves.assign(group=_group_names(curves, by, cohort))
+    largest = curves.groupby("breakdown_value")["n_at_risk"].max().nlargest(max_groups).index
+    curves = curves[curves["breakdown_value"].isin(largest) & (curves["months"] <= months)]
+    names = _group_names(curves, by, cohort).map(lambda name: textwrap.fill(name, 32))
+    curves = curves.assign(group=names)
     title = f"How long placements last, by {group_label(by).lower()}" if by else "How long placements last"
-    return plots.km_plot(curves, group="group", time="months", survival="survival", lower="lower", upper="upper",
-                         title=title)
+    fig = plots.km_plot(curves, group="group", time="months", survival="survival", lower="lower", upper="upper",
+                        title=title)
+    fig.axes[0].set_xlim(0, months)
+    return fig
 
 
 def logrank_sentence(data: NotebookData, by: str, *, cohort_filter: str = "",
@@ -749,6 +763,7 @@ def disruption_table(data: NotebookData, *, cohort_filter: str = "", by: str | N
     keys = ["group", "ending"]
     table = result.pivot_table(index=keys, columns="when", values="cell", aggfunc="first", sort=False).reset_index()
     table = table.rename(columns={"group": group_label(by), "ending": "How the placement ended"})
+    table.columns.name = None
     table = table.drop(columns=group_label(by)) if by is None else table
     return _caption(table, "Share of placements that had ended each way by each time, the other endings competing "
                            "(Aalen-Johansen, log-log 95% intervals); the four add up to the share ended.")
@@ -888,8 +903,15 @@ def accommodation_table(data: NotebookData, *, year: int | None = None, cohort_f
                                            min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Care leavers' accommodation", _reason(result, min_children))
-    result = result[(result["n"] > 0) | (result["accommodation"] == "All types")]
-    hide = hidden_cells(result, data.audience, counts=["n"], shares=[("n_suitable", "n")])
+    totals = result[result["accommodation"] == "All types"].set_index("age")["n"]
+    result = result.assign(age_total=result["age"].map(totals))
+    types = result["accommodation"] != "All types"
+    # the types of an age add up to its "All types" row: secondary suppression on that line
+    hide_n = pd.concat([hidden_cells(result[types], data.audience, lines=(["age"], "n", "age_total")),
+                        hidden_cells(result[~types], data.audience, counts=["n"])]).reindex(result.index)
+    hide = hide_n | hidden_cells(result, data.audience, shares=[("n_suitable", "n")])
+    keep = (result["n"] > 0) | ~types
+    result, hide, hide_n = result[keep], hide[keep], hide_n[keep]
     table = pd.DataFrame({
         "Age": result["age"],
         "Accommodation": result["accommodation"],
@@ -900,8 +922,8 @@ def accommodation_table(data: NotebookData, *, year: int | None = None, cohort_f
         "In touch (%)": result["pct_in_touch"].map(_fmt),
         "Note": result["note"].fillna(""),
     })
-    table = _blank(table, hide, ["Young people", "Share of the age group (%)", "Suitable (%)", "95% interval",
-                                 "In touch (%)"])
+    table = _blank(table, hide_n, ["Young people", "Share of the age group (%)"])
+    table = _blank(table, hide, ["Suitable (%)", "95% interval", "In touch (%)"])
     return _caption(table, f"Care leavers with their birthday in {periods.year_label(year)}. Staying put is "
                            "living with former foster carers. Suitability leaves out young people abroad, deported "
                            "or whose residence is not known, as DfE does.")
@@ -949,6 +971,8 @@ def flows_chart(data: NotebookData, ages: Sequence[int] = (18, 19), measure: lea
     if first.empty:
         return _nothing("Chart of journeys", "every flow is a handful of young people")
     a, b = sorted(ages)[:2]
+    first = first.assign(from_value=first["from_value"].map(lambda v: textwrap.fill(str(v), 24)),
+                         to_value=first["to_value"].map(lambda v: textwrap.fill(str(v), 24)))
     return plots.flow_chart(first, source="from_value", target="to_value", count="n",
                             title=f"Where care leavers were at {b}, by where they were at {a}")
 
