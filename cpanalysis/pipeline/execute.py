@@ -26,6 +26,8 @@ import papermill
 
 #: The kernel every notebook runs in (the project's venv registers it under this name).
 KERNEL_NAME = "python3"
+#: Kernel start-up option: only the kernel's errors reach the terminal.
+KERNEL_LOG_LEVEL = "--log-level=ERROR"
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,9 @@ def execute_notebook(job: NotebookJob) -> NotebookResult:
             resources={"metadata": {"path": str(cwd.resolve())}},
             progress_bar=False,
             log_output=False,
+            # The kernel's own log goes to our stderr; at its default level every kernel prints a
+            # warning about its local TCP sockets, which buries the run's progress lines.
+            extra_arguments=[KERNEL_LOG_LEVEL],
         )
     except papermill.PapermillExecutionError as exc:
         return NotebookResult(
