@@ -265,3 +265,14 @@ def test_series_with_ci_one_line_per_group():
     ax = fig.axes[0]
     assert [list(line.get_ydata()) for line in ax.lines] == [[1.0, 2.0], [3.0, 4.0]]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2023-24", "2024-25"]
+
+
+def test_filter_help_lists_every_attribute_a_filter_may_use_and_its_examples_work(data):
+    listed = set(journeys.FILTER_ATTRIBUTES)
+    assert listed == set(cohort.ATTRIBUTE_COLUMNS) - {"child_id", "period_start"}
+    attrs = cohort.child_attributes(data.tables, data.period_end)
+    for example in ("placed_over_20_miles", "uasc", "place in ['U1', 'U4']",
+                    "age_band == '10 to 15 years' and n_moves >= 3"):
+        cohort.select_children(attrs, example)  # refused filters raise
+    # the crafted children are 10 on 31 March 2025; only A1 has 3 moves
+    assert list(cohort.select_children(attrs, "age_band == '10 to 15 years' and n_moves >= 3")) == ["A1"]

@@ -259,6 +259,31 @@ def attributes(data: NotebookData, cohort_filter: str = "") -> tuple[pd.DataFram
     return cohorts.label_cohort(attrs, text), text
 
 
+#: What each attribute a cohort filter may use means (columns of ``cohort.child_attributes``).
+FILTER_ATTRIBUTES: dict[str, str] = {
+    "sex": "M or F", "ethnic_group": "DfE ethnic group", "uasc": "True for unaccompanied asylum-seeking children",
+    "age": "age in years on the period end", "age_band": "DfE age band, e.g. '10 to 15 years'",
+    "looked_after": "True when in care on the period end", "years_in_care": "years in the current or last period",
+    "place": "placement code, e.g. 'U4' (long-term fostering)", "placement_group": "DfE placement type",
+    "provider": "PLACE_PROVIDER code", "provider_group": "provider type", "in_house": "True for own provision",
+    "distance": "miles from home", "distance_band": "'20 miles or less', 'Over 20 miles' or 'Not known'",
+    "placed_over_20_miles": "True when over 20 miles from home", "out_of_area": "True when outside the authority",
+    "n_moves": "moves in the current or last period of care", "moves_12m": "moves in the 12 months to the period end",
+    "moves_band": "'0', '1', '2' or '3+' moves",
+}
+
+
+def filter_help() -> Markdown:
+    """The attributes a cohort filter may use, with examples, for a deep-dive notebook."""
+    rows = "\n".join(f"| `{name}` | {meaning} |" for name, meaning in FILTER_ATTRIBUTES.items())
+    return Markdown(
+        "A cohort filter is a condition on these attributes (the current placement, or the last one for a "
+        "child who has left care): for example `placed_over_20_miles`, `uasc`, "
+        "`place in ['U1', 'U4']` (long-term foster care) or `age_band == '16 years and over' and n_moves >= 3`.\n\n"
+        "| Attribute | Meaning |\n|---|---|\n" + rows
+    )
+
+
 def cohort_description(data: NotebookData, cohort_filter: str = "") -> Markdown:
     """One paragraph saying who the report covers: everyone, or the cohort and how many children."""
     attrs, cohort = attributes(data, cohort_filter)
