@@ -168,7 +168,8 @@ def stderr_progress(line: str) -> None:
 
 
 def execute_notebooks(jobs: Sequence[NotebookJob], workers: int = 2,
-                      progress: Callable[[str], None] | None = stderr_progress) -> list[NotebookResult]:
+                      progress: Callable[[str], None] | None = stderr_progress,
+                      after: Callable[[NotebookJob, NotebookResult], object] | None = None) -> list[NotebookResult]:
     """Execute notebooks, ``workers`` at a time, reporting each start and finish.
 
     Each notebook runs in its own kernel process, so threads are enough to overlap them; two
@@ -180,6 +181,9 @@ def execute_notebooks(jobs: Sequence[NotebookJob], workers: int = 2,
     workers : int; default 2
     progress : callable or None; default :func:`stderr_progress`
         Receives one line of text per event.
+    after : callable, optional
+        Called with each job and its result as soon as that notebook ends, in the worker
+        thread (the runner writes the HTML page there while other kernels still run).
 
     Returns
     -------
@@ -195,6 +199,8 @@ def execute_notebooks(jobs: Sequence[NotebookJob], workers: int = 2,
         if progress:
             progress(f"  running  {job.name}")
         result = execute_notebook(job)
+        if after is not None:
+            after(job, result)
         with lock:
             done += 1
             if progress:

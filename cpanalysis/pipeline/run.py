@@ -1,7 +1,7 @@
 """``cpanalysis run``: the quarterly report pack in one call.
 
 validate + build -> indicators -> every report notebook (papermill, two at a time; the exports are
-written meanwhile) -> HTML without code -> ``reports/<period_end>/``::
+written meanwhile, each HTML page as soon as its notebook ends) -> ``reports/<period_end>/``::
 
     index.html              every report, what changed since last quarter, downloads
     00_data_quality.html    ... 08_deep_dive.html
@@ -218,8 +218,15 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     say(f"[3/4] Running {len(chosen)} notebooks, {workers} at a time; writing the exports meanwhile")
     # The kernels are separate processes and this one only waits for them, so the exports are
     # written while they run (seconds saved on every run; nothing the notebooks read is written).
+    banner = '<a href="index.html">All reports</a>'
+    entries: dict[str, pages.IndexEntry] = {}
+
+    def write_page(job: NotebookJob, result: NotebookResult) -> None:
+        # Called in the worker thread as each notebook ends, so pages are written meanwhile too.
+        entries[job.name] = _write_page(job, result, out_dir, banner, audience)
+
     with ThreadPoolExecutor(max_workers=1) as background:
-        running = background.submit(execute_notebooks, jobs, workers=workers, progress=say)
+        running = background.submit(execute_notebooks, jobs, workers=workers, progress=say, after=write_page)
         exports_tick = time.perf_counter()
         ees = exports.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
                              region_code=loaded.region_code, region_name=loaded.region_name)
@@ -238,19 +245,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     timings["notebooks"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    say("[4/4] Writing HTML, index and manifest")
-    banner = '<a href="index.html">All reports</a>'
-    entries = []
-    for job, result in zip(jobs, results, strict=True):
-        page = out_dir / f"{job.name}.html"
-        title = job.name
-        if result.output.is_file():
-            title = pages.notebook_title(nbformat.read(result.output, as_version=4), job.name)
-            pages.notebook_to_html(result.output, page, banner=banner,
-                                  failure="" if result.ok else _reader_failure(result, audience))
-        else:
-            _stub_page(page, title, _reader_failure(result, audience), banner)
-        entries.append(pages.IndexEntry(title, page.name, result.ok, "" if result.ok else _reader_failure(result, audience)))
+    say("[4/4] Writing the index and manifest")
     readers = quarter.changes_for_readers(quarter.headline_changes(change_table)) if change_table is not None else None
     index = pages.write_index(
         out_dir / "index.html",
@@ -258,7 +253,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         intro=(f"Reports for {loaded.la_name} ({la_code}) on the SSDA903 returns to {end:%-d %B %Y}. "
                + ("Small numbers are suppressed for readers outside the authority."
                   if audience == "external" else "Internal: not for circulation outside the authority.")),
-        entries=entries,
+        entries=[entries[job.name] for job in jobs],
         downloads=[("Indicators (CSV, EES layout)", "indicators.csv"), ("Indicators (Excel)", "indicators.xlsx"),
                    *([("Changes since last quarter (CSV)", "changes.csv")] if change_table is not None else []),
                    ("Run manifest (JSON)", "run_manifest.json")],
@@ -276,6 +271,20 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     say(f"Done in {seconds:.0f} s: {out_dir / 'index.html'}"
         + (f"; {len(failed)} notebook(s) failed: " + "; ".join(r.describe() for r in failed) if failed else ""))
     return RunResult(out_dir, end, results, index, csv_path, xlsx_path, manifest_path, change_table, seconds, timings)
+
+
+def _write_page(job: NotebookJob, result: NotebookResult, out_dir: Path, banner: str,
+                audience: str) -> pages.IndexEntry:
+    """Write one notebook's HTML page (a stub when nothing was executed); its index entry."""
+    page = out_dir / f"{job.name}.html"
+    failure = "" if result.ok else _reader_failure(result, audience)
+    title = job.name
+    if result.output.is_file():
+        title = pages.notebook_title(nbformat.read(result.output, as_version=4), job.name)
+        pages.notebook_to_html(result.output, page, banner=banner, failure=failure)
+    else:
+        _stub_page(page, title, failure, banner)
+    return pages.IndexEntry(title, page.name, result.ok, failure)
 
 
 def _choose_notebooks(names: Sequence[str] | None, folder: Path) -> list[Path]:
