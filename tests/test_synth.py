@@ -1,8 +1,9 @@
 """The synthetic authority: determinism, structure, code changes by year, calibration, validity.
 
-The calibration checks count directly from the generated CSVs with short pandas code that
-follows the DfE definitions (``dfe_statistics.md`` §3); a later step will switch them to the
-package's indicator functions. The default demo is generated once per session.
+The headline counts are checked here directly from the generated CSVs with short pandas code
+that follows the DfE definitions (``dfe_statistics.md`` §3), independently of the package;
+``test_demo_calibration.py`` checks every calibrated indicator through the package's own
+indicator functions. The default demo is generated once per session.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def with_temporary_flags(episodes: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def figures(demo: Path) -> dict[str, float]:
-    """DfE headline figures at 31 March 2025, counted directly from the 2024-25 return."""
+    """DfE headline counts and shares at 31 March 2025, counted directly from the 2024-25 return."""
     episodes = read(demo, LAST_FULL, "episodes")
     episodes["decom"], episodes["dec"] = dates(episodes["DECOM"]), dates(episodes["DEC"])
     not_respite = ~episodes["LS"].isin(codes.LS_SHORT_BREAK)
@@ -86,34 +87,6 @@ def figures(demo: Path) -> dict[str, float]:
     out["starts"] = episodes.loc[started & not_respite, "CHILD"].nunique()
     ended = episodes["dec"].between(YEAR_START, YEAR_END) & (episodes["REC"] != codes.REC_CONTINUES)
     out["ceased"] = episodes.loc[ended & not_respite, "CHILD"].nunique()
-    # 3+ placements in the year among CLA: new placements starting in the year, plus the one
-    # open on 1 April; temporary placements and the return to the same carers are not new
-    flagged = with_temporary_flags(episodes)
-    started_in_year = (
-        flagged[flagged["new_placement"] & (flagged["decom"] >= YEAR_START)].groupby("CHILD").size()
-    )
-    open_on_1_april = flagged.groupby("CHILD")["decom"].min() < YEAR_START
-    placements = started_in_year.reindex(cla, fill_value=0) + open_on_1_april.reindex(cla).astype(
-        int
-    )
-    out["three_plus"] = 100 * (placements >= 3).mean()
-    # long-term stability: under 16, in care 2.5+ years, same placement 2+ years (stitched history)
-    history = with_temporary_flags(stitched_episodes(demo))
-    history = history[history["CHILD"].isin(cla) & (history["decom"] <= YEAR_END)]
-    earliest = history.groupby("CHILD")["decom"].min()
-    period_start = history[history["RNE"] == codes.RNE_START].groupby("CHILD")["decom"].max()
-    period_start = period_start.reindex(cla).fillna(earliest.reindex(cla))
-    placement_start = history[history["new_placement"]].groupby("CHILD")["decom"].max()
-    placement_start = placement_start.reindex(cla).fillna(earliest.reindex(cla))
-    header = read(demo, LAST_FULL, "header").set_index("CHILD")
-    age = (YEAR_END - dates(header["DOB"]).reindex(cla)).dt.days / 365.25
-    cohort = (age < 16) & (period_start <= YEAR_END - pd.DateOffset(months=30))
-    out["long_term_stability"] = (
-        100 * (placement_start[cohort] <= YEAR_END - pd.DateOffset(years=2)).mean()
-    )
-    # distance over 20 miles (DfE formula), among CLA whose distance is known
-    miles = geography.distance_miles(current["HOME_POST"], current["PL_POST"])
-    out["over_20_miles"] = 100 * (miles > 20).sum() / miles.notna().sum()
     out["in_house"] = 100 * current["PLACE_PROVIDER"].isin(codes.PROVIDER_IN_HOUSE).mean()
     out["uasc"] = 100 * cla.isin(read(demo, LAST_FULL, "uasc")["CHILD"]).mean()
     # OC2 (12-month cohort): SDQ for ages 5-16 at 31 March
@@ -346,9 +319,6 @@ BANDS = {
     "cla": (640, 760),
     "starts": (260, 340),
     "ceased": (260, 360),
-    "three_plus": (7, 13),
-    "long_term_stability": (68, 82),
-    "over_20_miles": (18, 30),
     "in_house": (45, 75),
     "twelve_month_cohort": (430, 530),
     "sdq_completion": (80, 95),

@@ -302,8 +302,8 @@ class Simulation:
             instability=instability,
             missing_propensity=float(rng.gamma(0.35, 1 / 0.35)),
             sdq_level=float(
-                12.4
-                + rng.normal(0, 4.6)
+                12.0
+                + rng.normal(0, 5.2)
                 + (1.0 if sex == "M" else 0.0)
                 + (3.0 if cin == C.CIN.N2 else 0.0)
                 + 1.2 * min(instability, 3.0)
@@ -614,9 +614,9 @@ class Simulation:
             reason = choose(
                 rng,
                 {
-                    C.REASON_PLACED_CEASED.RD3: 50,
-                    C.REASON_PLACED_CEASED.RD1: 30,
-                    C.REASON_PLACED_CEASED.RD4: 20,
+                    C.REASON_PLACED_CEASED.RD3: 40,
+                    C.REASON_PLACED_CEASED.RD1: 35,
+                    C.REASON_PLACED_CEASED.RD4: 25,
                 },
             )
             decisions.append((decision, ceased, reason))
@@ -886,7 +886,7 @@ class Simulation:
         if kind == ADOPTION:
             consent = info.get("consent", False)
             with_carers = seg.place in (C.PLACE.U5, C.PLACE.U2) or (
-                seg.place in codes.PLACE_FOSTER and rng.random() < 0.08
+                seg.place in codes.PLACE_FOSTER and rng.random() < 0.15  # adopted by foster carers
             )
             if consent:
                 place = C.PLACE.A3 if with_carers else C.PLACE.A4

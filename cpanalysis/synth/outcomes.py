@@ -32,6 +32,10 @@ SDQ_CARRY_OVER = 0.5  # share of last year's deviation kept
 SDQ_STABLE_DRIFT = -0.5  # settled children improve a little each year
 SDQ_NOISE = 2.6
 FIRST_APPRENTICESHIP_YEAR = 2022  # ACTIV F4/P4/F5/P5 replace F3/P3 (2021-22)
+#: Of those who stayed with their foster carers at 18 (REC E17), the share still living with them
+#: (ACCOM Z1) at each birthday: about half of all foster leavers at 18 (England 55-60%) and a
+#: third at 19-20 (LAIT StayingPut: Leicestershire 26-44%, England 23-33%).
+STAYING_PUT_BY_AGE = {18: 0.9, 19: 0.6, 20: 0.42}
 
 
 def year_bounds(year: int) -> tuple[int, int]:
@@ -249,7 +253,7 @@ def _activity(
 
 
 def _accommodation(child: Child, rng: np.random.Generator, age: int, stayed_put: bool) -> str:
-    if stayed_put and age >= 18 and rng.random() < {18: 0.8, 19: 0.55, 20: 0.35}.get(age, 0.1):
+    if stayed_put and age >= 18 and rng.random() < STAYING_PUT_BY_AGE.get(age, 0.1):
         return C.ACCOM.Z1
     if rng.random() < 0.008 and age >= 19:
         # gone abroad, deported, residence not known: DfE leaves these out of the suitability share
@@ -262,12 +266,12 @@ def _accommodation(child: Child, rng: np.random.Generator, age: int, stayed_put:
             C.ACCOM.H2: 20,
         }
         return choose(rng, table)
-    if rng.random() < 0.035:
+    if rng.random() < 0.025:  # unsuitable: Leicestershire 94-96% suitable since 2021
         table = {C.ACCOM.S2: 20, C.ACCOM.V2: 15, C.ACCOM.W2: 10, C.ACCOM.X2: 20, C.ACCOM.B2: 10,
-                 C.ACCOM.U2: 10, C.ACCOM.K2: 5, C.ACCOM.Y2: 5, C.ACCOM.D2: 5, C.ACCOM.C2: 3,
-                 C.ACCOM.E2: 3}  # fmt: skip
+                 C.ACCOM.U2: 10, C.ACCOM.K2: 5, C.ACCOM.Y2: 5, C.ACCOM.D2: 5, C.ACCOM.C2: 6,
+                 C.ACCOM.E2: 5}  # fmt: skip
         if age >= 18:
-            table.update({C.ACCOM.T2: 3, C.ACCOM.Z2: 3})  # foyers and staying put: adults only
+            table.update({C.ACCOM.T2: 6, C.ACCOM.Z2: 3})  # foyers and staying put: adults only
         return choose(rng, table)
     if age == 17:
         table = {
