@@ -203,6 +203,11 @@ def _all_not_produced(frame: pd.DataFrame) -> bool:
     return frame.empty or (frame["note"].astype(str).str.startswith("not produced")).all()
 
 
+def _young(reason: str) -> str:
+    # care leavers are young people, not children
+    return reason.replace("children", "young people")
+
+
 def _reason(frame: pd.DataFrame, min_children: int) -> str:
     notes = frame["note"].dropna().astype(str) if "note" in frame else pd.Series(dtype=str)
     note = next((n for n in notes if n), "")
@@ -288,16 +293,17 @@ def cohort_description(data: NotebookData, cohort_filter: str = "") -> Markdown:
     """One paragraph saying who the report covers: everyone, or the cohort and how many children."""
     attrs, cohort = attributes(data, cohort_filter)
     when = f"{data.period_end:%-d %B %Y}"
+    total = HIDDEN if data.audience == "external" and _small(len(attrs)) else f"{len(attrs):,}"
     if cohort is None:
         return Markdown(
-            f"**Who is covered:** every child in the returns ({len(attrs):,} children). Children's "
+            f"**Who is covered:** every child in the returns ({total} children). Children's "
             f"characteristics (placement, distance, moves) are those on {when}, or of their last "
             "placement for children who have left care."
         )
     inside = int((attrs[cohorts.COHORT_GROUP] == cohorts.IN_COHORT).sum())
     shown = HIDDEN if data.audience == "external" and _small(inside) else f"{inside:,}"
     return Markdown(
-        f"**Who is covered:** the cohort `{cohort}`: {shown} of the {len(attrs):,} children in the "
+        f"**Who is covered:** the cohort `{cohort}`: {shown} of the {total} children in the "
         f"returns, judged on {when} (the current placement, or the last one for children who have "
         "left care). Tables show everyone in the returns, the cohort and everyone else where the "
         "comparison helps."
@@ -878,7 +884,7 @@ def destinations_table(data: NotebookData, measure: leavers.Measure = "activity"
     result = leavers.destinations(data.tables, [year], measure=measure, age_grouping=age_grouping, cohort=cohort,
                                   attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
-        return _nothing("Care leavers' destinations", _reason(result, min_children))
+        return _nothing("Care leavers' destinations", _young(_reason(result, min_children)))
     hide = hidden_cells(result, data.audience, lines=(["age"], "n", "denominator"))
     result = result.assign(cell=[
         HIDDEN if h else ("" if pd.isna(p) else f"{p:.0f}% ({_interval(lo, hi, 0, '%')})")
@@ -927,7 +933,7 @@ def accommodation_table(data: NotebookData, *, year: int | None = None, cohort_f
     result = leavers.accommodation_by_type(data.tables, [year], cohort=cohort, attributes=attrs,
                                            min_children=min_children)
     if _all_not_produced(result):
-        return _nothing("Care leavers' accommodation", _reason(result, min_children))
+        return _nothing("Care leavers' accommodation", _young(_reason(result, min_children)))
     totals = result[result["accommodation"] == "All types"].set_index("age")["n"]
     result = result.assign(age_total=result["age"].map(totals))
     types = result["accommodation"] != "All types"
@@ -961,7 +967,7 @@ def flows_table(data: NotebookData, ages: Sequence[int] = (18, 19, 21), measure:
     result = leavers.transitions(data.tables, ages, measure=measure, last_year=_last_year(data), cohort=cohort,
                                  attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
-        return _nothing("Birthday-to-birthday journeys", _reason(result, min_children))
+        return _nothing("Birthday-to-birthday journeys", _young(_reason(result, min_children)))
     totals = result.groupby(["from_age", "from_value"])["n"].transform("sum")
     result = result.assign(total=totals)
     hide = hidden_cells(result, data.audience, lines=(["from_age", "from_value"], "n", "total"))
@@ -988,7 +994,7 @@ def flows_chart(data: NotebookData, ages: Sequence[int] = (18, 19), measure: lea
     result = leavers.transitions(data.tables, ages, measure=measure, last_year=_last_year(data), cohort=cohort,
                                  attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
-        return _nothing("Chart of journeys", _reason(result, min_children))
+        return _nothing("Chart of journeys", _young(_reason(result, min_children)))
     first = result[result["from_age"] == min(ages)]
     if data.audience == "external":
         first = first.assign(total=first.groupby("from_value")["n"].transform("sum"))
@@ -1009,7 +1015,7 @@ def paths_table(data: NotebookData, ages: Sequence[int] = (18, 19, 21), measure:
     result = leavers.transition_paths(data.tables, ages, measure=measure, last_year=_last_year(data),
                                       cohort=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
-        return _nothing("Journeys", _reason(result, min_children))
+        return _nothing("Journeys", _young(_reason(result, min_children)))
     if data.audience == "external":  # paths of a handful of young people are merged, never listed
         small = result["n"].map(_small).astype(bool)
         if small.any():
