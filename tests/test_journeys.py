@@ -276,3 +276,41 @@ def test_filter_help_lists_every_attribute_a_filter_may_use_and_its_examples_wor
         cohort.select_children(attrs, example)  # refused filters raise
     # the crafted children are 10 on 31 March 2025; only A1 has 3 moves
     assert list(cohort.select_children(attrs, "age_band == '10 to 15 years' and n_moves >= 3")) == ["A1"]
+
+
+#: Columns of the reader tables that hold counts of children, young people, moves or placements.
+COUNT_COLUMNS = ("Children", "Out of", "Children looked after", "Moves", "Children with 3+ moves", "Placements",
+                 "Young people", "Cohort (n)", "Everyone else (n)", "Left the concern band",
+                 "Entered the concern band", "Eligible children", "With a score")
+
+
+def test_no_count_of_one_to_five_in_any_external_table():
+    data = notebook_data("external")
+    k = {"cohort_filter": "", "min_children": 2}
+    tables = [
+        journeys.reliable_change_table(data, **k), journeys.paired_change_table(data, **k),
+        journeys.band_tests_table(data, **k), journeys.moves_table(data, **k),
+        journeys.moves_table(data, by="placed_over_20_miles", **k),
+        journeys.reasons_table(data, **k), journeys.survival_table(data, **k),
+        journeys.distance_table(data, **k), journeys.completion_table(data, **k),
+        journeys.deep_dive_table(data, "placed_over_20_miles", min_children=2),
+    ]
+    checked = 0
+    for table in tables:
+        if not isinstance(table, pd.DataFrame):
+            continue
+        for column in (c for c in table.columns if c in COUNT_COLUMNS):
+            shown = {str(v) for v in table[column]}
+            assert not shown & {"1", "2", "3", "4", "5"}, (column, table)
+            checked += 1
+    assert checked >= 10
+
+
+def test_show_drops_an_empty_note_column_and_keeps_the_caption():
+    table = pd.DataFrame({"A": [1], "Note": [""]})
+    table.attrs["caption"] = "Caption"
+    styled = journeys.show(table)
+    assert list(styled.data.columns) == ["A"] and styled.caption == "Caption"
+    noted = journeys.show(pd.DataFrame({"A": [1], "Note": ["not produced: fewer than 10 children"]}))
+    assert noted.data["Note"].iloc[0] == "Not produced: fewer than 10 children"
+    assert journeys.show(Markdown("x")).data == "x"

@@ -220,6 +220,10 @@ def show(obj: object, caption: str | None = None):
     """A table styled for a report (no row numbers, a caption when set); notes and figures as they are."""
     if not isinstance(obj, pd.DataFrame):
         return obj
+    if "Note" in obj and (obj["Note"].fillna("") == "").all():  # an empty column of notes says nothing
+        obj = obj.drop(columns="Note")
+    elif "Note" in obj:
+        obj = obj.assign(Note=obj["Note"].fillna("").map(lambda n: n[:1].upper() + n[1:]))
     styled = obj.style.hide(axis="index")
     text = caption or obj.attrs.get("caption")
     return styled.set_caption(text) if text else styled
