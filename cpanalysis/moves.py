@@ -862,7 +862,10 @@ def disruption_incidence(
             )
             continue
         status = part["ending"].map(status_of).fillna(0).astype(int).to_numpy()
-        ci = CumIncidenceRight(part["duration_days"].to_numpy(), status)
+        # statsmodels divides by zero for its variance where the last placements at risk end
+        # together (n - d = 0): the estimate stands, its standard error there is NaN (no interval)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ci = CumIncidenceRight(part["duration_days"].to_numpy(), status)
         for k, name in enumerate(ENDINGS):
             # CumIncidenceRight returns one curve per status code present, up to the largest code
             if k < len(ci.cinc):

@@ -314,3 +314,16 @@ def test_show_drops_an_empty_note_column_and_keeps_the_caption():
     noted = journeys.show(pd.DataFrame({"A": [1], "Note": ["not produced: fewer than 10 children"]}))
     assert noted.data["Note"].iloc[0] == "Not produced: fewer than 10 children"
     assert journeys.show(Markdown("x")).data == "x"
+
+
+def test_disruption_cells_behind_a_handful_of_endings_are_hidden_externally():
+    # every move ends with CARPL (planned): A's 4 moves and B's 1 move, no disruption, no one left care
+    internal = journeys.disruption_table(notebook_data(), min_children=2)
+    planned = internal[internal["How the placement ended"] == "Planned move"].iloc[0]
+    assert planned["By 12 months"] != journeys.HIDDEN
+    external = journeys.disruption_table(notebook_data("external"), min_children=2)
+    planned = external[external["How the placement ended"] == "Planned move"].iloc[0]
+    # 13 placements, 5 planned endings: a handful, hidden
+    assert planned["By 12 months"] == journeys.HIDDEN
+    disruption = external[external["How the placement ended"] == "Disruption"].iloc[0]
+    assert disruption["By 12 months"].startswith("0%")  # a true zero stays

@@ -463,10 +463,10 @@ def band_transition_table(data: NotebookData, *, cohort_filter: str = "",
         cells = []
         for band in shown.index:
             n = shown.loc[band, column]
-            total = counts.loc[band, "Total"]
+            total = shown.loc[band, "Total"]  # a hidden total must not be recoverable from n and its %
             if pd.isna(n):
                 cells.append(HIDDEN)
-            elif column == "Total" or not total:
+            elif column == "Total" or pd.isna(total) or not total:
                 cells.append(f"{n:,.0f}")
             else:
                 cells.append(f"{n:,.0f} ({100 * n / total:.0f}%)")
@@ -690,6 +690,14 @@ def placement_durations(data: NotebookData, since_years: int = SURVIVAL_YEARS) -
                                      started_from=started)
 
 
+def _share_text(value: object, lower: object, upper: object) -> str:
+    """A proportion (0-1) as ``"23% (21 to 25%)"``; no brackets when the interval is not defined."""
+    if value is None or pd.isna(value):
+        return ""
+    interval = _interval(100 * lower, 100 * upper, 0, "%") if not (pd.isna(lower) or pd.isna(upper)) else ""
+    return f"{100 * value:.0f}%" + (f" ({interval})" if interval else "")
+
+
 def _survival_cell(row: pd.Series) -> str:
     if pd.isna(row["value"]):
         return ""
@@ -698,8 +706,7 @@ def _survival_cell(row: pd.Series) -> str:
         lo, hi = row["lower"] / moves.DAYS_PER_MONTH, row["upper"] / moves.DAYS_PER_MONTH
         upper = "not reached" if pd.isna(hi) else f"{hi:.0f}"
         return f"{value:.0f} ({lo:.0f} to {upper})" if not pd.isna(lo) else f"{value:.0f}"
-    interval = _interval(100 * row["lower"], 100 * row["upper"], 0, "%")
-    return f"{100 * row['value']:.0f}%" + (f" ({interval})" if interval else "")
+    return _share_text(row["value"], row["lower"], row["upper"])
 
 
 def survival_table(data: NotebookData, *, cohort_filter: str = "", by: str | None = None,
@@ -783,18 +790,29 @@ def disruption_table(data: NotebookData, *, cohort_filter: str = "", by: str | N
                      ) -> pd.DataFrame | Markdown:
     """Cumulative incidence of each way a placement ends (disruption, planned, other move, left care)."""
     attrs, cohort, by = scope(data, cohort_filter, by)
-    result = moves.disruption_incidence(placement_durations(data, since_years), by=by, cohort=cohort, attributes=attrs,
-                                        min_children=min_children)
+    durations = placement_durations(data, since_years)
+    result = moves.disruption_incidence(durations, by=by, cohort=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Disruption", _reason(result, min_children))
     result = result.assign(
         group=_group_names(result, by, cohort),
-        cell=[("" if pd.isna(v) else f"{100 * v:.0f}% ({_interval(100 * lo, 100 * hi, 0, '%')})")
-              for v, lo, hi in zip(result["cumulative_incidence"], result["lower"], result["upper"], strict=True)],
+        cell=[_share_text(v, lo, hi) for v, lo, hi in
+              zip(result["cumulative_incidence"], result["lower"], result["upper"], strict=True)],
         when=result["months"].map(lambda m: "" if pd.isna(m) else f"By {m:.0f} months"),
     )
     if data.audience == "external":
-        result.loc[result["n_children"].map(_small).astype(bool), "cell"] = HIDDEN
+        # each cell rests on the endings of its kind by its time: hide those behind 1-5 endings
+        placed = cohorts.restrict(durations, cohort=cohort, by=by, attributes=attrs)
+        counts = []
+        for _, value, part in cohorts.groups(placed, by):
+            for ending, days in zip(result["ending"], result["days"], strict=True):
+                counts.append(((value, ending, days), int(((part["ending"] == ending)
+                                                           & (part["duration_days"] <= days)).sum())))
+        counted = dict(counts)
+        endings = [counted.get((v, e, d), 0) for v, e, d in
+                   zip(result["breakdown_value"], result["ending"], result["days"], strict=True)]
+        small = result["n_children"].map(_small).astype(bool) | pd.Series(endings, index=result.index).map(_small)
+        result.loc[small.astype(bool), "cell"] = HIDDEN
     keys = ["group", "ending"]
     table = result.pivot_table(index=keys, columns="when", values="cell", aggfunc="first", sort=False).reset_index()
     table = table.rename(columns={"group": group_label(by), "ending": "How the placement ended"})
