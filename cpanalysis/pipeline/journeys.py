@@ -1000,7 +1000,9 @@ def flows_table(data: NotebookData, ages: Sequence[int] = (18, 19, 21), measure:
         "Share of 'from' (%)": result["pct_of_from"].map(_fmt),
     })
     table = _blank(table, hide, ["Young people", "Share of 'from' (%)"])
-    return _caption(table, f"The same {int(result['n_young_people'].iloc[0]):,} young people followed at ages "
+    followed = int(result["n_young_people"].iloc[0])
+    followed_text = HIDDEN if data.audience == "external" and _small(followed) else f"{followed:,}"
+    return _caption(table, f"The same {followed_text} young people followed at ages "
                            f"{', '.join(str(a) for a in ages)} (only those in the care-leaver cohort at every age).")
 
 
@@ -1304,9 +1306,11 @@ def deep_dive_table(data: NotebookData, cohort_filter: str, *, min_children: int
             return f"{row['difference']:.2f} times ({_interval(row['diff_lower'], row['diff_upper'], 2)})"
         if row["unit"] == "points":
             return f"{_signed(row['difference'])} points ({_interval(row['diff_lower'], row['diff_upper'], 1)})"
-        if pd.isna(row["diff_lower"]):
-            return f"{_signed(row['difference'], 0)} points"
-        return f"{_signed(row['difference'], 0)} points ({_interval(row['diff_lower'], row['diff_upper'], 0)})"
+        points = _signed(row["difference"], 0)
+        unit = "point" if points in ("+1", "-1") else "points"
+        if pd.isna(row["diff_lower"]):  # Kaplan-Meier: the p-value is the log-rank test's
+            return f"{points} {unit} (log-rank test)"
+        return f"{points} {unit} ({_interval(row['diff_lower'], row['diff_upper'], 0)})"
 
     table = pd.DataFrame({
         "Measure": result["Measure"],
@@ -1340,10 +1344,11 @@ def deep_dive_answer(data: NotebookData, cohort_filter: str, *, min_children: in
         if pd.isna(r["difference"]):
             sentences.append(f"Moves: not compared ({r['note'] or 'too few moves'}).")
         else:
-            verdict = ("more often than" if r["diff_lower"] > 1 else "less often than" if r["diff_upper"] < 1
-                       else "about as often as (the difference is within chance)")
-            sentences.append(f"Moves: in the latest complete year, children in the cohort moved {verdict} everyone "
-                             f"else ({r['difference']:.2f} times the rate, 95% interval "
+            verdict = ("more often than everyone else" if r["diff_lower"] > 1
+                       else "less often than everyone else" if r["diff_upper"] < 1
+                       else "about as often as everyone else, within chance")
+            sentences.append(f"Moves: in the latest complete year, children in the cohort moved {verdict} "
+                             f"({r['difference']:.2f} times the rate, 95% interval "
                              f"{_interval(r['diff_lower'], r['diff_upper'], 2)}).")
     change = result.loc["Average change in SDQ score (points; below 0 is better)"]
     if pd.isna(change["difference"]):
