@@ -327,3 +327,50 @@ def test_disruption_cells_behind_a_handful_of_endings_are_hidden_externally():
     assert planned["By 12 months"] == journeys.HIDDEN
     disruption = external[external["How the placement ended"] == "Disruption"].iloc[0]
     assert disruption["By 12 months"].startswith("0%")  # a true zero stays
+
+
+# ---------------------------------------------------------------------------------------------
+# Care leavers (the young people of tests/test_leavers.py)
+# ---------------------------------------------------------------------------------------------
+
+
+def leaver_data(national: pd.DataFrame | None = None, audience: str = "internal") -> NotebookData:
+    from tests.test_leavers import tables as leaver_tables
+
+    tables = leaver_tables()
+    episodes = tables["episodes"]
+    spells = pd.DataFrame({"child_id": episodes["child_id"], "period_id": 1, "start": episodes["decom"],
+                           "end": episodes["dec"], "is_short_break": False})
+    tables["periods_of_care"] = spells
+    tables["placements"] = spells.assign(place=episodes["place"])
+    return NotebookData(
+        la_code="E10000018", la_name="Crafted", period_end=END, audience=audience, tables=tables,
+        indicators=pd.DataFrame(), national=national, national_message="no national files",
+        comparators={}, neighbours=[], manifest={}, data_dir=Path("."), processed_dir=Path("."),
+    )
+
+
+def test_destinations_table_latest_year_by_age():
+    # 2024-25: A (F5), B (F1), D (F2) in education, employment or training at 21, C (G6) not: 3 of 4
+    table = journeys.destinations_table(leaver_data(), "eet", min_children=1).set_index("Category")
+    assert list(table.columns) == ["Age 21"]
+    assert table.loc["In education, employment or training", "Age 21"].startswith("75% (")
+    assert table.loc["Not in education, employment or training", "Age 21"].startswith("25% (")
+    assert table.loc["Young people (number)", "Age 21"] == "4"
+    too_few = journeys.destinations_table(leaver_data(), "eet", min_children=10)
+    assert isinstance(too_few, Markdown) and "fewer than 10 young people" in too_few.data
+
+
+def test_england_table_compares_with_englands_published_value():
+    national = pd.DataFrame({"indicator_id": ["leavers_19_21_eet"], "period_end": [END],
+                             "geography": ["E92000001"], "breakdown": ["Total"], "value": [60.0]})
+    table = journeys.england_table(leaver_data(national), min_children=1)
+    row = table[(table["Age"] == "19 to 21 years")
+                & (table["Measure"] == "In education, employment or training")].iloc[0]
+    assert row["Value (%)"] == "75" and row["England (%)"] == "60" and row["Young people"] == "4"
+    assert row["Compared with England"] == "Similar"  # Wilson 95% interval of 3/4 is 30% to 95%
+    external = journeys.england_table(leaver_data(national, "external"), min_children=1)
+    row = external[(external["Age"] == "19 to 21 years")
+                   & (external["Measure"] == "In education, employment or training")].iloc[0]
+    assert row["Value (%)"] == journeys.HIDDEN  # 3 of 4: a handful
+    assert journeys.england_table(leaver_data()).data == "no national files"
