@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -335,6 +337,26 @@ def test_report_tables_on_the_fixture(good_project):
     assert "Leicestershire" in report.describe_run(loaded)
 
 
+def test_snapshot_answers_only_the_same_call(good_project, tmp_path, monkeypatch):
+    root, loaded, _ = good_project
+    folder = root / "data" / "raw" / "903"
+    arguments = data.snapshot_arguments(folder, "2025-09-30", LA, "", "internal", 2)
+    # "" and a resolved path, a date string and a Timestamp: the same call
+    assert data.snapshot_arguments(str(folder / ".." / "903"), pd.Timestamp("2025-09-30"), LA, "", "internal",
+                                   2) == arguments
+    path = data.write_snapshot(loaded, arguments, tmp_path / "snap.pkl")
+    assert data.read_snapshot(arguments) is None  # no environment variable: not used
+    monkeypatch.setenv(data.SNAPSHOT_ENV, str(path))
+    again = data.read_snapshot(arguments)
+    assert again is not None and again.la_code == LA and len(again.indicators) == len(loaded.indicators)
+    assert data.read_snapshot({**arguments, "audience": "external"}) is None  # other call: load normally
+    # load_for_notebook returns the snapshot (here: made for quarters=2) without touching the data
+    marked = data.write_snapshot(dataclasses.replace(loaded, la_name="From the snapshot"), arguments, path)
+    assert data.load_for_notebook(folder, "2025-09-30", LA, quarters=2).la_name == "From the snapshot"
+    marked.unlink()
+    assert data.read_snapshot(arguments) is None  # gone: load normally
+
+
 def test_load_for_notebook_rejects_bad_parameters(good_project):
     root, _, _ = good_project
     with pytest.raises(ParameterError, match="audience must be one of"):
@@ -396,6 +418,10 @@ def test_run_writes_the_pack_and_reports_the_failure(fixture_run):
     assert [n["ok"] for n in manifest["notebooks"]] == [True, True, False]
     assert manifest["outputs"]["indicators.csv"] == exports.sha256_file(out / "indicators.csv")
     assert {"validate_build", "indicators", "notebooks", "total"} <= set(manifest["timings_seconds"])
+    assert manifest["inputs"]["dfe_folder"] == str((root / "no_dfe").resolve())  # as given: nothing found there
+    # the kernels' snapshot of the loaded data is deleted, and never written to the pack
+    assert not list((root / "data" / "processed").glob(".notebook_data_*")) and not list(out.rglob("*.pkl"))
+    assert data.SNAPSHOT_ENV not in os.environ
     ees = pd.read_csv(out / "indicators.csv", dtype=str)
     assert ees["period_end"].max() == "2025-06-30"
     assert (ees["new_la_code"] == LA).all()
@@ -439,8 +465,6 @@ def test_default_data_dir_prefers_the_authoritys_returns(tmp_path):
 
 
 def test_kernels_start_in_the_notebook_folder_without_moving_the_caller(tmp_path):
-    import os
-
     folder = tmp_path / "nbs"
     folder.mkdir()
     jobs = [NotebookJob(_notebook(folder / f"{i}.ipynb", ["import os\nprint(os.getcwd())"]),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -225,23 +226,23 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         # Called in the worker thread as each notebook ends, so pages are written meanwhile too.
         entries[job.name] = _write_page(job, result, out_dir, banner, audience)
 
-    with ThreadPoolExecutor(max_workers=1) as background:
-        running = background.submit(execute_notebooks, jobs, workers=workers, progress=say, after=write_page)
-        exports_tick = time.perf_counter()
-        ees = exports.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
-                             region_code=loaded.region_code, region_name=loaded.region_name)
-        csv_path = exports.write_indicators_csv(ees, out_dir / "indicators.csv")
-        notes = [f"Authority: {loaded.la_name} ({la_code})", f"Period end: {end:%-d %B %Y}",
-                 f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else "")]
-        xlsx_path = exports.write_indicators_xlsx(ees, out_dir / "indicators.xlsx",
-                                                  title=f"Corporate parenting indicators: {loaded.la_name}",
-                                                  notes=notes)
-        change_table = None
-        if previous_csv is not None:
-            change_table = quarter.compare_runs(previous_csv, csv_path, geography=la_code)
-            change_table.to_csv(out_dir / "changes.csv", index=False, lineterminator="\n")
-        timings["exports"] = time.perf_counter() - exports_tick
-        results = running.result()
+    # The kernels unpickle what this process loaded instead of loading it again (data.write_snapshot);
+    # the snapshot holds child-level tables, so it lives beside the processed tables, never in out.
+    snapshot = loading.write_snapshot(
+        loaded, loading.snapshot_arguments(values["data_dir"], values["period_end"], la_code, values["dfe_dir"],
+                                           audience, loading.QUARTERS),
+        loaded.processed_dir / f".notebook_data_{os.getpid()}_{time.time_ns()}.pkl")
+    before = os.environ.get(loading.SNAPSHOT_ENV)
+    os.environ[loading.SNAPSHOT_ENV] = str(snapshot)
+    try:
+        results, change_table, csv_path, xlsx_path = _notebooks_and_exports(
+            jobs, workers, say, write_page, loaded, la_code, audience, end, out_dir, previous_csv, timings)
+    finally:
+        snapshot.unlink(missing_ok=True)
+        if before is None:
+            os.environ.pop(loading.SNAPSHOT_ENV, None)
+        else:
+            os.environ[loading.SNAPSHOT_ENV] = before
     timings["notebooks"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -271,6 +272,35 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     say(f"Done in {seconds:.0f} s: {out_dir / 'index.html'}"
         + (f"; {len(failed)} notebook(s) failed: " + "; ".join(r.describe() for r in failed) if failed else ""))
     return RunResult(out_dir, end, results, index, csv_path, xlsx_path, manifest_path, change_table, seconds, timings)
+
+
+def _notebooks_and_exports(jobs: list[NotebookJob], workers: int, say: Callable[[str], None],
+                           after: Callable[[NotebookJob, NotebookResult], None], loaded: loading.NotebookData,
+                           la_code: str, audience: str, end: pd.Timestamp, out_dir: Path,
+                           previous_csv: Path | None, timings: dict[str, float]
+                           ) -> tuple[list[NotebookResult], pd.DataFrame | None, Path, Path]:
+    """Run the notebooks in the background and write the exports meanwhile.
+
+    The kernels are separate processes and this one only waits for them, so the exports are
+    written while they run (nothing the notebooks read is written here).
+    """
+    with ThreadPoolExecutor(max_workers=1) as background:
+        running = background.submit(execute_notebooks, jobs, workers=workers, progress=say, after=after)
+        exports_tick = time.perf_counter()
+        ees = exports.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
+                             region_code=loaded.region_code, region_name=loaded.region_name)
+        csv_path = exports.write_indicators_csv(ees, out_dir / "indicators.csv")
+        notes = [f"Authority: {loaded.la_name} ({la_code})", f"Period end: {end:%-d %B %Y}",
+                 f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else "")]
+        xlsx_path = exports.write_indicators_xlsx(ees, out_dir / "indicators.xlsx",
+                                                  title=f"Corporate parenting indicators: {loaded.la_name}",
+                                                  notes=notes)
+        change_table = None
+        if previous_csv is not None:
+            change_table = quarter.compare_runs(previous_csv, csv_path, geography=la_code)
+            change_table.to_csv(out_dir / "changes.csv", index=False, lineterminator="\n")
+        timings["exports"] = time.perf_counter() - exports_tick
+        return running.result(), change_table, csv_path, xlsx_path
 
 
 def _write_page(job: NotebookJob, result: NotebookResult, out_dir: Path, banner: str,
