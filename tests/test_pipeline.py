@@ -337,6 +337,25 @@ def test_report_tables_on_the_fixture(good_project):
     assert "Leicestershire" in report.describe_run(loaded)
 
 
+def test_indicator_cache_follows_local_measures(tmp_path):
+    shutil.copytree(GOOD, tmp_path / "data" / "raw" / "903", ignore=shutil.ignore_patterns("*.md"))
+    folder = tmp_path / "data" / "raw" / "903"
+    cached = tmp_path / "data" / "processed"
+
+    def pep() -> list[float]:
+        tidy = data.load_for_notebook(folder, "2025-09-30", LA, dfe_dir=str(tmp_path / "none"), quarters=1).indicators
+        return tidy.loc[tidy["indicator_id"] == "local_pep_completed", "value"].tolist()
+
+    assert pep() == []
+    (tmp_path / "data" / "raw" / "local").mkdir()
+    measure = tmp_path / "data" / "raw" / "local" / "pep.csv"
+    measure.write_text("indicator_id,period_end,numerator,denominator\nlocal_pep_completed,2025-09-30,3,4\n")
+    assert pep() == [75.0]
+    measure.write_text("indicator_id,period_end,numerator,denominator\nlocal_pep_completed,2025-09-30,1,4\n")
+    assert pep() == [25.0]  # a corrected file is read again, not the cached series
+    assert len(list(cached.glob("indicators_*.parquet"))) == 3
+
+
 def test_snapshot_answers_only_the_same_call(good_project, tmp_path, monkeypatch):
     root, loaded, _ = good_project
     folder = root / "data" / "raw" / "903"

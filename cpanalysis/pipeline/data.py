@@ -493,8 +493,14 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
     resolved = folder.resolve()
     local_dir = _beside(resolved, "local")
     population = read_population(resolved)
+    from cpanalysis.pipeline.exports import file_hashes
+
+    # The contents of population.csv and local/ are part of the key: an analyst who corrects a
+    # local measure or adds next year's population must not be shown the old cached figures.
+    population_file = _beside(resolved, "population.csv")
     key = {**_read_json(processed / CACHE_KEY_FILE), "quarters": quarters,
-           "population": population is not None, "local": str(local_dir)}
+           "population": file_hashes(population_file) if population_file is not None else None,
+           "local": {str(local_dir): file_hashes(local_dir)} if local_dir is not None else None}
     series = _cached_series(processed, key, end, la_code, lambda: indicator_series(
         tables, end, la_code, population=population, local_dir=local_dir, quarters=quarters))
     root = project_root(resolved)
