@@ -73,7 +73,9 @@ def _all_leavers(ctx: Context) -> pd.DataFrame:
     if "dob" in rows.columns:
         dob = dob.fillna(rows["dob"])
     # the birthday falling in the row's collection year (rule 391): the last one by 31 March
-    age = periods.age_at(dob, rows["collection_year"].astype(int).map(periods.year_end))
+    years = rows["collection_year"].astype(int)
+    ends = {year: periods.year_end(year) for year in years.unique()}  # a few years, many rows
+    age = periods.age_at(dob, years.map(ends))
     keep = age.between(17, 21).fillna(False).to_numpy()
     frame = rows.loc[keep].assign(age=age[keep].astype(int))
     frame["birthday"] = periods.birthday(dob[keep], frame["age"])

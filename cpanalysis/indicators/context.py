@@ -220,7 +220,7 @@ class Context:
         else:
             dates = pd.Series(pd.Timestamp(date), index=child_ids)
         age = periods.age_at(arrays["dob"].iloc[pos].set_axis(child_ids), dates)
-        age[~known] = pd.NA
+        age = age.where(known)  # not age[~known] = NA: a boolean-array setitem first tries a label look-up
         duc = arrays["duc"][pos]
         on_date = dates.to_numpy(dtype="datetime64[ns]")
         uasc = known & arrays["uasc"][pos] & (np.isnat(duc) | (duc > on_date))
