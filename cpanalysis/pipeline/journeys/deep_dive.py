@@ -1,0 +1,303 @@
+"""Notebook ``08_deep_dive``: one cohort beside everyone else.
+
+:func:`compare_cohort` computes the key measures (moves, placement stability, SDQ change, care
+leavers in education, employment or training) for the cohort and for everyone else with the
+difference and its test; :func:`deep_dive_table` and :func:`deep_dive_answer` word them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+from scipy import stats as sps
+from statsmodels.stats.proportion import confint_proportions_2indep
+from statsmodels.stats.proportion import test_proportions_2indep as proportions_2indep_test
+from statsmodels.stats.rates import confint_poisson_2indep
+from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep_test
+
+from cpanalysis import cohort as cohorts
+from cpanalysis import leavers, moves, periods, sdq, stats
+from cpanalysis.pipeline.data import NotebookData
+from cpanalysis.pipeline.journeys.common import (
+    SURVIVAL_YEARS,
+    _blank,
+    _caption,
+    _count,
+    _interval,
+    _p,
+    _signed,
+    hidden_cells,
+)
+from cpanalysis.pipeline.journeys.leavers import leaver_years
+from cpanalysis.pipeline.journeys.moves import placement_durations
+from cpanalysis.pipeline.journeys.scope import _complete_years, attributes
+from cpanalysis.pipeline.journeys.sdq import sdq_pairs
+
+
+def deep_dive_title(question: str, cohort_filter: str) -> Markdown:
+    """The question as the report's title, with the filter that answers it."""
+    text = (question or "").strip() or "Deep dive"
+    cohort = (cohort_filter or "").strip()
+    who = f"Cohort: `{cohort}`, compared with everyone else." if cohort else (
+        "No cohort filter was given, so the figures below are for every child.")
+    return Markdown(f"# {text}\n\n{who}")
+
+
+def _proportion_row(measure: str, x1: float, n1: float, x2: float, n2: float, min_children: int,
+                    decimals: int = 0) -> dict:
+    row = {"Measure": measure, "n_1": n1, "x_1": x1, "n_2": n2, "x_2": x2, "unit": "%"}
+    note_1, note_2 = cohorts.too_few(int(n1), min_children), cohorts.too_few(int(n2), min_children)
+    for k, (x, n, note) in enumerate(((x1, n1, note_1), (x2, n2, note_2)), start=1):
+        if not note:
+            lo, hi = stats.wilson_interval(int(x), int(n))
+            row[f"value_{k}"], row[f"lower_{k}"], row[f"upper_{k}"] = 100 * x / n, 100 * float(lo), 100 * float(hi)
+    if not (note_1 or note_2):
+        # statsmodels also computes ratios it does not return; a share of 0 makes them warn
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lo, hi = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
+            p_value = proportions_2indep_test(x1, n1, x2, n2, method="score", compare="diff").pvalue
+        row.update(difference=100 * (x1 / n1 - x2 / n2), diff_lower=100 * float(lo), diff_upper=100 * float(hi),
+                   p_value=float(p_value), comparison="difference (percentage points)")
+    row["note"] = note_1 or note_2
+    return row
+
+
+def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int = cohorts.MIN_CHILDREN,
+                   since_years: int = SURVIVAL_YEARS) -> pd.DataFrame:
+    """The key measures for a cohort and for everyone else, with the difference and its test.
+
+    Child attributes on the period end decide the cohort (:func:`cpanalysis.cohort.label_cohort`).
+    Measures and comparisons (cohort minus everyone else, or cohort / everyone else):
+
+    - moves per child per year in care in the latest complete collection year: rate ratio with
+      the score interval and test (statsmodels ``confint_poisson_2indep`` /
+      ``test_poisson_2indep``, ``method="score"``; moves of one child are treated as
+      independent, so the placement-year rate ratio below, with child-clustered errors, is
+      the more cautious of the two);
+    - children with 3+ moves in that year, reliably improved / deteriorated SDQ scores, care
+      leavers aged 19-21 in education, employment or training: difference in percentage
+      points, Newcombe interval and score test (``confint_proportions_2indep``,
+      ``proportions_2indep_test``);
+    - average change in SDQ score (consecutive annual scores): difference of means, Welch
+      interval and t-test;
+    - moves out of placements per placement-year (placements starting in the last
+      ``since_years`` years): rate ratio from :func:`cpanalysis.moves.moves_by_distance`
+      (Poisson, child-clustered);
+    - placements still going at 12 months: Kaplan-Meier for each group, difference of the two
+      estimates with the log-rank p-value.
+
+    Returns
+    -------
+    DataFrame
+        Numbers (not for display; :func:`deep_dive_table` words them): ``Measure, unit, n_1, x_1,
+        value_1, lower_1, upper_1`` (cohort), ``n_2, x_2, value_2, lower_2, upper_2`` (everyone
+        else), ``comparison, difference, diff_lower, diff_upper, p_value, note``. ``n`` counts
+        children (young people for care leavers, placements for placement measures); ``x`` is
+        the count behind a share or a rate.
+    """
+    attrs, cohort = attributes(data, cohort_filter)
+    if cohort is None:
+        attrs = cohorts.label_cohort(attrs, "True")  # no filter: every child is "in the cohort"
+    group = attrs.set_index("child_id")[cohorts.COHORT_GROUP]
+    inside, outside = cohorts.IN_COHORT, cohorts.EVERYONE_ELSE
+    rows: list[dict] = []
+
+    # placement moves in the latest complete year
+    placements, spells = data.tables["placements"], data.tables["periods_of_care"]
+    years = _complete_years(data, placements.assign(collection_year=placements["start"].map(periods.collection_year)),
+                            last=1)
+    if years:
+        child = moves.moves_per_child_year(placements, spells, years)
+        child = child.assign(group=child["child_id"].map(group))
+        a, b = child[child["group"] == inside], child[child["group"] == outside]
+        label = periods.year_label(years[0])
+        y1, y2 = a["days_in_care"].sum() / 365.25, b["days_in_care"].sum() / 365.25
+        m1, m2 = int(a["moves"].sum()), int(b["moves"].sum())
+        row = {"Measure": f"Moves per child per year in care ({label})", "unit": "rate", "n_1": len(a), "x_1": m1,
+               "n_2": len(b), "x_2": m2}
+        note = cohorts.too_few(min(len(a), len(b)), min_children)
+        for k, (m, y, n) in enumerate(((m1, y1, len(a)), (m2, y2, len(b))), start=1):
+            if n >= min_children and y > 0:
+                lo, hi = stats.rate_interval(m, y, per=1)
+                row[f"value_{k}"], row[f"lower_{k}"], row[f"upper_{k}"] = m / y, float(lo), float(hi)
+        if not note and y1 > 0 and y2 > 0 and m2 > 0:
+            lo, hi = confint_poisson_2indep(m1, y1, m2, y2, method="score", compare="ratio")
+            p = poisson_2indep_test(m1, y1, m2, y2, method="score", compare="ratio").pvalue
+            row.update(comparison="rate ratio", difference=(m1 / y1) / (m2 / y2), diff_lower=float(lo),
+                       diff_upper=float(hi), p_value=float(p))
+        row["note"] = note
+        rows.append(row)
+        rows.append(_proportion_row(f"Children with 3 or more moves ({label})", int((a["moves"] >= 3).sum()), len(a),
+                                    int((b["moves"] >= 3).sum()), len(b), min_children, 1))
+
+    # placement-level moves per placement-year
+    durations = placement_durations(data, since_years)
+    by_group = moves.moves_by_distance(durations, by=cohorts.COHORT_GROUP, reference=None, attributes=attrs,
+                                       min_children=1)
+    by_group = by_group.set_index("breakdown_value")
+    row = {"Measure": f"Moves out of a placement per placement-year (placements since "
+                      f"{data.period_end - pd.DateOffset(years=since_years):%b %Y})", "unit": "rate"}
+    for k, name in enumerate((inside, outside), start=1):
+        if name in by_group.index:
+            g = by_group.loc[name]
+            row[f"n_{k}"], row[f"x_{k}"] = g["n_placements"], g["n_moves"]
+            if g["n_children"] >= min_children:
+                row[f"value_{k}"], row[f"lower_{k}"], row[f"upper_{k}"] = g["moves_per_year"], g["lower"], g["upper"]
+    children = {n: (by_group.loc[n, "n_children"] if n in by_group.index else 0) for n in (inside, outside)}
+    row["note"] = cohorts.too_few(int(min(children.values())), min_children)
+    if not row["note"] and inside in by_group.index and not pd.isna(by_group.loc[inside, "rate_ratio"]):
+        g = by_group.loc[inside]
+        if by_group.index[0] == outside:
+            row.update(comparison="rate ratio", difference=g["rate_ratio"], diff_lower=g["rr_lower"],
+                       diff_upper=g["rr_upper"], p_value=g["p_value"])
+    rows.append(row)
+
+    # placements still going at 12 months
+    survival = moves.placement_survival(durations, at_months=(12,), by=cohorts.COHORT_GROUP, attributes=attrs,
+                                        min_children=min_children)
+    survival = survival[survival["statistic"] == "survival_12m"].set_index("breakdown_value")
+    row = {"Measure": "Placements still going after 12 months", "unit": "%"}
+    for k, name in enumerate((inside, outside), start=1):
+        if name in survival.index:
+            s = survival.loc[name]
+            row[f"n_{k}"], row[f"x_{k}"] = s["n_placements"], np.nan
+            if not pd.isna(s["value"]):
+                row[f"value_{k}"], row[f"lower_{k}"], row[f"upper_{k}"] = (100 * s["value"], 100 * s["lower"],
+                                                                          100 * s["upper"])
+    if not pd.isna(row.get("value_1")) and not pd.isna(row.get("value_2")):
+        test = moves.logrank_test(durations, cohorts.COHORT_GROUP, attributes=attrs, min_children=min_children)
+        row.update(comparison="difference (percentage points); log-rank test",
+                   difference=row["value_1"] - row["value_2"], p_value=float(test["p_value"].iloc[0]))
+        row["note"] = ""
+    else:
+        row["note"] = f"not produced: fewer than {min_children} children"
+    rows.append(row)
+
+    # SDQ change between consecutive annual scores
+    pairs = sdq_pairs(data)
+    pairs = pairs.assign(group=pairs["child_id"].map(group))
+    a, b = pairs[pairs["group"] == inside], pairs[pairs["group"] == outside]
+    row = {"Measure": "Average change in SDQ score (points; below 0 is better)", "unit": "points",
+           "n_1": len(a), "n_2": len(b)}
+    for k, part in enumerate((a, b), start=1):
+        if len(part) >= min_children:
+            mean, lo, hi, _ = stats.mean_interval(part["change"].astype(float))
+            row[f"value_{k}"], row[f"lower_{k}"], row[f"upper_{k}"] = mean, lo, hi
+    row["note"] = cohorts.too_few(min(len(a), len(b)), min_children)
+    if not row["note"]:
+        test = sps.ttest_ind(a["change"].astype(float), b["change"].astype(float), equal_var=False)
+        ci = test.confidence_interval()
+        row.update(comparison="difference (points)", difference=a["change"].mean() - b["change"].mean(),
+                   diff_lower=float(ci.low), diff_upper=float(ci.high), p_value=float(test.pvalue))
+    rows.append(row)
+    for category, name in ((sdq.IMPROVED, "SDQ score reliably improved"),
+                           (sdq.DETERIORATED, "SDQ score reliably worse")):
+        hit_a = sdq.change_category(a["score_1"], a["score_2"])
+        hit_b = sdq.change_category(b["score_1"], b["score_2"])
+        rows.append(_proportion_row(name, sum(c == category for c in hit_a), len(a),
+                                    sum(c == category for c in hit_b), len(b), min_children))
+
+    # care leavers aged 19-21 in education, employment or training
+    years = leaver_years(data)
+    if years:
+        leaver = leavers.leaver_rows(data.tables, years[-1:])
+        leaver = leaver[leaver["age"].between(19, 21)]
+        leaver = leaver.assign(group=leaver["child_id"].map(group))
+        a, b = leaver[leaver["group"] == inside], leaver[leaver["group"] == outside]
+        rows.append(_proportion_row(f"Care leavers aged 19-21 in education, employment or training "
+                                    f"({periods.year_label(years[-1])})", int(a["eet"].sum()), len(a),
+                                    int(b["eet"].sum()), len(b), min_children))
+    columns = ["Measure", "unit", "n_1", "x_1", "value_1", "lower_1", "upper_1", "n_2", "x_2", "value_2", "lower_2",
+               "upper_2", "comparison", "difference", "diff_lower", "diff_upper", "p_value", "note"]
+    out = pd.DataFrame(rows).reindex(columns=columns)
+    out["note"] = out["note"].fillna("")
+    return out
+
+
+def _value_text(value: object, lower: object, upper: object, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    if unit == "%":
+        return f"{value:.0f}% ({_interval(lower, upper, 0, '%')})" if not pd.isna(lower) else f"{value:.0f}%"
+    if unit == "points":
+        return f"{_signed(value)} ({_interval(lower, upper, 1)})"
+    return f"{value:.2f} ({_interval(lower, upper, 2)})"
+
+
+def deep_dive_table(data: NotebookData, cohort_filter: str, *, min_children: int = cohorts.MIN_CHILDREN,
+                    since_years: int = SURVIVAL_YEARS) -> pd.DataFrame | Markdown:
+    """:func:`compare_cohort` worded for readers: each measure for the cohort, everyone else and the comparison."""
+    if not (cohort_filter or "").strip():
+        return Markdown("*No cohort filter was given: set `cohort_filter` (for example "
+                        "`\"placed_over_20_miles\"`) to compare a cohort with everyone else.*")
+    result = compare_cohort(data, cohort_filter, min_children=min_children, since_years=since_years)
+    hide_1 = hidden_cells(result.rename(columns={"n_1": "n", "x_1": "x"}), data.audience, counts=["n"],
+                          shares=[("x", "n")]) & (result["unit"] == "%")
+    hide_1 |= hidden_cells(result, data.audience, counts=["n_1", "x_1"]) & (result["unit"] != "%")
+    hide_2 = hidden_cells(result.rename(columns={"n_2": "n", "x_2": "x"}), data.audience, counts=["n"],
+                          shares=[("x", "n")]) & (result["unit"] == "%")
+    hide_2 |= hidden_cells(result, data.audience, counts=["n_2", "x_2"]) & (result["unit"] != "%")
+
+    def comparison(row: pd.Series) -> str:
+        if pd.isna(row["difference"]):
+            return ""
+        if row["comparison"] == "rate ratio":
+            return f"{row['difference']:.2f} times ({_interval(row['diff_lower'], row['diff_upper'], 2)})"
+        if row["unit"] == "points":
+            return f"{_signed(row['difference'])} points ({_interval(row['diff_lower'], row['diff_upper'], 1)})"
+        points = _signed(row["difference"], 0)
+        unit = "point" if points in ("+1", "-1") else "points"
+        if pd.isna(row["diff_lower"]):  # Kaplan-Meier: the p-value is the log-rank test's
+            return f"{points} {unit} (log-rank test)"
+        return f"{points} {unit} ({_interval(row['diff_lower'], row['diff_upper'], 0)})"
+
+    table = pd.DataFrame({
+        "Measure": result["Measure"],
+        "Cohort": [_value_text(v, lo, hi, u) for v, lo, hi, u in
+                   zip(result["value_1"], result["lower_1"], result["upper_1"], result["unit"], strict=True)],
+        "Cohort (n)": result["n_1"].map(_count),
+        "Everyone else": [_value_text(v, lo, hi, u) for v, lo, hi, u in
+                          zip(result["value_2"], result["lower_2"], result["upper_2"], result["unit"], strict=True)],
+        "Everyone else (n)": result["n_2"].map(_count),
+        "Cohort compared with everyone else": result.apply(comparison, axis=1),
+        "p-value": result["p_value"].map(_p),
+        "Note": result["note"],
+    })
+    table = _blank(table, hide_1, ["Cohort", "Cohort (n)", "Cohort compared with everyone else", "p-value"])
+    table = _blank(table, hide_2, ["Everyone else", "Everyone else (n)", "Cohort compared with everyone else",
+                                   "p-value"])
+    return _caption(table, "Values with 95% intervals. Rates compare as a ratio (above 1: the cohort moves more); "
+                           "shares and averages as a difference (cohort minus everyone else). n is children, "
+                           "placements for placement measures, young people for care leavers.")
+
+
+def deep_dive_answer(data: NotebookData, cohort_filter: str, *, min_children: int = cohorts.MIN_CHILDREN) -> Markdown:
+    """Two plain-English sentences answering the two standing questions of a deep dive (moves and SDQ)."""
+    if not (cohort_filter or "").strip():
+        return Markdown("")
+    result = compare_cohort(data, cohort_filter, min_children=min_children).set_index("Measure")
+    sentences = []
+    rate = result[result.index.str.startswith("Moves per child per year")]
+    if len(rate):
+        r = rate.iloc[0]
+        if pd.isna(r["difference"]):
+            sentences.append(f"Moves: not compared ({r['note'] or 'too few moves'}).")
+        else:
+            verdict = ("more often than everyone else" if r["diff_lower"] > 1
+                       else "less often than everyone else" if r["diff_upper"] < 1
+                       else "about as often as everyone else, within chance")
+            sentences.append(f"Moves: in the latest complete year, children in the cohort moved {verdict} "
+                             f"({r['difference']:.2f} times the rate, 95% interval "
+                             f"{_interval(r['diff_lower'], r['diff_upper'], 2)}).")
+    change = result.loc["Average change in SDQ score (points; below 0 is better)"]
+    if pd.isna(change["difference"]):
+        sentences.append(f"SDQ: not compared ({change['note'] or 'too few children with two scores'}).")
+    else:
+        own = change["value_1"]
+        improve = ("improved on average" if change["upper_1"] < 0 else "got worse on average"
+                   if change["lower_1"] > 0 else "did not change by more than chance on average")
+        sentences.append(f"SDQ: the cohort's scores {improve} ({own:+.1f} points between consecutive years); "
+                         f"the gap with everyone else is {change['difference']:+.1f} points (95% interval "
+                         f"{_interval(change['diff_lower'], change['diff_upper'], 1)}).")
+    return Markdown(" ".join(sentences))

@@ -1,0 +1,110 @@
+"""Who a report covers: the cohort filter, the child attributes it reads and the years shown.
+
+Shared by every report module of :mod:`cpanalysis.pipeline.journeys`: :func:`attributes` and
+:func:`scope` turn the notebooks' ``cohort_filter`` and ``by`` parameters into what the analyses
+take; :func:`cohort_description` and :func:`filter_help` say in words who is covered and which
+attributes a filter may use.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import Markdown
+
+from cpanalysis import cohort as cohorts
+from cpanalysis.errors import CpanalysisError
+from cpanalysis.pipeline.data import NotebookData
+from cpanalysis.pipeline.journeys.common import (
+    HIDDEN,
+    YEARS_SHOWN,
+    _small,
+)
+
+
+def attributes(data: NotebookData, cohort_filter: str = "") -> tuple[pd.DataFrame, str | None]:
+    """Child attributes on the period end and the cohort filter (``None`` for everyone).
+
+    With a filter, the attribute table has the ``cohort_group`` column of
+    :func:`cpanalysis.cohort.label_cohort` (the cohort or everyone else).
+
+    Raises
+    ------
+    ParameterError
+        If the filter is refused (unknown attribute, bad syntax): the message lists the
+        attributes a filter may use.
+    """
+    attrs = cohorts.child_attributes(data.tables, data.period_end)
+    text = (cohort_filter or "").strip()
+    if not text:
+        return attrs, None
+    return cohorts.label_cohort(attrs, text), text
+
+
+#: What each attribute a cohort filter may use means (columns of ``cohort.child_attributes``).
+FILTER_ATTRIBUTES: dict[str, str] = {
+    "sex": "M or F", "ethnic_group": "DfE ethnic group", "uasc": "True for unaccompanied asylum-seeking children",
+    "age": "age in years on the period end", "age_band": "DfE age band, e.g. '10 to 15 years'",
+    "looked_after": "True when in care on the period end", "years_in_care": "years in the current or last period",
+    "place": "placement code, e.g. 'U4' (long-term fostering)", "placement_group": "DfE placement type",
+    "provider": "PLACE_PROVIDER code", "provider_group": "provider type", "in_house": "True for own provision",
+    "distance": "miles from home", "distance_band": "'20 miles or less', 'Over 20 miles' or 'Not known'",
+    "placed_over_20_miles": "True when over 20 miles from home", "out_of_area": "True when outside the authority",
+    "n_moves": "moves in the current or last period of care", "moves_12m": "moves in the 12 months to the period end",
+    "moves_band": "'0', '1', '2' or '3+' moves",
+}
+
+
+def filter_help() -> Markdown:
+    """The attributes a cohort filter may use, with examples, for a deep-dive notebook."""
+    rows = "\n".join(f"| `{name}` | {meaning} |" for name, meaning in FILTER_ATTRIBUTES.items())
+    return Markdown(
+        "A cohort filter is a condition on these attributes (the current placement, or the last one for a "
+        "child who has left care): for example `placed_over_20_miles`, `uasc`, "
+        "`place in ['U1', 'U4']` (long-term foster care) or `age_band == '16 years and over' and n_moves >= 3`.\n\n"
+        "| Attribute | Meaning |\n|---|---|\n" + rows
+    )
+
+
+def cohort_description(data: NotebookData, cohort_filter: str = "") -> Markdown:
+    """One paragraph saying who the report covers: everyone, or the cohort and how many children."""
+    attrs, cohort = attributes(data, cohort_filter)
+    when = f"{data.period_end:%-d %B %Y}"
+    total = HIDDEN if data.audience == "external" and _small(len(attrs)) else f"{len(attrs):,}"
+    if cohort is None:
+        return Markdown(
+            f"**Who is covered:** every child in the returns ({total} children). Children's "
+            f"characteristics (placement, distance, moves) are those on {when}, or of their last "
+            "placement for children who have left care."
+        )
+    inside = int((attrs[cohorts.COHORT_GROUP] == cohorts.IN_COHORT).sum())
+    shown = HIDDEN if data.audience == "external" and _small(inside) else f"{inside:,}"
+    return Markdown(
+        f"**Who is covered:** the cohort `{cohort}`: {shown} of the {total} children in the "
+        f"returns, judged on {when} (the current placement, or the last one for children who have "
+        "left care). Tables show everyone in the returns, the cohort and everyone else where the "
+        "comparison helps."
+    )
+
+
+def scope(data: NotebookData, cohort_filter: str = "", by: str | None = None
+          ) -> tuple[pd.DataFrame, str | None, str | None]:
+    """Attributes, the filter to pass the analyses and the breakdown, for one table.
+
+    A cohort filter restricts a table to the cohort, except with ``by="cohort_group"`` (the
+    deep dive), which shows everyone, the cohort and everyone else side by side.
+    """
+    attrs, cohort = attributes(data, cohort_filter)
+    if by == cohorts.COHORT_GROUP:
+        if cohort is None:
+            raise CpanalysisError('by="cohort_group" needs a cohort filter to compare with everyone else')
+        return attrs, None, by
+    return attrs, cohort, by
+
+
+def _complete_years(data: NotebookData, table: pd.DataFrame, column: str = "collection_year",
+                    last: int = YEARS_SHOWN) -> list[int]:
+    """The last ``last`` collection years of ``table`` that end on or before the period end."""
+    end = data.period_end
+    latest = end.year if (end.month, end.day) >= (3, 31) else end.year - 1
+    years = sorted({int(y) for y in pd.to_numeric(table[column], errors="coerce").dropna()})
+    return [y for y in years if y <= latest][-last:]
