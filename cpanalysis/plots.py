@@ -274,8 +274,19 @@ def finding_title(tidy: pd.DataFrame, indicator_id: str, la_code: str, *, period
                            str(row["polarity"]), row["denominator"], _as_str(row["suppressed"]), min_n)
     bench_text = format_value(bench, unit)
     if verdict == "Not compared":
-        return f"{text} ({comparator_name} {bench_text}; too few children to compare)"
+        return f"{text} ({comparator_name} {bench_text}; {_why_not_compared(row, unit, min_n)})"
     return f"{text}, {_VERSUS_PHRASE[verdict]} {comparator_name} ({bench_text})"
+
+
+def _why_not_compared(row: pd.Series, unit: str, min_n: int) -> str:
+    """Why a value with a comparator's figure beside it is not compared (for a title)."""
+    n = pd.to_numeric(row.get("denominator"), errors="coerce")
+    if not pd.isna(n) and n < min_n:
+        return "too few children to compare"
+    if unit == "count":  # the authority's own children, not a sample: no interval to compare with
+        return "a count, so not compared"
+    # e.g. DfE's Attainment 8 averages: published without an interval, so no overlap test
+    return "no interval published, so not compared"
 
 
 # --------------------------------------------------------------------------- chart helpers
@@ -368,7 +379,7 @@ def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
     values = pd.to_numeric(rows["value"], errors="coerce")
     ax.plot(x[ok], values[ok], color=LA_COLOUR, linewidth=1.5, label=la_name, zorder=3)
     has_interval = unit != "count" and rows["lower_95"][ok].notna().any()
-    if not has_interval:  # a count of the authority's own children: no interval to draw
+    if not has_interval:  # a count of the authority's own children, or a value published without one
         ax.plot(x[ok], values[ok], "o", color=LA_COLOUR, zorder=4)
     elif band:
         ax.fill_between(x[ok], rows["lower_95"][ok].astype(float), rows["upper_95"][ok].astype(float),
@@ -414,9 +425,14 @@ def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
                                       breakdown=breakdown, breakdown_value=breakdown_value,
                                       period_type=period_type, min_n=min_n))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, fontsize=8)
-    note = ("Points: 95% confidence intervals (Wilson for percentages, Byar for rates, t for means); "
-            "n = children in the denominator (in the count, for a rate)." if has_interval else
-            "A count of the authority's own children: not a sample, so no confidence interval.")
+    if has_interval:
+        note = ("Points: 95% confidence intervals (Wilson for percentages, Byar for rates, t for means); "
+                "n = children in the denominator (in the count, for a rate).")
+    elif unit == "count":
+        note = "A count of the authority's own children: not a sample, so no confidence interval."
+    else:
+        note = ("No confidence interval is published for this measure (e.g. DfE's Attainment 8 averages), "
+                "so it is not compared with other areas; n = children in the denominator.")
     if str(rows["period_type"].iloc[0]) == "rolling_12m":
         note += " Rolling 12-month windows overlap by nine months: read the shape, not each step."
     _footnote(fig, note)
@@ -695,6 +711,11 @@ def flow_chart(flows: pd.DataFrame, *, source: str = "from", target: str = "to",
 
 
 _ARROWS = {"Increasing": "\u2191", "Decreasing": "\u2193"}
+#: Size of one scorecard tile (inches) and the characters per line of its title and details,
+#: which fit the tile's width at 10 and 8 points.
+TILE_SIZE = (3.6, 2.4)
+TILE_TITLE_WIDTH = 40
+TILE_DETAIL_WIDTH = 52
 
 
 def scorecard_tile(row: pd.Series | dict, *, label: str | None = None, versus: str | None = None,
@@ -728,22 +749,26 @@ def scorecard_tile(row: pd.Series | dict, *, label: str | None = None, versus: s
     """
     row = dict(row)
     unit = str(row.get("unit", ""))
-    fig, ax = _new_figure(ax, (3.6, 2.2))
+    fig, ax = _new_figure(ax, TILE_SIZE)
     ax.set_axis_off()
     ax.add_patch(matplotlib.patches.Rectangle((0, 0), 1, 1, transform=ax.transAxes, facecolor="#F3F2F1",
                                               edgecolor="none", zorder=0))
     ax.add_patch(matplotlib.patches.Rectangle((0, 0), 0.02, 1, transform=ax.transAxes, facecolor=LA_COLOUR,
                                               edgecolor="none", zorder=1))
-    ax.text(0.06, 0.9, label or indicator_label(str(row.get("indicator_id", ""))), fontsize=9,
-            va="top", wrap=True, color="black", transform=ax.transAxes)
+    # Each block hangs a few points below the one above (an annotation anchored to the previous
+    # text's box), so a title wrapped onto three lines pushes the value down instead of under it.
+    title = ax.text(0.06, 0.94, textwrap.fill(label or indicator_label(str(row.get("indicator_id", ""))),
+                                              TILE_TITLE_WIDTH),
+                    fontsize=10, va="top", color="black", transform=ax.transAxes, linespacing=1.15)
     suppressed = _as_str(row.get("suppressed"))
     big = f"[{suppressed}]" if suppressed else format_value(row.get("value"), unit)
-    ax.text(0.06, 0.55, big, fontsize=22, fontweight="bold", va="center",
-            color=SUPPRESSED_COLOUR if suppressed else LA_COLOUR, transform=ax.transAxes)
+    value = ax.annotate(big, xy=(0, 0), xycoords=title, xytext=(0, -4), textcoords="offset points",
+                        fontsize=20, fontweight="bold", va="top",
+                        color=SUPPRESSED_COLOUR if suppressed else LA_COLOUR)
     arrow = _ARROWS.get(trend or "", "\u2192" if trend else "")
     if arrow:
-        ax.text(0.94, 0.55, arrow, fontsize=22, ha="right", va="center", color=PALETTE["dark_grey"],
-                transform=ax.transAxes)
+        ax.annotate(arrow, xy=(0.94, 0.5), xycoords=("axes fraction", value), fontsize=20, ha="right",
+                    va="center", color=PALETTE["dark_grey"])
     lines = []
     if row.get("period_end") is not None:
         when = period_label(row["period_end"], str(row.get("period_type", "year")))
@@ -757,8 +782,10 @@ def scorecard_tile(row: pd.Series | dict, *, label: str | None = None, versus: s
         lines.append(change)
     if target is not None:
         lines.append(f"Target: {format_value(target, unit)}")
-    ax.text(0.06, 0.32, "\n".join(lines), fontsize=7.5, va="top", color=ANNOTATION_COLOUR,
-            transform=ax.transAxes, linespacing=1.4)
+    details = "\n".join(textwrap.fill(line[:1].upper() + line[1:], TILE_DETAIL_WIDTH, subsequent_indent="  ")
+                        for line in lines)
+    ax.annotate(details, xy=(0, 0), xycoords=value, xytext=(0, -4), textcoords="offset points", fontsize=8,
+                va="top", color=ANNOTATION_COLOUR, linespacing=1.35)
     return fig
 
 

@@ -6,6 +6,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 
 from cpanalysis import plots
@@ -240,10 +241,42 @@ def test_scorecard_tile_text():
     assert texts[:2] == ["3+ placements", "10%"]
     assert "\u2193" in texts
     details = texts[-1].splitlines()
-    assert details == ["the 12 months to 30 Sep 2025, n=100", "vs England: Similar (10%)",
+    assert details == ["The 12 months to 30 Sep 2025, n=100", "Vs England: Similar (10%)",
                        "Trend: Decreasing", "Down 2 points since June (within noise)", "Target: 8%"]
     suppressed = plots.scorecard_tile(row("2025-03-31", LA, None, suppressed="c"), label="x")
     assert "[c]" in [t.get_text() for t in suppressed.axes[0].texts]
+
+
+def test_a_long_tile_title_wraps_inside_the_tile_and_pushes_the_value_down():
+    label = "Children looked after with 3 or more placements in the last 12 months"
+    tile = plots.scorecard_tile(row("2025-03-31", LA, 10.0), label=label, versus="Similar", benchmark=10.0)
+    title, value, details = tile.axes[0].texts
+    assert title.get_text() == "Children looked after with 3 or more\nplacements in the last 12 months"
+    canvas = FigureCanvasAgg(tile)
+    canvas.draw()  # lays the figure out as a notebook shows it
+    renderer = canvas.get_renderer()
+    box = tile.axes[0].get_window_extent(renderer)
+    for text in (title, value, details):
+        extent = text.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0 and extent.y1 <= box.y1
+    # no overlap: the value starts below the title's last line and the details below the value
+    assert value.get_window_extent(renderer).y1 <= title.get_window_extent(renderer).y0
+    assert details.get_window_extent(renderer).y1 <= value.get_window_extent(renderer).y0
+
+
+def test_a_mean_published_without_an_interval_is_not_compared_and_says_why():
+    # DfE Attainment 8: an average with n but no interval
+    t = tidy(row("2025-03-31", LA, 19.2, n=40, ind="ks4_att8", unit="mean", polarity="high_good", source="dfe"),
+             row("2025-03-31", ENG, 22.9, ind="ks4_att8", unit="mean", polarity="high_good", source="dfe"))
+    assert plots.finding_title(t, "ks4_att8", LA, label="Attainment 8") == (
+        "Attainment 8: 19.2 in 2025 (England 22.9; no interval published, so not compared)"
+    )
+    fig = plots.trend_chart(t, "ks4_att8", LA)
+    assert fig.texts[0].get_text().startswith("No confidence interval is published for this measure")
+    assert "count" not in fig.texts[0].get_text()
+    small = tidy(row("2025-03-31", LA, 19.2, n=8, ind="ks4_att8", unit="mean", source="dfe"),
+                 row("2025-03-31", ENG, 22.9, ind="ks4_att8", unit="mean", source="dfe"))
+    assert plots.finding_title(small, "ks4_att8", LA, label="A8").endswith("; too few children to compare)")
 
 
 def test_snapshot_title_and_n_of_a_rate():

@@ -553,7 +553,8 @@ def scorecard_tiles(card: pd.DataFrame, outcome: str, columns: int = 3) -> Figur
     if rows.empty:
         return Markdown("*No measures of this outcome are available for this data.*")
     n_rows = -(-len(rows) // columns)
-    fig, axes = plt.subplots(n_rows, columns, figsize=(3.6 * columns, 2.3 * n_rows), layout="constrained",
+    width, height = plots.TILE_SIZE
+    fig, axes = plt.subplots(n_rows, columns, figsize=(width * columns, height * n_rows), layout="constrained",
                              squeeze=False)
     plt.close(fig)
     for ax in axes.ravel()[len(rows):]:
