@@ -13,6 +13,7 @@ B changes -1, 0, -2, -1 (average -1).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,12 @@ def test_deep_dive_table_and_answer_words(data):
     assert "4.00 times the rate" in answer and "+4.0 points" in answer
     empty = journeys.deep_dive_table(data, "")
     assert isinstance(empty, Markdown) and "cohort_filter" in empty.data
+
+
+def test_deep_dive_title_is_the_question_under_the_report_title():
+    title = journeys.deep_dive_title("Are UASC moving more?", "uasc")
+    assert title.data == "## Are UASC moving more?\n\nCohort: `uasc`, compared with everyone else."
+    assert journeys.deep_dive_title("", "").data.startswith("## Deep dive\n\nNo cohort filter was given")
 
 
 def test_deep_dive_for_an_external_audience_hides_counts_of_five_or_fewer():
@@ -374,3 +381,49 @@ def test_england_table_compares_with_englands_published_value():
                    & (external["Measure"] == "In education, employment or training")].iloc[0]
     assert row["Value (%)"] == journeys.HIDDEN  # 3 of 4: a handful
     assert journeys.england_table(leaver_data()).data == "no national files"
+
+
+# ---------------------------------------------------------------------------------------------
+# Wording found in review of the reports
+# ---------------------------------------------------------------------------------------------
+
+
+def test_distance_table_names_the_reference_group_instead_of_a_ratio_of_one(data):
+    # A: 4 moves, B: 1 move, each group 4 children in care the same days: rate ratio 4
+    table = journeys.distance_table(data, min_children=2).set_index("Distance from home")
+    assert table.loc["20 miles or less", "Rate ratio"] == "1 (reference)"
+    assert table.loc["20 miles or less", "Rate ratio interval"] == ""
+    assert table.loc["Over 20 miles", "Rate ratio"] == "4.00"
+
+
+def test_a_p_value_in_a_sentence_reads_p_below_or_p_equals():
+    from cpanalysis.pipeline.journeys.moves import _p_clause
+
+    assert _p_clause(0.0004) == "< 0.001" and _p_clause(0.0234) == "= 0.023"
+
+
+def test_logrank_sentence_states_the_p_value_once(data):
+    text = journeys.logrank_sentence(data, "placed_over_20_miles", min_children=2).data
+    assert "p = 0." in text and "= <" not in text
+
+
+def test_moves_table_can_keep_only_the_latest_year():
+    # B2 moves on 1 June 2025; reporting to 31 March 2026 adds 2025-26 (1 move among 8 children)
+    tables = crafted_tables()
+    placements = tables["placements"]
+    b2 = placements["child_id"] == "B2"
+    placements.loc[b2, ["end", "end_rec", "end_reason"]] = [T("2025-06-01"), "X1", "CARPL"]
+    extra = placements[b2].assign(placement_seq=2, start=T("2025-06-01"), end=NaT, end_rec=None, end_reason=None)
+    tables["placements"] = pd.concat([placements, extra], ignore_index=True)
+    later = dataclasses.replace(notebook_data(), tables=tables, period_end=T("2026-03-31"))
+    both = journeys.moves_table(later, min_children=2)
+    assert both["Year"].tolist() == ["2024-25", "2025-26"]
+    latest = journeys.moves_table(later, min_children=2, years=1)
+    assert latest["Year"].tolist() == ["2025-26"] and latest["Moves"].tolist() == ["1"]
+    assert latest["Children looked after"].tolist() == ["8"]
+
+
+def test_paths_read_with_arrows_and_say_which_ages():
+    table = journeys.paths_table(leaver_data(), min_children=1)
+    assert all(" \u2192 " in path and "->" not in path for path in table["Journey"])
+    assert table.attrs["caption"].startswith("Where each young person was at 18, 19 and 21")

@@ -215,3 +215,21 @@ def test_target_summary(tables):
     summary = scorecard.target_summary(card).set_index("outcome")
     assert summary.loc["O3", ["measures", "with_target", "met", "not_met", "getting_worse"]].tolist() == [2, 2, 0, 1, 1]
     assert summary.loc["O4", ["measures", "with_target", "met", "not_met"]].tolist() == [2, 1, 1, 0]
+
+
+def test_scorecard_table_states_a_shared_period_once_and_leaves_out_an_empty_change_column(tables):
+    from cpanalysis.pipeline import report
+
+    local, national, targets = tables
+    card = scorecard.scorecard(local, LA, "2025-09-30", national=national, targets=targets)
+    stability = report.scorecard_table(card, "O3")  # both rolling 12 months to 30 Sep 2025
+    assert "Period" not in stability and "Since last quarter" not in stability  # no previous run
+    assert stability.attrs["caption"] == "Latest values: the 12 months to 30 Sep 2025."
+    assert report.show(stability).caption == "Latest values: the 12 months to 30 Sep 2025."
+    education = report.scorecard_table(card, "O4")  # both the year to 31 March 2025
+    assert education.attrs["caption"] == "Latest values: the year to 31 March 2025."
+    before = frame([row("placements_3plus_12m", "2025-06-30", 10, 100, 10.0, period_type="rolling_12m")])
+    moved = changes.compare_runs(before, local[local["period_end"] <= "2025-09-30"], geography=LA)
+    changed = report.scorecard_table(scorecard.scorecard(local, LA, "2025-09-30", national=national,
+                                                         changes=moved), "O3")
+    assert "Since last quarter" in changed

@@ -196,7 +196,9 @@ def show(table: pd.DataFrame):
     A note (Markdown, e.g. "national files not found") is shown as it is."""
     if not isinstance(table, pd.DataFrame):
         return table
-    return table.style.hide(axis="index").format(thousands=",", precision=1)
+    styled = table.style.hide(axis="index").format(thousands=",", precision=1)
+    caption = table.attrs.get("caption")
+    return styled.set_caption(caption) if caption else styled
 
 
 def describe_run(data: NotebookData) -> str:
@@ -542,7 +544,16 @@ def scorecard_table(card: pd.DataFrame, outcome: str) -> pd.DataFrame:
             "Target met": r["target_status"],
             "Since last quarter": _change_text(r),
         })
-    return pd.DataFrame(out, columns=columns)
+    table = pd.DataFrame(out, columns=columns)
+    # A column saying the same on every row makes every row four lines tall: say it once instead
+    periods_shown = table["Period"].unique()
+    if len(periods_shown) == 1:
+        table = table.drop(columns="Period")
+        label = str(periods_shown[0])
+        table.attrs["caption"] = f"Latest values: {f'the year to 31 March {label}' if label.isdigit() else label}."
+    if (table["Since last quarter"] == "").all():  # the first quarter reported
+        table = table.drop(columns="Since last quarter")
+    return table
 
 
 def scorecard_tiles(card: pd.DataFrame, outcome: str, columns: int = 3) -> Figure | Markdown:

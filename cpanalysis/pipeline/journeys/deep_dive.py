@@ -36,12 +36,16 @@ from cpanalysis.pipeline.journeys.sdq import sdq_pairs
 
 
 def deep_dive_title(question: str, cohort_filter: str) -> Markdown:
-    """The question as the report's title, with the filter that answers it."""
+    """The question as a heading under the report's title, with the filter that answers it.
+
+    A second-level heading: the notebook's own first heading names the report (the index lists
+    it), the question names this run of it.
+    """
     text = (question or "").strip() or "Deep dive"
     cohort = (cohort_filter or "").strip()
     who = f"Cohort: `{cohort}`, compared with everyone else." if cohort else (
         "No cohort filter was given, so the figures below are for every child.")
-    return Markdown(f"# {text}\n\n{who}")
+    return Markdown(f"## {text}\n\n{who}")
 
 
 def _proportion_row(measure: str, x1: float, n1: float, x2: float, n2: float, min_children: int,

@@ -191,11 +191,12 @@ def paths_table(data: NotebookData, ages: Sequence[int] = (18, 19, 21), measure:
             merged = {"path": "Other journeys (each of 5 or fewer)", "n": result.loc[small, "n"].sum(),
                       "pct": result.loc[small, "pct"].sum()}
             result = pd.concat([result[~small], pd.DataFrame([merged])], ignore_index=True)
-    table = pd.DataFrame({"Journey": result["path"], "Young people": result["n"].map(_count),
-                          "Share (%)": result["pct"].map(_fmt)})
+    table = pd.DataFrame({"Journey": result["path"].astype(str).str.replace(" -> ", " \u2192 ", regex=False),
+                          "Young people": result["n"].map(_count), "Share (%)": result["pct"].map(_fmt)})
     if data.audience == "external" and len(table) and _small(result["n"].iloc[-1]):
         table.loc[table.index[-1], ["Young people", "Share (%)"]] = HIDDEN
-    return table
+    return _caption(table, f"Where each young person was at {', '.join(str(a) for a in ages[:-1])} and "
+                           f"{ages[-1]}, in that order; the commonest journeys first.")
 
 
 def england_table(data: NotebookData, *, year: int | None = None, cohort_filter: str = "",

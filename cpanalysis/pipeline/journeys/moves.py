@@ -21,6 +21,7 @@ from cpanalysis.pipeline.journeys.common import (
     HIDDEN,
     SURVIVAL_YEARS,
     TERM_LABELS,
+    YEARS_SHOWN,
     _all_not_produced,
     _blank,
     _caption,
@@ -39,12 +40,15 @@ from cpanalysis.pipeline.journeys.scope import _complete_years, attributes, scop
 
 
 def moves_table(data: NotebookData, *, cohort_filter: str = "", by: str | None = None,
-                min_children: int = cohorts.MIN_CHILDREN) -> pd.DataFrame | Markdown:
-    """Moves per child per year in care and the share with 3+ moves, each collection year."""
+                min_children: int = cohorts.MIN_CHILDREN, years: int = YEARS_SHOWN) -> pd.DataFrame | Markdown:
+    """Moves per child per year in care and the share with 3+ moves, each of the last ``years`` collection years.
+
+    ``years=1`` keeps a breakdown by many groups to one readable row per group (the latest year).
+    """
     attrs, cohort, by = scope(data, cohort_filter, by)
-    years = _complete_years(data, data.tables["placements"].assign(
-        collection_year=data.tables["placements"]["start"].map(periods.collection_year)))
-    child = moves.moves_per_child_year(data.tables["placements"], data.tables["periods_of_care"], years)
+    shown = _complete_years(data, data.tables["placements"].assign(
+        collection_year=data.tables["placements"]["start"].map(periods.collection_year)), last=years)
+    child = moves.moves_per_child_year(data.tables["placements"], data.tables["periods_of_care"], shown)
     result = moves.summarise_moves(child, by=by, cohort=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Placement moves", _reason(result, min_children))
@@ -215,6 +219,12 @@ def survival_chart(data: NotebookData, *, cohort_filter: str = "", by: str | Non
     return fig
 
 
+def _p_clause(value: object) -> str:
+    """``"= 0.023"`` or ``"< 0.001"``, for a p-value inside a sentence (never ``"= <0.001"``)."""
+    text = _p(value)
+    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
+
+
 def logrank_sentence(data: NotebookData, by: str, *, cohort_filter: str = "",
                      since_years: int = SURVIVAL_YEARS, min_children: int = cohorts.MIN_CHILDREN) -> Markdown:
     """The log-rank test of equal placement survival across the groups of ``by``, in a sentence."""
@@ -228,7 +238,7 @@ def logrank_sentence(data: NotebookData, by: str, *, cohort_filter: str = "",
     extra = f" ({result['note']})" if result["note"] else ""
     return Markdown(f"Log-rank test by {group_label(by).lower()}: how long placements last {verdict} "
                     f"(chi-squared {result['chi2']:.1f} on {result['df']:.0f} degrees of freedom, "
-                    f"p = {_p(result['p_value'])}){extra}.")
+                    f"p {_p_clause(result['p_value'])}){extra}.")
 
 
 def disruption_table(data: NotebookData, *, cohort_filter: str = "", by: str | None = None,
@@ -311,6 +321,7 @@ def distance_table(data: NotebookData, *, cohort_filter: str = "", by: str = "di
     if _all_not_produced(result):
         return _nothing("Moves by distance", _reason(result, min_children))
     hide = hidden_cells(result, data.audience, counts=["n_children", "n_moves"])
+    is_reference = (result["rate_ratio"] == 1) & result["p_value"].isna()
     table = pd.DataFrame({
         group_label(by): _group_names(result, by, cohort),
         "Placements": result["n_placements"].map(_count),
@@ -318,9 +329,11 @@ def distance_table(data: NotebookData, *, cohort_filter: str = "", by: str = "di
         "Years in placement": result["years_at_risk"].map(lambda v: _fmt(v, 0)),
         "Moves per placement-year": result["moves_per_year"].map(lambda v: _fmt(v, 2)),
         "95% interval": [_interval(lo, hi, 2) for lo, hi in zip(result["lower"], result["upper"], strict=True)],
-        "Rate ratio": result["rate_ratio"].map(lambda v: _fmt(v, 2)),
-        "Rate ratio interval": [_interval(lo, hi, 2) for lo, hi in
-                                zip(result["rr_lower"], result["rr_upper"], strict=True)],
+        # the reference group's ratio is 1 by definition: say so rather than "1.00 (1.00 to 1.00)"
+        "Rate ratio": [("1 (reference)" if reference else _fmt(v, 2)) for v, reference in
+                       zip(result["rate_ratio"], is_reference, strict=True)],
+        "Rate ratio interval": [("" if reference else _interval(lo, hi, 2)) for lo, hi, reference in
+                                zip(result["rr_lower"], result["rr_upper"], is_reference, strict=True)],
         "p-value": result["p_value"].map(_p),
         "Note": result["note"].fillna(""),
     })

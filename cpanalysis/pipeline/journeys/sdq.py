@@ -251,7 +251,8 @@ def missing_scores_table(data: NotebookData, *, cohort_filter: str = "", year: i
              "placement_group": "Placement type (%)", "sex": "Sex (%)", "uasc": "UASC (%)"}
     table = pd.DataFrame({
         "Characteristic": result["characteristic"].map(names),
-        "Value": result["value"].map(lambda v: {"mean": "Average", "True": "Yes", "False": "No"}.get(str(v), str(v))),
+        "Value": result["value"].map(lambda v: {"mean": "Average", "True": "Yes", "False": "No", "F": "Female",
+                                                "M": "Male"}.get(str(v), str(v))),
         "With a score": result["with_score"].map(lambda v: _fmt(v, 1)),
         "Without a score": result["without_score"].map(lambda v: _fmt(v, 1)),
         "p-value": result["p_value"].map(_p),
