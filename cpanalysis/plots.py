@@ -712,10 +712,10 @@ def flow_chart(flows: pd.DataFrame, *, source: str = "from", target: str = "to",
 
 _ARROWS = {"Increasing": "\u2191", "Decreasing": "\u2193"}
 #: Size of one scorecard tile (inches) and the characters per line of its title and details,
-#: which fit the tile's width at 10 and 8 points.
-TILE_SIZE = (3.6, 2.4)
-TILE_TITLE_WIDTH = 40
-TILE_DETAIL_WIDTH = 52
+#: which fit the tile's width at 10.5 and 9 points.
+TILE_SIZE = (3.6, 2.1)
+TILE_TITLE_WIDTH = 38
+TILE_DETAIL_WIDTH = 46
 
 
 def scorecard_tile(row: pd.Series | dict, *, label: str | None = None, versus: str | None = None,
@@ -759,7 +759,7 @@ def scorecard_tile(row: pd.Series | dict, *, label: str | None = None, versus: s
     # text's box), so a title wrapped onto three lines pushes the value down instead of under it.
     title = ax.text(0.06, 0.94, textwrap.fill(label or indicator_label(str(row.get("indicator_id", ""))),
                                               TILE_TITLE_WIDTH),
-                    fontsize=10, va="top", color="black", transform=ax.transAxes, linespacing=1.15)
+                    fontsize=10.5, va="top", color="black", transform=ax.transAxes, linespacing=1.15)
     suppressed = _as_str(row.get("suppressed"))
     big = f"[{suppressed}]" if suppressed else format_value(row.get("value"), unit)
     value = ax.annotate(big, xy=(0, 0), xycoords=title, xytext=(0, -4), textcoords="offset points",
@@ -784,8 +784,10 @@ def scorecard_tile(row: pd.Series | dict, *, label: str | None = None, versus: s
         lines.append(f"Target: {format_value(target, unit)}")
     details = "\n".join(textwrap.fill(line[:1].upper() + line[1:], TILE_DETAIL_WIDTH, subsequent_indent="  ")
                         for line in lines)
-    ax.annotate(details, xy=(0, 0), xycoords=value, xytext=(0, -4), textcoords="offset points", fontsize=8,
-                va="top", color=ANNOTATION_COLOUR, linespacing=1.35)
+    ax.annotate(details, xy=(0, 0), xycoords=value, xytext=(0, -4), textcoords="offset points", fontsize=9,
+                va="top", color=ANNOTATION_COLOUR, linespacing=1.3)
+    for text in ax.texts:  # the tile's own box sets the grid's spacing, not its text
+        text.set_in_layout(False)
     return fig
 
 
