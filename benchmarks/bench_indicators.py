@@ -104,14 +104,12 @@ def bench_england(folder: Path, ends: list[pd.Timestamp]) -> None:
     if not subfolders:
         raise SystemExit(f"{folder} holds no authority folders (expected one sub-folder per authority)")
     started = time.perf_counter()
-    authorities, populations = {}, []
-    for sub in subfolders:
-        authorities[sub.name], _ = tables_for(sub)
-        population = population_for(sub)
-        if population is not None:
-            populations.append(population.assign(la_code=sub.name))
+    authorities = {sub.name: tables_for(sub)[0] for sub in subfolders}
     built = time.perf_counter() - started
-    population = pd.concat(populations, ignore_index=True) if len(populations) == len(subfolders) else None
+    # `cpanalysis demo --authorities N` writes one population.csv for all authorities beside them
+    population = population_for(folder)
+    if population is not None and not set(authorities) <= set(population["la_code"]):
+        population = None
     names = list(authorities)
     print(f"England: {len(names)} authorities, {len(ends)} quarter ends; reading/building {built:.0f} s (not counted)")
     sizes, times = [], []

@@ -11,7 +11,7 @@ parallel (one process per core, sharing one GB-wide postcode index), and skips s
 placements of children whose care ended before the first return written. Layout::
 
     <out>/<la_code>/903/<return>/*.csv
-    <out>/population.csv       (every authority, years of the returns written)
+    <out>/population.csv       (every authority, every year from --first-year)
     <out>/authorities.csv      (la_code, name and the profile each authority was given)
 """
 
@@ -108,7 +108,9 @@ def _one(index: int) -> tuple[str, int, list[list[str]], list[str]]:
     specs = return_specs(job["first_year"], job["as_at"])
     for spec in specs:
         write_return(cut_return(children, places, spec), job["out"] / la_code / "903" / spec.label)
-    years = [s.year for s in specs]
+    # population for every year from --first-year, so indicators (rates) work for all the quarter
+    # ends a benchmark asks for, not only the two returns written
+    years = list(range(job["population_from"], specs[-1].year + 1))
     info = [
         la_code,
         profile.name,
@@ -138,6 +140,7 @@ def generate_many(out: Path, seed: int, n: int, first_year: int, as_at: dt.date,
         "las": las,
         "seed": seed,
         "first_year": last_full,
+        "population_from": min(first_year, last_full),
         "as_at": as_at,
         "out": out,
         "centroids": geography.la_centroids().set_index("la_code"),

@@ -189,9 +189,12 @@ class Profile:
         if year in self.population:
             return self.population[year], False
         first, last = min(self.population), max(self.population)
+        # Leicestershire's yearly growth, scaled to this authority's size
+        scale = self.population[last] / LEICESTERSHIRE_POPULATION[max(LEICESTERSHIRE_POPULATION)]
         if year < first:
-            return self.population[first] - POPULATION_GROWTH_BEFORE * (first - year), True
-        return self.population[last] + POPULATION_GROWTH_AFTER * (year - last), True
+            growth = round(POPULATION_GROWTH_BEFORE * scale)
+            return self.population[first] - growth * (first - year), True
+        return self.population[last] + round(POPULATION_GROWTH_AFTER * scale) * (year - last), True
 
 
 #: The default authority.
