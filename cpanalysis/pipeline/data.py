@@ -407,6 +407,9 @@ class NotebookData:
     region_name: str = ""
     old_la_code: str = ""
     notes: list[str] = field(default_factory=list)
+    #: Results the report helpers compute once per notebook (e.g. the child attributes on the
+    #: period end, which every table of a report reads).
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
     national_folder: Path | None = None
 
     @property

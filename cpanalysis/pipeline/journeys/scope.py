@@ -33,7 +33,10 @@ def attributes(data: NotebookData, cohort_filter: str = "") -> tuple[pd.DataFram
         If the filter is refused (unknown attribute, bad syntax): the message lists the
         attributes a filter may use.
     """
-    attrs = cohorts.child_attributes(data.tables, data.period_end)
+    key = ("child_attributes", data.period_end)
+    if key not in data.cache:  # every table of a report reads them: compute once per notebook
+        data.cache[key] = cohorts.child_attributes(data.tables, data.period_end)
+    attrs = data.cache[key].copy()
     text = (cohort_filter or "").strip()
     if not text:
         return attrs, None
