@@ -525,3 +525,31 @@ def test_quarter_changes_compare_with_the_previous_indicators_csv(good_project, 
     assert list(worded.columns) == ["Measure", "Last quarter", "This quarter", "Change", "Assessment"]
     card = report.strategy_scorecard(loaded, str(previous))
     assert (card.dropna(subset=["change"])["change"] == 0).all() and card["change"].notna().any()
+
+
+def test_run_passes_further_parameters_to_the_notebooks_that_declare_them(good_project, tmp_path):
+    root, _, _ = good_project
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    _notebook(folder / "08_cohort.ipynb", ["print(cohort_filter, min_children)"],
+              params="period_end = ''\ncohort_filter = ''\nmin_children = 10")
+    result = run_pipeline(data=root / "data" / "raw" / "903", dfe=root / "no_dfe", la_code=LA, out=tmp_path / "out",
+                          notebooks_dir=folder, parameters={"cohort_filter": "uasc", "min_children": 20}, progress=None)
+    assert result.exit_code == 0
+    executed = nbformat.read(result.out_dir / "_executed" / "08_cohort.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"].strip() == "uasc 20"
+    with pytest.raises(ParameterError, match="no notebook of this run has a parameter 'cohort'"):
+        run_pipeline(data=root / "data" / "raw" / "903", la_code=LA, notebooks_dir=folder,
+                     parameters={"cohort": "uasc"}, progress=None)
+    with pytest.raises(ParameterError, match="'period_end' is set by its own option"):
+        run_pipeline(data=root / "data" / "raw" / "903", la_code=LA, notebooks_dir=folder,
+                     parameters={"period_end": "2025-03-31"}, progress=None)
+
+
+def test_cli_parameters_read_numbers_and_booleans():
+    from cpanalysis.commands.run import _literal
+
+    assert _literal("min_children", "20") == ("min_children", 20)
+    assert _literal("flag", "True") == ("flag", True)
+    assert _literal("cohort_filter", "uasc and age >= 16") == ("cohort_filter", "uasc and age >= 16")
+    assert _literal("question", "'quoted'") == ("question", "'quoted'")  # only numbers and booleans are parsed

@@ -10,6 +10,7 @@ with its cell and error) and 2 for a problem with the input or the options.
 from __future__ import annotations
 
 import argparse
+import ast
 
 from cpanalysis.pipeline.run import run as run_pipeline
 
@@ -38,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--previous", default=None,
                         help="a previous run's indicators.csv for the quarter-on-quarter comparison "
                         "(default: the latest earlier run under --out)")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="a further notebook parameter, e.g. -p cohort_filter uasc -p min_children 20 "
+                        "(repeatable; numbers and True/False are read as such). For a deep dive use "
+                        "--notebooks 08 and another --out so the quarterly pack is not overwritten")
     parser.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")
     parser.set_defaults(handler=run)
 
@@ -48,6 +53,15 @@ def run(args: argparse.Namespace) -> int:
     result = run_pipeline(
         data=args.data, dfe=args.dfe, period_end=args.period_end, la_code=str(args.la),
         audience=args.audience, notebooks=args.notebooks, out=args.out, previous=args.previous,
-        workers=args.workers,
+        workers=args.workers, parameters=dict(_literal(name, value) for name, value in args.parameter),
     )
     return result.exit_code
+
+
+def _literal(name: str, value: str) -> tuple[str, object]:
+    """``-p NAME VALUE``: a number or True/False when VALUE reads as one, otherwise the text."""
+    try:
+        parsed = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value
+    return name, parsed if isinstance(parsed, int | float | bool) else value

@@ -22,7 +22,7 @@ import ast
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
@@ -128,6 +128,24 @@ def notebook_parameters(notebook: Path) -> set[str]:
     return names
 
 
+#: The parameters `cpanalysis run` sets from its own options.
+STANDARD_PARAMETERS = ("data_dir", "dfe_dir", "period_end", "la_code", "audience", "previous_indicators")
+
+
+def _extra_parameters(parameters: Mapping[str, object] | None, standard: Sequence[str],
+                      chosen: Sequence[Path]) -> dict[str, object]:
+    """Check the further notebook parameters: not a standard one, declared by a chosen notebook."""
+    extra = dict(parameters or {})
+    declared = set().union(*(notebook_parameters(p) for p in chosen)) if chosen else set()
+    for name in extra:
+        if name in standard:
+            raise ParameterError(f"parameter {name!r} is set by its own option of `cpanalysis run`, not by -p")
+        if name not in declared:
+            raise ParameterError(f"no notebook of this run has a parameter {name!r}; "
+                                 f"they declare: {', '.join(sorted(declared)) or 'none'}")
+    return extra
+
+
 def _stub_page(path: Path, title: str, failure: str, banner: str) -> None:
     body = (f"<h1>{escape(title)}</h1><div class=\"notice\"><strong>This report did not run.</strong> "
             f"{escape(failure)}</div>")
@@ -137,7 +155,7 @@ def _stub_page(path: Path, title: str, failure: str, banner: str) -> None:
 def run(data: str | Path | None = None, dfe: str | Path | None = None, period_end: str | None = None,
         la_code: str = "E10000018", audience: str = "internal", notebooks: Sequence[str] | None = None,
         out: str | Path = "reports", previous: str | Path | None = None, workers: int = 2,
-        notebooks_dir: str | Path | None = None,
+        notebooks_dir: str | Path | None = None, parameters: Mapping[str, object] | None = None,
         progress: Callable[[str], None] | None = stderr_progress) -> RunResult:
     """Produce the quarterly report pack (module docstring).
 
@@ -163,6 +181,10 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         Notebooks run at once.
     notebooks_dir : path, optional
         Folder of the notebook templates; default the project's ``notebooks/``.
+    parameters : mapping, optional
+        Further notebook parameters (``cohort_filter``, ``question``, ``min_children`` ...), given
+        to every chosen notebook that declares them: a deep dive for a scrutiny panel is
+        ``run(notebooks=["08"], parameters={"cohort_filter": "uasc"}, out="reports/uasc")``.
     progress : callable or None
         Receives one plain line per step (default: standard error).
 
@@ -182,6 +204,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         raise ParameterError(f"--audience must be one of {loading.AUDIENCES}; got {audience!r}")
     folder_nb = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
     chosen = _choose_notebooks(notebooks, folder_nb)
+    extra = _extra_parameters(parameters, STANDARD_PARAMETERS, chosen)  # refused before any work
     data_dir = Path(data) if data is not None else default_data_dir()
     la_code = str(la_code)
 
@@ -209,6 +232,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         "period_end": f"{end:%Y-%m-%d}", "la_code": la_code, "audience": audience,
         "previous_indicators": str(Path(previous_csv).resolve()) if previous_csv else "",
     }
+    values.update(extra)
     jobs = []
     for path in chosen:
         declared = notebook_parameters(path)
