@@ -186,7 +186,8 @@ def mean_interval_from_sums(
     Returns
     -------
     (mean, lower, upper) : tuple of numpy arrays
-        NaN mean for an empty group; NaN limits below two values.
+        NaN mean for an empty group; NaN limits below two values. From sums the limits agree with
+        :func:`mean_interval` to about ``sqrt(eps * total_sq)`` when the spread is tiny.
     """
     _check_confidence(confidence)
     n = np.asarray(n, dtype=float)
@@ -194,7 +195,12 @@ def mean_interval_from_sums(
     total_sq = np.asarray(total_sq, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(n > 0, total / n, np.nan)
-        variance = np.maximum((total_sq - n * mean**2) / (n - 1), 0.0)
+        spread = total_sq - n * mean**2
+        # The sums carry rounding error of a few eps * total_sq, which the subtraction exposes
+        # when every value is (nearly) the same: treat a spread below that as none, so equal
+        # values give a zero-width interval as mean_interval does.
+        spread = np.where(spread <= 64 * np.finfo(float).eps * total_sq, 0.0, spread)
+        variance = spread / (n - 1)
         half = sps.t.ppf(confidence + (1 - confidence) / 2, n - 1) * np.sqrt(variance / n)
     half = np.where(n >= 2, half, np.nan)
     return mean, mean - half, mean + half

@@ -76,4 +76,12 @@ def test_mean_interval_from_sums_matches_mean_interval(values):
     for level in (0.95, 0.998):
         mean, lo, hi, n = stats.mean_interval(v, level)
         m2, lo2, hi2 = stats.mean_interval_from_sums(n, v.sum(), (v**2).sum(), level)
-        np.testing.assert_allclose([m2, lo2, hi2], [mean, lo, hi], rtol=1e-7, atol=1e-7, equal_nan=True)
+        np.testing.assert_allclose(m2, mean, rtol=1e-9, atol=1e-9, equal_nan=True)
+        # from sums, a near-zero spread is known to about sqrt(eps * sum of squares) ~ 1e-6 here
+        np.testing.assert_allclose([lo2, hi2], [lo, hi], rtol=1e-7, atol=1e-5, equal_nan=True)
+
+
+def test_mean_interval_from_sums_of_equal_values_has_zero_width():
+    v = np.full(3, 21.657109010332867)  # the sums' rounding once gave a width of 1.2e-5
+    mean, lo, hi = stats.mean_interval_from_sums(3, v.sum(), (v**2).sum())
+    assert float(lo) == float(hi) == float(mean) == pytest.approx(21.657109010332867)
