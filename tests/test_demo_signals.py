@@ -12,11 +12,11 @@ between two consecutive scores is ``-0.5 * previous deviation + 1.6 * moves + no
 with 3+ moves in the year gains at least 4.8 points over one with none. The others in the
 comparison move about 0.2 times on average (+0.3 points), and frequent movers carry a larger
 previous deviation, which the -0.5 carry-over pulls back, so the expected gap is about 4 points.
-With 15-30 children with 3+ moves and a change SD of about 3.2 points (measured on the demo), the
-gap's standard error is 0.6-0.8, so a gap below 1.6 points (about 3 standard errors short of 4)
-would not happen by chance with the signal in place; without the signal the gap would be about 0
-and the test fails. (Measured on the default demo of this commit: 3.35 points, 17 children with
-3+ moves changing by +3.2, 498 others by -0.2.)
+With 15-35 children with 3+ moves and a change SD of about 4-5 points (measured on the demo), the
+gap's standard error is 0.8-1.1, so a gap below 1.6 points (2-3 standard errors short of 4) is
+unlikely by chance with the signal in place; without the signal the gap would be about 0
+and the test fails. (Measured on the default demo of this commit: 3.5 points, 34 children with
+3+ moves changing by +3.4 (95% interval 1.5 to 5.2), 499 others by -0.2.)
 """
 
 from __future__ import annotations

@@ -302,8 +302,8 @@ class Simulation:
             instability=instability,
             missing_propensity=float(rng.gamma(0.35, 1 / 0.35)),
             sdq_level=float(
-                12.0
-                + rng.normal(0, 5.2)
+                12.3
+                + rng.normal(0, 4.4)
                 + (1.0 if sex == "M" else 0.0)
                 + (3.0 if cin == C.CIN.N2 else 0.0)
                 + 1.2 * min(instability, 3.0)

@@ -30,7 +30,7 @@ from cpanalysis.synth.params import C
 SDQ_MOVE_EFFECT = 1.6  # points added per placement move in the year
 SDQ_CARRY_OVER = 0.5  # share of last year's deviation kept
 SDQ_STABLE_DRIFT = -0.5  # settled children improve a little each year
-SDQ_NOISE = 2.6
+SDQ_NOISE = 3.5
 FIRST_APPRENTICESHIP_YEAR = 2022  # ACTIV F4/P4/F5/P5 replace F3/P3 (2021-22)
 #: Of those who stayed with their foster carers at 18 (REC E17), the share still living with them
 #: (ACCOM Z1) at each birthday: about half of all foster leavers at 18 (England 55-60%) and a
