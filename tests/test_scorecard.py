@@ -11,7 +11,7 @@ import pytest
 
 from cpanalysis import scorecard
 from cpanalysis.errors import InputFileError, ParameterError
-from cpanalysis.pipeline import changes
+from cpanalysis.pipeline import changes, report
 
 LA = "E10000018"
 ENGLAND = "E92000001"
@@ -233,3 +233,9 @@ def test_scorecard_table_states_a_shared_period_once_and_leaves_out_an_empty_cha
     changed = report.scorecard_table(scorecard.scorecard(local, LA, "2025-09-30", national=national,
                                                          changes=moved), "O3")
     assert "Since last quarter" in changed
+
+
+def test_show_keeps_years_as_written():
+    table = pd.DataFrame({"Measure": ["Children looked after"], "Year": [2025], "Ours": [1234]})
+    html = report.show(table).to_html()
+    assert ">2025<" in html and "2,025" not in html and ">1,234<" in html

@@ -196,7 +196,9 @@ def show(table: pd.DataFrame):
     A note (Markdown, e.g. "national files not found") is shown as it is."""
     if not isinstance(table, pd.DataFrame):
         return table
-    styled = table.style.hide(axis="index").format(thousands=",", precision=1)
+    # years stay as written (2025, not 2,025); other numbers get thousands separators
+    numbers = [c for c in table.columns if "year" not in str(c).lower()]
+    styled = table.style.hide(axis="index").format(thousands=",", precision=1, subset=numbers)
     caption = table.attrs.get("caption")
     return styled.set_caption(caption) if caption else styled
 
@@ -367,7 +369,7 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Dat
         reg = _pick(region, ind, when)
         england = _pick(table[table["geography"] == ENGLAND_CODE], ind, when)
         rows.append({
-            "Measure": indicator_label(ind), "Year": when.year, "Ours": _shown(ours),
+            "Measure": indicator_label(ind), "Year": str(when.year), "Ours": _shown(ours),
             "95% interval": _interval(ours) if not str(ours.get("suppressed") or "") else "",
             "England": _shown(england),
             "Region": "" if reg is None else format_value(reg["region_value"], unit),
@@ -406,7 +408,7 @@ def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Da
         ours = _pick(local, ind, when)
         published = mine.iloc[0] if len(mine) else None
         rows.append({
-            "Measure": indicator_label(ind), "Year": when.year,
+            "Measure": indicator_label(ind), "Year": str(when.year),
             "Published figure": _shown(published), "Band (A best)": "" if published is None else published["band"],
             "Rank": ("" if published is None or pd.isna(published["rank"]) else
                      f"{published['rank']:.0f} of {ranked}"),
@@ -454,7 +456,7 @@ def reconciliation_table(data: NotebookData, indicator_ids: Sequence[str] | None
     recon = recon.sort_values("indicator_id", key=lambda s: s.map(lambda i: order.get(i, len(order))), kind="stable")
     return pd.DataFrame({
         "Measure": [indicator_label(i) for i in recon["indicator_id"]],
-        "Year": [when.year] * len(recon),
+        "Year": [str(when.year)] * len(recon),
         "Ours": [format_value(v, u) if u != "%" else f"{v:.1f}%" for v, u in zip(recon["local_value"], recon["unit"], strict=True)],
         "DfE published": [f"[{s}]" if s else (format_value(v, u) if u != "%" else f"{v:.1f}%")
                           for v, u, s in zip(recon["dfe_value"], recon["unit"], recon["dfe_suppressed"], strict=True)],
