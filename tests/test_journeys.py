@@ -321,6 +321,8 @@ def test_show_drops_an_empty_note_column_and_keeps_the_caption():
     noted = journeys.show(pd.DataFrame({"A": [1], "Note": ["not produced: fewer than 10 children"]}))
     assert noted.data["Note"].iloc[0] == "Not produced: fewer than 10 children"
     assert journeys.show(Markdown("x")).data == "x"
+    years = journeys.show(pd.DataFrame({"Year": ["2024-25"], "Moves": [3]})).to_html()
+    assert "white-space: nowrap" in years  # the year label never breaks at its hyphen
 
 
 def test_disruption_cells_behind_a_handful_of_endings_are_hidden_externally():

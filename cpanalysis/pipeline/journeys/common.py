@@ -201,6 +201,9 @@ def show(obj: object, caption: str | None = None):
     elif "Note" in obj:
         obj = obj.assign(Note=obj["Note"].fillna("").map(lambda n: n[:1].upper() + n[1:]))
     styled = obj.style.hide(axis="index")
+    years = [c for c in obj.columns if str(c) == "Year"]
+    if years:  # "2024-25" would otherwise break at its hyphen in a wide table
+        styled = styled.set_properties(subset=years, **{"white-space": "nowrap"})
     text = caption or obj.attrs.get("caption")
     return styled.set_caption(text) if text else styled
 
