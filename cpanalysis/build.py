@@ -57,31 +57,18 @@ OUTPUT_TABLES = (
     "sw_episodes",
     "issues",
 )
-#: Column order of the processed episodes table (docs/architecture.md).
+#: Column order of the processed episodes table (docs/architecture.md): the stitched columns up
+#: to ``urn``, the derived ones, then the metadata and repair note of the stitched table.
+_STITCHED = stitch.EPISODE_COLUMNS[: stitch.EPISODE_COLUMNS.index("urn") + 1]
 EPISODE_COLUMNS = (
-    "child_id",
-    "decom",
-    "dec",
-    "rne",
-    "ls",
-    "cin",
-    "place",
-    "place_provider",
-    "rec",
-    "reason_place_change",
-    "home_post",
-    "pl_post",
-    "urn",
+    *_STITCHED,
     "pl_distance",
     "pl_la",
     "pl_location",
     "is_short_break",
     "is_temporary",
     "period_id",
-    "return_label",
-    "collection_year",
-    "source_file",
-    "source_row",
+    *stitch.KEPT_METADATA,
     "repair",
 )
 MANIFEST = "manifest.json"

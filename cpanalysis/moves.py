@@ -721,6 +721,19 @@ def survival_curve(
     return out.reindex(columns=columns)
 
 
+#: Columns of :func:`logrank_test`'s one-row table.
+LOGRANK_COLUMNS = [
+    "breakdown",
+    "groups_tested",
+    "chi2",
+    "df",
+    "p_value",
+    "n_placements",
+    "n_children",
+    "note",
+]
+
+
 def logrank_test(
     durations: pd.DataFrame,
     by: str,
@@ -759,18 +772,7 @@ def logrank_test(
         row["note"] = "not produced: fewer than two groups with enough children" + (
             f"; {row['note']}" if small else ""
         )
-        return pd.DataFrame([row]).reindex(
-            columns=[
-                "breakdown",
-                "groups_tested",
-                "chi2",
-                "df",
-                "p_value",
-                "n_placements",
-                "n_children",
-                "note",
-            ]
-        )
+        return pd.DataFrame([row]).reindex(columns=LOGRANK_COLUMNS)
     entry = data["entry_days"].to_numpy() if (data["entry_days"] > 0).any() else None
     chi2, p_value = survdiff(
         data["duration_days"].to_numpy(),
@@ -779,18 +781,7 @@ def logrank_test(
         entry=entry,
     )
     row.update(chi2=float(chi2), df=len(tested) - 1, p_value=float(p_value))
-    return pd.DataFrame([row]).reindex(
-        columns=[
-            "breakdown",
-            "groups_tested",
-            "chi2",
-            "df",
-            "p_value",
-            "n_placements",
-            "n_children",
-            "note",
-        ]
-    )
+    return pd.DataFrame([row]).reindex(columns=LOGRANK_COLUMNS)
 
 
 def disruption_incidence(
