@@ -41,6 +41,7 @@ lint: $(STAMP) ## ruff over the package and tests
 bench: $(STAMP) ## Benchmarks (seconds and peak memory; not part of make test)
 	$(BIN)/python benchmarks/bench_indicators.py
 	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_cli.py
 
 clean: ## Remove the venv, generated data and reports
 	rm -rf $(VENV) data/processed/* data/raw/demo reports/* .pytest_cache
