@@ -19,7 +19,7 @@ Methods follow ``../shared/docs/methods.md`` §2:
   window is applied);
 - cumulative incidence of disruption with planned endings, other moves and leaving care as
   competing events (:func:`disruption_incidence`; statsmodels ``CumIncidenceRight``, Aalen-Johansen);
-- a Cox model with child-clustered standard errors (:func:`placement_cox`; ``smf.phreg``, Efron ties);
+- a Cox model with child-clustered standard errors (:func:`placement_cox`; ``PHReg.from_formula``, Efron ties);
 - distance and out-of-area placement against subsequent moves (:func:`moves_by_distance`).
 
 Small numbers follow the rule of :mod:`cpanalysis.cohort`: a statistic on fewer than
@@ -35,9 +35,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
+from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, survdiff
+from statsmodels.genmod.families import Poisson
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from cpanalysis import codes, periods, stats
 from cpanalysis.cohort import (
@@ -903,7 +904,7 @@ def placement_cox(
 ) -> pd.DataFrame:
     """Cox proportional-hazards model of placement endings with child-clustered standard errors.
 
-    statsmodels ``smf.phreg`` (Efron ties, delayed entry from ``entry_days``) fitted with
+    statsmodels ``PHReg.from_formula`` (Efron ties, delayed entry from ``entry_days``) fitted with
     ``fit(groups=child_id)``: children contribute several placements, so the robust (sandwich)
     standard errors account for that dependence (methods.md §2.3). Text covariates are
     categorical with the most common value as reference; true/false covariates compare True
@@ -991,7 +992,7 @@ def placement_cox(
         return pd.DataFrame([{**base, "term": "(model)", "note": note}]).reindex(columns=columns)
     formula = "duration_days ~ " + " + ".join(terms)
     entry = model_data["entry_days"].to_numpy() if (model_data["entry_days"] > 0).any() else None
-    model = smf.phreg(
+    model = PHReg.from_formula(
         formula, model_data, status=model_data["status"].to_numpy(), entry=entry, ties="efron"
     )
     result = model.fit(groups=model_data["child_id"].to_numpy())
@@ -1092,8 +1093,8 @@ def moves_by_distance(
     if len(usable) >= 2:
         model_data = data[data["breakdown_value"].isin(usable) & (data["years"] > 0)]
         formula = f"moved ~ C(breakdown_value, Treatment(reference={reference!r}))"
-        glm = smf.glm(
-            formula, model_data, family=sm.families.Poisson(), offset=np.log(model_data["years"])
+        glm = GLM.from_formula(
+            formula, model_data, family=Poisson(), offset=np.log(model_data["years"])
         )
         result = glm.fit(
             cov_type="cluster", cov_kwds={"groups": pd.factorize(model_data["child_id"])[0]}

@@ -34,8 +34,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 from scipy import stats as sps
+from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.stats.contingency_tables import SquareTable, mcnemar
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
@@ -765,7 +765,7 @@ def _fit_mixed(formula: str, data: pd.DataFrame, time: str, slopes: bool = True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                model = smf.mixedlm(formula, data, groups=data["child_id"], re_formula=re_formula)
+                model = MixedLM.from_formula(formula, data, groups=data["child_id"], re_formula=re_formula)
                 result = model.fit(reml=True, method="lbfgs")
             except (np.linalg.LinAlgError, ValueError):
                 continue

@@ -24,9 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats as sps
+from statsmodels.genmod.families import Binomial
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.proportion import confint_proportions_2indep
+from statsmodels.tools.tools import add_constant
 
 from cpanalysis.errors import ParameterError
 from cpanalysis.stats import z_value
@@ -173,9 +176,9 @@ def fingertips_trend(
 
 
 def _wls_slope(y: np.ndarray, se: np.ndarray, t: np.ndarray) -> tuple[float, float]:
-    design = sm.add_constant(t)
+    design = add_constant(t)
     # Known variances (SE from each point's interval), so the slope's SE is not rescaled by residuals.
-    fit = sm.WLS(y, design, weights=1 / se**2).fit(cov_type="fixed scale", cov_kwds={"scale": 1.0})
+    fit = WLS(y, design, weights=1 / se**2).fit(cov_type="fixed scale", cov_kwds={"scale": 1.0})
     return float(fit.params[1]), float(fit.bse[1])
 
 
@@ -272,15 +275,15 @@ def glm_trend(
     if len(x) < 3:
         raise ParameterError(f"a trend needs at least 3 years with counts; got {len(x)}")
     endog = np.column_stack([x, n - x])
-    design = sm.add_constant(yr - yr.min())
-    model = sm.GLM(endog, design, family=sm.families.Binomial())
+    design = add_constant(yr - yr.min())
+    model = GLM(endog, design, family=Binomial())
     fit = model.fit()
     dispersion = float(fit.pearson_chi2 / fit.df_resid) if fit.df_resid > 0 else np.nan
     quasi = bool(np.isfinite(dispersion) and dispersion > overdispersion_threshold)
     if quasi:
         # Pearson dispersion passed as a number: with a (successes, failures) endog, statsmodels'
         # scale="X2" computes it on the proportion scale (100 times too small for n = 100).
-        fit = sm.GLM(endog, design, family=sm.families.Binomial()).fit(scale=dispersion)
+        fit = GLM(endog, design, family=Binomial()).fit(scale=dispersion)
     b, se = float(fit.params[1]), float(fit.bse[1])
     z = z_value(confidence)
     p_hat = fit.fittedvalues
