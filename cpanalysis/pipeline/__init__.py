@@ -4,11 +4,28 @@ Sub-modules: :mod:`~cpanalysis.pipeline.execute` (papermill, two at a time),
 :mod:`~cpanalysis.pipeline.html` (self-contained pages without code),
 :mod:`~cpanalysis.pipeline.exports` (``indicators.csv`` in the EES layout, ``indicators.xlsx``,
 manifest) and :mod:`~cpanalysis.pipeline.changes` (quarter on quarter).
+
+The names below are imported on first use (PEP 562), not with the package: every notebook
+kernel imports ``cpanalysis.pipeline``, and only the pages that compare runs need
+:mod:`~cpanalysis.pipeline.changes` and the statsmodels it brings.
 """
 
 from __future__ import annotations
 
-from cpanalysis.pipeline.changes import compare_runs
-from cpanalysis.pipeline.data import NotebookData, load_for_notebook
+import importlib
+from typing import Any
+
+#: Public name -> the sub-module that defines it.
+_LAZY = {
+    "NotebookData": "cpanalysis.pipeline.data",
+    "load_for_notebook": "cpanalysis.pipeline.data",
+    "compare_runs": "cpanalysis.pipeline.changes",
+}
 
 __all__ = ["NotebookData", "compare_runs", "load_for_notebook"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'cpanalysis.pipeline' has no attribute {name!r}")
