@@ -1,0 +1,103 @@
+"""Run DfE's SSDA903 validator (``lac_validator``) and print its findings as CSV.
+
+This script runs **inside the DfE validator's own venv** (``csc-validator-be-903``, pandas<2),
+never in the package's: :func:`benchmarks.dfe_validator.run_dfe_validator` starts it as a
+subprocess. It imports nothing from cpanalysis.
+
+Input (JSON on standard input)::
+
+    {"current": [paths], "previous": [paths], "ruleset": "lac2024_25",
+     "collection_year": "2025", "la_code": "E10000018", "rules": null or [ids]}
+
+Output (standard output): CSV with columns ``rule, child, table, row, file, return``, one line
+per (rule, row) DfE flags. ``row`` is the spreadsheet row of ``file`` (header = row 1; DfE reads
+each CSV with pandas, so its ``RowID`` is the 0-based data row and ``row = RowID + 2``).
+``return`` is ``current`` or ``previous``. Files whose columns match none of DfE's tables are
+named on standard error and not passed (DfE's reader refuses the whole upload otherwise).
+A last line on standard error, ``DFE_CPU_SECONDS <float>``, gives the process's CPU time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import importlib
+import json
+import logging
+import resource
+import sys
+from pathlib import Path
+
+
+def _columns(path: Path) -> set[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = next(csv.reader(handle), [])
+    return {name.strip() for name in first}
+
+
+def main() -> int:
+    args = json.load(sys.stdin)
+    logging.disable(logging.CRITICAL)  # DfE logs every rule; failures are listed below instead
+    from lac_validator import lac_validator
+    from lac_validator.config import column_names
+
+    known = {frozenset(cols): table for table, cols in column_names.items()}
+    uploads = []
+    file_of = {}  # DfE table name -> file path
+    for description, key in (("This year", "current"), ("Prev year", "previous")):
+        for name in args.get(key) or []:
+            path = Path(name)
+            if path.suffix.lower() != ".csv":
+                print(f"skipped (not CSV): {path}", file=sys.stderr)
+                continue
+            try:
+                table = known.get(frozenset(_columns(path)))
+            except (UnicodeDecodeError, OSError) as error:
+                print(f"skipped (unreadable: {error}): {path}", file=sys.stderr)
+                continue
+            if table is None:
+                print(f"skipped (columns match no DfE table): {path}", file=sys.stderr)
+                continue
+            suffix = "" if key == "current" else "_last"
+            if table + suffix in file_of:
+                print(f"skipped (second {table} file): {path}", file=sys.stderr)
+                continue
+            file_of[table + suffix] = str(path)
+            uploads.append({"name": path.name, "file_content": path.read_bytes(), "description": description})
+
+    registry = importlib.import_module(f"lac_validator.rules.{args['ruleset']}").registry
+    metadata = {"collectionYear": str(args["collection_year"]), "localAuthority": args["la_code"]}
+    if uploads:
+        with contextlib.redirect_stdout(sys.stderr):  # some DfE rules print
+            validator = lac_validator.LacValidator(
+                metadata=metadata, files=uploads, registry=registry, selected_rules=args.get("rules")
+            )
+        out = csv.writer(sys.stdout)
+        out.writerow(["rule", "child", "table", "row", "file", "return"])
+        for rule_id in validator.fails:
+            print(f"rule failed to run: {rule_id}", file=sys.stderr)
+        for table, frame in validator.ds_results.items():
+            if table == "metadata":
+                continue
+            flags = [c for c in frame.columns if str(c).startswith("ERR_")]
+            for flag in flags:
+                hit = frame.index[frame[flag].eq(True)]
+                for index in hit:
+                    child = frame.at[index, "CHILD"] if "CHILD" in frame.columns else ""
+                    out.writerow([
+                        flag[4:],
+                        "" if child != child else child,  # NaN -> blank
+                        table.removesuffix("_last"),
+                        int(index) + 2,
+                        file_of.get(table, ""),
+                        "previous" if table.endswith("_last") else "current",
+                    ])
+    else:
+        csv.writer(sys.stdout).writerow(["rule", "child", "table", "row", "file", "return"])
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"DFE_CPU_SECONDS {usage.ru_utime + usage.ru_stime:.3f}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
