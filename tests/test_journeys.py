@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 
 from cpanalysis import cohort, plots
 from cpanalysis.pipeline import journeys
+from cpanalysis.errors import ParameterError
 from cpanalysis.pipeline.data import NotebookData
 
 T = pd.Timestamp
@@ -142,7 +143,8 @@ def test_deep_dive_table_and_answer_words(data):
     rate = table.set_index("Measure").loc["Moves per child per year in care (2024-25)"]
     assert rate["Cohort compared with everyone else"].startswith("4.00 times (")
     answer = journeys.deep_dive_answer(data, "placed_over_20_miles", min_children=2).data
-    assert "4.00 times the rate" in answer and "+4.0 points" in answer
+    assert "4.00 times the rate" in answer
+    assert "judged on 31 March 2025" in answer
     empty = journeys.deep_dive_table(data, "")
     assert isinstance(empty, Markdown) and "cohort_filter" in empty.data
 
@@ -150,7 +152,71 @@ def test_deep_dive_table_and_answer_words(data):
 def test_deep_dive_title_is_the_question_under_the_report_title():
     title = journeys.deep_dive_title("Are UASC moving more?", "uasc")
     assert title.data == "## Are UASC moving more?\n\nCohort: `uasc`, compared with everyone else."
-    assert journeys.deep_dive_title("", "").data.startswith("## Deep dive\n\nNo cohort filter was given")
+    assert journeys.deep_dive_title("", "").data.startswith("## Deep dive: every child\n\nNo cohort filter was given")
+
+
+def test_deep_dive_title_without_a_question_is_neutral_and_names_the_filter():
+    assert journeys.deep_dive_title("", "uasc").data.startswith(
+        "## How do unaccompanied asylum-seeking children compare with everyone else?")
+    assert journeys.deep_dive_title("  ", "age >= 16").data.startswith(
+        "## How do children matching `age >= 16` compare with everyone else?")
+
+
+def _result_row(measure_id, measure, unit, value_1, value_2, comparison, difference, lower, upper, p_value,
+                n=200, x=50):
+    return {"measure_id": measure_id, "Measure": measure, "unit": unit, "n_1": n, "x_1": x, "value_1": value_1,
+            "lower_1": np.nan, "upper_1": np.nan, "n_2": n, "x_2": x, "value_2": value_2, "lower_2": np.nan,
+            "upper_2": np.nan, "comparison": comparison, "difference": difference, "diff_lower": lower,
+            "diff_upper": upper, "p_value": p_value, "note": ""}
+
+
+#: The issue's example: the headline rate ratio within chance, two other rows beyond it.
+ISSUE_EXAMPLE = pd.DataFrame([
+    _result_row("moves_rate", "Moves per child per year in care (2024-25)", "rate", 0.5, 0.4, "rate ratio",
+                1.23, 1.00, 1.51, 0.051),
+    _result_row("moves_per_placement_year", "Moves out of a placement per placement-year", "rate", 0.6, 0.45,
+                "rate ratio", 1.34, 1.06, 1.70, 0.014),
+    _result_row("placements_lasting_12m", "Placements still going after 12 months", "%", 18.0, 24.0,
+                "difference (percentage points); log-rank test", -6.0, np.nan, np.nan, 0.0004),
+    _result_row("sdq_change", "Average change in SDQ score (points; below 0 is better)", "points", 0.3, -0.1,
+                "difference (points)", 0.4, -0.5, 1.3, 0.38),
+    _result_row("leavers_eet", "Care leavers aged 19-21 in education, employment or training (2024-25)", "%",
+                48.0, 58.0, "difference (percentage points)", -10.0, -19.0, -1.0, 0.03),
+])
+
+
+@pytest.mark.parametrize(("measure_id", "expected"), [
+    ("moves_rate", False), ("moves_per_placement_year", True), ("placements_lasting_12m", True),
+    ("sdq_change", False), ("leavers_eet", True)])
+def test_beyond_chance_reads_the_interval_or_the_log_rank_test(measure_id, expected):
+    row = ISSUE_EXAMPLE.set_index("measure_id", drop=False).loc[measure_id]
+    assert journeys.beyond_chance(row) is expected
+
+
+def test_answer_names_every_measure_beyond_chance_under_a_within_chance_headline(data, monkeypatch):
+    from cpanalysis.pipeline.journeys import deep_dive
+    monkeypatch.setattr(deep_dive, "compare_cohort", lambda *a, **k: ISSUE_EXAMPLE.copy())
+    answer = journeys.deep_dive_answer(data, "placed_over_20_miles",
+                                       question="Are children placed more than 20 miles away moving more often?").data
+    assert answer.startswith("Moves: in the latest complete year, children in the cohort moved about as often as "
+                             "everyone else, within chance (1.23 times the rate, 95% interval 1.00 to 1.51).")
+    assert ("3 other measures differ beyond chance: moves out of a placement per placement-year: 1.34 times the "
+            "rate of everyone else (95% interval 1.06 to 1.70); placements still going after 12 months: 18% against "
+            "24% for everyone else (log-rank test, p < 0.001); care leavers aged 19-21 in education, employment or "
+            "training (2024-25): 48% against 58% for everyone else (-10 points, 95% interval -19 to -1).") in answer
+    assert "with 5 measures compared" in answer
+
+
+def test_answer_leads_with_the_measure_the_question_asks_about(data, monkeypatch):
+    from cpanalysis.pipeline.journeys import deep_dive
+    monkeypatch.setattr(deep_dive, "compare_cohort", lambda *a, **k: ISSUE_EXAMPLE.copy())
+    answer = journeys.deep_dive_answer(data, "place == 'U4'", question="Do SDQ scores improve in long-term foster care?").data
+    assert answer.startswith("Average change in SDQ score (points; below 0 is better): the cohort is about the same as "
+                             "everyone else, within chance (+0.3 points against -0.1 for everyone else (difference "
+                             "+0.4, 95% interval -0.5 to 1.3)).")
+    assert "3 other measures differ beyond chance" in answer
+    assert journeys.lead_measure("How many care leavers are in education?") == "leavers_eet"
+    assert journeys.lead_measure("") == "moves_rate"
 
 
 def test_deep_dive_for_an_external_audience_hides_counts_of_five_or_fewer():
@@ -429,3 +495,13 @@ def test_paths_read_with_arrows_and_say_which_ages():
     table = journeys.paths_table(leaver_data(), min_children=1)
     assert all(" \u2192 " in path and "->" not in path for path in table["Journey"])
     assert table.attrs["caption"].startswith("Where each young person was at 18, 19 and 21")
+
+
+def test_check_cohort_refuses_a_cohort_below_min_children_and_lists_the_values(data):
+    assert journeys.check_cohort(data, "placed_over_20_miles", 2) == 4
+    assert journeys.check_cohort(data, "", 2) == 8
+    with pytest.raises(ParameterError, match=r"selects 4 children, fewer than min_children \(10\) on 2025-03-31"):
+        journeys.check_cohort(data, "placed_over_20_miles", 10)
+    with pytest.raises(ParameterError, match=r"selects no children .* Values in the data: placed_over_20_miles: "
+                                             r"'False', 'True'"):
+        journeys.check_cohort(data, "placed_over_20_miles and not placed_over_20_miles", 1)

@@ -534,10 +534,17 @@ def test_run_passes_further_parameters_to_the_notebooks_that_declare_them(good_p
     _notebook(folder / "08_cohort.ipynb", ["print(cohort_filter, min_children)"],
               params="period_end = ''\ncohort_filter = ''\nmin_children = 10")
     result = run_pipeline(data=root / "data" / "raw" / "903", dfe=root / "no_dfe", la_code=LA, out=tmp_path / "out",
-                          notebooks_dir=folder, parameters={"cohort_filter": "uasc", "min_children": 20}, progress=None)
+                          notebooks_dir=folder, parameters={"cohort_filter": "sex in ['M', 'F']", "min_children": 2},
+                          progress=None)
     assert result.exit_code == 0
     executed = nbformat.read(result.out_dir / "_executed" / "08_cohort.ipynb", as_version=4)
-    assert executed.cells[-1].outputs[0]["text"].strip() == "uasc 20"
+    assert executed.cells[-1].outputs[0]["text"].strip() == "sex in ['M', 'F'] 2"
+    # a cohort matching nobody is refused before any notebook runs, with the values to choose from
+    with pytest.raises(ParameterError, match=r"cohort_filter \"sex == 'X'\" selects no children on .*"
+                                             r"Values in the data: sex: 'F', 'M'"):
+        run_pipeline(data=root / "data" / "raw" / "903", dfe=root / "no_dfe", la_code=LA, out=tmp_path / "out2",
+                     notebooks_dir=folder, parameters={"cohort_filter": "sex == 'X'"}, progress=None)
+    assert not (tmp_path / "out2").exists()
     with pytest.raises(ParameterError, match="no notebook of this run has a parameter 'cohort'"):
         run_pipeline(data=root / "data" / "raw" / "903", la_code=LA, notebooks_dir=folder,
                      parameters={"cohort": "uasc"}, progress=None)

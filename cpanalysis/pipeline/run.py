@@ -220,6 +220,10 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     say("[2/4] Computing indicators")
     loaded = loading.load_for_notebook(data_dir, period_end or "", la_code, dfe_dir=dfe or "", audience=audience)
     timings["indicators"] = time.perf_counter() - tick
+    if extra.get("cohort_filter"):  # a cohort matching nobody is refused before any notebook runs
+        from cpanalysis.cohort import MIN_CHILDREN
+        from cpanalysis.pipeline.journeys.scope import check_cohort
+        check_cohort(loaded, str(extra["cohort_filter"]), int(extra.get("min_children", MIN_CHILDREN)))
     end = loaded.period_end
     out_dir = Path(out) / f"{end:%Y-%m-%d}"
     out_dir.mkdir(parents=True, exist_ok=True)

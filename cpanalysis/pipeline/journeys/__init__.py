@@ -41,9 +41,12 @@ from cpanalysis.pipeline.journeys.common import (
 )
 from cpanalysis.pipeline.journeys.deep_dive import (
     compare_cohort,
+    beyond_chance,
+    cohort_name,
     deep_dive_answer,
     deep_dive_table,
     deep_dive_title,
+    lead_measure,
 )
 from cpanalysis.pipeline.journeys.leavers import (
     accommodation_table,
@@ -70,6 +73,7 @@ from cpanalysis.pipeline.journeys.moves import (
 from cpanalysis.pipeline.journeys.scope import (
     FILTER_ATTRIBUTES,
     attributes,
+    check_cohort,
     cohort_description,
     filter_help,
     scope,
@@ -91,7 +95,7 @@ from cpanalysis.pipeline.journeys.sdq import (
 __all__ = [
     "FILTER_ATTRIBUTES", "GROUP_LABELS", "HIDDEN", "SURVIVAL_YEARS", "TERM_LABELS", "YEARS_SHOWN",
     "accommodation_table", "attributes", "band_tests_table", "band_transition_table", "cohort_description",
-    "compare_cohort", "completion_table", "cox_table", "deep_dive_answer", "deep_dive_table", "deep_dive_title",
+    "beyond_chance", "check_cohort", "cohort_name", "compare_cohort", "completion_table", "cox_table", "deep_dive_answer", "deep_dive_table", "deep_dive_title", "lead_measure",
     "destinations_chart", "destinations_table", "disruption_table", "distance_table", "england_table",
     "filter_help", "flows_chart", "flows_table", "group_label", "hidden_cells", "leaver_years",
     "logrank_sentence", "missing_scores_table", "moves_chart", "moves_table", "paired_change_table",

@@ -35,22 +35,77 @@ from cpanalysis.pipeline.journeys.scope import _complete_years, attributes
 from cpanalysis.pipeline.journeys.sdq import sdq_pairs
 
 
+#: Plain names of the commonest cohort filters, for a title when no question is given.
+COHORT_NAMES: dict[str, str] = {
+    "placed_over_20_miles": "children placed more than 20 miles from home",
+    "out_of_area": "children placed outside the authority",
+    "uasc": "unaccompanied asylum-seeking children",
+    "in_house": "children in the authority's own provision",
+    "looked_after": "children looked after on the period end",
+}
+
+#: Words of a question -> the measure (``measure_id`` of :func:`compare_cohort`) that answers it;
+#: the first match wins, moves when nothing matches.
+QUESTION_TOPICS: tuple[tuple[str, str], ...] = (
+    ("sdq", "sdq_change"), ("mental", "sdq_change"), ("emotional", "sdq_change"), ("wellbeing", "sdq_change"),
+    ("well-being", "sdq_change"), ("education", "leavers_eet"), ("employment", "leavers_eet"),
+    ("eet", "leavers_eet"), ("care leaver", "leavers_eet"), ("last", "placements_lasting_12m"),
+    ("stable", "placements_lasting_12m"), ("stability", "placements_lasting_12m"), ("move", "moves_rate"),
+    ("moving", "moves_rate"),
+)
+LEAD_DEFAULT = "moves_rate"
+
+
+def cohort_name(cohort_filter: str) -> str:
+    """A plain name for the children a filter selects (``children matching `...``` otherwise)."""
+    text = (cohort_filter or "").strip()
+    return COHORT_NAMES.get(text, f"children matching `{text}`")
+
+
 def deep_dive_title(question: str, cohort_filter: str) -> Markdown:
     """The question as a heading under the report's title, with the filter that answers it.
 
     A second-level heading: the notebook's own first heading names the report (the index lists
-    it), the question names this run of it.
+    it), the question names this run of it. Without a question the heading is neutral and made
+    from the filter, so a run with ``-p cohort_filter uasc`` is never titled with another question.
     """
-    text = (question or "").strip() or "Deep dive"
     cohort = (cohort_filter or "").strip()
+    text = (question or "").strip()
+    if not text:
+        text = f"How do {cohort_name(cohort)} compare with everyone else?" if cohort else "Deep dive: every child"
     who = f"Cohort: `{cohort}`, compared with everyone else." if cohort else (
         "No cohort filter was given, so the figures below are for every child.")
     return Markdown(f"## {text}\n\n{who}")
 
 
-def _proportion_row(measure: str, x1: float, n1: float, x2: float, n2: float, min_children: int,
-                    decimals: int = 0) -> dict:
-    row = {"Measure": measure, "n_1": n1, "x_1": x1, "n_2": n2, "x_2": x2, "unit": "%"}
+def lead_measure(question: str) -> str:
+    """The ``measure_id`` that answers ``question`` (:data:`QUESTION_TOPICS`; moves by default)."""
+    words = (question or "").lower()
+    for word, measure_id in QUESTION_TOPICS:
+        if word in words:
+            return measure_id
+    return LEAD_DEFAULT
+
+
+def beyond_chance(row: pd.Series) -> bool:
+    """Whether a row of :func:`compare_cohort` differs beyond chance (95%).
+
+    A ratio beyond chance has an interval excluding 1, a difference an interval excluding 0;
+    the placements-lasting row has no interval (two Kaplan-Meier estimates) and uses its
+    log-rank p-value below 0.05.
+    """
+    if pd.isna(row["difference"]):
+        return False
+    if row["comparison"] == "rate ratio":
+        return bool(row["diff_lower"] > 1 or row["diff_upper"] < 1)
+    if pd.isna(row["diff_lower"]):
+        return bool(row["p_value"] < 0.05)
+    return bool(row["diff_lower"] > 0 or row["diff_upper"] < 0)
+
+
+def _proportion_row(measure_id: str, measure: str, x1: float, n1: float, x2: float, n2: float,
+                    min_children: int) -> dict:
+    row = {"measure_id": measure_id, "Measure": measure, "n_1": n1, "x_1": x1, "n_2": n2, "x_2": x2, "unit": "%"}
     note_1, note_2 = cohorts.too_few(int(n1), min_children), cohorts.too_few(int(n2), min_children)
     for k, (x, n, note) in enumerate(((x1, n1, note_1), (x2, n2, note_2)), start=1):
         if not note:
@@ -94,7 +149,10 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
     Returns
     -------
     DataFrame
-        Numbers (not for display; :func:`deep_dive_table` words them): ``Measure, unit, n_1, x_1,
+        Numbers (not for display; :func:`deep_dive_table` words them): ``measure_id`` (a fixed
+        key: ``moves_rate``, ``moves_3plus``, ``moves_per_placement_year``,
+        ``placements_lasting_12m``, ``sdq_change``, ``sdq_improved``, ``sdq_worse``,
+        ``leavers_eet``; code finds rows by it, never by their wording), ``Measure, unit, n_1, x_1,
         value_1, lower_1, upper_1`` (cohort), ``n_2, x_2, value_2, lower_2, upper_2`` (everyone
         else), ``comparison, difference, diff_lower, diff_upper, p_value, note``. ``n`` counts
         children (young people for care leavers, placements for placement measures); ``x`` is
@@ -118,7 +176,7 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
         label = periods.year_label(years[0])
         y1, y2 = a["days_in_care"].sum() / 365.25, b["days_in_care"].sum() / 365.25
         m1, m2 = int(a["moves"].sum()), int(b["moves"].sum())
-        row = {"Measure": f"Moves per child per year in care ({label})", "unit": "rate", "n_1": len(a), "x_1": m1,
+        row = {"measure_id": "moves_rate", "Measure": f"Moves per child per year in care ({label})", "unit": "rate", "n_1": len(a), "x_1": m1,
                "n_2": len(b), "x_2": m2}
         note = cohorts.too_few(min(len(a), len(b)), min_children)
         for k, (m, y, n) in enumerate(((m1, y1, len(a)), (m2, y2, len(b))), start=1):
@@ -132,15 +190,17 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
                        diff_upper=float(hi), p_value=float(p))
         row["note"] = note
         rows.append(row)
-        rows.append(_proportion_row(f"Children with 3 or more moves ({label})", int((a["moves"] >= 3).sum()), len(a),
-                                    int((b["moves"] >= 3).sum()), len(b), min_children, 1))
+        rows.append(_proportion_row("moves_3plus", f"Children with 3 or more moves ({label})",
+                                    int((a["moves"] >= 3).sum()), len(a), int((b["moves"] >= 3).sum()), len(b),
+                                    min_children))
 
     # placement-level moves per placement-year
     durations = placement_durations(data, since_years)
     by_group = moves.moves_by_distance(durations, by=cohorts.COHORT_GROUP, reference=None, attributes=attrs,
                                        min_children=1)
     by_group = by_group.set_index("breakdown_value")
-    row = {"Measure": f"Moves out of a placement per placement-year (placements since "
+    row = {"measure_id": "moves_per_placement_year",
+           "Measure": f"Moves out of a placement per placement-year (placements since "
                       f"{data.period_end - pd.DateOffset(years=since_years):%b %Y})", "unit": "rate"}
     for k, name in enumerate((inside, outside), start=1):
         if name in by_group.index:
@@ -161,7 +221,7 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
     survival = moves.placement_survival(durations, at_months=(12,), by=cohorts.COHORT_GROUP, attributes=attrs,
                                         min_children=min_children)
     survival = survival[survival["statistic"] == "survival_12m"].set_index("breakdown_value")
-    row = {"Measure": "Placements still going after 12 months", "unit": "%"}
+    row = {"measure_id": "placements_lasting_12m", "Measure": "Placements still going after 12 months", "unit": "%"}
     for k, name in enumerate((inside, outside), start=1):
         if name in survival.index:
             s = survival.loc[name]
@@ -182,7 +242,8 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
     pairs = sdq_pairs(data)
     pairs = pairs.assign(group=pairs["child_id"].map(group))
     a, b = pairs[pairs["group"] == inside], pairs[pairs["group"] == outside]
-    row = {"Measure": "Average change in SDQ score (points; below 0 is better)", "unit": "points",
+    row = {"measure_id": "sdq_change", "Measure": "Average change in SDQ score (points; below 0 is better)",
+           "unit": "points",
            "n_1": len(a), "n_2": len(b)}
     for k, part in enumerate((a, b), start=1):
         if len(part) >= min_children:
@@ -195,11 +256,11 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
         row.update(comparison="difference (points)", difference=a["change"].mean() - b["change"].mean(),
                    diff_lower=float(ci.low), diff_upper=float(ci.high), p_value=float(test.pvalue))
     rows.append(row)
-    for category, name in ((sdq.IMPROVED, "SDQ score reliably improved"),
-                           (sdq.DETERIORATED, "SDQ score reliably worse")):
+    for category, measure_id, name in ((sdq.IMPROVED, "sdq_improved", "SDQ score reliably improved"),
+                                       (sdq.DETERIORATED, "sdq_worse", "SDQ score reliably worse")):
         hit_a = sdq.change_category(a["score_1"], a["score_2"])
         hit_b = sdq.change_category(b["score_1"], b["score_2"])
-        rows.append(_proportion_row(name, sum(c == category for c in hit_a), len(a),
+        rows.append(_proportion_row(measure_id, name, sum(c == category for c in hit_a), len(a),
                                     sum(c == category for c in hit_b), len(b), min_children))
 
     # care leavers aged 19-21 in education, employment or training
@@ -209,10 +270,10 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
         leaver = leaver[leaver["age"].between(19, 21)]
         leaver = leaver.assign(group=leaver["child_id"].map(group))
         a, b = leaver[leaver["group"] == inside], leaver[leaver["group"] == outside]
-        rows.append(_proportion_row(f"Care leavers aged 19-21 in education, employment or training "
+        rows.append(_proportion_row("leavers_eet", f"Care leavers aged 19-21 in education, employment or training "
                                     f"({periods.year_label(years[-1])})", int(a["eet"].sum()), len(a),
                                     int(b["eet"].sum()), len(b), min_children))
-    columns = ["Measure", "unit", "n_1", "x_1", "value_1", "lower_1", "upper_1", "n_2", "x_2", "value_2", "lower_2",
+    columns = ["measure_id", "Measure", "unit", "n_1", "x_1", "value_1", "lower_1", "upper_1", "n_2", "x_2", "value_2", "lower_2",
                "upper_2", "comparison", "difference", "diff_lower", "diff_upper", "p_value", "note"]
     out = pd.DataFrame(rows).reindex(columns=columns)
     out["note"] = out["note"].fillna("")
@@ -236,12 +297,7 @@ def deep_dive_table(data: NotebookData, cohort_filter: str, *, min_children: int
         return Markdown("*No cohort filter was given: set `cohort_filter` (for example "
                         "`\"placed_over_20_miles\"`) to compare a cohort with everyone else.*")
     result = compare_cohort(data, cohort_filter, min_children=min_children, since_years=since_years)
-    hide_1 = hidden_cells(result.rename(columns={"n_1": "n", "x_1": "x"}), data.audience, counts=["n"],
-                          shares=[("x", "n")]) & (result["unit"] == "%")
-    hide_1 |= hidden_cells(result, data.audience, counts=["n_1", "x_1"]) & (result["unit"] != "%")
-    hide_2 = hidden_cells(result.rename(columns={"n_2": "n", "x_2": "x"}), data.audience, counts=["n"],
-                          shares=[("x", "n")]) & (result["unit"] == "%")
-    hide_2 |= hidden_cells(result, data.audience, counts=["n_2", "x_2"]) & (result["unit"] != "%")
+    hide_1, hide_2 = _hidden_rows(result, data.audience)
 
     def comparison(row: pd.Series) -> str:
         if pd.isna(row["difference"]):
@@ -276,32 +332,83 @@ def deep_dive_table(data: NotebookData, cohort_filter: str, *, min_children: int
                            "placements for placement measures, young people for care leavers.")
 
 
-def deep_dive_answer(data: NotebookData, cohort_filter: str, *, min_children: int = cohorts.MIN_CHILDREN) -> Markdown:
-    """Two plain-English sentences answering the two standing questions of a deep dive (moves and SDQ)."""
+def _hidden_rows(result: pd.DataFrame, audience: str) -> tuple[pd.Series, pd.Series]:
+    """Rows whose cohort / everyone-else figures an external reader may not see (small counts)."""
+    hidden = []
+    for k in (1, 2):
+        share = hidden_cells(result.rename(columns={f"n_{k}": "n", f"x_{k}": "x"}), audience, counts=["n"],
+                             shares=[("x", "n")]) & (result["unit"] == "%")
+        share |= hidden_cells(result, audience, counts=[f"n_{k}", f"x_{k}"]) & (result["unit"] != "%")
+        hidden.append(share)
+    return hidden[0], hidden[1]
+
+
+def _numbers(row: pd.Series) -> str:
+    """One measure's comparison as numbers in words (cohort against everyone else, interval or test)."""
+    if row["comparison"] == "rate ratio":
+        return (f"{row['difference']:.2f} times the rate of everyone else (95% interval "
+                f"{_interval(row['diff_lower'], row['diff_upper'], 2)})")
+    if row["unit"] == "points":
+        return (f"{_signed(row['value_1'])} points against {_signed(row['value_2'])} for everyone else "
+                f"(difference {_signed(row['difference'])}, 95% interval {_interval(row['diff_lower'], row['diff_upper'], 1)})")
+    values = f"{row['value_1']:.0f}% against {row['value_2']:.0f}% for everyone else"
+    if pd.isna(row["diff_lower"]):
+        p_text = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.3f}"
+        return f"{values} (log-rank test, {p_text})"
+    return (f"{values} ({_signed(row['difference'], 0)} points, 95% interval "
+            f"{_interval(row['diff_lower'], row['diff_upper'], 0)})")
+
+
+def _finding(row: pd.Series) -> str:
+    """The measure's name (lower case) and its numbers, for a list of findings."""
+    return f"{row['Measure'][0].lower()}{row['Measure'][1:]}: {_numbers(row)}"
+
+
+def deep_dive_answer(data: NotebookData, cohort_filter: str, *, question: str = "",
+                     min_children: int = cohorts.MIN_CHILDREN) -> Markdown:
+    """The answer in brief: the measure the question asks about, then every other measure of
+    :func:`deep_dive_table` that differs beyond chance, then how sure that is.
+
+    The lead measure comes from the question's words (:func:`lead_measure`: moves unless the
+    question is about SDQ scores, care leavers' activity or how long placements last). Every
+    measure whose 95% interval excludes no difference (:func:`beyond_chance`) is named with its
+    direction and numbers, so the answer never says "within chance" above a table that shows a
+    difference. For an external audience a measure whose figures the table hides is left out.
+    """
     if not (cohort_filter or "").strip():
         return Markdown("")
-    result = compare_cohort(data, cohort_filter, min_children=min_children).set_index("Measure")
+    result = compare_cohort(data, cohort_filter, min_children=min_children)
+    hide_1, hide_2 = _hidden_rows(result, data.audience)
+    shown = result[~(hide_1 | hide_2)].set_index("measure_id", drop=False)
+    lead_id = lead_measure(question)
     sentences = []
-    rate = result[result.index.str.startswith("Moves per child per year")]
-    if len(rate):
-        r = rate.iloc[0]
-        if pd.isna(r["difference"]):
-            sentences.append(f"Moves: not compared ({r['note'] or 'too few moves'}).")
-        else:
-            verdict = ("more often than everyone else" if r["diff_lower"] > 1
-                       else "less often than everyone else" if r["diff_upper"] < 1
+    if lead_id in shown.index:
+        lead = shown.loc[lead_id]
+        if pd.isna(lead["difference"]):
+            sentences.append(f"{lead['Measure']}: not compared ({lead['note'] or 'too few children'}).")
+        elif lead_id == "moves_rate":
+            verdict = ("more often than everyone else" if lead["diff_lower"] > 1
+                       else "less often than everyone else" if lead["diff_upper"] < 1
                        else "about as often as everyone else, within chance")
             sentences.append(f"Moves: in the latest complete year, children in the cohort moved {verdict} "
-                             f"({r['difference']:.2f} times the rate, 95% interval "
-                             f"{_interval(r['diff_lower'], r['diff_upper'], 2)}).")
-    change = result.loc["Average change in SDQ score (points; below 0 is better)"]
-    if pd.isna(change["difference"]):
-        sentences.append(f"SDQ: not compared ({change['note'] or 'too few children with two scores'}).")
+                             f"({lead['difference']:.2f} times the rate, 95% interval "
+                             f"{_interval(lead['diff_lower'], lead['diff_upper'], 2)}).")
+        else:
+            verdict = "differs from everyone else beyond chance" if beyond_chance(lead) else (
+                "is about the same as everyone else, within chance")
+            sentences.append(f"{lead['Measure']}: the cohort {verdict} ({_numbers(lead)}).")
+    others = shown[(shown["measure_id"] != lead_id) & shown.apply(beyond_chance, axis=1)]
+    if len(others):
+        listed = "; ".join(_finding(row) for _, row in others.iterrows())
+        many = "measures differ" if len(others) > 1 else "measure differs"
+        sentences.append(f"{len(others)} other {many} beyond chance: {listed}.")
     else:
-        own = change["value_1"]
-        improve = ("improved on average" if change["upper_1"] < 0 else "got worse on average"
-                   if change["lower_1"] > 0 else "did not change by more than chance on average")
-        sentences.append(f"SDQ: the cohort's scores {improve} ({own:+.1f} points between consecutive years); "
-                         f"the gap with everyone else is {change['difference']:+.1f} points (95% interval "
-                         f"{_interval(change['diff_lower'], change['diff_upper'], 1)}).")
+        sentences.append("No other measure in the table differs beyond chance.")
+    compared = int(shown["difference"].notna().sum())
+    sentences.append(f"How sure: \"beyond chance\" means the 95% interval excludes no difference; with {compared} "
+                     "measures compared, about one in twenty such findings can arise by chance alone, and a "
+                     "difference is an association, not proof of cause.")
+    when = f"{data.period_end:%-d %B %Y}"
+    sentences.append(f"\n\n*Who is in the cohort is judged on {when} (the current placement, or the last one "
+                     "for children who have left care), not at the time of each move or score.*")
     return Markdown(" ".join(sentences))

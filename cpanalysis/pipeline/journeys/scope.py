@@ -8,11 +8,13 @@ attributes a filter may use.
 
 from __future__ import annotations
 
+import ast
+
 import pandas as pd
 from IPython.display import Markdown
 
 from cpanalysis import cohort as cohorts
-from cpanalysis.errors import CpanalysisError
+from cpanalysis.errors import CpanalysisError, ParameterError
 from cpanalysis.pipeline.data import NotebookData
 from cpanalysis.pipeline.journeys.common import (
     HIDDEN,
@@ -87,6 +89,54 @@ def cohort_description(data: NotebookData, cohort_filter: str = "") -> Markdown:
         "left care). Tables show everyone in the returns, the cohort and everyone else where the "
         "comparison helps."
     )
+
+
+#: Distinct values listed per attribute when a filter selects too few children.
+VALUES_LISTED = 12
+
+
+def check_cohort(data: NotebookData, cohort_filter: str, min_children: int = cohorts.MIN_CHILDREN) -> int:
+    """Refuse a cohort filter that selects fewer than ``min_children`` children.
+
+    Run before any notebook starts, so that a filter matching nobody (``age_band == '16+'``) is a
+    plain error with exit 2, not a report of empty tables. The message lists the values each
+    attribute named in the filter takes in the data, so the analyst can correct it.
+
+    Returns
+    -------
+    int
+        Children in the cohort (everyone when the filter is empty).
+
+    Raises
+    ------
+    ParameterError
+        If the filter is refused, or selects fewer than ``min_children`` children.
+    """
+    attrs, cohort = attributes(data, cohort_filter)
+    if cohort is None:
+        return len(attrs)
+    inside = int((attrs[cohorts.COHORT_GROUP] == cohorts.IN_COHORT).sum())
+    if inside >= min_children:
+        return inside
+    names = sorted({node.id for node in ast.walk(ast.parse(cohort, mode="eval")) if isinstance(node, ast.Name)})
+    listed = []
+    for name in names:
+        values = sorted({str(v) for v in attrs[name].dropna().unique()}, key=_natural_key)
+        shown = ", ".join(repr(v) for v in values[:VALUES_LISTED]) + (", ..." if len(values) > VALUES_LISTED else "")
+        listed.append(f"{name}: {shown}")
+    found = "no children" if inside == 0 else f"{inside} children, fewer than min_children ({min_children})"
+    raise ParameterError(
+        f"cohort_filter {cohort!r} selects {found} on {data.period_end:%Y-%m-%d}. Values in the data: "
+        + "; ".join(listed)
+    )
+
+
+def _natural_key(text: str) -> tuple:
+    """Sort '2' before '10' and text after numbers."""
+    try:
+        return (0, float(text), "")
+    except ValueError:
+        return (1, 0.0, text)
 
 
 def scope(data: NotebookData, cohort_filter: str = "", by: str | None = None
