@@ -110,3 +110,37 @@ def test_birthday_lag_parameter():
                              oc3_birthday_lag_months=1)
     # birthdays 1 Mar 2024 - 28 Feb 2025: L10's 20th (31 March 2025) drops out
     assert value(out, "care_leavers_cohort") == 5
+
+
+def test_care_leaver_without_episodes_in_the_loaded_returns_stays_in():
+    # DfE counts the OC3 rows returned. L11 (21st birthday 1 Dec 2024) left care in 2021, before
+    # the returns loaded here, so no episode of theirs is loaded: no evidence of short breaks
+    # alone, so they stay in. L9, whose only loaded care is V3, is still excluded.
+    h = history()
+    h.child("L11", "2003-12-01", sex="F")
+    h.oc3_row("L11", 2025, "YES", "G4", "B1")
+    out = indicators.compute(h.tables(), "2025-03-31", families=["care_leavers"])
+    assert value(out, "care_leavers_cohort") == 7  # the six of test_cohort_and_exclusions + L11
+    assert value(out, "care_leavers_cohort", "care_leaver_age", "19 to 21 years") == 4
+    assert value(out, "leavers_21_neet", column="numerator") == 1
+    assert value(out, "leavers_21_neet", column="denominator") == 1
+    assert value(out, "leavers_19_21_neet", column="denominator") == 4
+
+
+def test_care_leavers_same_from_recent_returns_as_from_the_whole_history():
+    # The same young people with the care episodes that ended before 1 April 2022 removed (an
+    # authority loading only its last three returns): the cohort and every measure are unchanged.
+    # (L9's V3 stay is kept: short-break care that ended before the loaded returns leaves no
+    # evidence, so such a young person would enter the cohort; the module docstring says so.)
+    full = history()
+    recent = history()
+    recent.episodes = [e for e in recent.episodes if pd.isna(e["dec"]) or e["dec"] >= pd.Timestamp("2022-04-01")
+                       or e["ls"] == "V3"]
+    assert len(recent.episodes) == len(full.episodes) - 1  # L5's care ended in December 2021
+    a = indicators.compute(full.tables(), "2025-03-31", families=["care_leavers"])
+    b = indicators.compute(recent.tables(), "2025-03-31", families=["care_leavers"])
+    key = ["indicator_id", "breakdown", "breakdown_value"]
+    merged = a.merge(b, on=key, suffixes=("_all", "_recent"))
+    assert len(merged) == len(a) == len(b)
+    assert (merged["numerator_all"].fillna(-1) == merged["numerator_recent"].fillna(-1)).all()
+    assert (merged["denominator_all"].fillna(-1) == merged["denominator_recent"].fillna(-1)).all()

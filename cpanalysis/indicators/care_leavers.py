@@ -8,10 +8,16 @@ birthdays; at an in-year quarter end with no OC3 rows yet for that year the late
 year is carried forward (:meth:`cpanalysis.indicators.context.Context.annual_rows`).
 
 Exclusions from every denominator: young people who died since leaving care (IN_TOUCH DIED),
-returned home to their parents for 6+ months (RHOM), looked after only under short breaks (no
-non-V3/V4 period of care), and those still looked after at the end of the birthday (OC3 is not
-expected for them, rules 1007/1016; a young person whose care ends **on** the birthday is a
-care leaver). Young people the authority is not in touch with, who refused contact or no longer
+returned home to their parents for 6+ months (RHOM), looked after only under short breaks, and
+those still looked after at the end of the birthday (OC3 is not expected for them, rules
+1007/1016; a young person whose care ends **on** the birthday is a care leaver).
+
+DfE counts the OC3 rows the authority returns. A 19-21 year old usually left care years before
+the returns an authority has loaded, so a care leaver with **no** episode in the loaded returns
+stays in the cohort: only evidence that they were looked after under short breaks alone (every
+loaded period of care is V3/V4) excludes them. The cohort is therefore the same whether the
+figures are computed from the last three returns or from the whole history, except for a young
+person whose short-break-only care ended before the loaded returns (no evidence is left of it). Young people the authority is not in touch with, who refused contact or no longer
 need services stay in (their activity is "not known").
 
 The DfE information window around the birthday is unconfirmed ("on or around"; often quoted as 3
@@ -83,8 +89,7 @@ def _all_leavers(ctx: Context) -> pd.DataFrame:
     for col in ("in_touch", "activ", "accom"):
         frame[col] = frame[col].astype(object) if col in frame.columns else None
     frame = frame[~frame["in_touch"].isin(codes.IN_TOUCH_EXCLUDED)]
-    real_care = ctx.periods_of_care.loc[~ctx.periods_of_care["is_short_break"], "child_id"]
-    frame = frame[frame["child_id"].isin(real_care)]
+    frame = frame[~frame["child_id"].isin(_short_breaks_only(ctx))]
     frame = frame[~_looked_after_at(ctx, frame)].copy()
     frame["sex"] = ctx.attributes(pd.Index(frame["child_id"]), pd.Timestamp(0))["sex"].to_numpy()
     frame["geo"] = ctx.geo_of(frame["child_id"])
@@ -108,6 +113,18 @@ def _all_leavers(ctx: Context) -> pd.DataFrame:
     keep = ["child_id", "geo", "age", "birthday", "sex", "care_leaver_age", "in_touch", "activ", "accom", "in_touch_flag",
             *_MEASURES[1:], "in_accommodation_denominator", "staying_put", "left_foster_care_at_18"]
     return frame[keep].reset_index(drop=True)
+
+
+def _short_breaks_only(ctx: Context) -> pd.Index:
+    """Children whose every loaded period of care is a short break (LS V3/V4 throughout).
+
+    A child with no period of care in the loaded returns is not among them: the absence of
+    episodes is no evidence of short-break care (a care leaver's episodes are often in returns
+    older than those loaded).
+    """
+    p = ctx.periods_of_care
+    only_breaks = p.groupby("child_id")["is_short_break"].all()
+    return pd.Index(only_breaks.index[only_breaks.to_numpy(dtype=bool)], dtype=object)
 
 
 def _looked_after_at(ctx: Context, rows: pd.DataFrame) -> pd.Series:

@@ -51,6 +51,10 @@ PLACEMENT_CHANGE_REASON = "placement_change_reason"
 CHARACTERISTICS = (AGE_BAND, SEX, ETHNIC_GROUP, LEGAL_STATUS, PLACEMENT_TYPE, UASC)
 
 SHORT_BREAKS = "Children looked after under an agreed series of short-term breaks (LS V3/V4)"
+#: Care leavers: excluded on evidence of short-break care alone (every loaded period of care V3/V4);
+#: a care leaver with no episode in the loaded returns stays in, as DfE counts the OC3 rows returned.
+LEAVER_SHORT_BREAKS = ("Young people whose every period of care in the loaded returns was short-break care "
+                       "(LS V3/V4); none is excluded for having no episode loaded")
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,7 @@ _RECORDS: list[Indicator] = [
         "count", "none",
         "Former relevant care leavers with their 17th-21st birthday in the window (an OC3 row)",
         "Care leavers aged 17-21 (excluding died and returned home 6+ months)", "None (a count)",
-        exclusions=SHORT_BREAKS + "; died since leaving care (IN_TOUCH DIED); returned home 6+ months (RHOM)",
+        exclusions=LEAVER_SHORT_BREAKS + "; died since leaving care (IN_TOUCH DIED); returned home 6+ months (RHOM)",
         dfe_equivalent=f"{_EES_ACT}: breakdown='Total' (by care_leaver_age); LAIT NoCareLeavers (19-21)",
         breakdowns=("care_leaver_age", SEX),
     ),
@@ -440,7 +444,7 @@ def _leaver_records() -> list[Indicator]:
                     "%", polarity,
                     f"Care leavers (OC3) with their birthday at age {ages} in the window",
                     num, den,
-                    exclusions=SHORT_BREAKS + "; died since leaving care (DIED); returned home 6+ months (RHOM)",
+                    exclusions=LEAVER_SHORT_BREAKS + "; died since leaving care (DIED); returned home 6+ months (RHOM)",
                     dfe_equivalent=dfe,
                     breakdowns=(SEX,) if age in _EES_AGE else (),
                 )
