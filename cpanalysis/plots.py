@@ -131,6 +131,38 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:,.0f}"
 
 
+#: Decimal places :func:`format_value` shows per unit (everything else: 0).
+DECIMALS = {"mean": 1}
+
+
+def _with_decimals(value: float, unit: str, decimals: int) -> str:
+    if unit == "%":
+        return f"{value:.{decimals}f}%"
+    if unit == "rate_per_10k":
+        return f"{value:,.{decimals}f} per 10,000"
+    if unit == "days":
+        return f"{value:,.{decimals}f} days"
+    return f"{value:,.{decimals}f}"
+
+
+def format_pair(value: float, reference: float, unit: str, extra: int = 2) -> tuple[str, str]:
+    """``value`` and ``reference`` (a target) in words, with just enough decimals to tell them apart.
+
+    ``9.42%`` against a target of ``9%`` reads "9%, target at most 9%, not met" at DfE's whole
+    percentages; this gives ``9.4%`` and ``9.0%``. Up to ``extra`` more decimal places than
+    :func:`format_value` are added, and only when the usual rounding would show two different
+    values as the same.
+    """
+    if value is None or reference is None or pd.isna(value) or pd.isna(reference):
+        return format_value(value, unit), format_value(reference, unit)
+    base = DECIMALS.get(unit, 0)
+    for decimals in range(base, base + extra + 1):
+        shown = _with_decimals(float(value), unit, decimals), _with_decimals(float(reference), unit, decimals)
+        if shown[0] != shown[1] or float(value) == float(reference):
+            return shown
+    return shown
+
+
 def period_label(period_end: object, period_type: str = "year") -> str:
     """How a report names a period: ``2025`` (year ending 31 March 2025), ``the 12 months to 30 Sep 2025``."""
     end = pd.Timestamp(period_end)

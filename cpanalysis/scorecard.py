@@ -13,7 +13,7 @@ and each headline measure of it (:data:`OUTCOME_MEASURES`), one row holding:
 * **vs England**: England's latest published value on or before the period end against the
   authority's 95% interval (Fingertips' rule, :func:`cpanalysis.plots.versus_label`);
 * the **target** where the strategy sets one (:func:`read_targets`) and whether it is met;
-* the **change since last quarter** (:func:`cpanalysis.pipeline.changes.compare_runs`'s table,
+* the **change since the previous run** (:func:`cpanalysis.pipeline.changes.compare_runs`'s table,
   merged by indicator).
 
 Targets layout (``data/raw/local/targets.csv``)

@@ -179,7 +179,16 @@ def test_compare_runs_beyond_noise_and_suppressed():
             "previous_period_end": pd.Timestamp("2025-06-30"), "verdict": "Not tested"}
     assert changes.describe_change(rate) == "Down 0.4 per 10,000 since 30 Jun 2025 (not tested)"
     readers = changes.changes_for_readers(out.reset_index())
+    assert list(readers.columns) == ["Measure", "30 Jun 2025", "30 Sep 2025", "Change", "Assessment"]
     assert readers.iloc[0].tolist()[1:3] == ["20%", "40%"]
+
+
+def test_headline_changes_lead_with_every_change_beyond_noise_even_by_single_age():
+    table = pd.DataFrame({
+        "indicator_id": ["cla_on_date", "leavers_18_eet", "leavers_19_eet", "leavers_19_21_eet"],
+        "beyond_noise": [False, True, False, None]})
+    assert changes.headline_changes(table)["indicator_id"].tolist() == ["leavers_18_eet", "cla_on_date",
+                                                                        "leavers_19_21_eet"]
 
 
 def test_find_previous_run(tmp_path):
@@ -457,7 +466,7 @@ def test_rerun_gives_identical_indicators_and_compares_with_the_last_quarter(fix
     cla = later.changes.set_index("indicator_id").loc["cla_on_date"]
     assert (cla["previous_period_end"], cla["period_end"]) == (pd.Timestamp("2025-06-30"), pd.Timestamp("2025-09-30"))
     assert (later.out_dir / "changes.csv").is_file()
-    assert "What changed since last quarter" in later.index.read_text()
+    assert "What changed since the previous run" in later.index.read_text()
 
 
 def test_run_rejects_bad_options(good_project, tmp_path):
@@ -522,7 +531,9 @@ def test_quarter_changes_compare_with_the_previous_indicators_csv(good_project, 
     # the same run as the previous one: nothing moved
     assert len(same) and (same["direction"].isin(["No change", ""])).all()
     worded = report.changes_table(loaded, str(previous))
-    assert list(worded.columns) == ["Measure", "Last quarter", "This quarter", "Change", "Assessment"]
+    end = f"{loaded.period_end:%-d %b %Y}"  # the same run twice: both columns name its period end
+    assert list(worded.columns)[0] == "Measure" and list(worded.columns)[-2:] == ["Change", "Assessment"]
+    assert worded.columns[1] == end
     card = report.strategy_scorecard(loaded, str(previous))
     assert (card.dropna(subset=["change"])["change"] == 0).all() and card["change"].notna().any()
 

@@ -292,3 +292,15 @@ def test_snapshot_title_and_n_of_a_rate():
     count = plots.trend_chart(t, "cla_on_date", LA, comparators={}, period_type=None)
     assert "no confidence interval" in count.texts[0].get_text()
     assert [t.get_text() for t in count.axes[0].texts] == []  # a count has no n to write
+
+
+@pytest.mark.parametrize(("value", "reference", "unit", "expected"), [
+    (9.42, 9.0, "%", ("9.4%", "9.0%")),       # the "9%, target at most 9%, not met"
+    (9.004, 9.0, "%", ("9.00%", "9.00%")),    # at most two more decimals
+    (12.0, 9.0, "%", ("12%", "9%")),          # apart already: DfE's whole percentages
+    (9.0, 9.0, "%", ("9%", "9%")),
+    (14.23, 14.2, "mean", ("14.23", "14.20")),
+    (np.nan, 9.0, "%", ("not available", "9%")),
+])
+def test_format_pair_adds_decimals_only_to_tell_a_value_from_its_target(value, reference, unit, expected):
+    assert plots.format_pair(value, reference, unit) == expected

@@ -223,7 +223,7 @@ def test_scorecard_table_states_a_shared_period_once_and_leaves_out_an_empty_cha
     local, national, targets = tables
     card = scorecard.scorecard(local, LA, "2025-09-30", national=national, targets=targets)
     stability = report.scorecard_table(card, "O3")  # both rolling 12 months to 30 Sep 2025
-    assert "Period" not in stability and "Since last quarter" not in stability  # no previous run
+    assert "Period" not in stability and "Since the previous run" not in stability  # no previous run
     assert stability.attrs["caption"] == "Latest values: the 12 months to 30 Sep 2025."
     assert report.show(stability).caption == "Latest values: the 12 months to 30 Sep 2025."
     education = report.scorecard_table(card, "O4")  # both the year to 31 March 2025
@@ -232,7 +232,7 @@ def test_scorecard_table_states_a_shared_period_once_and_leaves_out_an_empty_cha
     moved = changes.compare_runs(before, local[local["period_end"] <= "2025-09-30"], geography=LA)
     changed = report.scorecard_table(scorecard.scorecard(local, LA, "2025-09-30", national=national,
                                                          changes=moved), "O3")
-    assert "Since last quarter" in changed
+    assert "Since the previous run" in changed
 
 
 def test_show_keeps_years_as_written():

@@ -1,6 +1,6 @@
 """Quarter on quarter: what changed since the previous run, and whether it is beyond noise.
 
-A board paper needs three facts per measure: the value now and last quarter, which way it moved,
+A board paper needs three facts per measure: the value now and at the previous run (usually last quarter), which way it moved,
 and whether the move is more than chance. This module compares two runs' indicator tables
 (``indicators.csv`` of the previous run and the current one) on the whole-cohort (``Total``) rows
 of each run's own period end.
@@ -148,7 +148,7 @@ def describe_change(change: pd.Series | dict) -> str:
     """One sentence for a scorecard or board paper (``"Up 4 points since 30 Jun 2025 (beyond noise)"``)."""
     change = dict(change)
     if change.get("verdict") == "Not assessed" and pd.isna(change.get("change")):
-        return "Change since last quarter not available"
+        return "Change since the previous run not available"
     unit = str(change.get("unit"))
     size = abs(float(change["change"]))
     if unit == "%":
@@ -165,11 +165,13 @@ def describe_change(change: pd.Series | dict) -> str:
 
 
 def headline_changes(changes: pd.DataFrame) -> pd.DataFrame:
-    """The changes a board paper leads with: beyond-noise changes first, then the rest, in catalogue
-    order; the care-leaver measures by single year of age are left to ``changes.csv``."""
+    """The changes a board paper leads with: beyond-noise changes first (whatever the measure), then
+    the rest in catalogue order; the care-leaver measures by single year of age are left to
+    ``changes.csv`` unless their change is beyond noise."""
     if changes.empty:
         return changes
-    single_age = changes["indicator_id"].str.match(r"^leavers_\d{2}_")
+    # leavers_18_eet is a single age; leavers_19_21_eet (an age band) is a headline measure
+    single_age = changes["indicator_id"].str.match(r"^leavers_\d{2}_[a-z]") & ~changes["beyond_noise"].map(lambda b: b is True)
     order = {ind: i for i, ind in enumerate(catalogue.CATALOGUE)}
     out = changes[~single_age].assign(
         _first=lambda f: f["beyond_noise"].map(lambda b: 0 if b is True else 1),
@@ -179,16 +181,28 @@ def headline_changes(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def changes_for_readers(changes: pd.DataFrame) -> pd.DataFrame:
-    """The :func:`compare_runs` table worded for the index page and a board paper."""
+    """The :func:`compare_runs` table worded for the index page and a board paper.
+
+    The two value columns are named by their period ends (``30 Jun 2025``, ``30 Sep 2025``), so
+    a reader sees the gap between the runs, which need not be one quarter.
+    """
     if changes.empty:
-        return pd.DataFrame(columns=["Measure", "Last quarter", "This quarter", "Change", "Assessment"])
+        return pd.DataFrame(columns=["Measure", "Previous run", "This run", "Change", "Assessment"])
+    before, after = (_column_name(changes[c], fallback) for c, fallback in
+                     (("previous_period_end", "Previous run"), ("period_end", "This run")))
     return pd.DataFrame({
         "Measure": changes["indicator"],
-        "Last quarter": [format_value(v, u) for v, u in zip(changes["previous_value"], changes["unit"], strict=True)],
-        "This quarter": [format_value(v, u) for v, u in zip(changes["value"], changes["unit"], strict=True)],
+        before: [format_value(v, u) for v, u in zip(changes["previous_value"], changes["unit"], strict=True)],
+        after: [format_value(v, u) for v, u in zip(changes["value"], changes["unit"], strict=True)],
         "Change": [describe_change(r) for r in changes.to_dict("records")],
         "Assessment": changes["verdict"],
     })
+
+
+def _column_name(period_ends: pd.Series, fallback: str) -> str:
+    """``30 Jun 2025`` when every row has that period end, else ``fallback``."""
+    ends = pd.to_datetime(period_ends).dropna().unique()
+    return f"{pd.Timestamp(ends[0]):%-d %b %Y}" if len(ends) == 1 else fallback
 
 
 def find_previous_run(reports: str | Path, period_end: object) -> Path | None:

@@ -141,7 +141,7 @@ def _table(frame: pd.DataFrame) -> str:
 def write_index(out: str | Path, *, title: str, intro: str, entries: Sequence[IndexEntry],
                 downloads: Sequence[tuple[str, str]], changes: pd.DataFrame | None = None,
                 changes_note: str = "", footer: str = "") -> Path:
-    """Write the run's ``index.html``: every report, what changed since last quarter, downloads.
+    """Write the run's ``index.html``: every report, what changed since the previous run, downloads.
 
     Parameters
     ----------
@@ -169,7 +169,7 @@ def write_index(out: str | Path, *, title: str, intro: str, entries: Sequence[In
         for e in entries
     )
     parts = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(intro)}</p>",
-             "<h2>Reports</h2>", f"<ol>{items}</ol>", "<h2>What changed since last quarter</h2>"]
+             "<h2>Reports</h2>", f"<ol>{items}</ol>", "<h2>What changed since the previous run</h2>"]
     if changes is not None and not changes.empty:
         parts.append(_table(changes))
     parts.append(f'<p class="small">{html.escape(changes_note)}</p>' if changes_note else "")

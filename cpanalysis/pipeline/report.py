@@ -526,15 +526,17 @@ def scorecard_table(card: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """One outcome's measures worded for a board paper: value, interval, n, trend, England, target, change."""
     rows = card[card["outcome"] == outcome]
     columns = ["Measure", "Latest", "Period", "95% interval", "Children (n)", "Trend (5 years)", "England",
-               "vs England", "Target", "Target met", "Since last quarter"]
+               "vs England", "Target", "Target met", "Since the previous run"]
     out = []
     for _, r in rows.iterrows():
         unit = str(r["unit"])
         suppressed = str(r["suppressed"] or "")
         trend_text = f"{r['trend_arrow']} {r['trend_assessment']}".strip()
+        # near a target, enough decimals that "9%, target at most 9%, not met" cannot happen
+        value_text, target_text = plots.format_pair(r["value"], r["target"], unit)
         out.append({
             "Measure": r["indicator"] + (" (DfE published)" if r["source"] == "dfe" else ""),
-            "Latest": f"[{suppressed}]" if suppressed else format_value(r["value"], unit),
+            "Latest": f"[{suppressed}]" if suppressed else value_text,
             "Period": period_label(r["period_end"], str(r["period_type"])),
             "95% interval": "" if suppressed else _interval(r),
             "Children (n)": "" if pd.isna(r["denominator"]) or unit in ("count", "rate_per_10k") else f"{r['denominator']:,.0f}",
@@ -542,9 +544,9 @@ def scorecard_table(card: pd.DataFrame, outcome: str) -> pd.DataFrame:
             "England": "" if pd.isna(r["england_value"]) else f"{format_value(r['england_value'], unit)} ({r['england_period_end'].year})",
             "vs England": r["vs_england"],
             "Target": "" if pd.isna(r["target"]) else
-                      f"{'at least' if r['target_comparison'] == 'at_least' else 'at most'} {format_value(r['target'], unit)}",
+                      f"{'at least' if r['target_comparison'] == 'at_least' else 'at most'} {target_text}",
             "Target met": r["target_status"],
-            "Since last quarter": _change_text(r),
+            "Since the previous run": _change_text(r),
         })
     table = pd.DataFrame(out, columns=columns)
     # A column saying the same on every row makes every row four lines tall: say it once instead
@@ -553,8 +555,8 @@ def scorecard_table(card: pd.DataFrame, outcome: str) -> pd.DataFrame:
         table = table.drop(columns="Period")
         label = str(periods_shown[0])
         table.attrs["caption"] = f"Latest values: {f'the year to 31 March {label}' if label.isdigit() else label}."
-    if (table["Since last quarter"] == "").all():  # the first quarter reported
-        table = table.drop(columns="Since last quarter")
+    if (table["Since the previous run"] == "").all():  # the first quarter reported
+        table = table.drop(columns="Since the previous run")
     return table
 
 
@@ -589,7 +591,7 @@ def changes_table(data: NotebookData, previous_indicators: str = "") -> pd.DataF
     if table is None:
         return Markdown("*There is no previous run to compare with (the first quarter reported, or "
                         "`cpanalysis run` found no earlier `reports/<date>/indicators.csv`), so changes "
-                        "since last quarter are not shown.*")
+                        "since the previous run are not shown.*")
     if table.empty:
         return Markdown("*The previous run shares no measures with this one.*")
     return changes.changes_for_readers(changes.headline_changes(table))

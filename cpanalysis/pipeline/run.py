@@ -3,7 +3,7 @@
 validate + build -> indicators -> every report notebook (papermill, two at a time; the exports are
 written meanwhile, each HTML page as soon as its notebook ends) -> ``reports/<period_end>/``::
 
-    index.html              every report, what changed since last quarter, downloads
+    index.html              every report, what changed since the previous run, downloads
     00_data_quality.html    ... 08_deep_dive.html
     indicators.csv          EES tidy layout (exports.py documents it)
     indicators.xlsx         a contents sheet and one sheet per strategy outcome
@@ -284,7 +284,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
                   if audience == "external" else "Internal: not for circulation outside the authority.")),
         entries=[entries[job.name] for job in jobs],
         downloads=[("Indicators (CSV, EES layout)", "indicators.csv"), ("Indicators (Excel)", "indicators.xlsx"),
-                   *([("Changes since last quarter (CSV)", "changes.csv")] if change_table is not None else []),
+                   *([("Changes since the previous run (CSV)", "changes.csv")] if change_table is not None else []),
                    ("Run manifest (JSON)", "run_manifest.json")],
         changes=readers,
         changes_note=("" if previous_csv is not None else
