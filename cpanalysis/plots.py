@@ -98,6 +98,63 @@ def use_house_style() -> None:
             "savefig.bbox": "tight",
         }
     )
+    _show_figures_with_alt_text()
+
+
+def figure_alt_text(fig: Figure) -> str:
+    """A description of a chart for readers who cannot see it (the HTML ``alt`` text).
+
+    The chart's own message when its function set one (``fig.alt_text``), else what the figure
+    says of itself: its titles, the series in its legend and its axes, and the footnote. A
+    screen-reader user hears the same facts the title and legend give a sighted reader.
+    """
+    own = getattr(fig, "alt_text", "")
+    if own:
+        return str(own)
+    parts: list[str] = []
+    if fig._suptitle is not None and fig._suptitle.get_text():  # noqa: SLF001 - matplotlib has no getter
+        parts.append(fig._suptitle.get_text())  # noqa: SLF001
+    for ax in fig.axes:
+        if not ax.axison and not ax.get_title():
+            continue
+        title = " ".join(ax.get_title(loc).replace("\n", " ") for loc in ("left", "center", "right")).strip()
+        if title:
+            parts.append(title)
+        legend = ax.get_legend()
+        if legend is not None:
+            series = [t.get_text() for t in legend.get_texts() if t.get_text()]
+            if series:
+                parts.append("Series: " + ", ".join(series))
+        axes = [f"{name} axis: {label}" for name, label in (("horizontal", ax.get_xlabel()),
+                                                            ("vertical", ax.get_ylabel())) if label]
+        parts.extend(axes)
+    notes = [t.get_text().replace("\n", " ") for t in fig.texts if t.get_text()]
+    parts.extend(notes)
+    text = ". ".join(p.rstrip(".") for p in parts if p)
+    return f"Chart: {text}." if text else "Chart without a title."
+
+
+def _png_with_alt(fig: Figure) -> tuple[bytes, dict[str, str]]:
+    """IPython's PNG of a figure with its alt text in the output's metadata (nbconvert uses it)."""
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png", bbox_inches="tight"), {"alt": figure_alt_text(fig)}
+
+
+def _show_figures_with_alt_text() -> None:
+    """In a notebook kernel, display every matplotlib figure as PNG with its alt text."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing to register
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    # Load the inline backend first: on loading it registers its own PNG formatter (once), which
+    # would replace this one if it came later, at the first figure.
+    if "inline" in matplotlib.get_backend():
+        import matplotlib_inline.backend_inline  # noqa: F401 - imported for its registration
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
 
 
 # --------------------------------------------------------------------------- wording helpers

@@ -18,7 +18,7 @@ import pytest
 
 from cpanalysis.errors import ParameterError
 from cpanalysis.pipeline import changes, data, exports, html, report
-from cpanalysis.pipeline.execute import NotebookJob, execute_notebooks
+from cpanalysis.pipeline.execute import NotebookJob, execute_notebook, execute_notebooks
 from cpanalysis.pipeline.run import run as run_pipeline
 
 LA = "E10000018"
@@ -214,6 +214,20 @@ def _notebook(path, code_cells, params="la_code = 'E10000018'\nn = 1"):
     nb.metadata["language_info"] = {"name": "python"}
     nbformat.write(nb, path)
     return path
+
+
+def test_charts_carry_their_description_as_alt_text(tmp_path):
+    chart = _notebook(tmp_path / "chart.ipynb", [
+        "from cpanalysis import plots\nimport matplotlib.pyplot as plt\nplots.use_house_style()\n"
+        "fig, ax = plt.subplots()\nax.plot([1, 2], [3, 4], label='Crafted')\nax.plot([1, 2], [4, 4], label='England')\n"
+        "ax.legend()\nax.set_title('Moves per year')\nplt.close(fig)\nfig"])
+    result = execute_notebook(NotebookJob(chart, tmp_path / "out" / "chart.ipynb", {}, tmp_path))
+    assert result.ok, result.error_value
+    page = html.notebook_to_html(result.output, tmp_path / "chart.html").read_text()
+    assert 'alt="Chart: Moves per year. Series: Crafted, England."' in page
+    assert "No description has been provided" not in page
+    # printed, a heading stays with what follows it and a chart or table is never split
+    assert "h1, h2, h3 { break-after: avoid; page-break-after: avoid; }" in page
 
 
 def test_execute_reports_failures_and_keeps_strings(tmp_path):

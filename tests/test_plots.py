@@ -304,3 +304,19 @@ def test_snapshot_title_and_n_of_a_rate():
 ])
 def test_format_pair_adds_decimals_only_to_tell_a_value_from_its_target(value, reference, unit, expected):
     assert plots.format_pair(value, reference, unit) == expected
+
+
+def test_figure_alt_text_says_what_the_title_legend_axes_and_footnote_say():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4], label="Crafted")
+    ax.legend()
+    ax.set_title("Children with 3 or\nmore placements")
+    ax.set_ylabel("%")
+    fig.text(0, 0, "Source: SSDA903")
+    plt.close(fig)
+    assert plots.figure_alt_text(fig) == ("Chart: Children with 3 or more placements. Series: Crafted. "
+                                          "vertical axis: %. Source: SSDA903.")
+    fig.alt_text = "Moves fell from 12% to 9%."
+    assert plots.figure_alt_text(fig) == "Moves fell from 12% to 9%."

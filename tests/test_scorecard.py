@@ -239,3 +239,36 @@ def test_show_keeps_years_as_written():
     table = pd.DataFrame({"Measure": ["Children looked after"], "Year": [2025], "Ours": [1234]})
     html = report.show(table).to_html()
     assert ">2025<" in html and "2,025" not in html and ">1,234<" in html
+
+
+def _card_row(**fields):
+    row = {c: np.nan for c in scorecard.SCORECARD_COLUMNS}
+    row.update(outcome="O3", outcome_title="Stable, safe homes", indicator_id="placements_3plus_12m",
+               indicator="Children with 3 or more placements", unit="%", polarity="low_good", source="local",
+               period_end=pd.Timestamp("2025-03-31"), period_type="year", numerator=66, denominator=700,
+               value=9.42, lower_95=7.5, upper_95=11.8, suppressed="", trend="Increasing",
+               trend_assessment="Increasing and getting worse", trend_arrow="\u2191", vs_england="Similar",
+               england_value=10.0, target=9.0, target_comparison="at_most", target_source="", target_status="Not met",
+               change_verdict="", change_direction="", beyond_noise=None)
+    row.update(fields)
+    return row
+
+
+def test_scorecard_tiles_are_text_with_status_interval_trend_and_target_decimals():
+    from cpanalysis.pipeline import report
+
+    card = pd.DataFrame([_card_row(), _card_row(indicator_id="local_x", indicator="<b>Local</b> =measure",
+                                                source="local", value=95.0, target=90.0,
+                                                target_comparison="at_least", target_status="Met",
+                                                trend="No significant change", trend_arrow="\u2192",
+                                                trend_assessment="No significant change")])
+    html = report.scorecard_tiles(card, "O3").data
+    first, second = html.split('role="group"')[1:]
+    assert "9.4%" in first and "target at most 9.0%" in first          # not "9%, target at most 9%"
+    assert "\u2716 Target not met" in first and "#D4351C" in first      # words and symbol, then colour
+    assert "95% interval 8 to 12%" in first and "n = 700" in first
+    assert "Increasing and getting worse" in first
+    assert "Against England (10%): Similar" in first
+    assert "\u2714 Target met" in second and "target at least 90%" in second
+    assert "<b>Local</b>" not in html and "&lt;b&gt;Local&lt;/b&gt; =measure" in html  # data text escaped
+    assert "<img" not in html

@@ -37,6 +37,12 @@ pre { background: #f3f2f1; padding: 8px; overflow-x: auto; white-space: pre-wrap
 .notice { border-left: 6px solid #F46A25; background: #fdf0e9; padding: 10px 16px; margin: 16px 0; }
 .ok { color: #28A197; font-weight: bold; } .failed { color: #801650; font-weight: bold; }
 .small { font-size: 13px; color: #505a5f; }
+@media print {
+  header.banner { display: none; }
+  main { max-width: none; padding: 0; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  img, table, tr, .scorecard-tiles > div { break-inside: avoid; page-break-inside: avoid; }
+}
 """
 
 PAGE = """<!DOCTYPE html>

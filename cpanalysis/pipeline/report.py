@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Sequence
 
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
 from cpanalysis import plots
@@ -106,8 +106,8 @@ def _interval(row: pd.Series) -> str:
     if pd.isna(row.get("lower_95")) or pd.isna(row.get("upper_95")):
         return ""
     unit = str(row["unit"])
-    if unit == "%":
-        return f"{row['lower_95']:.0f}-{row['upper_95']:.0f}%"
+    if unit == "%":  # the same wording as every other page: "8 to 13%"
+        return f"{row['lower_95']:.0f} to {row['upper_95']:.0f}%"
     return f"{format_value(row['lower_95'], unit)} to {format_value(row['upper_95'], unit)}"
 
 
@@ -560,26 +560,63 @@ def scorecard_table(card: pd.DataFrame, outcome: str) -> pd.DataFrame:
     return table
 
 
-def scorecard_tiles(card: pd.DataFrame, outcome: str, columns: int = 3) -> Figure | Markdown:
-    """One outcome's measures as tiles (:func:`cpanalysis.plots.scorecard_tile`) in a grid."""
-    import matplotlib.pyplot as plt
+#: Tile colours by target status: (border, background). Colour is never the only cue: each tile
+#: also says "Target met" / "Target not met" in words with a symbol.
+TILE_COLOURS = {"Met": ("#00703C", "#E8F3EC"), "Not met": ("#D4351C", "#FBEAE7"),
+                "Not assessed": ("#505A5F", "#F3F2F1"), "": ("#1D70B8", "#F3F2F1")}
+TILE_SYMBOLS = {"Met": "\u2714 Target met", "Not met": "\u2716 Target not met",
+                "Not assessed": "Target not assessed (value hidden or missing)"}
 
+
+def _tile(r: pd.Series) -> str:
+    """One measure as an HTML tile: value, interval, n, target status, trend in words, England, change."""
+    from html import escape
+
+    unit = str(r["unit"])
+    suppressed = str(r["suppressed"] or "")
+    value_text, target_text = plots.format_pair(r["value"], r["target"], unit)
+    status = str(r["target_status"] or "")
+    border, background = TILE_COLOURS.get(status, TILE_COLOURS[""])
+    lines = [f"{period_label(r['period_end'], str(r['period_type']))}"
+             + ("" if pd.isna(r["denominator"]) or unit in ("count", "rate_per_10k") else f", n = {r['denominator']:,.0f}")]
+    if not suppressed and _interval(r):
+        lines.append(f"95% interval {_interval(r)}")
+    if status:
+        aim = "at least" if r["target_comparison"] == "at_least" else "at most"
+        lines.append(f"<strong>{TILE_SYMBOLS.get(status, status)}</strong> (target {aim} {escape(target_text)})")
+    trend = str(r["trend_assessment"] or "")
+    if trend and trend != "Cannot be calculated":
+        lines.append(f"Trend (5 years): {escape(str(r['trend_arrow'] or ''))} {escape(trend)}".replace(":  ", ": "))
+    if r["vs_england"]:
+        england = "" if pd.isna(r["england_value"]) else f" ({format_value(r['england_value'], unit)})"
+        lines.append(f"Against England{escape(england)}: {escape(str(r['vs_england']))}")
+    change = _change_text(r)
+    if change:
+        lines.append(escape(change))
+    big = f"[{escape(suppressed)}]" if suppressed else escape(value_text)
+    name = escape(str(r["indicator"]) + (" (DfE published)" if r["source"] == "dfe" else ""))
+    details = "".join(f'<div style="margin-top:2px">{line}</div>' for line in lines)
+    return (f'<div role="group" aria-label="{name}" style="border-left:6px solid {border};background:{background};'
+            f'padding:8px 10px;break-inside:avoid;page-break-inside:avoid">'
+            f'<div style="font-weight:bold">{name}</div>'
+            f'<div style="font-size:1.8em;font-weight:bold;color:{border}">{big}</div>'
+            f'<div style="font-size:0.9em">{details}</div></div>')
+
+
+def scorecard_tiles(card: pd.DataFrame, outcome: str, columns: int = 3) -> HTML | Markdown:
+    """One outcome's measures as text tiles in a grid (HTML, not a picture of text).
+
+    Each tile gives the value (with enough decimals to tell it from its target), its 95%
+    interval and n, whether the target is met (in words, with a symbol and a colour), the
+    five-year trend as getting better or worse, the comparison with England and the change
+    since the previous run. Text from the data (a local measure's title) is escaped.
+    """
     rows = card[card["outcome"] == outcome]
     if rows.empty:
         return Markdown("*No measures of this outcome are available for this data.*")
-    n_rows = -(-len(rows) // columns)
-    width, height = plots.TILE_SIZE
-    fig, axes = plt.subplots(n_rows, columns, figsize=(width * columns, height * n_rows), layout="constrained",
-                             squeeze=False)
-    plt.close(fig)
-    for ax in axes.ravel()[len(rows):]:
-        ax.set_axis_off()
-    for ax, (_, r) in zip(axes.ravel(), rows.iterrows(), strict=False):
-        target = None if pd.isna(r["target"]) else float(r["target"])
-        plots.scorecard_tile(r, versus=r["vs_england"] or None,
-                             benchmark=None if pd.isna(r["england_value"]) else float(r["england_value"]),
-                             trend=r["trend"], change=_change_text(r) or None, target=target, ax=ax)
-    return fig
+    tiles = "".join(_tile(r) for _, r in rows.iterrows())
+    return HTML(f'<div class="scorecard-tiles" style="display:grid;grid-template-columns:repeat({columns}, '
+                f'minmax(0, 1fr));gap:10px;margin:8px 0 16px 0">{tiles}</div>')
 
 
 def changes_table(data: NotebookData, previous_indicators: str = "") -> pd.DataFrame | Markdown:
