@@ -465,6 +465,13 @@ def reconciliation_table(data: NotebookData, indicator_ids: Sequence[str] | None
     })
 
 
+def what_this_shows(data: NotebookData, page: str, cohort_filter: str = "") -> Markdown:
+    """The plain findings a page opens with (:func:`cpanalysis.pipeline.findings.what_this_shows`)."""
+    from cpanalysis.pipeline import findings
+
+    return findings.what_this_shows(data, page, cohort_filter)
+
+
 # ----------------------------------------------------------------------------- the strategy scorecard
 def quarter_changes(data: NotebookData, previous_indicators: str = "") -> pd.DataFrame | None:
     """:func:`cpanalysis.pipeline.changes.compare_runs` of the previous run's ``indicators.csv`` against

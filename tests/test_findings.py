@@ -1,0 +1,63 @@
+"""'What this shows': the plain findings each report page opens with, on hand-made indicator tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cpanalysis.pipeline import findings
+from cpanalysis.pipeline.data import NotebookData
+from cpanalysis.stats import wilson_interval
+
+LA = "E10000018"
+
+
+def _row(indicator_id, end, numerator, denominator, polarity):
+    lower, upper = wilson_interval(numerator, denominator)
+    return {"indicator_id": indicator_id, "period_end": pd.Timestamp(end), "period_type": "rolling_12m",
+            "geography": LA, "breakdown": "Total", "breakdown_value": "Total", "numerator": numerator,
+            "denominator": denominator, "value": 100 * numerator / denominator, "unit": "%",
+            "lower_95": 100 * float(lower), "upper_95": 100 * float(upper), "lower_998": np.nan, "upper_998": np.nan,
+            "polarity": polarity, "source": "local", "suppressed": ""}
+
+
+def _data(rows) -> NotebookData:
+    return NotebookData(
+        la_code=LA, la_name="Crafted", period_end=pd.Timestamp("2025-09-30"), audience="internal", tables={},
+        indicators=pd.DataFrame(rows, columns=list(_row("x", "2025-09-30", 1, 2, "none"))), national=None, national_message="", comparators={}, neighbours=[],
+        manifest={}, data_dir=Path("."), processed_dir=Path("."),
+    )
+
+
+def test_lead_measure_then_changes_beyond_chance_by_the_newcombe_interval():
+    data = _data([
+        # 3+ placements: 20 of 200 (10%) -> 40 of 200 (20%): Newcombe interval of +10 points excludes 0
+        _row("placements_3plus_12m", "2024-09-30", 20, 200, "low_good"),
+        _row("placements_3plus_12m", "2025-09-30", 40, 200, "low_good"),
+        # long-term stability: 70 of 100 -> 72 of 100, within chance
+        _row("long_term_stability", "2024-09-30", 70, 100, "high_good"),
+        _row("long_term_stability", "2025-09-30", 72, 100, "high_good"),
+    ])
+    text = findings.what_this_shows(data, "placement_moves").data
+    assert text.startswith(
+        "**What this shows:** Children looked after with 3 or more placements in the last 12 months: 20% in the "
+        "12 months to 30 Sep 2025 (95% interval 15 to 26%). Since the same period a year earlier, children looked "
+        "after with 3 or more placements in the last 12 months rose from 10% to 20%, worse; the other 1 did not "
+        "change beyond chance.")
+    assert "England" not in text.split("\n")[0]  # no national files: no England sentence
+
+
+def test_nothing_beyond_chance_is_said_plainly():
+    data = _data([_row("long_term_stability", "2024-09-30", 70, 100, "high_good"),
+                  _row("long_term_stability", "2025-09-30", 72, 100, "high_good")])
+    first = findings.what_this_shows(data, "placement_moves").data.split("\n")[0]
+    assert first.endswith("did not change beyond chance since the same period a year earlier.")
+
+
+def test_a_page_without_any_measure_says_so_and_an_unknown_page_is_refused():
+    assert "no measure of this page" in findings.what_this_shows(_data([]), "care_leavers").data
+    with pytest.raises(KeyError, match="unknown page"):
+        findings.what_this_shows(_data([]), "nope")
