@@ -43,9 +43,16 @@ the rule name in ``episodes.repair``)
     (31 March for an annual return); REC = the non-DfE marker ``E99`` (reason not recorded) unless
     an E code was already recorded (``warning``).
 ``STITCH_2`` (LIIA RULE_2)
-    An open episode with no later episode, from a return that is not the latest: the child is
-    absent from the later returns, so they left care. DEC = the date its return runs to; REC =
-    ``E99`` unless an E code was recorded (``warning``).
+    An open episode with no later episode, from a return followed by a later **annual** return:
+    the child is absent from the later returns, so they left care. DEC = the date its return
+    runs to; REC = ``E99`` unless an E code was recorded (``warning``).
+``STITCH_2A`` (this package)
+    An open episode with no later episode, from a return followed **only by in-year extracts**:
+    the child is missing from an in-year extract, which is no evidence that they left care on the
+    date the earlier return runs to (an extract may leave children out, and closing the episode
+    on 31 March would make the child cease in a published year after the fact). The episode is
+    kept open (DEC and REC unchanged, ``episodes.repair`` = ``STITCH_2A``, ``warning``, action
+    ``kept``); the next annual return settles it.
 ``STITCH_4`` (LIIA RULE_4)
     An episode ending after the next one starts (overlap): DEC = the next DECOM (``warning``).
 ``STITCH_5`` (LIIA RULE_5)
@@ -262,8 +269,15 @@ def _closed_rec(recorded: pd.Series) -> pd.Series:
     return recorded.where(has_e_code, codes.REC_LIIA_REPAIRED)
 
 
+def _later_annual_return(returns: pd.DataFrame) -> dict:
+    """Rank -> whether an annual return (not an in-year extract) ranks after it."""
+    annual = returns.loc[~returns["is_in_year"].astype(bool), "rank"]
+    last_annual = int(annual.max()) if len(annual) else -1
+    return {int(r): int(r) < last_annual for r in returns["rank"]}
+
+
 def _close_open_episodes(eps: pd.DataFrame, returns: pd.DataFrame, latest_rank: int) -> tuple[pd.DataFrame, list[dict]]:
-    """STITCH_1, 1A, 2 (open episodes), then STITCH_4 (overlaps) and STITCH_5 (X1 gaps)."""
+    """STITCH_1, 1A, 2, 2A (open episodes), then STITCH_4 (overlaps) and STITCH_5 (X1 gaps)."""
     eps = eps.sort_values(["child_id", "decom"], kind="mergesort").copy()
     eps["repair"] = pd.Series(None, index=eps.index, dtype=object)
     if eps.empty:
@@ -277,7 +291,10 @@ def _close_open_episodes(eps: pd.DataFrame, returns: pd.DataFrame, latest_rank: 
 
     rule1 = is_open & has_next & next_rne.ne(codes.RNE_START)
     rule1a = is_open & has_next & next_rne.eq(codes.RNE_START)
-    rule2 = is_open & ~has_next & eps["stitch_rank"].lt(latest_rank)
+    later_annual = _later_annual_return(returns)
+    absent_later = is_open & ~has_next & eps["stitch_rank"].lt(latest_rank)
+    rule2 = absent_later & eps["stitch_rank"].map(later_annual).fillna(False).astype(bool)
+    rule2a = absent_later & ~rule2
     rules.append(("STITCH_1", rule1, next_decom, pd.Series(codes.REC_CONTINUES, index=eps.index),
                   "was left open although the next episode starts {next} without RNE S, so the child was still "
                   "looked after: DEC set to {next}, REC to X1."))
@@ -290,6 +307,12 @@ def _close_open_episodes(eps: pd.DataFrame, returns: pd.DataFrame, latest_rank: 
                   "was left open in return {label} but the child is in no later return: DEC set to {dec} "
                   "(the date that return runs to), REC to {rec}."))
     issues: list[dict] = []
+    eps.loc[rule2a, "repair"] = "STITCH_2A"
+    for row in eps.loc[rule2a].itertuples(index=False):
+        issues.append(_issue(row, "episodes", "STITCH_2A", "warning",
+                             f"The episode starting {_fmt(row.decom)} is open in return {row.return_label} and the "
+                             "child is missing from the later in-year extract(s) only: an in-year extract is no "
+                             "evidence that they left care, so the episode is kept open.", "kept", column="DEC"))
     for name, mask, new_dec, new_rec, template in rules:
         if not mask.any():
             continue

@@ -217,6 +217,30 @@ def test_in_year_extract_wins_over_the_previous_annual_return():
     assert issues["rule_id"].tolist() == ["STITCH_3A"]
 
 
+def test_child_missing_from_an_in_year_extract_keeps_the_open_episode():
+    # H is looked after at 31 March 2025 (open in the annual return) and missing from the
+    # 2025-26 Q2 extract, which holds other children. Closing H's episode on 31 March 2025
+    # (STITCH_2) would make H cease in 2024-25 and drop out of the 31 March 2025 count after the
+    # fact; an in-year extract is no evidence of leaving, so it stays open (STITCH_2A).
+    # J is missing from a later *annual* return: that is evidence, so STITCH_2 still closes it.
+    episodes = stacked(
+        "episodes",
+        {
+            "2023-24": [ep("J", "01/06/2023", None, "S", "U6", None), ep("K", "01/06/2023", None, "S", "U6", None)],
+            "2024-25": [ep("H", "01/01/2025", None, "S", "U6", None), ep("K", "01/06/2023", None, "S", "U6", None)],
+            "2025-26_Q2": [ep("K", "01/06/2023", "01/08/2025", "S", "U6", "E13")],
+        },
+    )
+    out, issues = stitch.stitch({"episodes": episodes})
+    got = {r.child_id: (r.dec, r.rec, r.repair) for r in out["episodes"].itertuples(index=False)}
+    assert pd.isna(got["H"][0]) and got["H"][1] is None and got["H"][2] == "STITCH_2A"
+    assert got["J"] == (D("31/03/2024"), "E99", "STITCH_2")
+    assert got["K"] == (D("01/08/2025"), "E13", None)
+    h = issues[issues["rule_id"] == "STITCH_2A"]
+    assert (h["child"].tolist(), h["action"].tolist(), h["severity"].tolist()) == (["H"], ["kept"], ["warning"])
+    assert "2024-25" in h["message"].iloc[0]
+
+
 def test_open_episode_in_the_latest_return_stays_open():
     episodes = stacked("episodes", {"2024-25": [ep("A", "01/01/2025", None, "S", "U6", None)]})
     out, issues = stitch.stitch({"episodes": episodes})
