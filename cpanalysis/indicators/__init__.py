@@ -49,6 +49,8 @@ def compute(
     temporary: str = "merge",
     sdq_band_denominator: str = "with_score",
     oc3_birthday_lag_months: int = 0,
+    temporary_on_period_end: str = "episode",
+    uasc_distance: str = "not_known",
     families: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Every indicator of the catalogue, for one or more period ends, in the tidy table.
@@ -83,6 +85,12 @@ def compute(
         Denominator of the SDQ band percentages: children with a score (DfE) or all 5-16s.
     oc3_birthday_lag_months : int; default 0
         Shift of the care-leaver birthday window (see :mod:`cpanalysis.indicators.care_leavers`).
+    temporary_on_period_end : {"episode", "interrupted"}; default "episode"
+        Placement type, provider, distance and location of a child in a temporary placement
+        (T0-T4) on the period end: the temporary episode's, as DfE's tables on 31 March describe
+        it, or those of the placement the move interrupted (:class:`Options`).
+    uasc_distance : {"not_known", "exclude"}; default "not_known"
+        UASC in the distance indicators: counted as distance not known (EES) or left out.
     families : iterable of str, optional
         Only these families (keys of :data:`FAMILIES`); all by default.
 
@@ -108,6 +116,8 @@ def compute(
         temporary=temporary,
         sdq_band_denominator=sdq_band_denominator,  # type: ignore[arg-type]
         oc3_birthday_lag_months=oc3_birthday_lag_months,
+        temporary_on_period_end=temporary_on_period_end,
+        uasc_distance=uasc_distance,
     )
     ctx = prepare(tables, la_code=la_code, population=population, options=options)
     return compute_context(ctx, period_end, window, families)

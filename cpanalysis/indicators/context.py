@@ -10,7 +10,13 @@ placements with non-default counting rules through :mod:`cpanalysis.episodes`, a
   ceased that day), legal status not V3/V4 (ssda903.md §3.3);
 * :meth:`Context.looked_after_during` - children with a non-V3/V4 episode overlapping a window;
 * :meth:`Context.continuously_looked_after` - the OC2 cohort of ssda903.md §3.4;
-* :meth:`Context.placement_on` - the placement (under the chosen counting rule) open on a date.
+* :meth:`Context.episode_on` - the episode open on a date, the source of every point-in-time
+  field (placement type, distance, location, provider): DfE's tables "on 31 March" describe the
+  episode open that day, not the first episode of the placement (carers move house with the
+  child, or a placement transfers from an agency to the authority, RNE T, without a move);
+* :meth:`Context.carer_spell_on` - the carer spell (a placement under the carer-spell counting
+  rule, :func:`cpanalysis.episodes.derive_placements`) open on a date, for how long a child has
+  lived with the same carers.
 
 Short breaks (LS V3/V4) are excluded everywhere, as in every DfE children-looked-after table.
 """
@@ -31,6 +37,12 @@ from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.table import NOT_KNOWN, UASC_VALUES, as_category
 
 SdqDenominator = Literal["with_score", "cohort"]
+#: Choices of :attr:`Options.temporary_on_period_end`.
+TEMPORARY_ON_PERIOD_END = ("episode", "interrupted")
+#: Choices of :attr:`Options.uasc_distance`.
+UASC_DISTANCE = ("not_known", "exclude")
+#: Episode fields describing where and with whom a child is placed on a date.
+POINT_IN_TIME = ("place", "place_provider", "pl_post", "pl_distance", "pl_la", "pl_location", "urn")
 
 #: Columns each processed table must carry for the indicators (others are optional).
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -42,14 +54,40 @@ _PLACEMENT_DEFAULTS = {"same_carer_moves": False, "temporary": "merge"}
 
 @dataclass(frozen=True)
 class Options:
-    """The counting choices where DfE is ambiguous (see :func:`cpanalysis.indicators.compute`)."""
+    """The counting choices where DfE is ambiguous (see :func:`cpanalysis.indicators.compute`).
+
+    Attributes
+    ----------
+    same_carer_moves : bool, default False
+        Count same-carer changes (RNE T/U) in "3 or more placements".
+    temporary : {"merge", "count", "exclude"}, default "merge"
+        Temporary placements T0-T4 in the placement views (:func:`cpanalysis.episodes.derive_placements`).
+    sdq_band_denominator : {"with_score", "cohort"}, default "with_score"
+    oc3_birthday_lag_months : int, default 0
+    temporary_on_period_end : {"episode", "interrupted"}, default "episode"
+        Placement type, provider, distance and location of a child in a temporary placement
+        (T0-T4) on the period end: those of the temporary episode as returned (``"episode"``,
+        what DfE's tables on 31 March describe: a temporary placement has no provider), or those
+        of the placement the temporary move interrupted (``"interrupted"``).
+    uasc_distance : {"not_known", "exclude"}, default "not_known"
+        Unaccompanied asylum-seeking children have no home postcode requirement, so no distance:
+        keep them in the distance denominators as "not known" (``"not_known"``, as EES does) or
+        leave them out of the distance indicators (``"exclude"``).
+    """
 
     same_carer_moves: bool = False
     temporary: str = "merge"
     sdq_band_denominator: SdqDenominator = "with_score"
     oc3_birthday_lag_months: int = 0
+    temporary_on_period_end: str = "episode"
+    uasc_distance: str = "not_known"
 
     def __post_init__(self) -> None:
+        if self.temporary_on_period_end not in TEMPORARY_ON_PERIOD_END:
+            raise ParameterError(f"temporary_on_period_end must be one of {', '.join(TEMPORARY_ON_PERIOD_END)}; "
+                                 f"got {self.temporary_on_period_end!r}")
+        if self.uasc_distance not in UASC_DISTANCE:
+            raise ParameterError(f"uasc_distance must be one of {', '.join(UASC_DISTANCE)}; got {self.uasc_distance!r}")
         if self.sdq_band_denominator not in ("with_score", "cohort"):
             raise ParameterError(
                 f"sdq_band_denominator must be 'with_score' or 'cohort'; got {self.sdq_band_denominator!r}"
@@ -194,9 +232,41 @@ class Context:
         breaks = e.loc[(e["decom"] <= date) & (e["dec"].isna() | (e["dec"] >= first)), "child_id"]
         return children.difference(pd.Index(breaks.unique(), dtype=object)).rename("child_id")
 
-    def placement_on(self, date: pd.Timestamp) -> pd.DataFrame:
-        """The non-short-break placement open at the end of ``date`` for each child (by child_id)."""
-        key = ("placement_on", date)
+    def episode_on(self, date: pd.Timestamp) -> pd.DataFrame:
+        """The episode open at the end of ``date`` for each child looked after (indexed by child_id).
+
+        The point-in-time view: placement type, provider, distance and location on a date are
+        those of this episode (:data:`POINT_IN_TIME`), never the first episode of the placement.
+        A child in a temporary placement (T0-T4) on the date gets the fields of the temporary
+        episode, or with ``temporary_on_period_end="interrupted"`` those of the latest
+        non-temporary episode before it in the same period of care (kept as returned when there
+        is none).
+        """
+        return self.cached(("episode_on", date), lambda: self._episode_on(date))
+
+    def _episode_on(self, date: pd.Timestamp) -> pd.DataFrame:
+        on = self.looked_after_on(date).copy()
+        temp = on["is_temporary"].to_numpy(dtype=bool)
+        if self.options.temporary_on_period_end == "interrupted" and temp.any():
+            e = self.care_episodes
+            before = e.loc[~e["is_temporary"] & (e["decom"] <= date)]
+            last = before.drop_duplicates(["child_id", "period_id"], keep="last").set_index(["child_id", "period_id"])
+            keys = pd.MultiIndex.from_arrays([on.index[temp], on["period_id"].to_numpy()[temp]])
+            found = last.reindex(keys)
+            has = found["decom"].notna().to_numpy()
+            rows = np.flatnonzero(temp)[has]
+            for col in POINT_IN_TIME:
+                on.iloc[rows, on.columns.get_loc(col)] = found[col].to_numpy()[has]
+        return on
+
+    def carer_spell_on(self, date: pd.Timestamp) -> pd.DataFrame:
+        """The non-short-break carer spell open at the end of ``date`` for each child (by child_id).
+
+        A carer spell is a placement of :attr:`placements` (one set of carers; under the default
+        counting rule a same-carer change, RNE T/U, does not end it). Use it for how long a child
+        has been with the same carers, and :meth:`episode_on` for where they are placed.
+        """
+        key = ("carer_spell_on", date)
         if key not in self._cache:
             p = self.placements
             open_ = (~p["is_short_break"]) & (p["start"] <= date) & (p["end"].isna() | (p["end"] > date))
@@ -417,6 +487,10 @@ def prepare(
     if "period_id" not in episodes.columns or episodes["period_id"].isna().any():
         episodes = episodes_module.assign_periods_of_care(episodes)
     episodes = episodes_module.flag_episodes(episodes)
+    for col in POINT_IN_TIME:  # hand-made tables may carry only the core columns
+        if col not in episodes.columns:
+            episodes[col] = np.nan if col == "pl_distance" else None
+    episodes["pl_distance"] = pd.to_numeric(episodes["pl_distance"], errors="coerce")
     episodes = episodes.sort_values(["child_id", "decom"]).reset_index(drop=True)
     if population is not None:
         population = _population(population)

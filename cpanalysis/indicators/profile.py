@@ -34,14 +34,16 @@ def _group(values: pd.Series, groups: dict[str, str], order: tuple[str, ...] = (
 def on_date_frame(ctx: Context, date: pd.Timestamp) -> pd.DataFrame:
     """Children looked after at the end of ``date`` with their breakdown attributes.
 
-    Legal status and placement type are those of the episode open on the date, grouped as DfE
-    publishes them (:data:`cpanalysis.codes.LS_GROUPS`, :data:`cpanalysis.codes.PLACE_GROUPS`).
+    Legal status and placement type are those of the episode open on the date
+    (:meth:`~cpanalysis.indicators.context.Context.episode_on`; a temporary placement per
+    ``temporary_on_period_end``), grouped as DfE publishes them
+    (:data:`cpanalysis.codes.LS_GROUPS`, :data:`cpanalysis.codes.PLACE_GROUPS`).
     """
     return ctx.cached(("on_frame", date), lambda: _on_date_frame(ctx, date))
 
 
 def _on_date_frame(ctx: Context, date: pd.Timestamp) -> pd.DataFrame:
-    on = ctx.looked_after_on(date)
+    on = ctx.episode_on(date)
     frame = ctx.attributes(on.index, date)
     frame["legal_status"] = _group(on["ls"], codes.LS_GROUPS, BREAKDOWN_ORDERS[cat.LEGAL_STATUS])
     frame["placement_type"] = _group(on["place"], codes.PLACE_GROUPS, codes.PLACE_GROUP_ORDER)

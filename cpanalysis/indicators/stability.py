@@ -18,6 +18,7 @@ from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.context import Context
 from cpanalysis.indicators.profile import ceased_frame, on_date_frame
 from cpanalysis.indicators.table import (
+    UASC_VALUES,
     Rows,
     Stamp,
     as_category,
@@ -89,7 +90,7 @@ def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     children = ctx.continuously_looked_after(win.end, 30)
     frame = on_date_frame(ctx, win.end).reindex(children)
     frame = frame[frame["age"].fillna(99) < 16].copy()
-    current = ctx.placement_on(win.end).reindex(frame.index)
+    current = ctx.carer_spell_on(win.end).reindex(frame.index)
     long_enough = (current["start"] <= cutoff).fillna(False).to_numpy(dtype=bool)
     adoption = frame["place"].isin(codes.PLACE_ADOPTION).to_numpy()
     if adoption.any():
@@ -104,12 +105,19 @@ def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "long_term_stability", stamp)
 
 
-def _current_placement_frame(ctx: Context, win: Window) -> pd.DataFrame:
+def _current_placement_frame(ctx: Context, win: Window, distance: bool = False) -> pd.DataFrame:
+    """Children looked after on the period end with the point-in-time fields of the episode open then.
+
+    ``distance=True`` applies ``uasc_distance``: with ``"exclude"``, children who are UASC on the
+    date leave the cohort (they have no home postcode, so no distance).
+    """
     frame = on_date_frame(ctx, win.end).copy()
-    current = ctx.placement_on(win.end).reindex(frame.index)
+    current = ctx.episode_on(win.end).reindex(frame.index)
     for col in ("pl_distance", "pl_location", "place_provider"):
         frame[col] = current[col]
     frame["pl_distance"] = pd.to_numeric(frame["pl_distance"], errors="coerce")
+    if distance and ctx.options.uasc_distance == "exclude":
+        frame = frame[frame["uasc"] != UASC_VALUES[0]]
     return frame
 
 
@@ -118,11 +126,12 @@ def placed_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 
     Cohort and denominator: children looked after on the period end (those whose distance is not
     known stay in the denominator, as in EES where "not known" is a category of the total).
-    Numerator: those whose current placement's PL_DISTANCE is more than 20 miles (inside or
-    outside the authority). Under ``temporary="merge"`` a child on a temporary move is measured
-    at the placement the move interrupted.
+    Numerator: those whose PL_DISTANCE on the period end (the episode open then,
+    :meth:`~cpanalysis.indicators.context.Context.episode_on`) is more than 20 miles (inside or
+    outside the authority). A child in a temporary placement: parameter
+    ``temporary_on_period_end``; UASC (no distance): parameter ``uasc_distance``.
     """
-    frame = _current_placement_frame(ctx, win)
+    frame = _current_placement_frame(ctx, win, distance=True)
     frame["hit"] = frame["pl_distance"] > DISTANCE_MILES
     return proportion_rows(frame, "hit", "placed_over_20_miles", stamp, cat.get("placed_over_20_miles").breakdowns)
 
@@ -130,10 +139,11 @@ def placed_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 def placed_over_20_miles_outside_la(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children placed outside the authority and more than 20 miles from home (LAIT ``LACDistance``).
 
-    Cohort and denominator: children looked after on the period end. Numerator: current
-    placement has PL_LOCATION OUT and PL_DISTANCE more than 20 miles.
+    Cohort and denominator: children looked after on the period end. Numerator: the episode
+    open on the period end has PL_LOCATION OUT and PL_DISTANCE more than 20 miles. Parameters
+    ``temporary_on_period_end`` and ``uasc_distance`` as :func:`placed_over_20_miles`.
     """
-    frame = _current_placement_frame(ctx, win)
+    frame = _current_placement_frame(ctx, win, distance=True)
     frame["hit"] = (frame["pl_distance"] > DISTANCE_MILES) & (frame["pl_location"] == codes.PL_LOCATION_OUT)
     return proportion_rows(frame, "hit", "placed_over_20_miles_outside_la", stamp)
 
@@ -141,10 +151,12 @@ def placed_over_20_miles_outside_la(ctx: Context, win: Window, stamp: Stamp) -> 
 def distance_not_known(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children whose placement distance is not known (EES "Distance not known or not recorded").
 
-    Cohort and denominator: children looked after on the period end. Numerator: current
-    placement has no PL_DISTANCE (mostly UASC and confidential adoption placements).
+    Cohort and denominator: children looked after on the period end. Numerator: the episode
+    open on the period end has no PL_DISTANCE (mostly UASC and confidential adoption
+    placements). Parameters ``temporary_on_period_end`` and ``uasc_distance`` as
+    :func:`placed_over_20_miles`.
     """
-    frame = _current_placement_frame(ctx, win)
+    frame = _current_placement_frame(ctx, win, distance=True)
     frame["hit"] = frame["pl_distance"].isna()
     return proportion_rows(frame, "hit", "distance_not_known", stamp)
 
@@ -152,8 +164,8 @@ def distance_not_known(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 def placed_inside_la(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children placed inside the authority's boundary (EES placement location "inside").
 
-    Cohort and denominator: children looked after on the period end. Numerator: current
-    placement has PL_LOCATION IN (a blank location is not inside).
+    Cohort and denominator: children looked after on the period end. Numerator: the episode
+    open on the period end has PL_LOCATION IN (a blank location is not inside).
     """
     frame = _current_placement_frame(ctx, win)
     frame["hit"] = frame["pl_location"] == codes.PL_LOCATION_IN
@@ -163,8 +175,9 @@ def placed_inside_la(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 def placed_in_house(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children placed in the authority's own provision (EES placement provider "Own provision").
 
-    Cohort and denominator: children looked after on the period end. Numerator: current
-    placement's PLACE_PROVIDER is PR1. Breakdown: placement type group.
+    Cohort and denominator: children looked after on the period end. Numerator: the episode
+    open on the period end has PLACE_PROVIDER PR1 (a placement transferred from an agency to the
+    authority, RNE T, counts from the transfer). Breakdown: placement type group.
     """
     frame = _current_placement_frame(ctx, win)
     frame["hit"] = frame["place_provider"].isin(codes.PROVIDER_IN_HOUSE)
