@@ -25,7 +25,9 @@ import textwrap
 from collections.abc import Sequence
 
 import matplotlib
+import matplotlib.legend
 import matplotlib.patches
+import matplotlib.text
 import matplotlib.pyplot as plt  # imported for its side effect too: a notebook shows returned figures
 import numpy as np
 import pandas as pd
@@ -412,6 +414,42 @@ def _error(values: pd.Series, lower: pd.Series, upper: pd.Series) -> np.ndarray:
     return np.vstack([np.nan_to_num(v - lo), np.nan_to_num(hi - v)]).clip(min=0)
 
 
+#: Longest series whose periods are labelled horizontally, with their n underneath.
+MAX_N_LABELS = 10
+
+
+def text_overlaps(fig: Figure) -> list[tuple[str, str]]:
+    """Pairs of visible texts of a figure whose boxes overlap (for tests and reviewers).
+
+    Every text matplotlib draws is checked: titles, tick and axis labels, annotations, legend
+    entries and footnotes, after the figure is drawn. Texts of one legend are not compared with
+    each other (the legend lays them out).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    found = []
+    for text in fig.findobj(matplotlib.text.Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.width <= 0 or box.height <= 0:
+            continue
+        legend = next((a for a in fig.findobj(matplotlib.legend.Legend) if text in a.get_texts()
+                       or text is a.get_title()), None)
+        found.append((text, box, legend))
+    pairs = []
+    for i, (a, box_a, legend_a) in enumerate(found):
+        for b, box_b, legend_b in found[i + 1:]:
+            if legend_a is not None and legend_a is legend_b:
+                continue
+            if box_a.overlaps(box_b):
+                pairs.append((a.get_text(), b.get_text()))
+    return pairs
+
+
 def _n_text(n: object) -> str:
     return "" if pd.isna(n) else f"n={float(n):,.0f}"
 
@@ -443,7 +481,8 @@ def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
     band : bool; default False
         Draw the interval as a shaded band instead of error bars (for long quarterly series).
     show_n : bool; default True
-        Write the denominator above each point.
+        Write the denominator under each period's label (series of up to
+        :data:`MAX_N_LABELS` points).
     min_n : int; default 10
         Points on fewer children are greyed.
     ax : Axes, optional
@@ -466,12 +505,14 @@ def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
     grey = _greyed(rows, min_n)
     ok = ~grey
     values = pd.to_numeric(rows["value"], errors="coerce")
-    ax.plot(x[ok], values[ok], color=LA_COLOUR, linewidth=1.5, label=la_name, zorder=3)
+    # The line breaks where a value is missing or greyed (NaN), so a gap in the data is a gap in
+    # the chart, never a straight line across years with no results.
+    ax.plot(x, values.where(ok), color=LA_COLOUR, linewidth=1.5, label=la_name, zorder=3)
     has_interval = unit != "count" and rows["lower_95"][ok].notna().any()
     if not has_interval:  # a count of the authority's own children, or a value published without one
         ax.plot(x[ok], values[ok], "o", color=LA_COLOUR, zorder=4)
     elif band:
-        ax.fill_between(x[ok], rows["lower_95"][ok].astype(float), rows["upper_95"][ok].astype(float),
+        ax.fill_between(x, rows["lower_95"].where(ok).astype(float), rows["upper_95"].where(ok).astype(float),
                         color=LA_COLOUR, alpha=0.15, linewidth=0, label="95% confidence interval")
         ax.plot(x[ok], values[ok], "o", color=LA_COLOUR, zorder=4)
     else:
@@ -486,24 +527,25 @@ def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
     for when, symbol in zip(x[hidden], rows["suppressed"][hidden].map(_as_str), strict=True):
         ax.annotate(symbol or "x", (when, 0), xycoords=("data", "axes fraction"), xytext=(0, 4),
                     textcoords="offset points", ha="center", color=SUPPRESSED_COLOUR, fontsize=9)
-    if show_n:
-        # Greyed points have no error bar drawn, so their n sits on the point itself.
-        tops = pd.to_numeric(rows["upper_95"], errors="coerce").where(ok, values).fillna(values)
-        for when, top, n, is_grey in zip(x, tops, _n_values(rows), grey, strict=True):
-            if not pd.isna(top) and not pd.isna(n):
-                ax.annotate(_n_text(n), (when, top), xytext=(0, 4), textcoords="offset points",
-                            ha="center", fontsize=7,
-                            color=SUPPRESSED_COLOUR if is_grey else ANNOTATION_COLOUR)
     for i, (code, name) in enumerate(comparators.items()):
         comp = _series(tidy, indicator_id, code, breakdown, breakdown_value, None)
         comp = comp[comp["period_end"].isin(x)]
         if comp.empty:
             continue
+        # on the authority's dates, NaN where the comparator has no value: a gap, not a bridge
+        comp_values = comp.drop_duplicates("period_end").set_index("period_end")["value"].astype(float)
         colour = ENGLAND_COLOUR if code == ENGLAND_CODE else (REGION_COLOUR, NEIGHBOURS_COLOUR, PALETTE["dark_grey"])[i % 3]
-        ax.plot(comp["period_end"], comp["value"].astype(float), linestyle="--", linewidth=1.8,
+        ax.plot(list(x), comp_values.reindex(list(x)).to_numpy(), linestyle="--", linewidth=1.8,
                 color=colour, label=name, zorder=2)
+    # n goes under each year's label rather than on the chart, where it would sit on lines,
+    # error bars or the title; long quarterly series leave it to the tables.
+    labels = _tick_labels(x, str(rows["period_type"].iloc[0]))
+    write_n = show_n and len(x) <= MAX_N_LABELS
+    if write_n:
+        labels = [f"{label}\n{_n_text(n)}" if _n_text(n) else label for label, n in zip(labels, _n_values(rows), strict=True)]
     ax.set_xticks(list(x))
-    ax.set_xticklabels(_tick_labels(x, str(rows["period_type"].iloc[0])), rotation=0 if len(x) < 9 else 45)
+    ax.set_xticklabels(labels, rotation=0 if len(x) <= MAX_N_LABELS else 45, fontsize=8,
+                       ha="center" if len(x) <= MAX_N_LABELS else "right")
     ax.set_ylabel(_UNIT_AXIS.get(unit, unit))
     ax.set_ylim(bottom=0)
     if unit == "%":
@@ -513,10 +555,11 @@ def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
                                       comparator_name=comparators.get(first, "England"),
                                       breakdown=breakdown, breakdown_value=breakdown_value,
                                       period_type=period_type, min_n=min_n))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, fontsize=8)
+    # beside the plot, not under it, where it met the year labels
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     if has_interval:
         note = ("Points: 95% confidence intervals (Wilson for percentages, Byar for rates, t for means); "
-                "n = children in the denominator (in the count, for a rate).")
+                "n under each year = children in the denominator (in the count, for a rate).")
     elif unit == "count":
         note = "A count of the authority's own children: not a sample, so no confidence interval."
     else:

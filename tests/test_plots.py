@@ -125,15 +125,18 @@ def test_trend_chart_draws_england_as_a_line_and_greys_small_and_suppressed(seri
     assert list(england.get_ydata()) == [11.0, 10.0, 10.0]
     ours = _line(ax, "Leicestershire")
     assert to_hex(ours.get_color()).upper() == plots.LA_COLOUR
-    assert list(ours.get_ydata()) == [10.0]  # only the one point on 10+ children, not suppressed
+    # only the one point on 10+ children, not suppressed, is on the line: the others are gaps
+    assert [None if np.isnan(v) else v for v in ours.get_ydata()] == [None, None, 10.0]
     grey = _line(ax, "Suppressed or fewer than 10 children")
     assert to_hex(grey.get_color()).upper() == plots.SUPPRESSED_COLOUR
     assert list(grey.get_ydata()) == [25.0]
     texts = [t.get_text() for t in ax.texts]
-    assert "n=100" in texts and "n=8" in texts
     assert "c" in texts  # the suppressed year shows its symbol
     assert ax.get_title(loc="left").replace("\n", " ") == plots.finding_title(series, "placements_3plus_12m", LA)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["2023", "2024", "2025"]
+    # n under each year's label, not on the chart
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[0] == "2023" and ticks[1] == "2024\nn=8" and ticks[2] == "2025\nn=100"
+    assert plots.text_overlaps(fig) == []
 
 
 def test_trend_chart_band_and_missing_indicator(series):
@@ -288,7 +291,7 @@ def test_snapshot_title_and_n_of_a_rate():
     )
     assert plots.finding_title(t, "cla_on_date", LA) == "Children looked after on 30 Sep 2025: 686"
     ax = plots.trend_chart(t, "cla_rate_per_10k", LA, comparators={}).axes[0]
-    assert "n=686" in [a.get_text() for a in ax.texts]  # the children counted, not the population
+    assert ax.get_xticklabels()[0].get_text() == "2025\nn=686"  # the children counted, not the population
     count = plots.trend_chart(t, "cla_on_date", LA, comparators={}, period_type=None)
     assert "no confidence interval" in count.texts[0].get_text()
     assert [t.get_text() for t in count.axes[0].texts] == []  # a count has no n to write
@@ -320,3 +323,40 @@ def test_figure_alt_text_says_what_the_title_legend_axes_and_footnote_say():
                                           "vertical axis: %. Source: SSDA903.")
     fig.alt_text = "Moves fell from 12% to 9%."
     assert plots.figure_alt_text(fig) == "Moves fell from 12% to 9%."
+
+
+def _long_series(years=10, with_england=True, gap=()):
+    rows = []
+    for k, year in enumerate(range(2016, 2016 + years)):
+        if year in gap:
+            continue
+        value = 40.0 + (k % 3) * 25  # zig-zag up to the top of the axis, where labels would meet the title
+        rows.append(row(f"{year}-03-31", LA, value, n=1234, lo=value - 8, hi=min(100.0, value + 8)))
+        if with_england:
+            rows.append(row(f"{year}-03-31", ENG, value - 1, source="dfe"))
+    return tidy(*rows)
+
+
+@pytest.mark.parametrize("years", [3, 10, 12])
+def test_trend_chart_texts_never_overlap(years):
+    fig = plots.trend_chart(_long_series(years), "placements_3plus_12m", LA, la_name="A long authority name")
+    assert plots.text_overlaps(fig) == []
+
+
+def test_text_overlaps_finds_two_texts_on_each_other():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.text(0.5, 0.5, "first label")
+    ax.text(0.5, 0.5, "second label")
+    plt.close(fig)
+    assert ("first label", "second label") in plots.text_overlaps(fig)
+
+
+def test_years_without_results_are_a_gap_in_the_line():
+    fig = plots.trend_chart(_long_series(6, gap=(2019, 2020)), "placements_3plus_12m", LA)
+    ax = fig.axes[0]
+    ours = [ln for ln in ax.get_lines() if ln.get_label() == "Our authority"][0]
+    # no row for 2019-2020 at all: the x axis has only the years with rows, so the line joins 2018
+    # and 2021 unless a NaN separates them; the chart marks missing years as missing
+    assert len(ours.get_xdata()) == 4
