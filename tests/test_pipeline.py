@@ -16,6 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from cpanalysis.dfe import snapshot
 from cpanalysis.errors import ParameterError
 from cpanalysis.pipeline import changes, data, exports, html, report
 from cpanalysis.pipeline.execute import NotebookJob, execute_notebook, execute_notebooks
@@ -43,6 +44,15 @@ def tidy_row(ind, period_end, numerator, denominator, value, *, unit="%", lo=np.
 
 def frame(*rows):
     return pd.DataFrame(list(rows), columns=COLUMNS)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def without_the_builtin_snapshot():
+    """These tests cover a machine with no national figures at all (the package's snapshot removed
+    too); ``tests/test_dfe_snapshot.py`` runs the pipeline with the snapshot."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(snapshot, "SNAPSHOT_DIR", Path("/nonexistent/dfe_snapshot"))
+        yield
 
 
 # ----------------------------------------------------------------------------- exports

@@ -5,6 +5,8 @@
   SHA-256 checksums. Offline, it prints where to get each file by hand (exit code 2).
 * ``cpanalysis dfe list``: the data sets, where each is saved and where it comes from.
 * ``cpanalysis dfe check [DIR]``: what the loaders find in a folder (files read, absent, values).
+* ``cpanalysis dfe snapshot DIR [--out FOLDER]``: rebuild the package's built-in snapshot of the
+  published figures from a folder of downloaded files (:mod:`cpanalysis.dfe.snapshot`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions.add_parser("list", help="list the national data sets and their sources")
     check = actions.add_parser("check", help="summarise the national files a folder holds")
     check.add_argument("dir", nargs="?", default=None, help="folder (default: the first one found)")
+    snap = actions.add_parser("snapshot", help="rebuild the built-in snapshot from downloaded files",
+                              description="Rebuild the compact snapshot of DfE's published figures that the "
+                              "package ships (national, areas and neighbour tables, manifest with checksums, "
+                              "Open Government Licence attribution) from a folder of downloaded files.")
+    snap.add_argument("dir", help="folder of downloaded national files (e.g. data/raw/dfe)")
+    snap.add_argument("--out", default=None,
+                      help="folder to write (default: the package's own data/dfe_snapshot)")
     parser.set_defaults(handler=run, dfe_parser=parser)
 
 
@@ -72,6 +81,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(table):,} values for {table['indicator_id'].nunique()} indicators, "
               f"{table['geography'].nunique()} areas, years {table['period_end'].min():%Y}-"
               f"{table['period_end'].max():%Y}")
+        return 0
+    if args.dfe_command == "snapshot":
+        from cpanalysis.dfe import snapshot
+
+        out = args.out or snapshot.SNAPSHOT_DIR
+        manifest = snapshot.build_snapshot(args.dir, out)
+        rows = manifest["rows"]
+        print(f"DfE snapshot written to {out}: {rows[snapshot.NATIONAL]:,} values for {manifest['indicators']} "
+              f"indicators, years {manifest['first_year']}-{manifest['latest_year']}, {rows[snapshot.AREAS]} "
+              f"authorities, neighbour models {', '.join(manifest['neighbour_models'])}, from "
+              f"{len(manifest['sources'])} files")
         return 0
     args.dfe_parser.print_help()
     return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cpanalysis.dfe import snapshot
 from cpanalysis.dfe.folders import resolve_folder
 from cpanalysis.errors import DfeDataError, ParameterError
 
@@ -104,6 +105,8 @@ def _ees_pairs(path: Path) -> pd.DataFrame | None:
 @functools.lru_cache(maxsize=8)
 def _la_codes_cached(folder: str) -> pd.DataFrame:
     root = Path(folder)
+    if snapshot.is_snapshot(root):
+        return snapshot.read_areas(root)[list(LA_CODE_COLUMNS)].astype({"current": bool})
     parts = [p for p in (_ees_pairs(f) for f in sorted(root.rglob("*.csv"))) if p is not None]
     if parts:
         pairs = pd.concat(parts, ignore_index=True)
@@ -215,6 +218,10 @@ def region_of(la: str | int, folder: str | Path | None = None, london_subregion:
 
 @functools.lru_cache(maxsize=8)
 def _london_subregions(folder: str) -> dict[str, str]:
+    if snapshot.is_snapshot(folder):
+        codes = snapshot.read_areas(folder)
+        codes = codes[codes["london_subregion"] != ""]
+        return dict(zip(codes["old_la_code"], codes["london_subregion"], strict=True))
     for path in sorted(Path(folder).rglob("*.csv")):
         pairs = _ees_pairs(path)
         if pairs is not None:

@@ -1,9 +1,13 @@
 """Where the national (DfE) files are, and what to tell the analyst when they are not there.
 
-The package never ships DfE data. Reports look for it in, in order: the folder named by the
-``CPANALYSIS_DFE_DIR`` environment variable, ``data/raw/dfe`` (where ``cpanalysis dfe download``
-writes), and ``../shared/dfe`` (beside the project, as on the development machines). Without any,
-the national sections of a report print :func:`national_files_help` instead of failing.
+The package ships a compact snapshot of DfE's published figures
+(:mod:`cpanalysis.dfe.snapshot`), so a fresh clone compares with England, regions and neighbours.
+Folders are looked for in this order: the folder named by the ``CPANALYSIS_DFE_DIR`` environment
+variable, ``data/raw/dfe`` (where ``cpanalysis dfe download`` writes), ``../shared/dfe`` (beside the
+project, as on the development machines), and last the shipped snapshot. The reports then use
+whichever of the first folder found and the snapshot holds the later year
+(:func:`cpanalysis.pipeline.data.load_national`). Only when the snapshot has been removed too do
+the national sections print :func:`national_files_help` instead of failing.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from cpanalysis.dfe import snapshot
 from cpanalysis.errors import DfeDataError
 
 #: Environment variable naming the folder of national files.
@@ -34,14 +39,16 @@ def default_candidates() -> list[Path]:
     out = []
     if os.environ.get(ENV_VAR):
         out.append(Path(os.environ[ENV_VAR]))
-    out += [DEFAULT_OUT, Path("..") / "shared" / "dfe"]
+    out += [DEFAULT_OUT, Path("..") / "shared" / "dfe", snapshot.SNAPSHOT_DIR]
     return out
 
 
 def has_national_files(folder: Path) -> bool:
-    """Whether ``folder`` (searched recursively) holds at least one recognised DfE file."""
+    """Whether ``folder`` is a snapshot or (searched recursively) holds at least one recognised DfE file."""
     if not folder.is_dir():
         return False
+    if snapshot.is_snapshot(folder):
+        return True
     return any(next(folder.rglob(name), None) is not None for name in MARKER_FILES)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpanalysis.dfe import attainment, ees, lait, tidy
+from cpanalysis.dfe import attainment, ees, lait, snapshot, tidy
 from cpanalysis.dfe.folders import resolve_folder
 from cpanalysis.indicators import TIDY_COLUMNS
 
@@ -43,11 +43,13 @@ def load_dfe(
     Parameters
     ----------
     folder : path or None; default None
-        Folder searched recursively (e.g. ``data/raw/dfe`` or ``../shared/dfe``); None finds one
+        Folder searched recursively (e.g. ``data/raw/dfe`` or ``../shared/dfe``), or a snapshot
+        folder (:mod:`cpanalysis.dfe.snapshot`, read as it was built); None finds one
         (:func:`cpanalysis.dfe.folders.find_dfe_folder`).
     recompute_la : bool; default True
         Recompute authorities' percentages and rates from their unrounded counts (England's and
-        regions' stay as published: their counts are rounded to the nearest 10).
+        regions' stay as published: their counts are rounded to the nearest 10). A snapshot is
+        always built with True.
     include_lait : bool; default True
         Add the LAIT headline series (2015-2025) where EES has no figure.
     include_attainment : bool; default True
@@ -68,6 +70,20 @@ def load_dfe(
         If the folder does not exist (or none is found), or a file cannot be read.
     """
     root = resolve_folder(folder)
+    if snapshot.is_snapshot(root):
+        # Built by this function from the published files (cpanalysis.dfe.snapshot); the options
+        # that drop sources filter its rows by the file they came from.
+        out = snapshot.read_national(root, provenance=True)
+        notes, files = out.attrs["notes"], out.attrs["files"]
+        if not include_lait:
+            out = out[~out["dfe_file"].str.endswith("bds_long_0.parquet")]
+        if not include_attainment:
+            out = out[~out["dfe_file"].str.lower().str.endswith(attainment.FILES)]
+        if not provenance:
+            out = out[list(TIDY_COLUMNS)]
+        out = out.reset_index(drop=True)
+        out.attrs.update(notes=notes, files=files)
+        return out
     notes: list[str] = []
     loaded: list[tuple[int, int, str, pd.DataFrame]] = []  # (source rank, -vintage, file, rows)
     for spec in ees.FILES:

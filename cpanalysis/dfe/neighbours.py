@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cpanalysis.dfe import snapshot
 from cpanalysis.dfe.areas import find_la, la_codes
 from cpanalysis.dfe.folders import resolve_folder
 from cpanalysis.errors import DfeDataError, ParameterError
@@ -55,6 +56,8 @@ def _read_wide(path: Path) -> pd.DataFrame:
 @functools.lru_cache(maxsize=8)
 def _table(folder: str, model: str) -> tuple[pd.DataFrame, str]:
     root = Path(folder)
+    if snapshot.is_snapshot(root):
+        return snapshot.read_neighbours(root, model), str(root / snapshot.NEIGHBOURS)
     for name in MODEL_FILES[model]:
         path = next((p for p in sorted(root.rglob("*")) if p.name.lower() == name.lower()), None)
         if path is not None:

@@ -11,8 +11,9 @@
 3. the tidy indicator table: the rolling 12 months to the period end and the 8 quarter ends before
    it, plus every year ending 31 March in the data, with the authority's local measures; cached
    beside the processed tables under the same key;
-4. the national DfE figures (England, region, statistical neighbours) when the files are on the
-   machine, else a message saying how to get them (:func:`cpanalysis.dfe.national_files_help`);
+4. the national DfE figures (England, region, statistical neighbours): the newer of the package's
+   built-in snapshot and the analyst's downloaded files (:func:`load_national`), with the sentence
+   every page shows to name them (``national_source``);
 5. for an ``external`` audience, small-number disclosure control on everything exported.
 
 Two notebooks may start at once (the runner runs two in parallel): building and generating hold a
@@ -306,41 +307,67 @@ def load_national(dfe_dir: str | Path | None, root: Path | None,
                   progress: Progress | None = None) -> tuple[pd.DataFrame | None, str, Path | None]:
     """DfE's published figures as tidy rows, or ``None`` and the message saying how to get them.
 
-    Returns ``(table, message, folder)``: the message is empty and ``folder`` is where the files
-    were found when they were.
+    Returns ``(table, message, folder)``: ``folder`` is where the figures were read from (the
+    downloaded files or the built-in snapshot); the message is empty when the downloaded files,
+    or nothing but the snapshot, were found, and says why the snapshot was preferred otherwise.
 
-    ``dfe_dir`` empty means the usual places: ``$CPANALYSIS_DFE_DIR``, ``<root>/data/raw/dfe``,
-    ``<root>/../shared/dfe``. The loaded table is cached in ``<root>/data/processed/dfe`` keyed by
-    the files' names, sizes and modification times.
+    The analyst's files are looked for in ``dfe_dir`` when given, else in the usual places:
+    ``$CPANALYSIS_DFE_DIR``, ``<root>/data/raw/dfe``, ``<root>/../shared/dfe``. The package's
+    built-in snapshot (:mod:`cpanalysis.dfe.snapshot`) is used instead when there are none, when
+    they cannot be read, or when the snapshot holds a later year (DfE revises the whole series
+    each release, so the later release is the better one); on a tie the analyst's files win. A
+    table read from downloaded files is cached in ``<root>/data/processed/dfe`` keyed by the
+    files' names, sizes and modification times.
     """
     from cpanalysis import dfe
-    from cpanalysis.dfe import folders
+    from cpanalysis.dfe import folders, snapshot
 
     if dfe_dir:
         candidates = [Path(dfe_dir)]
     else:
         base = root if root is not None else Path.cwd()
         candidates = [c if c.is_absolute() or c.parts[:1] == (".",) else base / c for c in folders.default_candidates()]
+    shipped = snapshot.SNAPSHOT_DIR if snapshot.is_snapshot(snapshot.SNAPSHOT_DIR) else None
+    candidates = [c for c in candidates if shipped is None or c.resolve() != shipped.resolve()]
     folder = folders.find_dfe_folder(candidates)
-    if folder is None:
-        return None, folders.national_files_help(), None
-    folder = folder.resolve()
+    table, message = None, ""
+    if folder is not None:
+        table, message = _read_downloaded(folder.resolve(), root, progress)
+        folder = folder.resolve() if table is not None else None
+    if shipped is not None:
+        newer = snapshot.read_manifest(shipped)["latest_year"]
+        downloaded = snapshot.latest_year(table) if table is not None else None
+        if table is None or downloaded is None or newer > downloaded:
+            if table is not None:
+                message = (f"The built-in snapshot (years to {newer}) is newer than the files in {folder} "
+                           f"(years to {downloaded}), so it is used.")
+            elif message:
+                message += " The built-in snapshot is used instead."
+            return dfe.load_dfe(shipped), message, shipped
+    if table is None:
+        return None, message or folders.national_files_help(), None
+    return table, message, folder
+
+
+def _read_downloaded(folder: Path, root: Path | None, progress: Progress | None) -> tuple[pd.DataFrame | None, str]:
+    from cpanalysis import dfe
+
     stamp = sorted((str(p.relative_to(folder)), p.stat().st_size, int(p.stat().st_mtime))
                    for p in folder.rglob("*") if p.is_file())
     digest = hashlib.sha256(json.dumps([str(folder), stamp, __version__]).encode()).hexdigest()[:16]
     cache = (root / "data" / "processed" / "dfe") if root is not None else None
     path = cache / f"dfe_{digest}.parquet" if cache is not None else None
     if path is not None and path.is_file():
-        return pd.read_parquet(path), "", folder
+        return pd.read_parquet(path), ""
     _say(progress, f"Reading the national DfE files in {folder}")
     try:
         table = dfe.load_dfe(folder)
     except CpanalysisError as exc:
-        return None, f"The national DfE files in {folder} could not be read: {exc}", None
+        return None, f"The national DfE files in {folder} could not be read: {exc}"
     if path is not None:
         with _locked(cache / ".lock"):
             table.to_parquet(path, index=False)
-    return table, "", folder
+    return table, ""
 
 
 def apply_disclosure(tidy: pd.DataFrame, audience: str) -> pd.DataFrame:
@@ -378,7 +405,8 @@ class NotebookData:
     national : DataFrame or None
         DfE's tidy rows (all areas), None when the files are absent.
     national_message : str
-        How to get the national files (empty when they were found).
+        How to get the national files when there are none, or why the built-in snapshot was
+        preferred to the downloaded files (else empty).
     comparators : dict
         Geography code -> name for charts: England, then the region.
     neighbours : list of str
@@ -387,7 +415,10 @@ class NotebookData:
         The build manifest (inputs, rows read/kept/quarantined, returns, latest ``as_at``).
     data_dir, processed_dir : Path
     national_folder : Path or None
-        Where the national files were found (for the run manifest).
+        Where the national figures were read from: downloaded files or the built-in snapshot.
+    national_source : str
+        The sentence every page shows to name the national figures' source
+        (:func:`cpanalysis.dfe.snapshot.source_line`).
     """
 
     la_code: str
@@ -411,6 +442,7 @@ class NotebookData:
     #: period end, which every table of a report reads).
     cache: dict = field(default_factory=dict, repr=False, compare=False)
     national_folder: Path | None = None
+    national_source: str = ""
 
     @property
     def window(self) -> str:
@@ -508,6 +540,7 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
         tables, end, la_code, population=population, local_dir=local_dir, quarters=quarters))
     root = project_root(resolved)
     national, message, national_folder = load_national(dfe_dir, root, progress)
+    from cpanalysis.dfe import snapshot as dfe_snapshot
     details = _area_details(la_code, national_folder)
     comparators = {ENGLAND_CODE: "England"}
     if details["region_code"]:
@@ -526,6 +559,7 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
         comparators=comparators, neighbours=neighbours, manifest=manifest, data_dir=resolved,
         processed_dir=processed, region_code=details["region_code"], region_name=details["region_name"],
         old_la_code=details["old_la_code"], national_folder=national_folder,
+        national_source=dfe_snapshot.source_line(national_folder, national),
     )
 
 

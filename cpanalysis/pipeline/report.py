@@ -204,13 +204,16 @@ def show(table: pd.DataFrame):
 
 
 def describe_run(data: NotebookData) -> str:
-    """Markdown sentence naming the authority, period, data and audience of a report."""
+    """Markdown sentences naming the authority, period, data and audience of a report, and where
+    its national figures come from (:func:`cpanalysis.dfe.snapshot.source_line`): every page
+    states its source."""
     returns = data.manifest.get("returns", [])
     span = f"{returns[0]['label']} to {returns[-1]['label']}" if returns else "no returns"
     audience = ("Figures based on fewer than a handful of children are suppressed (external audience)."
                 if data.audience == "external" else "Internal report: figures are not suppressed; do not share outside the authority.")
+    source = f" {data.national_source}" if data.national_source else ""
     return (f"**{data.la_name}** ({data.la_code}), {period_label(data.period_end, data.window)}. "
-            f"Data: {len(returns)} SSDA903 returns, {span}. {audience}")
+            f"Data: {len(returns)} SSDA903 returns, {span}. {audience}{source}")
 
 
 def _unavailable(what: str, exc: Exception) -> Markdown:

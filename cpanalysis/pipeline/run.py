@@ -229,6 +229,8 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     out_dir.mkdir(parents=True, exist_ok=True)
     if loaded.national is None:
         say("      national DfE files not found: the national sections will say how to get them")
+    else:
+        say(f"      {loaded.national_source}")
 
     previous_csv = Path(previous) if previous else quarter.find_previous_run(out, end)
     values = {
@@ -387,6 +389,7 @@ def _manifest(values: dict, loaded: loading.NotebookData, data_dir: Path, dfe: s
             "build_manifest_latest_as_at": loaded.manifest.get("latest_as_at"),
             "dfe_folder": str(loaded.national_folder or (Path(dfe).resolve() if dfe else "")),
             "national_files_found": loaded.national is not None,
+            "national_source": loaded.national_source,
             "previous_indicators": str(previous) if previous else "",
             "notebook_templates": {r.name: exports.sha256_file(p) for r, p in zip(results, templates, strict=True)},
         },
