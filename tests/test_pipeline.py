@@ -128,7 +128,8 @@ def test_xlsx_one_sheet_per_outcome(tmp_path, current):
     path = exports.write_indicators_xlsx(exports.to_ees(current, LA), tmp_path / "indicators.xlsx",
                                          title="Test", notes=["Audience: internal"])
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Contents", "Profile", "O2 Emotional and mental health", "O3 Stable, safe homes"]
+    assert book.sheetnames == ["Contents", "Definitions", "Profile", "O2 Emotional and mental health",
+                               "O3 Stable, safe homes"]
     o3 = book["O3 Stable, safe homes"]
     header = [c.value for c in o3[1]]
     values = {h: c.value for h, c in zip(header, o3[2], strict=True)}

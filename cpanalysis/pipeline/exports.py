@@ -11,8 +11,13 @@ same tools as DfE's own files:
   (``Financial year Q2`` for 30 September; ``Q4`` is the year ending 31 March). One identifier type
   per file, as the standard requires; ``period_end`` and ``period_type`` (``year`` or
   ``rolling_12m``) are kept as filters so nobody has to decode the quarter;
-- filters ``indicator_id, indicator, outcome, breakdown, breakdown_value, unit, polarity``
-  (``"Total"`` rows for the whole cohort);
+- filters ``comparison, indicator_id, indicator, outcome, breakdown, breakdown_value, unit,
+  polarity`` (``"Total"`` rows for the whole cohort). ``comparison`` says whose figure a row is:
+  ``This authority`` (computed from its returns), ``This authority (published)`` (DfE's figure for
+  a measure only DfE computes, such as attainment), ``England``, ``Region`` or ``Statistical
+  neighbour N`` (DfE's
+  published figures, :func:`comparator_rows`; each row's geography columns name the area, as in
+  DfE's own files);
 - indicators ``numerator, denominator, value, lower_95, upper_95, lower_998, upper_998``;
   percentages 0-100; values and limits rounded to 2 decimal places; counts as whole numbers;
 - no blank indicator cell: DfE symbols instead, ``c`` (suppressed for confidentiality, with the
@@ -44,8 +49,13 @@ ENGLAND_CODE = "E92000001"
 EES_TIME = ("time_period", "time_identifier")
 EES_GEOGRAPHY = ("geographic_level", "country_code", "country_name", "region_code", "region_name",
                  "old_la_code", "new_la_code", "la_name")
-EES_FILTERS = ("period_end", "period_type", "indicator_id", "indicator", "outcome", "breakdown",
+EES_FILTERS = ("period_end", "period_type", "comparison", "indicator_id", "indicator", "outcome", "breakdown",
                "breakdown_value", "unit", "polarity")
+#: ``comparison`` of the authority's own rows, computed from its returns; of its figures as DfE
+#: published them (measures only DfE computes, such as attainment); the others are England,
+#: Region and Statistical neighbour N.
+AUTHORITY = "This authority"
+AUTHORITY_PUBLISHED = "This authority (published)"
 EES_INDICATORS = ("numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998")
 #: Column order of ``indicators.csv``.
 EES_COLUMNS: tuple[str, ...] = EES_TIME + EES_GEOGRAPHY + EES_FILTERS + EES_INDICATORS
@@ -87,24 +97,108 @@ def _outcome(indicator_id: str) -> tuple[str, str]:
     return record.title, record.outcome
 
 
-def to_ees(tidy: pd.DataFrame, la_code: str, *, la_name: str = "", old_la_code: str = "",
-           region_code: str = "", region_name: str = "") -> pd.DataFrame:
-    """The authority's rows of a tidy indicator table in the EES layout of ``indicators.csv``.
+def comparator_rows(local: pd.DataFrame, national: pd.DataFrame | None, la_code: str, *, region_code: str = "",
+                    neighbours: Iterable[str] = (), period_end: object = None) -> pd.DataFrame:
+    """DfE's published figures to export beside the authority's: England, its region, its neighbours.
 
     Parameters
     ----------
-    tidy : DataFrame
-        Tidy indicator table (``indicators.TIDY_COLUMNS``); only rows of ``la_code`` are exported
-        (published comparator figures belong to DfE's files, not ours).
+    local : DataFrame
+        The authority's tidy rows (what :func:`to_ees` exports).
+    national : DataFrame or None
+        DfE's tidy rows (:func:`cpanalysis.dfe.load_dfe`); None gives no rows.
     la_code : str
-        The authority's 9-character code (``new_la_code``).
-    la_name, old_la_code, region_code, region_name : str; default ""
-        Location columns (blank when unknown, as EES allows).
+    region_code : str; default ""
+    neighbours : iterable of str
+        Statistical neighbours' codes, closest first (numbered in that order).
+    period_end : date-like or None
+        The run's period end; published figures after it are left out.
 
     Returns
     -------
     DataFrame
-        Columns :data:`EES_COLUMNS`, all text, sorted by period end, indicator, breakdown.
+        Tidy rows plus ``comparison``: for every measure the authority has, the comparators' figures
+        at each 31 March it has a yearly figure for; for measures only DfE computes (attainment and
+        any other id the authority has no row of), the authority's own published figures too, every
+        year from its first to the period end. Empty when ``national`` is None.
+    """
+    columns = [*TIDY_COLUMNS, "comparison"]
+    if national is None or national.empty:
+        return pd.DataFrame(columns=columns)
+    roles = {ENGLAND_CODE: "England"}
+    if region_code:
+        roles[region_code] = "Region"
+    for rank, code in enumerate(neighbours, start=1):
+        roles.setdefault(str(code), f"Statistical neighbour {rank}")
+    rows = national.assign(period_end=pd.to_datetime(national["period_end"]),
+                           geography=national["geography"].astype(str))
+    ends = pd.to_datetime(local["period_end"])
+    years = set(ends[local["period_type"] == "year"])
+    computed = set(local["indicator_id"])
+    last = pd.Timestamp(period_end) if period_end is not None else (ends.max() if len(ends) else None)
+    first = min(years) if years else last
+    beside = rows["geography"].isin(roles) & rows["indicator_id"].isin(computed) & rows["period_end"].isin(years)
+    published_only = (~rows["indicator_id"].isin(computed) & rows["geography"].isin([*roles, str(la_code)]))
+    if last is not None:
+        published_only &= (rows["period_end"] <= last) & (rows["period_end"] >= first)
+    out = rows[beside | published_only].copy()
+    out["comparison"] = out["geography"].map(roles).fillna(AUTHORITY_PUBLISHED)
+    return out[columns].reset_index(drop=True)
+
+
+def _geography_columns(codes: pd.Series, la_code: str, la_name: str, old_la_code: str, region_code: str,
+                       region_name: str, areas: pd.DataFrame | None) -> pd.DataFrame:
+    """EES geography columns of each row's area (England, a region or an authority)."""
+    from cpanalysis.dfe.areas import LONDON_SUBREGIONS, REGIONS
+
+    known = {str(la_code): (str(old_la_code), la_name, region_code, region_name)}
+    if areas is not None:
+        for row in areas.itertuples(index=False):
+            if row.new_la_code and row.new_la_code not in known:
+                known[row.new_la_code] = (row.old_la_code, row.la_name, row.region_code, row.region_name)
+    regions = {**REGIONS, **LONDON_SUBREGIONS}
+    out = pd.DataFrame(index=codes.index)
+    national = codes == ENGLAND_CODE
+    regional = codes.isin(regions)
+    out["geographic_level"] = np.where(national, "National", np.where(regional, "Regional", "Local authority"))
+    out["country_code"] = ENGLAND_CODE
+    out["country_name"] = "England"
+    details = codes.map(lambda c: known.get(c, ("", "", "", "")))
+    out["region_code"] = np.where(regional, codes, details.str[2])
+    out["region_name"] = np.where(regional, codes.map(regions).fillna(""), details.str[3])
+    local = ~(national | regional)
+    out["old_la_code"] = np.where(local, details.str[0], "")
+    out["new_la_code"] = np.where(local, codes, "")
+    out["la_name"] = np.where(local, details.str[1], "")
+    out.loc[national, ["region_code", "region_name"]] = ""
+    return out
+
+
+def to_ees(tidy: pd.DataFrame, la_code: str, *, la_name: str = "", old_la_code: str = "",
+           region_code: str = "", region_name: str = "", comparators: pd.DataFrame | None = None,
+           areas: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The authority's rows of a tidy indicator table, and its comparators', in the EES layout.
+
+    Parameters
+    ----------
+    tidy : DataFrame
+        Tidy indicator table (``indicators.TIDY_COLUMNS``); only rows of ``la_code`` are taken
+        from it (``comparison`` = ``This authority``).
+    la_code : str
+        The authority's 9-character code (``new_la_code``).
+    la_name, old_la_code, region_code, region_name : str; default ""
+        Location columns (blank when unknown, as EES allows).
+    comparators : DataFrame or None; default None
+        :func:`comparator_rows`: DfE's published figures for England, the region and the
+        neighbours (and the authority's for measures only DfE computes), exported as published.
+    areas : DataFrame or None; default None
+        :func:`cpanalysis.dfe.la_codes`, to name the neighbours and their regions.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`EES_COLUMNS`, all text, sorted by period end, indicator, breakdown, then
+        the authority before England, the region and the neighbours.
 
     Raises
     ------
@@ -115,23 +209,25 @@ def to_ees(tidy: pd.DataFrame, la_code: str, *, la_name: str = "", old_la_code: 
     if missing:
         raise ParameterError(f"indicator table lacks columns {missing}; expected {list(TIDY_COLUMNS)}")
     rows = tidy[tidy["geography"].astype(str) == str(la_code)].copy()
+    rows["comparison"] = AUTHORITY
+    if comparators is not None and not comparators.empty:
+        rows = pd.concat([rows, comparators[[*TIDY_COLUMNS, "comparison"]]], ignore_index=True)
     rows["period_end"] = pd.to_datetime(rows["period_end"])
-    rows = rows.sort_values(["period_end", "indicator_id", "breakdown", "breakdown_value", "period_type"],
-                            kind="mergesort")
+    rows["geography"] = rows["geography"].astype(str)
+    order = rows["comparison"].map(_comparison_order)
+    rows = rows.assign(_order=order).sort_values(
+        ["period_end", "indicator_id", "breakdown", "breakdown_value", "period_type", "_order"], kind="mergesort")
     out = pd.DataFrame(index=rows.index)
     quarters = rows["period_end"].map(financial_quarter)
     out["time_period"] = quarters.str[0]
     out["time_identifier"] = quarters.str[1]
-    out["geographic_level"] = "Local authority"
-    out["country_code"] = ENGLAND_CODE
-    out["country_name"] = "England"
-    out["region_code"] = region_code
-    out["region_name"] = region_name
-    out["old_la_code"] = str(old_la_code)
-    out["new_la_code"] = str(la_code)
-    out["la_name"] = la_name
+    geography = _geography_columns(rows["geography"], str(la_code), la_name, str(old_la_code), region_code,
+                                   region_name, areas)
+    for col in EES_GEOGRAPHY:
+        out[col] = geography[col]
     out["period_end"] = rows["period_end"].dt.strftime("%Y-%m-%d")
     out["period_type"] = rows["period_type"].astype(str)
+    out["comparison"] = rows["comparison"]
     out["indicator_id"] = rows["indicator_id"].astype(str)
     named = rows["indicator_id"].map(_outcome)
     out["indicator"] = named.str[0]
@@ -150,6 +246,16 @@ def to_ees(tidy: pd.DataFrame, la_code: str, *, la_name: str = "", old_la_code: 
     return out[list(EES_COLUMNS)].reset_index(drop=True)
 
 
+def _comparison_order(comparison: str) -> int:
+    if comparison in (AUTHORITY, AUTHORITY_PUBLISHED):
+        return 0
+    if comparison == "England":
+        return 1
+    if comparison == "Region":
+        return 2
+    return 2 + int(str(comparison).rsplit(" ", 1)[-1]) if str(comparison)[-1:].isdigit() else 99
+
+
 def from_ees(frame: pd.DataFrame) -> pd.DataFrame:
     """Read an ``indicators.csv`` back into the tidy indicator table (symbols become NaN + ``suppressed``).
 
@@ -161,14 +267,22 @@ def from_ees(frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``indicators.TIDY_COLUMNS``; ``source`` is ``local``; ``suppressed`` holds the
-        symbol of a suppressed value (``c``), ``""`` otherwise.
+        Columns ``indicators.TIDY_COLUMNS``; ``source`` is ``local`` for the authority's computed
+        rows and ``dfe`` for published ones (every other ``comparison``); ``geography`` is the area's code (the country
+        or region code on National and Regional rows); ``suppressed`` holds the symbol of a
+        suppressed value (``c``), ``""`` otherwise. Files written before the ``comparison`` column
+        existed hold the authority's rows only.
     """
+    level = frame["geographic_level"] if "geographic_level" in frame else pd.Series("Local authority", frame.index)
+    geography = np.where(level == "National", frame.get("country_code", ENGLAND_CODE),
+                         np.where(level == "Regional", frame.get("region_code", ""), frame["new_la_code"]))
+    comparison = frame["comparison"] if "comparison" in frame else pd.Series(AUTHORITY, frame.index)
+    local = comparison == AUTHORITY
     out = pd.DataFrame({
         "indicator_id": frame["indicator_id"],
         "period_end": pd.to_datetime(frame["period_end"]),
         "period_type": frame["period_type"],
-        "geography": frame["new_la_code"],
+        "geography": geography,
         "breakdown": frame["breakdown"],
         "breakdown_value": frame["breakdown_value"],
     })
@@ -176,7 +290,7 @@ def from_ees(frame: pd.DataFrame) -> pd.DataFrame:
         out[col] = pd.to_numeric(frame[col], errors="coerce")
     out["unit"] = frame["unit"]
     out["polarity"] = frame["polarity"]
-    out["source"] = "local"
+    out["source"] = np.where(local, "local", "dfe")
     value = frame["value"].fillna("")
     out["suppressed"] = np.where(value.isin(["x", "z"]) | pd.to_numeric(value, errors="coerce").notna(), "", value)
     return out[list(TIDY_COLUMNS)]
@@ -217,7 +331,9 @@ _SHEET_NOTES = (
 
 def write_indicators_xlsx(ees: pd.DataFrame, path: str | Path, *, title: str,
                           notes: Iterable[str] = ()) -> Path:
-    """Write the EES frame as a workbook: a contents sheet, then one sheet per strategy outcome.
+    """Write the EES frame as a workbook: contents, definitions, then one sheet per strategy outcome.
+
+    The ``Definitions`` sheet has one row per indicator in the frame (:func:`definitions`).
 
     Parameters
     ----------
@@ -240,7 +356,7 @@ def write_indicators_xlsx(ees: pd.DataFrame, path: str | Path, *, title: str,
     names = {o: (f"{o} {catalogue.OUTCOMES[o]}" if o in catalogue.OUTCOMES and o != "profile"
                  else ("Profile" if o == "profile" else "Other"))[:31].replace("/", "-")
              for o in present}
-    contents = [title, "", *notes, "", "Sheets:"]
+    contents = [title, "", *notes, "", "Sheets:", "Definitions: what each indicator counts (one row per indicator)"]
     contents += [f"{names[o]}: {int((ees['outcome'] == o).sum())} rows" for o in present]
     contents += ["", "Symbols:"] + [f"{s}: {meaning}" for s, meaning in _SHEET_NOTES]
     # openpyxl's write-only mode streams rows to the file: four times faster than pandas'
@@ -250,6 +366,14 @@ def write_indicators_xlsx(ees: pd.DataFrame, path: str | Path, *, title: str,
     sheet.column_dimensions["A"].width = 100
     for line in ["Contents", *contents]:
         sheet.append([line])
+    table = definitions(ees["indicator_id"].unique())
+    sheet = book.create_sheet("Definitions")
+    sheet.freeze_panes = "A2"
+    for i, col in enumerate(table.columns, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = 60 if col in _LONG_DEFINITIONS else 22
+    sheet.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        sheet.append(list(row))
     for outcome in present:
         part = ees[ees["outcome"] == outcome]
         columns = list(part.columns)
@@ -267,6 +391,38 @@ def write_indicators_xlsx(ees: pd.DataFrame, path: str | Path, *, title: str,
             sheet.append(list(row))
     book.save(path)
     return path
+
+
+#: Columns of the ``Definitions`` sheet, and the catalogue field each comes from.
+DEFINITION_COLUMNS: dict[str, str] = {
+    "indicator_id": "id", "indicator": "title", "outcome": "outcome", "unit": "unit", "polarity": "polarity",
+    "cohort": "cohort", "numerator": "numerator", "denominator": "denominator", "exclusions": "exclusions",
+    "dfe_equivalent": "dfe_equivalent",
+}
+_LONG_DEFINITIONS = ("cohort", "numerator", "denominator", "exclusions", "dfe_equivalent")
+
+
+def definitions(indicator_ids: Iterable[str]) -> pd.DataFrame:
+    """The catalogue's definition of each indicator, in catalogue order (ids not in it last, in words).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`DEFINITION_COLUMNS` (id, title, outcome, unit, polarity, cohort, numerator,
+        denominator, exclusions, DfE equivalent), all text.
+    """
+    wanted = list(dict.fromkeys(str(i) for i in indicator_ids))
+    order = {i: n for n, i in enumerate(catalogue.ids())}
+    rows = []
+    for indicator_id in sorted(wanted, key=lambda i: (order.get(i, len(order)), i)):
+        try:
+            record = catalogue.get(indicator_id)
+        except ParameterError:
+            rows.append({**dict.fromkeys(DEFINITION_COLUMNS, ""), "indicator_id": indicator_id,
+                         "indicator": _outcome(indicator_id)[0], "cohort": "not in the catalogue"})
+            continue
+        rows.append({column: str(getattr(record, field)) for column, field in DEFINITION_COLUMNS.items()})
+    return pd.DataFrame(rows, columns=list(DEFINITION_COLUMNS))
 
 
 def sha256_file(path: str | Path) -> str:

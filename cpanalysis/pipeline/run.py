@@ -32,7 +32,7 @@ import nbformat
 import pandas as pd
 
 from cpanalysis import __version__
-from cpanalysis.errors import ParameterError
+from cpanalysis.errors import CpanalysisError, ParameterError
 from cpanalysis.pipeline import changes as quarter
 from cpanalysis.pipeline import data as loading
 from cpanalysis.pipeline import exports
@@ -318,7 +318,13 @@ def _notebooks_and_exports(jobs: list[NotebookJob], workers: int, say: Callable[
         running = background.submit(execute_notebooks, jobs, workers=workers, progress=say, after=after)
         exports_tick = time.perf_counter()
         ees = exports.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
-                             region_code=loaded.region_code, region_name=loaded.region_name)
+                             region_code=loaded.region_code, region_name=loaded.region_name,
+                             # published figures leave the authority in this pack too: the same
+                             # small-number rule as its own (DfE shows authorities' counts unrounded)
+                             comparators=loading.apply_disclosure(exports.comparator_rows(
+                                 loaded.indicators, loaded.national, la_code, region_code=loaded.region_code,
+                                 neighbours=loaded.neighbours, period_end=end), audience),
+                             areas=_areas(loaded))
         csv_path = exports.write_indicators_csv(ees, out_dir / "indicators.csv")
         notes = [f"Authority: {loaded.la_name} ({la_code})", f"Period end: {end:%-d %B %Y}",
                  f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else "")]
@@ -331,6 +337,18 @@ def _notebooks_and_exports(jobs: list[NotebookJob], workers: int, say: Callable[
             change_table.to_csv(out_dir / "changes.csv", index=False, lineterminator="\n")
         timings["exports"] = time.perf_counter() - exports_tick
         return running.result(), change_table, csv_path, xlsx_path
+
+
+def _areas(loaded: loading.NotebookData) -> pd.DataFrame | None:
+    """The national files' authority codes and names (to name the neighbours), None without them."""
+    if loaded.national_folder is None:
+        return None
+    from cpanalysis import dfe
+
+    try:
+        return dfe.la_codes(loaded.national_folder)
+    except CpanalysisError:
+        return None
 
 
 def _write_page(job: NotebookJob, result: NotebookResult, out_dir: Path, banner: str,
