@@ -63,7 +63,10 @@ UNUSABLE_WHEN_INVALID = frozenset(
     | {(spec.name, col) for spec in schema.TABLES.values() for col in spec.key if col in spec.dates}
 )
 
-_FORMAT_NAMES = {"iso": "yyyy-mm-dd", "serial": "an Excel serial number"}
+#: How each non-DfE date form is named in its DATE_FORMAT note (every one is unambiguous, so it is
+#: read and the note says so; ``ingest.classify_dates`` gives the kinds).
+_FORMAT_NAMES = {"dmy_variant": "d/m/yyyy or dd-mm-yyyy",
+                 "iso": "yyyy-mm-dd", "ymd": "yyyy/mm/dd", "serial": "an Excel serial number"}
 
 
 def _blank_to_none(values: pd.Series) -> pd.Series:

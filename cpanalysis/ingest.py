@@ -17,16 +17,21 @@ then counts as an annual return as at that 31 March.
 
 Files and tables
 ----------------
-Files may have any name; only ``.csv``, ``.xlsx`` and ``.xlsm`` are read (other files, and hidden
-or ``~$`` lock files, are ignored). Each file's table is recognised from its header row: after
+Files may have any name; ``.csv``, ``.xlsx``/``.xlsm`` and DfE's XML (``.xml``,
+:mod:`cpanalysis.xml903`) are read. Other files, and hidden or ``~$`` lock files, are not read but
+listed (rule ``INGEST_UNREAD``, :mod:`cpanalysis.return_files`; the demo's folder layout is read
+through its ``903`` sub-folder). Each CSV file's or sheet's table is recognised from its header row: after
 :func:`cpanalysis.schema.normalise_header` (case, spaces, BOM, XML names ``CHILDID``/``PL``) the
 header must contain every column of exactly one table in :data:`cpanalysis.schema.TABLES`.
 Column order does not matter; the LIIA extra columns (``LA``, ``YEAR`` ...) are ignored silently and
 any other extra column is ignored with an ``info`` note. In a workbook **every sheet** that is a
 903 table is read (a sheet that is clearly something else, such as notes, is skipped with a note).
 
-Any file that cannot be read at all (empty, not UTF-8 text, not a 903 table, a header missing
-some of a table's columns) stops the read with :class:`cpanalysis.errors.InputFileError`, naming the
+An empty file (0 bytes or blank lines only) is read as no rows with a warning (``INGEST_EMPTY``),
+but a return must hold the header and episodes tables (``INGEST_CORE``), and a CSV's records must
+match its non-blank lines (``INGEST_LINES``: a stray quote cannot swallow rows). Any file that
+cannot be read at all (not UTF-8 text, not a 903 table, a header missing some of a table's
+columns) stops the read with :class:`cpanalysis.errors.InputFileError`, naming the
 file and what was expected; the command line prints it and exits with code 2. Nothing is
 guessed for a broken file, because a silently skipped episodes file would change every figure.
 
@@ -54,17 +59,38 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cpanalysis import schema
+from cpanalysis import return_files, schema
 from cpanalysis.errors import InputFileError, NoReturnsError
 
 #: Called with each file (or sheet) as soon as it has been read.
 Progress = Callable[["SourceFile"], None]
 
-#: File suffixes read as data files.
-CSV_SUFFIXES = frozenset({".csv"})
-EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
-#: Suffixes that are spreadsheets we cannot read (a clear message beats silently ignoring them).
-UNSUPPORTED_SUFFIXES = frozenset({".xls", ".ods"})
+#: File suffixes read as data files (the lists live in :mod:`cpanalysis.return_files`).
+CSV_SUFFIXES = return_files.CSV_SUFFIXES
+EXCEL_SUFFIXES = return_files.EXCEL_SUFFIXES
+XML_SUFFIXES = return_files.XML_SUFFIXES
+UNSUPPORTED_SUFFIXES = return_files.UNSUPPORTED_SUFFIXES
+
+#: The tables every return must hold (``require`` of :func:`read_returns`): without them no
+#: child is known and no figure can be computed, so a return lacking one is refused.
+CORE_TABLES = ("header", "episodes")
+
+#: Every rule ingest applies: id -> (severity, what it checks and what happens). Issue rows and
+#: error messages carry these ids; the project's rule book gathers them with the other stages'.
+INGEST_RULES: dict[str, tuple[str, str]] = {
+    "INGEST_YEAR": ("info", "the folder name gives no collection year; it is inferred from the latest episode date"),
+    "INGEST_COLUMNS": ("info", "columns that are not part of the table are ignored"),
+    "INGEST_CELLS": ("warning", "cells beyond the header's last column are ignored"),
+    "INGEST_TIDY": ("info", "codes upper-cased and Excel's trailing .0 removed"),
+    "INGEST_BLANK": ("info", "blank lines between rows are skipped"),
+    "INGEST_SHEET": ("info", "a workbook sheet that is not an SSDA903 table is skipped"),
+    "INGEST_SPLIT": ("warning", "one table in several files of a return: their rows are combined"),
+    "INGEST_EMPTY": ("warning", "a 0-byte or blank file is read as no rows"),
+    "INGEST_UNREAD": ("warning", "a file or folder in the returns that is not read is listed (a lock file as a warning, others as info)"),
+    "INGEST_LINES": ("error", "records counted by the CSV parser must equal the file's non-blank lines; a stray quote that swallows lines stops the read"),
+    "INGEST_CORE": ("error", "every return must hold the header and episodes tables; a return without one stops the read"),
+    "INGEST_XML": ("error", "an XML return must be a well-formed EXPSSDA903 document without DOCTYPE or entities"),
+}
 
 #: Columns upper-cased besides the coded ones (they are codes in all but name).
 UPPER_CASE_COLUMNS = frozenset({"UPN", "HOME_POST", "PL_POST", "SW_ID", "LA_PERM", "DATE_PERM"})
@@ -191,6 +217,10 @@ def issue_frame(rows: Iterable[dict]) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]00:00(?::00)?)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+#: ``yyyy/mm/dd`` (or with dots): unambiguous, since no year is written first in d/m/y order.
+_YMD = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
+#: DfE's own form exactly: ``dd/mm/yyyy``.
+_DFE_DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")
 _SERIAL = re.compile(r"^\d{1,5}(?:\.0+)?$")
 #: Day 0 of Excel's 1900 date system (serial 1 = 1 January 1900, allowing for Excel's 1900 bug).
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -213,8 +243,10 @@ def classify_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     parsed : pandas.Series
         ``datetime64[ns]``, NaT for blank or unparseable values.
     kind : pandas.Series
-        ``"blank"``, ``"dmy"`` (``dd/mm/yyyy``, the DfE format; also ``-`` or ``.`` separators and
-        a ``00:00`` time), ``"iso"`` (``yyyy-mm-dd``), ``"serial"`` (an Excel serial number) or
+        ``"blank"``, ``"dmy"`` (``dd/mm/yyyy``, the DfE format), ``"dmy_variant"`` (day first but
+        written otherwise: ``d/m/yyyy``, ``-`` or ``.`` separators, a ``00:00`` time), ``"iso"``
+        (``yyyy-mm-dd``), ``"ymd"`` (``yyyy/mm/dd`` or ``yyyy.mm.dd``), ``"serial"`` (an Excel serial
+        number) or
         ``"bad"`` (not a date; two-digit years, month-first dates such as ``12/31/2020`` and
         years outside :data:`DATE_YEARS` are bad, not guessed).
     """
@@ -238,7 +270,7 @@ def _one_date(text: str) -> tuple[dt.date | None, str]:
     """(date, how it was written) for one trimmed value (see :func:`classify_dates`)."""
     if not text:
         return None, "blank"
-    for kind, pattern, order in (("dmy", _DMY, (2, 1, 0)), ("iso", _ISO, (0, 1, 2))):
+    for kind, pattern, order in (("dmy", _DMY, (2, 1, 0)), ("iso", _ISO, (0, 1, 2)), ("ymd", _YMD, (0, 1, 2))):
         match = pattern.match(text)
         if match:
             parts = match.groups()
@@ -246,6 +278,8 @@ def _one_date(text: str) -> tuple[dt.date | None, str]:
                 date = dt.date(*(int(parts[i]) for i in order))
             except ValueError:
                 return None, "bad"
+            if kind == "dmy" and not _DFE_DATE.match(text):
+                kind = "dmy_variant"
             return (date, kind) if DATE_YEARS[0] <= date.year <= DATE_YEARS[1] else (None, "bad")
     if _SERIAL.match(text):
         number = int(float(text))
@@ -320,42 +354,12 @@ def parse_return_label(label: str) -> ReturnInfo | None:
 
 
 def _is_data_file(path: Path) -> bool:
-    if not path.is_file() or path.name.startswith((".", "~$")):
-        return False
-    suffix = path.suffix.lower()
-    return suffix in CSV_SUFFIXES | EXCEL_SUFFIXES | UNSUPPORTED_SUFFIXES
+    return return_files.is_data_file(path)
 
 
 def find_return_folders(path: Path) -> list[Path]:
-    """The return folders under ``path`` (``path`` itself when it holds the files directly).
-
-    Raises
-    ------
-    NoReturnsError
-        ``path`` is not a folder, holds no data files, or mixes data files with return sub-folders.
-    """
-    if not path.exists():
-        raise NoReturnsError(f"{path}: folder not found. Expected a folder of SSDA903 returns.")
-    if not path.is_dir():
-        raise NoReturnsError(f"{path}: is a file, not a folder. Expected a folder of SSDA903 returns.")
-    direct = [p for p in path.iterdir() if _is_data_file(p)]
-    subfolders = sorted(
-        p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".") and any(_is_data_file(f) for f in p.iterdir())
-    )
-    if direct and subfolders:
-        raise NoReturnsError(
-            f"{path}: holds both data files ({direct[0].name}, ...) and return folders "
-            f"({subfolders[0].name}, ...). Expected either the files of one return, or one folder "
-            "per return (named like 2024-25 or 2025-26_Q2)."
-        )
-    if direct:
-        return [path]
-    if subfolders:
-        return subfolders
-    raise NoReturnsError(
-        f"{path}: no CSV or Excel files found. Expected the SSDA903 files of one return, or one "
-        "folder per return (named like 2024-25 or 2025-26_Q2)."
-    )
+    """The return folders under ``path`` (see :func:`cpanalysis.return_files.find_return_folders`)."""
+    return return_files.find_return_folders(return_files.returns_root(path))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,7 +388,8 @@ def _csv_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
     """(spreadsheet row number, cells) for every non-blank line of a CSV file.
 
     The row number is the line on which the record starts, so it matches what a spreadsheet
-    shows even when blank lines are skipped or a quoted cell spans lines.
+    shows even when blank lines are skipped. The records are checked against the file's own
+    lines (:func:`_check_lines`): a stray quote that makes the parser swallow lines stops the read.
     """
     text = _decode(name, data)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -397,7 +402,40 @@ def _csv_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise InputFileError(name, f"line {reader.line_num + 1} cannot be read as CSV ({exc}).", "a comma-separated text file.") from None
+    _check_lines(name, text, rows)
     return rows
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _check_lines(name: str, text: str, rows: list[tuple[int, list[str]]]) -> None:
+    """Rule ``INGEST_LINES``: one record per non-blank line of the file.
+
+    A 903 cell never holds a line break, so the parser's records must match the file's lines
+    one for one. When they do not, a quote opened and never closed on the line named has made
+    the parser read the following lines as one cell: their rows would vanish without a trace.
+    """
+    lines = sum(1 for line in _LINE_BREAK.split(text) if line.strip(' \t,"'))
+    if lines == len(rows):
+        return
+    for number, cells in rows:
+        spanning = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c]
+        if spanning:
+            swallowed = sum(len(_LINE_BREAK.findall(c)) for c in cells)
+            column = spanning[0] + 1
+            raise InputFileError(
+                name,
+                f"line {number} (column {column}) opens a quoted cell that runs on for {swallowed} more line(s), "
+                f"to line {number + swallowed}, so the CSV reader finds {len(rows)} record(s) in {lines} non-blank "
+                "line(s) and the rows on those lines would be lost (rule INGEST_LINES).",
+                f'one record per line; remove the stray " on line {number} (a quote may only enclose a whole cell).',
+            )
+    raise InputFileError(
+        name,
+        f"the CSV reader finds {len(rows)} record(s) in {lines} non-blank line(s) (rule INGEST_LINES).",
+        "one record per line.",
+    )
 
 
 def _cell_text(value: object) -> str:
@@ -560,6 +598,15 @@ def _read_file(path: Path, root: Path, info: ReturnInfo) -> tuple[list[SourceFil
     except OSError as exc:
         raise InputFileError(relative, f"cannot be opened ({exc.strerror}).", "a readable CSV or .xlsx file.") from None
     digest = hashlib.sha256(data).hexdigest()
+    if not data.replace(b"\xef\xbb\xbf", b"").strip():
+        # Authorities export empty AD1 or placed-for-adoption files; a missing core table is
+        # caught per return (INGEST_CORE), so an empty file need not stop the read.
+        return [], [], [{"file": relative, "rule_id": "INGEST_EMPTY", "severity": "warning", "action": "kept",
+                         "message": f"{relative}: the file is empty (no header row); read as no rows."}]
+    if suffix in XML_SUFFIXES:
+        from cpanalysis import xml903
+
+        return xml903.read_xml_file(relative, data, digest, info)
     if suffix in CSV_SUFFIXES:
         sheets = [(None, _csv_rows(relative, data))]
     else:
@@ -572,8 +619,9 @@ def _read_file(path: Path, root: Path, info: ReturnInfo) -> tuple[list[SourceFil
             notes.append({"file": relative, "rule_id": "INGEST_BLANK", "severity": "info", "action": "kept",
                           "message": f"{where}: {blank} blank line(s) between rows were skipped (they hold no data)."})
         if not rows:
-            if sheet is None:
-                raise InputFileError(relative, "the file is empty.", "a header row naming the SSDA903 columns and one row per record.")
+            if sheet is None:  # only blank cells (",,,"): as empty as a 0-byte file
+                return [], [], [{"file": relative, "rule_id": "INGEST_EMPTY", "severity": "warning", "action": "kept",
+                                 "message": f"{relative}: the file is empty (no header row); read as no rows."}]
             continue
         try:
             table, frame, table_notes = _table_from_rows(where, rows, info, relative)
@@ -601,12 +649,9 @@ def _blank_lines(rows: list[tuple[int, list[str]]]) -> int:
     """Blank lines between the first and the last non-blank row."""
     if len(rows) < 2:
         return 0
-    return rows[-1][0] - rows[0][0] + 1 - len(rows) - _multiline_extra(rows)
-
-
-def _multiline_extra(rows: list[tuple[int, list[str]]]) -> int:
-    # A quoted cell spanning lines advances the line count without a blank line.
-    return sum(sum(c.count("\n") for c in cells) for _, cells in rows[:-1])
+    # Every record is one line (CSV: rule INGEST_LINES; a workbook row is one row), so the
+    # gaps between row numbers are the blank lines.
+    return rows[-1][0] - rows[0][0] + 1 - len(rows)
 
 
 def _resembles_table(header: list[str]) -> bool:
@@ -667,7 +712,47 @@ def _add_metadata(frame: pd.DataFrame, info: ReturnInfo | None) -> pd.DataFrame:
     return frame
 
 
-def read_return(folder: Path, root: Path | None = None, progress: Progress | None = None) -> tuple[ReturnInfo, list[SourceFile], dict[str, pd.DataFrame], list[dict]]:
+def _unread_notes(entries: list[Path], root: Path) -> list[dict]:
+    """Rule ``INGEST_UNREAD``: one warning per file or folder of the returns that is not read."""
+    notes = []
+    for entry in entries:
+        relative = entry.relative_to(root).as_posix() if entry != root else entry.name
+        # A lock file may hide a table (Excel's ~$episodes.csv): a warning; a README or a
+        # folder of old files is worth a line in the notes only.
+        severity = "info"
+        if return_files.is_lock_file(entry):
+            what, severity = "an office lock file (left by a file open in Excel, or by a crash); not read", "warning"
+        elif entry.is_dir():
+            what = "a folder that holds no return files; not read"
+        else:
+            what = "not a CSV, Excel (.xlsx) or XML file; not read"
+        notes.append({"file": relative, "rule_id": "INGEST_UNREAD", "severity": severity, "action": "kept",
+                      "message": f"{relative}: {what}."})
+    return notes
+
+
+def _check_core_tables(label: str, tables: dict[str, pd.DataFrame], notes: list[dict], require: tuple[str, ...]) -> None:
+    """Rule ``INGEST_CORE``: the return holds every table in ``require``."""
+    missing = [name for name in require if name not in tables]
+    if not missing:
+        return
+    hints = [n["message"].split(":")[0] + (" is empty" if n["rule_id"] == "INGEST_EMPTY" else " is an office lock file, not read")
+             for n in notes if n["rule_id"] == "INGEST_EMPTY" or (n["rule_id"] == "INGEST_UNREAD" and "lock file" in n["message"])]
+    names = " and ".join(missing)
+    raise InputFileError(
+        label,
+        f"the return has no {names} table{'s' if len(missing) > 1 else ''}: no file's header row names "
+        f"{'their' if len(missing) > 1 else 'its'} columns{''.join('; ' + h for h in hints)} (rule INGEST_CORE).",
+        f"the {' and '.join(require)} tables in every return (a table with no rows still needs its header row).",
+    )
+
+
+def read_return(
+    folder: Path,
+    root: Path | None = None,
+    progress: Progress | None = None,
+    require: tuple[str, ...] = CORE_TABLES,
+) -> tuple[ReturnInfo, list[SourceFile], dict[str, pd.DataFrame], list[dict]]:
     """Read the files of one return folder.
 
     Parameters
@@ -678,6 +763,8 @@ def read_return(folder: Path, root: Path | None = None, progress: Progress | Non
         Folder that file paths are reported relative to (default: ``folder``'s parent).
     progress : callable, optional
         Called with each :class:`SourceFile` as soon as it has been read.
+    require : tuple of str, default :data:`CORE_TABLES`
+        Tables the return must hold (rule ``INGEST_CORE``); ``()`` reads a partial return.
 
     Returns
     -------
@@ -690,7 +777,7 @@ def read_return(folder: Path, root: Path | None = None, progress: Progress | Non
     provisional = parsed_label or ReturnInfo(label, 0, False, dt.date(1900, 3, 31))
     files: list[SourceFile] = []
     pieces: list[tuple[str, pd.DataFrame]] = []
-    notes: list[dict] = []
+    notes: list[dict] = _unread_notes(return_files.unread_entries(folder), root)
     for path in sorted(p for p in folder.iterdir() if _is_data_file(p)):
         file_list, tables, file_notes = _read_file(path, root, provisional)
         for item in file_list:
@@ -715,20 +802,24 @@ def read_return(folder: Path, root: Path | None = None, progress: Progress | Non
     tables: dict[str, pd.DataFrame] = {}
     for table, frame in pieces:
         tables[table] = pd.concat([tables[table], frame], ignore_index=True) if table in tables else frame
+    _check_core_tables(folder.relative_to(root).as_posix() if folder != root else label, tables, notes, require)
     tables = {name: _add_metadata(frame, info) for name, frame in tables.items()}
     return info, files, tables, notes
 
 
-def read_returns(path: str | Path, progress: Progress | None = None) -> RawReturns:
+def read_returns(path: str | Path, progress: Progress | None = None, require: tuple[str, ...] = CORE_TABLES) -> RawReturns:
     """Read a folder holding one SSDA903 return, or one sub-folder per return.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The folder (see the module docstring for the layouts, labels and how the collection year
-        is found).
+        is found); the folder ``cpanalysis demo`` writes is read through its ``903`` sub-folder.
     progress : callable, optional
         Called with each :class:`SourceFile` as it is read (the command line prints a line).
+    require : tuple of str, default :data:`CORE_TABLES`
+        Tables every return must hold (rule ``INGEST_CORE``: ``header`` and ``episodes``). Pass
+        ``()`` to read partial returns (a test fixture, a single table being checked).
 
     Returns
     -------
@@ -740,15 +831,20 @@ def read_returns(path: str | Path, progress: Progress | None = None) -> RawRetur
     NoReturnsError
         The folder is missing or holds no data files.
     InputFileError
-        A file cannot be read as an SSDA903 table; the message names the file and what was
-        expected. Reading stops at the first such file.
+        A file cannot be read as an SSDA903 table, or a return lacks a required table; the
+        message names the file (or return) and what was expected. Reading stops at the first.
     """
-    root = Path(path)
-    folders = find_return_folders(root)
-    infos, files, notes = [], [], []
+    given = Path(path)
+    root = return_files.returns_root(given)
+    folders = return_files.find_return_folders(root)
+    infos, files = [], []
+    # Beside return folders a README or an old copy is normal; only a lock file (a return's
+    # table saved under Excel's ~$ name) is worth a warning there.
+    loose = [p for p in return_files.unread_entries(root) if return_files.is_lock_file(p)] if folders != [root] else []
+    notes = _unread_notes(loose, root)
     stacked: dict[str, list[pd.DataFrame]] = {name: [] for name in schema.TABLES}
     for folder in folders:
-        info, file_list, tables, file_notes = read_return(folder, root, progress)
+        info, file_list, tables, file_notes = read_return(folder, root, progress, require)
         infos.append(info)
         files.extend(file_list)
         notes.extend(file_notes)
@@ -762,4 +858,4 @@ def read_returns(path: str | Path, progress: Progress | None = None) -> RawRetur
     tables = {
         name: (pd.concat(frames, ignore_index=True) if frames else empty_table(name)) for name, frames in stacked.items()
     }
-    return RawReturns(root=root, tables=tables, files=files, returns=infos, issues=issue_frame(notes))
+    return RawReturns(root=given, tables=tables, files=files, returns=infos, issues=issue_frame(notes))

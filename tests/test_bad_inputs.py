@@ -20,8 +20,11 @@ BAD = Path(__file__).parent / "fixtures" / "bad"
 
 #: case -> (error class, the exact message, or for NoReturnsError the part after the path)
 UNREADABLE = {
-    "empty_file": (InputFileError, "2024-25/episodes.csv: the file is empty. Expected a header row naming the SSDA903 columns and one row per record."),
-    "whitespace_only_file": (InputFileError, "2024-25/episodes.csv: the file is empty. Expected a header row naming the SSDA903 columns and one row per record."),
+    # an empty file is no table (rule INGEST_EMPTY); a return without episodes is refused (INGEST_CORE)
+    "empty_file": (InputFileError, "2024-25: the return has no episodes table: no file's header row names its columns; 2024-25/episodes.csv is empty (rule INGEST_CORE). Expected the header and episodes tables in every return (a table with no rows still needs its header row)."),
+    "whitespace_only_file": (InputFileError, "2024-25: the return has no episodes table: no file's header row names its columns; 2024-25/episodes.csv is empty (rule INGEST_CORE). Expected the header and episodes tables in every return (a table with no rows still needs its header row)."),
+    "lock_file_instead_of_episodes": (InputFileError, "2024-25: the return has no episodes table: no file's header row names its columns; 2024-25/~$episodes.csv is an office lock file, not read (rule INGEST_CORE). Expected the header and episodes tables in every return (a table with no rows still needs its header row)."),
+    "stray_quote": (InputFileError, '2024-25/episodes.csv: line 3 (column 1) opens a quoted cell that runs on for 3 more line(s), to line 6, so the CSV reader finds 3 record(s) in 5 non-blank line(s) and the rows on those lines would be lost (rule INGEST_LINES). Expected one record per line; remove the stray " on line 3 (a quote may only enclose a whole cell).'),
     "not_a_903_table": (InputFileError, "2024-25/children.csv: is not an SSDA903 table (header: name, age, school). Expected a header row with the columns of one SSDA903 table, for example episodes: CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER, DEC, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST, URN."),
     "missing_columns": (InputFileError, "2024-25/episodes.csv: looks like the episodes table but the header lacks column(s) PLACE_PROVIDER, URN. Expected the episodes columns CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER, DEC, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST, URN (in any order)."),
     "header_without_upn": (InputFileError, "2024-25/header.csv: looks like the header table but the header lacks column(s) UPN. Expected the header columns CHILD, SEX, DOB, ETHNIC, UPN, MOTHER, MC_DOB (in any order)."),
@@ -38,6 +41,9 @@ UNREADABLE = {
 #: case -> (exactly the rule ids reported, rows quarantined per table)
 READ = {
     "bom": (set(), {}),
+    "demo_layout": (set(), {}),
+    "empty_table_file": ({"INGEST_EMPTY"}, {}),
+    "unexpected_files": ({"INGEST_UNREAD"}, {}),
     "header_only_file": (set(), {}),
     "trailing_spaces": (set(), {}),
     "xml_names_and_liia_columns": (set(), {}),
@@ -140,3 +146,32 @@ def test_specific_values_survive(tmp_path: Path) -> None:
     assert tables["episodes"]["decom"].tolist() == [pd.Timestamp("2023-05-01"), pd.Timestamp("2024-06-01")]
     assert tables["header"]["dob"].tolist() == [pd.Timestamp("2010-06-01")]
     assert [f.sheet for f in result.raw.files] == ["Header", "Episodes", "OC2"]
+
+
+def test_files_not_read_are_listed(tmp_path: Path) -> None:
+    result = run_validation(BAD / "unexpected_files", tmp_path)
+    notes = result.issues[result.issues["rule_id"] == "INGEST_UNREAD"]
+    assert notes[["file", "severity", "message"]].values.tolist() == [
+        ["2024-25/notes.txt", "info", "2024-25/notes.txt: not a CSV, Excel (.xlsx) or XML file; not read."],
+        ["2024-25/old", "info", "2024-25/old: a folder that holds no return files; not read."],
+        ["2024-25/~$header.csv", "warning",
+         "2024-25/~$header.csv: an office lock file (left by a file open in Excel, or by a crash); not read."],
+    ]
+
+
+def test_empty_table_files_are_warned_not_fatal(tmp_path: Path) -> None:
+    result = run_validation(BAD / "empty_table_file", tmp_path)
+    assert result.issues[["file", "severity", "message"]].values.tolist() == [
+        ["2024-25/ad1.csv", "warning", "2024-25/ad1.csv: the file is empty (no header row); read as no rows."],
+        ["2024-25/placed_for_adoption.csv", "warning",
+         "2024-25/placed_for_adoption.csv: the file is empty (no header row); read as no rows."],
+    ]
+    assert [f.path for f in result.raw.files] == ["2024-25/episodes.csv", "2024-25/header.csv", "2024-25/oc2.csv"]
+
+
+def test_demo_layout_reads_as_its_903_folder(tmp_path: Path) -> None:
+    whole = run_validation(BAD / "demo_layout", tmp_path / "a")
+    inner = run_validation(BAD / "demo_layout" / "903", tmp_path / "b")
+    assert [f.path for f in whole.raw.files] == [f.path for f in inner.raw.files] == [
+        "2024-25/episodes.csv", "2024-25/header.csv", "2024-25/oc2.csv"]
+    assert whole.counts.equals(inner.counts)

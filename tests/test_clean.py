@@ -17,7 +17,7 @@ EPISODE_ROW = {"CHILD": "1", "DECOM": "01/05/2023", "RNE": "S", "LS": "C2", "CIN
 
 def _normalise(tmp_path: Path, tables: dict, label: str = "2023-24"):
     write_return(tmp_path, label, tables)
-    return clean.normalise(ingest.read_returns(tmp_path))
+    return clean.normalise(ingest.read_returns(tmp_path, require=()))  # one table at a time
 
 
 def test_good_fixture_types() -> None:
@@ -61,6 +61,20 @@ def test_date_formats_logged_once_per_file_and_column(tmp_path: Path) -> None:
     assert issues["message"].tolist() == [
         "DECOM: 2 date(s) written as yyyy-mm-dd (not dd/mm/yyyy) were read as dates.",
         "DEC: 1 date(s) written as an Excel serial number (not dd/mm/yyyy) were read as dates.",
+    ]
+
+
+def test_unambiguous_date_forms_read_and_noted(tmp_path: Path) -> None:
+    tables, issues = _normalise(tmp_path, {"episodes": [
+        {**EPISODE_ROW, "DECOM": "2023/05/01", "DEC": "1/7/2023", "REC": "X1"},
+        {**EPISODE_ROW, "DECOM": "01/07/2023"},
+    ]})
+    assert tables["episodes"]["decom"].tolist() == [pd.Timestamp("2023-05-01"), pd.Timestamp("2023-07-01")]
+    assert tables["episodes"]["dec"].iloc[0] == pd.Timestamp("2023-07-01")
+    assert issues[["row", "column", "rule_id", "severity", "action", "message"]].values.tolist() == [
+        [2, "DECOM", "DATE_FORMAT", "info", "fixed", "DECOM: 1 date(s) written as yyyy/mm/dd (not dd/mm/yyyy) were read as dates."],
+        [2, "DEC", "DATE_FORMAT", "info", "fixed",
+         "DEC: 1 date(s) written as d/m/yyyy or dd-mm-yyyy (not dd/mm/yyyy) were read as dates."],
     ]
 
 

@@ -30,7 +30,7 @@ def test_good_fixture_reads_three_returns() -> None:
         "placed_for_adoption": 1, "previous_permanence": 5, "missing": 2, "sw_episodes": 1,
     }
     assert len(raw.files) == 20
-    assert raw.issues.empty
+    assert raw.issues.empty  # a README beside the return folders is not worth a note
     header = raw.tables["header"]
     # leading zeros survive: ids are text
     assert "0042" in set(header["CHILD"])
@@ -42,7 +42,7 @@ def test_good_fixture_reads_three_returns() -> None:
 
 def test_every_table_present_even_when_absent(tmp_path: Path) -> None:
     write_return(tmp_path, "2024-25", {"header": [HEADER_ROW]})
-    raw = ingest.read_returns(tmp_path)
+    raw = ingest.read_returns(tmp_path, require=())
     assert set(raw.tables) == set(schema.TABLES)
     assert raw.tables["episodes"].empty
     assert list(raw.tables["episodes"].columns) == list(schema.EPISODES.columns) + list(schema.METADATA_COLUMNS)
@@ -87,7 +87,7 @@ def test_year_inferred_from_latest_episode_date(tmp_path: Path) -> None:
 
 def test_single_return_folder_paths_are_relative_to_it(tmp_path: Path) -> None:
     folder = write_return(tmp_path, "2024-25", {"header": [HEADER_ROW]})
-    raw = ingest.read_returns(folder)
+    raw = ingest.read_returns(folder, require=())
     assert raw.files[0].path == "header.csv"
     assert raw.tables["header"]["source_file"].tolist() == ["header.csv"]
 
@@ -102,7 +102,7 @@ def test_files_and_folders_mixed_is_refused(tmp_path: Path) -> None:
 def test_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(NoReturnsError, match="folder not found"):
         ingest.read_returns(tmp_path / "nope")
-    with pytest.raises(NoReturnsError, match="no CSV or Excel files"):
+    with pytest.raises(NoReturnsError, match="no CSV, Excel or XML files"):
         ingest.read_returns(tmp_path)
 
 
@@ -112,7 +112,7 @@ def test_header_detection_is_tolerant(tmp_path: Path) -> None:
     row = {**EPISODE_ROW, "  urn ": "SC1", "PL": "u4", "childid": "1213.0", "Decom": "01/05/2024", "rne": "s",
            "ls": "c2", "cin": "n1", "place provider": "pr1", "LA": "Leeds", "Year": "2025"}
     write_table(tmp_path / "2024-25" / "whatever name.csv", "episodes", [row], columns=columns)
-    raw = ingest.read_returns(tmp_path)
+    raw = ingest.read_returns(tmp_path, require=())
     ep = raw.tables["episodes"].iloc[0]
     assert (ep["CHILD"], ep["PLACE"], ep["RNE"], ep["PLACE_PROVIDER"], ep["URN"]) == ("1213", "U4", "S", "PR1", "SC1")
     # LIIA extra columns are ignored silently; the repairs are summarised once per column
@@ -122,7 +122,7 @@ def test_header_detection_is_tolerant(tmp_path: Path) -> None:
 def test_unexpected_extra_column_noted(tmp_path: Path) -> None:
     write_table(tmp_path / "2024-25" / "h.csv", "header", [{**HEADER_ROW, "NOTES": "x"}],
                 columns=[*schema.HEADER.columns, "NOTES"])
-    raw = ingest.read_returns(tmp_path)
+    raw = ingest.read_returns(tmp_path, require=())
     assert raw.issues.loc[0, "rule_id"] == "INGEST_COLUMNS"
     assert raw.issues.loc[0, "message"] == "column(s) NOTES are not part of the header table and were ignored."
 
@@ -142,22 +142,36 @@ def test_not_a_table() -> None:
         ingest.detect_table(["name", "age"], "x.csv")
 
 
-def test_source_rows_count_blank_lines_and_multiline_cells(tmp_path: Path) -> None:
-    text = ",".join(schema.HEADER.columns) + "\n\n1,M,01/01/2010,WBRI,UN1,,\n\n\n2,M,01/01/2010,WBRI,\"UN\n1\",,\n3,M,01/01/2010,WBRI,UN1,,\n"
+def test_source_rows_count_blank_lines(tmp_path: Path) -> None:
+    text = ",".join(schema.HEADER.columns) + "\n\n1,M,01/01/2010,WBRI,UN1,,\n\n\n2,M,01/01/2010,WBRI,UN1,,\n3,M,01/01/2010,WBRI,UN1,,\n"
     (tmp_path / "2024-25").mkdir()
     (tmp_path / "2024-25" / "h.csv").write_text(text)
-    raw = ingest.read_returns(tmp_path / "2024-25")
-    assert raw.tables["header"]["source_row"].tolist() == [3, 6, 8]
+    raw = ingest.read_returns(tmp_path / "2024-25", require=())
+    assert raw.tables["header"]["source_row"].tolist() == [3, 6, 7]
     assert raw.tables["header"]["CHILD"].tolist() == ["1", "2", "3"]
     blank = raw.issues[raw.issues["rule_id"] == "INGEST_BLANK"]
     assert blank["message"].tolist() == ["h.csv: 3 blank line(s) between rows were skipped (they hold no data)."]
+
+
+def test_quoted_cell_spanning_lines_stops_the_read(tmp_path: Path) -> None:
+    # A 903 cell never holds a line break: a quote spanning lines would make rows vanish.
+    text = ",".join(schema.HEADER.columns) + "\n1,M,01/01/2010,WBRI,UN1,,\n2,M,01/01/2010,WBRI,\"UN\n1\",,\n3,M,01/01/2010,WBRI,UN1,,\n"
+    (tmp_path / "2024-25").mkdir()
+    (tmp_path / "2024-25" / "h.csv").write_text(text)
+    with pytest.raises(InputFileError) as caught:
+        ingest.read_returns(tmp_path / "2024-25", require=())
+    assert str(caught.value) == (
+        "h.csv: line 3 (column 5) opens a quoted cell that runs on for 1 more line(s), to line 4, so the CSV "
+        "reader finds 4 record(s) in 5 non-blank line(s) and the rows on those lines would be lost (rule INGEST_LINES). "
+        'Expected one record per line; remove the stray " on line 3 (a quote may only enclose a whole cell).'
+    )
 
 
 def test_short_and_long_rows(tmp_path: Path) -> None:
     text = ",".join(schema.HEADER.columns) + "\n1,M,01/01/2010\n2,M,01/01/2010,WBRI,UN1,,,oops\n"
     (tmp_path / "2024-25").mkdir()
     (tmp_path / "2024-25" / "h.csv").write_text(text)
-    raw = ingest.read_returns(tmp_path / "2024-25")
+    raw = ingest.read_returns(tmp_path / "2024-25", require=())
     assert raw.tables["header"]["ETHNIC"].tolist() == ["", "WBRI"]
     cells = raw.issues[raw.issues["rule_id"] == "INGEST_CELLS"]
     assert cells["row"].tolist() == [3]
@@ -180,7 +194,7 @@ def test_excel_every_table_sheet_read(tmp_path: Path) -> None:
 def test_two_files_of_one_table_are_combined(tmp_path: Path) -> None:
     write_table(tmp_path / "2024-25" / "a.csv", "header", [HEADER_ROW])
     write_table(tmp_path / "2024-25" / "b.csv", "header", [{**HEADER_ROW, "CHILD": "2"}])
-    raw = ingest.read_returns(tmp_path / "2024-25")
+    raw = ingest.read_returns(tmp_path / "2024-25", require=())
     assert raw.tables["header"]["CHILD"].tolist() == ["1", "2"]
     assert raw.issues["rule_id"].tolist() == ["INGEST_SPLIT"]
 
@@ -190,7 +204,7 @@ def test_sha256_and_progress(tmp_path: Path) -> None:
 
     path = write_table(tmp_path / "2024-25" / "h.csv", "header", [HEADER_ROW])
     seen = []
-    raw = ingest.read_returns(tmp_path / "2024-25", progress=seen.append)
+    raw = ingest.read_returns(tmp_path / "2024-25", progress=seen.append, require=())
     assert raw.files[0].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert seen == raw.files
 
@@ -199,10 +213,13 @@ def test_sha256_and_progress(tmp_path: Path) -> None:
     ("text", "parsed", "kind"),
     [
         ("01/06/2024", "2024-06-01", "dmy"),
-        ("1/6/2024", "2024-06-01", "dmy"),
-        ("01-06-2024", "2024-06-01", "dmy"),
-        ("01/06/2024 00:00", "2024-06-01", "dmy"),
+        ("1/6/2024", "2024-06-01", "dmy_variant"),
+        ("01-06-2024", "2024-06-01", "dmy_variant"),
+        ("01/06/2024 00:00", "2024-06-01", "dmy_variant"),
         ("2024-06-01", "2024-06-01", "iso"),
+        ("2024/06/01", "2024-06-01", "ymd"),
+        ("2024.6.1", "2024-06-01", "ymd"),
+        ("2024/13/01", None, "bad"),
         ("2024-06-01 00:00:00", "2024-06-01", "iso"),
         ("45444", "2024-06-01", "serial"),
         ("45444.0", "2024-06-01", "serial"),
@@ -237,7 +254,7 @@ def test_two_sheets_of_one_table_keep_rows_distinct(tmp_path: Path) -> None:
         "Boys": [header, ["1", "M", "01/06/2010", "WBRI", "UN1", None, None]],
         "Girls": [header, ["2", "F", "01/06/2011", "WBRI", "UN1", None, None]],
     })
-    raw = ingest.read_returns(tmp_path)
+    raw = ingest.read_returns(tmp_path, require=())
     assert raw.tables["header"]["source_file"].tolist() == ["2024-25/book.xlsx", "2024-25/book.xlsx[Girls]"]
     assert raw.tables["header"]["source_row"].tolist() == [2, 2]
     assert [f.path for f in raw.files] == ["2024-25/book.xlsx", "2024-25/book.xlsx"]

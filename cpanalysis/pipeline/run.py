@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from cpanalysis import __version__
+from cpanalysis import __version__, return_files
 from cpanalysis.errors import CpanalysisError, ParameterError
 from cpanalysis.pipeline import changes as quarter
 from cpanalysis.pipeline import data as loading
@@ -104,13 +104,13 @@ class RunResult:
 def default_data_dir(root: str | Path = ".") -> Path:
     """The returns a run uses when none are named: ``data/raw/903`` when it holds returns, else the demo.
 
-    Only return files count (CSV or Excel, any case): a ``.gitkeep`` or a README left in an empty
-    ``data/raw/903`` must not stop a fresh clone from running the demo.
+    Only return files count (CSV, Excel or XML, any case: :func:`cpanalysis.return_files.is_data_file`):
+    a ``.gitkeep`` or a README left in an empty ``data/raw/903`` must not stop a fresh clone from
+    running the demo.
     """
     root = Path(root)
     own = root / loading.AUTHORITY_DIR
-    if own.is_dir() and any(p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xls")
-                            for p in own.rglob("*")):
+    if own.is_dir() and any(return_files.is_data_file(p) for p in own.rglob("*")):
         return own
     return root / loading.DEMO_DIR / "903"
 
