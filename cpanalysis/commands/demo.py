@@ -4,15 +4,20 @@ Writes ``<out>/903/<return>/*.csv`` (one folder per annual return from ``--first
 in-year extract to ``--as-at``), ``<out>/population.csv`` and, for a single authority, the demo
 local measures (``<out>/local/``, :func:`cpanalysis.local_measures.write_demo_local_measures`).
 With ``--defects`` it also writes ``<out>/defects.csv`` listing every fault injected. The same
-``--seed`` and options always give byte-identical files.
+``--seed`` and options always give byte-identical CSV and XML files.
+
+``--format xlsx`` writes each return as one workbook (a sheet per table) and ``--format xml`` as
+DfE's XML return (:func:`cpanalysis.return_files.convert_return_folder`); every form reads back to
+the same tables, so a build gives the same processed tables whichever form was written.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from cpanalysis import synth
+from cpanalysis import return_files, synth
 from cpanalysis.periods import parse_year_label
 
 
@@ -58,6 +63,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1,
         help="number of authorities to generate (benchmarks; default 1)",
     )
+    parser.add_argument(
+        "--format",
+        choices=return_files.FORMATS,
+        default="csv",
+        help="form of each return: DfE CSVs (default), one Excel workbook, or DfE's XML",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -72,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
         defects=args.defects,
         authorities=args.authorities,
     )
+    fmt = getattr(args, "format", "csv")
+    for folder in sorted(p for p in Path(result.out).rglob("*") if p.is_dir() and p.parent.name == "903"):
+        return_files.convert_return_folder(folder, fmt)
     if args.authorities == 1:
         from cpanalysis.local_measures import write_demo_local_measures
 
