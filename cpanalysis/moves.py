@@ -377,6 +377,9 @@ def move_reasons(
                 ("reason", code, codes.REASON_PLACE_CHANGE.label(code), part["reason"] == code)
                 for code in codes.REASON_PLACE_CHANGE.codes
             ]
+            # a blank or unknown reason is a row of its own, so the reasons add up to every move
+            levels.append(("reason", NOT_RECORDED, NOT_RECORDED,
+                           ~part["reason"].isin(list(codes.REASON_PLACE_CHANGE.codes))))
             for level, reason, label, mask in levels:
                 count = int(mask.sum())
                 row = {

@@ -164,3 +164,25 @@ def test_the_probe_catches_a_broken_image_and_a_script_error(tmp_path):
     assert any("undefinedFunction is not defined" in e for e in seen["errors"])
     assert any(e.startswith("failed to load") and "missing.png" in e for e in seen["errors"])
     assert any("undefinedFunction" in line for line in seen["console"])
+
+
+@pytest.mark.parametrize("audience", ["internal", "external"])
+def test_no_table_cell_of_any_page_says_nan_or_none(tmp_path_factory, audience):
+    """A reviewer's check: a blank a reader sees is empty or explained, never ``nan`` or ``None``."""
+    out = fixture_pack(tmp_path_factory, audience).result.out_dir
+    bad = []
+    for page in sorted(out.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", text, flags=re.S):
+            words = re.sub(r"<[^>]+>", " ", cell).split()
+            if any(w.strip(".,;:()").lower() in ("nan", "none", "nat", "<na>") for w in words):
+                bad.append((page.name, cell.strip()[:80]))
+    assert bad == []
+
+
+def test_every_chart_has_a_description(pages):
+    _, reports, _ = pages
+    missing = [(p.name, alt) for p in reports
+               for alt in re.findall(r'<img[^>]*alt="([^"]*)"', p.read_text(encoding="utf-8"))
+               if not alt or alt.startswith("No description")]
+    assert missing == []

@@ -135,6 +135,9 @@ def test_move_reasons_shares_by_group_and_code():
     assert groups.loc["Planned", "total_moves"] == 2 and groups.loc["Planned", "n_children"] == 1
     codes_ = out[out["level"] == "reason"].set_index("reason")
     assert codes_.loc["CARPL", "n_moves"] == 1 and codes_.loc["CREQB", "n_moves"] == 0
+    # the move with no reason is a row of its own: the reasons add up to every move
+    assert codes_.loc["Not recorded", "n_moves"] == 1
+    assert codes_["n_moves"].sum() == codes_["total_moves"].iloc[0] == 2
     default = moves.move_reasons(placements, years=[2025])
     assert set(default["note"]) == {"not produced: fewer than 10 children"}
 

@@ -367,7 +367,8 @@ def test_report_tables_on_the_fixture(good_project):
     assert head.iloc[0][["Measure", "Value", "England"]].tolist() == [
         "Children looked after on the period end", "4", ""]
     sexes = report.breakdown_table(loaded, "cla_on_date", "sex").set_index("Group")
-    assert sexes.loc["Male", "Share of total (%)"] == 50.0  # 1001 and 1005 of the four
+    assert sexes.loc["Male", "Share of total (%)"] == "50.0"  # 1001 and 1005 of the four
+    assert sexes.attrs["caption"].startswith("Children looked after on the period end by sex, ")
     assert "Leicestershire" in report.describe_run(loaded)
 
 

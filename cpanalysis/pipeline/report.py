@@ -178,10 +178,14 @@ def breakdown_table(data: NotebookData, indicator_id: str, breakdown: str) -> pd
                         "Value": [f"[{s}]" if s else format_value(v, unit)
                                   for v, s in zip(parts["value"], parts["suppressed"], strict=True)]})
     if unit == "count" and len(total) and total.iloc[0]:
-        out["Share of total (%)"] = (parts["value"].to_numpy() / float(total.iloc[0]) * 100).round(1)
+        # a suppressed group has no share to show (blank, never "nan")
+        shares = parts["value"].astype(float).to_numpy() / float(total.iloc[0]) * 100
+        out["Share of total (%)"] = ["" if pd.isna(v) else f"{v:.1f}" for v in shares]
     else:
         out["95% interval"] = [_interval(r) for _, r in parts.iterrows()]
         out["Children (n)"] = [("" if pd.isna(n) else f"{n:,.0f}") for n in parts["denominator"]]
+    out.attrs["caption"] = (f"{indicator_label(indicator_id)} by {breakdown.replace('_', ' ')}, "
+                            f"{period_label(data.period_end, data.window)}.")
     return out
 
 

@@ -129,8 +129,9 @@ def reasons_table(data: NotebookData, *, cohort_filter: str = "", level: str = "
                                                      zip(hide_total, moves_row["total_moves"], strict=True)]]
     return _caption(table.reset_index(drop=True), "Share of the year's moves (number of moves). Disruption: the "
                     "placement ended at the carer's or child's request, an allegation or standards concern, or "
-                    "an approval ended; planned: the care plan or a better placement. Grouping pending "
-                    "practitioner sign-off.")
+                    "an approval ended; planned: the care plan or the status of the placement changed. The "
+                    "reasons add up to all moves (a reason left blank is 'Not recorded'); the grouping is "
+                    "the package's default, which an authority can change (reason_groups).")
 
 
 def placement_durations(data: NotebookData, since_years: int = SURVIVAL_YEARS) -> pd.DataFrame:
