@@ -212,7 +212,6 @@ NOT_GENERATED = {
     ("SEX", "U"): "unknown sex is flagged by DfE rule 232",
     ("LS", "D1"): "freeing orders ended in December 2005",
     ("LS", "V4"): "short breaks are recorded episode by episode (V3)",
-    ("SDQ_REASON", "SDQ1"): "SDQ1 cannot be valid inside the OC2 SDQ age range (rule 157)",
     **{
         ("PLACE", z): "Z11-Z14 (2025-26, meanings unconfirmed) are rare in a six-month extract"
         for z in ("Z11", "Z12", "Z13", "Z14")

@@ -372,7 +372,7 @@ class Simulation:
                 C.PREV_PERM.P3: 2.0, C.PREV_PERM.P4: 5.0,
             },
         )  # fmt: skip
-        if kind in (C.PREV_PERM.Z1, C.PREV_PERM.P4):
+        if kind == C.PREV_PERM.Z1:
             return kind, "", ""
         year = int(rng.integers(2008, 2016))
         la = self.profile.dfe_number if rng.random() < 0.6 else "999"
@@ -621,7 +621,9 @@ class Simulation:
             )
             decisions.append((decision, ceased, reason))
             if not consent:
-                legal.append((ceased + int(rng.integers(20, 120)), C.LS.C2))
+                # the placement order is revoked when the decision ceases, so no E1 episode
+                # outlives it (rule 553)
+                legal.append((ceased, C.LS.C2))
             return (
                 "longterm",
                 self._after_failed(child, t0, b18, stay, events, after=ceased),
@@ -740,14 +742,23 @@ class Simulation:
             post = self.places.placement(rng, home, kind)
         else:
             kind = self._placement_kind(place, provider)
-            post = self.places.placement(rng, home, kind, self.profile.far_placement)
+            own = provider == C.PLACE_PROVIDER.PR1 and not (
+                place in codes.PLACE_FOSTER or place in codes.PLACE_ADOPTION
+            )
+            post = self.places.placement(rng, home, kind, self.profile.far_placement, own)
         urn = self._urn(place, provider, post)
         return Segment(
             day, day, carer if carer is not None else self._new_carer(), place, provider, post, urn
         )
 
     def _urn(self, place: str, provider: str | None, post: int | None) -> str | None:
-        if place in codes.PLACE_NO_URN or post is None or not self.places.in_england(post):
+        # P2 (retired 2023) never had a URN either (rule 222)
+        if (
+            place in codes.PLACE_NO_URN
+            or place == C.PLACE.P2
+            or post is None
+            or not self.places.in_england(post)
+        ):
             return None
         if place in codes.PLACE_FOSTER or place in codes.PLACE_ADOPTION:
             if self.rng.random() < 0.3:

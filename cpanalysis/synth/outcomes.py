@@ -131,6 +131,10 @@ def _oc2(
                 if age_end >= 11:
                     options[C.SDQ_REASON.SDQ5] = 30
                 reason = choose(rng, options)
+        elif (age_start, age_end) in ((3, 4), (16, 17)):
+            # a 4th or 17th birthday in the year: outside the SDQ ages at the latest assessment,
+            # which DfE still wants explained (rule 197B) with SDQ1
+            reason = C.SDQ_REASON.SDQ1
 
         def flag(p: float) -> str:
             return params.YES if rng.random() < p else params.NO
@@ -166,7 +170,13 @@ def _is_care_leaver(child: Child, visible_from: int) -> bool:
     at14, at16 = birthday(child.dob, 14), birthday(child.dob, 16)
     care = [p for p in child.periods if not p.respite]
     days_after_14 = sum(max(0, p.end - max(p.start, at14)) for p in care)
-    visible = sum(max(0, p.end - max(p.start, at14, visible_from)) for p in care)
+    # what a reader of the returns sees: whole episodes, from the first one still open on the
+    # first day of the first return (an episode written in a return keeps its original DECOM)
+    visible = sum(
+        max(0, p.end - max(min(e.start for e in p.episodes if e.end >= visible_from), at14))
+        for p in care
+        if p.end >= visible_from and p.episodes
+    )
     after_16 = any(p.end > at16 for p in care)
     return days_after_14 >= 91 and after_16 and not (0 < visible < 91)
 
@@ -185,7 +195,10 @@ def _oc3(
     died = False
     for age in range(17, 22):
         day = birthday(child.dob, age)
-        if day < last.end or day > end:
+        if day > end or day < last.end or (age <= 18 and day == last.end):
+            # DfE wants care-leaver information at 17 and 18 only from those who had already
+            # left care before the birthday (rule 1016): someone leaving on their 18th birthday
+            # is first followed up at 19 (docs/synthetic_authority.md, "Care leavers at 17-18")
             continue
         year = reporting_year(day)
         if died:
@@ -255,23 +268,19 @@ def _activity(
 def _accommodation(child: Child, rng: np.random.Generator, age: int, stayed_put: bool) -> str:
     if stayed_put and age >= 18 and rng.random() < STAYING_PUT_BY_AGE.get(age, 0.1):
         return C.ACCOM.Z1
-    if rng.random() < 0.008 and age >= 19:
-        # gone abroad, deported, residence not known: DfE leaves these out of the suitability share
-        table = {
-            C.ACCOM.G1: 30,
-            C.ACCOM.G2: 10,
-            C.ACCOM.R1: 10,
-            C.ACCOM.R2: 25,
-            C.ACCOM.H1: 5,
-            C.ACCOM.H2: 20,
-        }
-        return choose(rng, table)
+    if rng.random() < 0.012 and age >= 19:
+        # gone abroad, deported, residence not known: DfE leaves these out of the suitability
+        # share (equal weights, so each code of the list turns up in a demo's ten years)
+        return choose(rng, dict.fromkeys(
+            (C.ACCOM.G1, C.ACCOM.G2, C.ACCOM.R1, C.ACCOM.R2, C.ACCOM.H1, C.ACCOM.H2), 1.0
+        ))  # fmt: skip
     if rng.random() < 0.025:  # unsuitable: Leicestershire 94-96% suitable since 2021
-        table = {C.ACCOM.S2: 20, C.ACCOM.V2: 15, C.ACCOM.W2: 10, C.ACCOM.X2: 20, C.ACCOM.B2: 10,
-                 C.ACCOM.U2: 10, C.ACCOM.K2: 5, C.ACCOM.Y2: 5, C.ACCOM.D2: 5, C.ACCOM.C2: 6,
-                 C.ACCOM.E2: 5}  # fmt: skip
+        table = dict.fromkeys(
+            (C.ACCOM.S2, C.ACCOM.V2, C.ACCOM.W2, C.ACCOM.X2, C.ACCOM.B2, C.ACCOM.U2, C.ACCOM.K2,
+             C.ACCOM.Y2, C.ACCOM.D2, C.ACCOM.C2, C.ACCOM.E2), 10.0,
+        )  # fmt: skip
         if age >= 18:
-            table.update({C.ACCOM.T2: 6, C.ACCOM.Z2: 3})  # foyers and staying put: adults only
+            table.update({C.ACCOM.T2: 10.0, C.ACCOM.Z2: 10.0})  # foyers and staying put: adults only
         return choose(rng, table)
     if age == 17:
         table = {
@@ -297,19 +306,40 @@ def _social_workers(child: Child, rng: np.random.Generator, workers: list[str]) 
     reasons = {
         C.SW_REASON.LEFTRL: 30, C.SW_REASON.TSPROC: 25, C.SW_REASON.MANAGE: 15, C.SW_REASON.CHCHAN: 8,
         C.SW_REASON.PCCHAN: 7, C.SW_REASON.ORGRST: 5, C.SW_REASON.ABSENC: 5, C.SW_REASON.OTHERS: 5,
-        C.SW_REASON.SWDIED: 0.1,
+        C.SW_REASON.SWDIED: 0.4,
     }  # fmt: skip
     for period in child.periods:
         if period.respite or not period.episodes:
             continue
-        day = period.start - int(rng.integers(0, 40))
+        # DfE's check SW12STG2 reads every social worker episode of a period as starting on or
+        # after the day it began, so the first worker is recorded from the first day in care
+        day = period.start
         reason = C.SW_REASON.FCONTA
+        # The last worker stays with the child after care ends (help at home, case closure)
+        # until after the next 31 March: DfE expects the last episode open at 31 March
+        # (SW17STG2, 2025-26), and every episode of the period to start before it ends
+        # (SW12STG2). A new period of care takes over from the day it starts.
+        finish = max(period.end, dt.date(reporting_year(period.end), 3, 31).toordinal())
+        finish += int(rng.integers(10, 120))
+        later = [p.start for p in child.periods if p.start > period.start and not p.respite]
+        if later:
+            finish = min(finish, later[0])
+        if _late_march(finish):  # an episode ending then is queried (SW11bSTG2)
+            finish = period.end if not _late_march(period.end) else finish + 8
         while True:
             length = int(60 + rng.lognormal(np.log(220), 0.6))
-            stop = min(day + length, period.end)
+            stop = min(day + length, finish)
+            if _late_march(stop):
+                stop = min(stop + 7, finish)
             worker = workers[int(rng.integers(len(workers)))]
             child.sw.append((worker, day, stop, reason))
-            if stop >= period.end:
+            if stop >= finish:
                 break
             day = stop
             reason = choose(rng, reasons)
+
+
+def _late_march(day: int) -> bool:
+    """25-31 March: the days before the year end in which DfE queries a social worker leaving."""
+    d = dt.date.fromordinal(day)
+    return d.month == 3 and d.day >= 25

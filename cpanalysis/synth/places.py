@@ -100,12 +100,19 @@ class Places:
         return int(self.local_index[rng.integers(self.n_local)])
 
     def placement(
-        self, rng: np.random.Generator, home: int | None, kind: str, far_factor: float = 1.0
+        self,
+        rng: np.random.Generator,
+        home: int | None,
+        kind: str,
+        far_factor: float = 1.0,
+        own_provision: bool = False,
     ) -> int:
         """Pool position of a placement postcode for a placement of ``kind`` (see ``params.DISTANCE``).
 
         ``home`` is the home postcode's pool position (``None`` for UASC: placed from the
         authority's centre). Never returns the home postcode itself (rule 392d).
+        ``own_provision``: the authority's own children's home or accommodation, which is inside
+        its area (DfE rule 1015).
         """
         near_share, near_median, far_median, far_spread = params.DISTANCE[kind]
         if rng.random() < near_share:
@@ -121,7 +128,7 @@ class Places:
             x0 + miles * METRES_PER_MILE * np.cos(angle),
             y0 + miles * METRES_PER_MILE * np.sin(angle),
         )
-        inside = kind == "in_house_foster" and rng.random() < 0.9
+        inside = own_provision or (kind == "in_house_foster" and rng.random() < 0.9)
         if inside:
             _, found = self.local_tree.query(target, k=2)
             chosen = [int(self.local_index[i]) for i in found]

@@ -66,6 +66,7 @@ def _upn(child: Child, spec: ReturnSpec, new_this_week: bool) -> str:
         return C.UPN.UN1
     if (
         new_this_week
+        and spec.in_year  # DfE's rule 210 queries UN4 for any episode from 24 March
         and age_on(child.dob, spec.last_day) >= 5
         and zlib.crc32(child.child_id.encode()) % 2
     ):
@@ -88,6 +89,8 @@ def cut_return(
     for child in children:
         cid, dob = child.child_id, dfe_date(child.dob)
         in_return = False
+        looked_after = False  # in the return other than on short breaks (V3/V4)
+        care_until = first  # last day in care within the return
         new_this_week = False
         for period in child.periods:
             if period.start > last or period.end < first:
@@ -96,6 +99,7 @@ def cut_return(
                 if ep.start > last or ep.end < first:
                     continue
                 in_return = True
+                looked_after = looked_after or not period.respite
                 closed = ep.end <= last
                 place = C.PLACE.K3 if (recode_h5 and ep.place == C.PLACE.H5) else ep.place
                 rows["episodes"].append([
@@ -103,6 +107,8 @@ def cut_return(
                     dfe_date(ep.end) if closed else "", ep.rec if closed else "",
                     (ep.reason or "") if closed else "", post(ep.home), post(ep.post), ep.urn or "",
                 ])  # fmt: skip
+            if period.episodes and period.start <= last and period.end >= first:
+                care_until = max(care_until, min(period.end, last))
             if last - 7 < period.start <= last:
                 new_this_week = True
             if (
@@ -152,7 +158,9 @@ def cut_return(
                             ]
                         )
             if child.uasc:
-                duc = dfe_date(child.duc) if child.duc is not None and child.duc <= last else ""
+                # DfE expects the date UASC status will cease (the 18th birthday) while it lasts
+                # (rule 205B compares it across years), not a blank
+                duc = dfe_date(child.duc) if child.duc is not None else ""
                 rows["uasc"].append([cid, _sex(child, year), dob, duc])
             if not spec.in_year and year in child.oc2:
                 rows["oc2"].append([cid, dob, *child.oc2[year]])
@@ -172,8 +180,10 @@ def cut_return(
         if oc3 is not None:
             rows["oc3"].append([cid, dob, *oc3])
         mother = mc_dob = ""
-        if in_return and child.sex == "F" and age_on(child.dob, last) >= 12:
-            is_mother = child.mc_dob is not None and child.mc_dob <= last
+        if looked_after and child.sex == "F":
+            # every looked-after girl has MOTHER (rules 393, 607; none on short breaks only,
+            # rule 399); a baby born after she left care is not in this return (rule 625)
+            is_mother = child.mc_dob is not None and child.mc_dob <= care_until
             mother = codes.MOTHER.codes[1] if is_mother else codes.MOTHER.codes[0]
             mc_dob = dfe_date(child.mc_dob) if is_mother else ""
         rows["header"].append(
