@@ -36,6 +36,10 @@ NOT_FINDINGS = {
 }
 #: Rule 146 in the tool's 2024-25 ruleset lists K3 as "k3", so every K3 placement is flagged.
 K3_TYPO_RULE = "146"
+#: Rule 1016 says care-leaver data is not required for 17-18-year-olds who left care *after*
+#: the birthday, but its code also flags those who left *on* it (``DEC >= birthday``), whom DfE's
+#: own rule 1007 and staying-put figure treat as care leavers at 18. Counted apart.
+ON_BIRTHDAY_RULE = "1016"
 
 #: Runs inside the validator's venv: validates one return, prints JSON.
 WORKER = r"""
@@ -57,13 +61,27 @@ v = lac_validator.LacValidator(
 report = Report(v.ds_results, registry)
 issues = lac_validator.create_issue_df(report.report, report.error_report)
 rows = sum(len(df) for k, df in v.dfs.items() if not k.endswith("_last") and k != "metadata")
+import pandas as pd
+eps, oc3 = v.dfs["Episodes"], v.dfs.get("OC3")
+on_birthday = set()
+if oc3 is not None and len(oc3):
+    last_dec = pd.to_datetime(eps["DEC"], format="%d/%m/%Y", errors="coerce").groupby(eps["CHILD"]).max()
+    dob = pd.to_datetime(oc3["DOB"], format="%d/%m/%Y", errors="coerce")
+    for child, born in zip(oc3["CHILD"], dob):
+        left = last_dec.get(child)
+        if left is not None and pd.notna(born) and any(
+            left == born + pd.DateOffset(years=age) for age in (17, 18)
+        ):
+            on_birthday.add(str(child))
 out = []
 for _, r in issues.iterrows():
     table, row = r["tables_affected"], int(r["row_id"])
-    place = ""
+    note = ""
     if table == "Episodes":
-        place = str(v.dfs["Episodes"].loc[row, "PLACE"])
-    out.append([str(r["rule_code"]), table, row, str(r["child_id"]), place])
+        note = str(v.dfs["Episodes"].loc[row, "PLACE"])
+    if str(r["rule_code"]) == "1016":
+        note = "birthday" if str(r["child_id"]) in on_birthday else ""
+    out.append([str(r["rule_code"]), table, row, str(r["child_id"]), note])
 print(json.dumps({"rows": rows, "issues": out, "fails": v.fails}))
 """
 
@@ -90,8 +108,15 @@ def findings(result: dict) -> list[list]:
     return [
         issue
         for issue in result["issues"]
-        if issue[0] not in NOT_FINDINGS and not (issue[0] == K3_TYPO_RULE and issue[4] == "K3")
+        if issue[0] not in NOT_FINDINGS
+        and not (issue[0] == K3_TYPO_RULE and issue[4] == "K3")
+        and not (issue[0] == ON_BIRTHDAY_RULE and issue[4] == "birthday")
     ]
+
+
+def birthday_leavers(result: dict) -> int:
+    """Rule 1016 issue rows about young people who left care on their 17th/18th birthday."""
+    return sum(1 for issue in result["issues"] if issue[0] == ON_BIRTHDAY_RULE and issue[4] == "birthday")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,9 +154,11 @@ def main(argv: list[str] | None = None) -> int:
                     by_rule[issue[0]] = by_rule.get(issue[0], 0) + 1
                     rules[issue[0]] = rules.get(issue[0], 0) + 1
                 listed = ", ".join(f"{k} {v}" for k, v in sorted(by_rule.items(), key=lambda kv: -kv[1]))
+                birthday = birthday_leavers(checked)
                 print(
                     f"seed {seed} {label:<11} rows {checked['rows']:>6} issue rows {len(found):>5} "
-                    f"({100 * share:.2f}%)  {listed}"
+                    f"({100 * share:.2f}%; with 1016 on the birthday {len(found) + birthday:>5}, "
+                    f"{100 * (len(found) + birthday) / checked['rows']:.2f}%)  {listed}"
                     + (f"  [rules that failed to run: {checked['fails']}]" if checked["fails"] else ""),
                     flush=True,
                 )

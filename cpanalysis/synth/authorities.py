@@ -103,8 +103,9 @@ def _one(index: int) -> tuple[str, int, list[list[str]], list[str]]:
     profile = varied_profile(la_code, population, rng)
     places = Places(la_code, wide=_POOL, local_index=_GROUPS[la_code])
     children, _, _ = simulate(
-        la_code, int(rng.integers(2**31)), job["first_year"], job["as_at"], profile=profile, places=places
-    )
+        la_code, int(rng.integers(2**31)), job["first_year"], job["as_at"],
+        profile=profile, places=places, horizon=None,
+    )  # fmt: skip
     specs = return_specs(job["first_year"], job["as_at"])
     for spec in specs:
         write_return(cut_return(children, places, spec), job["out"] / la_code / "903" / spec.label)

@@ -195,10 +195,11 @@ def _oc3(
     died = False
     for age in range(17, 22):
         day = birthday(child.dob, age)
-        if day > end or day < last.end or (age <= 18 and day == last.end):
-            # DfE wants care-leaver information at 17 and 18 only from those who had already
-            # left care before the birthday (rule 1016): someone leaving on their 18th birthday
-            # is first followed up at 19 (docs/synthetic_authority.md, "Care leavers at 17-18")
+        if day > end or day < last.end:
+            # none at 17-18 for those still looked after on the birthday or leaving after it;
+            # someone leaving ON their 18th birthday is followed up at 18 (DfE's staying-put
+            # figure needs it), though DfE's tool flags them (1016 reads the birthday as
+            # "after"; docs/synthetic_authority.md, "Care leavers who leave on their birthday")
             continue
         year = reporting_year(day)
         if died:
@@ -328,13 +329,12 @@ def _social_workers(child: Child, rng: np.random.Generator, workers: list[str]) 
             finish = period.end if not _late_march(period.end) else finish + 8
         while True:
             length = int(60 + rng.lognormal(np.log(220), 0.6))
-            stop = min(day + length, finish)
-            if _late_march(stop):
-                stop = min(stop + 7, finish)
+            stop = day + length + (7 if _late_march(day + length) else 0)
             worker = workers[int(rng.integers(len(workers)))]
-            child.sw.append((worker, day, stop, reason))
-            if stop >= finish:
+            if stop >= period.end:  # the worker at the end of care stays on to ``finish``
+                child.sw.append((worker, day, finish, reason))
                 break
+            child.sw.append((worker, day, stop, reason))
             day = stop
             reason = choose(rng, reasons)
 

@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from cpanalysis import codes, schema
-from cpanalysis.synth.lifecourse import Child, age_on
+from cpanalysis.synth.lifecourse import Child, age_on, birthday
 from cpanalysis.synth.params import C
 from cpanalysis.synth.places import Places
 
@@ -141,6 +141,8 @@ def cut_return(
                     ]
                 )
         oc3 = child.oc3.get(year)
+        if oc3 is not None and spec.in_year and not _birthday_by(child.dob, year, last):
+            oc3 = None  # the birthday it follows up is after the extract date
         if not in_return and oc3 is None:
             continue
         if in_return:
@@ -160,7 +162,10 @@ def cut_return(
             if child.uasc:
                 # DfE expects the date UASC status will cease (the 18th birthday) while it lasts
                 # (rule 205B compares it across years), not a blank
-                duc = dfe_date(child.duc) if child.duc is not None else ""
+                known = child.duc is not None and (
+                    child.duc <= last or child.duc == birthday(child.dob, 18)
+                )
+                duc = dfe_date(child.duc) if known else ""
                 rows["uasc"].append([cid, _sex(child, year), dob, duc])
             if not spec.in_year and year in child.oc2:
                 rows["oc2"].append([cid, dob, *child.oc2[year]])
@@ -202,6 +207,14 @@ def cut_return(
         date_cols = [i for i, c in enumerate(spec_columns) if c in schema.TABLES[name].dates]
         table.sort(key=lambda r: (r[0], *(_sortable(r[i]) for i in date_cols)))
     return rows
+
+
+def _birthday_by(dob: int, year: int, day: int) -> bool:
+    """Whether the child's birthday in collection year ``year`` falls on or before ``day``."""
+    born = dt.date.fromordinal(dob)
+    # the birthday in the year ending 31 March ``year``: in ``year`` from January to March
+    calendar_year = year if (born.month, born.day) <= (3, 31) else year - 1
+    return birthday(dob, calendar_year - born.year) <= day
 
 
 def _sortable(text: str) -> str:
