@@ -319,14 +319,15 @@ def _social_workers(child: Child, rng: np.random.Generator, workers: list[str]) 
         # The last worker stays with the child after care ends (help at home, case closure)
         # until after the next 31 March: DfE expects the last episode open at 31 March
         # (SW17STG2, 2025-26), and every episode of the period to start before it ends
-        # (SW12STG2). A new period of care takes over from the day it starts.
+        # (SW12STG2). A new period of care starts with a new first contact the next day
+        # (SW10bSTG2: a FCONTA episode may not start before the previous one has ended).
         finish = max(period.end, dt.date(reporting_year(period.end), 3, 31).toordinal())
         finish += int(rng.integers(10, 120))
+        if _late_march(finish):  # an episode ending then is queried (SW11bSTG2)
+            finish += 8
         later = [p.start for p in child.periods if p.start > period.start and not p.respite]
         if later:
-            finish = min(finish, later[0])
-        if _late_march(finish):  # an episode ending then is queried (SW11bSTG2)
-            finish = period.end if not _late_march(period.end) else finish + 8
+            finish = min(finish, later[0] - 1)
         while True:
             length = int(60 + rng.lognormal(np.log(220), 0.6))
             stop = day + length + (7 if _late_march(day + length) else 0)
