@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import base64
 import dataclasses
 import json
@@ -135,6 +137,22 @@ def test_xlsx_one_sheet_per_outcome(tmp_path, current):
     values = {h: c.value for h, c in zip(header, o3[2], strict=True)}
     assert values["value"] == 30 and values["upper_95"] == 39.6  # numbers stay numbers
     assert [c.value for c in o3[3]][header.index("value")] == "c"
+    assert values["period_end"] == dt.datetime(2025, 9, 30)  # a date, not text
+    assert o3.cell(2, header.index("period_end") + 1).number_format == "yyyy-mm-dd"
+    assert o3.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}3"
+
+
+def test_one_row_per_period_and_window_at_31_march():
+    at_march = frame(
+        tidy_row("placements_3plus_12m", "2025-03-31", 30, 100, 30.0, lo=22.0, hi=39.6, period_type="year"),
+        tidy_row("placements_3plus_12m", "2025-03-31", 30, 100, 30.0, lo=22.0, hi=39.6),
+        tidy_row("placements_3plus_12m", "2024-12-31", 28, 100, 28.0, lo=20.0, hi=37.6),
+    )
+    ees = exports.to_ees(at_march, LA)
+    assert ees[["time_period", "time_identifier", "period_type"]].values.tolist() == [
+        ["202425", "Financial year Q3", "rolling_12m"], ["202425", "Financial year Q4", "year"]]
+    assert not ees.duplicated(["time_period", "time_identifier", "indicator_id", "breakdown",
+                               "breakdown_value", "new_la_code", "comparison"]).any()
 
 
 def test_manifest_helpers(tmp_path):

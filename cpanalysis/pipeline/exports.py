@@ -10,7 +10,10 @@ same tools as DfE's own files:
   the 6-digit financial year of the period end (``202526``) and ``time_identifier`` the quarter
   (``Financial year Q2`` for 30 September; ``Q4`` is the year ending 31 March). One identifier type
   per file, as the standard requires; ``period_end`` and ``period_type`` (``year`` or
-  ``rolling_12m``) are kept as filters so nobody has to decode the quarter;
+  ``rolling_12m``) are kept as filters so nobody has to decode the quarter. A quarter's
+  identifier means "the 12 months ending at the end of that quarter", not the quarter alone. At
+  31 March the rolling 12 months equal the year, so only the year row is written: one row per
+  period, window and breakdown;
 - filters ``comparison, indicator_id, indicator, outcome, breakdown, breakdown_value, unit,
   polarity`` (``"Total"`` rows for the whole cohort). ``comparison`` says whose figure a row is:
   ``This authority`` (computed from its returns), ``This authority (published)`` (DfE's figure for
@@ -214,6 +217,7 @@ def to_ees(tidy: pd.DataFrame, la_code: str, *, la_name: str = "", old_la_code: 
         rows = pd.concat([rows, comparators[[*TIDY_COLUMNS, "comparison"]]], ignore_index=True)
     rows["period_end"] = pd.to_datetime(rows["period_end"])
     rows["geography"] = rows["geography"].astype(str)
+    rows = _one_row_per_period(rows)
     order = rows["comparison"].map(_comparison_order)
     rows = rows.assign(_order=order).sort_values(
         ["period_end", "indicator_id", "breakdown", "breakdown_value", "period_type", "_order"], kind="mergesort")
@@ -244,6 +248,22 @@ def to_ees(tidy: pd.DataFrame, la_code: str, *, la_name: str = "", old_la_code: 
         text = numbers.map(lambda v: "" if pd.isna(v) else format_number(v))
         out[col] = np.where(numbers.isna(), blank_symbol, text)
     return out[list(EES_COLUMNS)].reset_index(drop=True)
+
+
+def _one_row_per_period(rows: pd.DataFrame) -> pd.DataFrame:
+    """Drop the rolling-12-month rows that repeat a year row of the same 31 March.
+
+    At 31 March the rolling 12 months are the year (the indicators' property tests hold them
+    equal), and both would carry the same ``time_period`` and ``time_identifier``: one row per
+    period, the year's, is what a reader filtering the file expects.
+    """
+    key = ["period_end", "indicator_id", "geography", "comparison", "breakdown", "breakdown_value"]
+    years = rows[rows["period_type"] == "year"][key].drop_duplicates()
+    rolling = rows["period_type"] == "rolling_12m"
+    repeated = rows[rolling][key].merge(years.assign(_year=True), on=key, how="left")["_year"].fillna(False)
+    drop = pd.Series(False, index=rows.index)
+    drop[rows.index[rolling]] = repeated.to_numpy(dtype=bool)
+    return rows[~drop]
 
 
 def _comparison_order(comparison: str) -> int:
@@ -329,6 +349,15 @@ _SHEET_NOTES = (
 )
 
 
+def _date_cell(sheet: object, text: str) -> object:
+    """A write-only cell holding ``text`` (``YYYY-MM-DD``) as an Excel date."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=pd.Timestamp(text).date())
+    cell.number_format = "yyyy-mm-dd"
+    return cell
+
+
 def write_indicators_xlsx(ees: pd.DataFrame, path: str | Path, *, title: str,
                           notes: Iterable[str] = ()) -> Path:
     """Write the EES frame as a workbook: contents, definitions, then one sheet per strategy outcome.
@@ -386,6 +415,9 @@ def write_indicators_xlsx(ees: pd.DataFrame, path: str | Path, *, title: str,
         for i, col in enumerate(columns, start=1):
             width = max([len(col), *(len(str(v)) for v in cells[col][:199])])
             sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+        # real dates (Excel sorts and filters them as dates), shown as 2025-09-30
+        cells["period_end"] = [_date_cell(sheet, text) for text in cells["period_end"]]
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(part) + 1}"
         sheet.append(columns)
         for row in zip(*(cells[col] for col in columns), strict=True):
             sheet.append(list(row))
