@@ -179,15 +179,7 @@ def format_value(value: float, unit: str) -> str:
     """
     if value is None or pd.isna(value):
         return "not available"
-    if unit == "%":
-        return f"{value:.0f}%"
-    if unit == "rate_per_10k":
-        return f"{value:,.0f} per 10,000"
-    if unit == "mean":
-        return f"{value:.1f}"
-    if unit == "days":
-        return f"{value:,.0f} days"
-    return f"{value:,.0f}"
+    return _with_decimals(float(value), unit, DECIMALS.get(unit, 0))
 
 
 #: Decimal places :func:`format_value` shows per unit (everything else: 0).
