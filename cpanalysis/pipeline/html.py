@@ -146,7 +146,8 @@ def _table(frame: pd.DataFrame) -> str:
 
 def write_index(out: str | Path, *, title: str, intro: str, entries: Sequence[IndexEntry],
                 downloads: Sequence[tuple[str, str]], changes: pd.DataFrame | None = None,
-                changes_note: str = "", footer: str = "") -> Path:
+                changes_note: str = "", footer: str = "", national_source: str = "",
+                missing_comparisons: Sequence[str] = ()) -> Path:
     """Write the run's ``index.html``: every report, what changed since the previous run, downloads.
 
     Parameters
@@ -163,6 +164,11 @@ def write_index(out: str | Path, *, title: str, intro: str, entries: Sequence[In
         Sentence shown when there is no previous quarter to compare with.
     footer : str
         Plain text at the bottom (package version, run time, audience).
+    national_source : str
+        Where the national figures come from (:func:`cpanalysis.dfe.snapshot.source_line`).
+    missing_comparisons : sequence of str
+        The comparisons the pack cannot make, one sentence per reason
+        (:func:`cpanalysis.pipeline.comparators.missing_comparisons`), listed once here.
 
     Returns
     -------
@@ -175,7 +181,16 @@ def write_index(out: str | Path, *, title: str, intro: str, entries: Sequence[In
         for e in entries
     )
     parts = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(intro)}</p>",
-             "<h2>Reports</h2>", f"<ol>{items}</ol>", "<h2>What changed since the previous run</h2>"]
+             "<h2>Reports</h2>", f"<ol>{items}</ol>"]
+    if national_source or missing_comparisons:
+        parts.append("<h2>Comparisons with England, the region and statistical neighbours</h2>")
+        parts.append(f"<p>{html.escape(national_source)}</p>" if national_source else "")
+        if missing_comparisons:
+            missing = "".join(f"<li>{html.escape(line)}</li>" for line in missing_comparisons)
+            parts.append(f"<p>Comparisons that cannot be made:</p><ul>{missing}</ul>")
+        else:
+            parts.append("<p>Every comparison could be made.</p>")
+    parts.append("<h2>What changed since the previous run</h2>")
     if changes is not None and not changes.empty:
         parts.append(_table(changes))
     parts.append(f'<p class="small">{html.escape(changes_note)}</p>' if changes_note else "")

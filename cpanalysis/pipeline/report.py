@@ -367,10 +367,15 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Dat
     rows = []
     for ind in indicator_ids:
         when = _latest_benchmark_year(data, ind)
-        if when is None:
+        if when is None:  # said where the numbers would be, not dropped
+            rows.append({"Measure": indicator_label(ind), "Year": "",
+                         "England": f"not published by DfE up to {data.period_end:%-d %B %Y}"})
             continue
         ours = _pick(neighbours, ind, when)
         if ours is None:
+            england = _pick(table[table["geography"] == ENGLAND_CODE], ind, when)
+            rows.append({"Measure": indicator_label(ind), "Year": str(when.year),
+                         "Ours": f"no figure of ours for {when.year}", "England": _shown(england)})
             continue
         unit = str(ours["unit"])
         reg = _pick(region, ind, when)
@@ -388,7 +393,7 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Dat
         })
     return pd.DataFrame(rows, columns=["Measure", "Year", "Ours", "95% interval", "England", "Region",
                                        "vs rest of region", "Neighbours (median)", "vs neighbours",
-                                       "Rank among neighbours"])
+                                       "Rank among neighbours"]).fillna("")
 
 
 def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataFrame | Markdown:
@@ -407,7 +412,9 @@ def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Da
     rows = []
     for ind in indicator_ids:
         when = _latest_benchmark_year(data, ind)
-        if when is None:
+        if when is None:  # said where the numbers would be, not dropped
+            rows.append({"Measure": indicator_label(ind), "Year": "",
+                         "Published figure": f"not published by DfE up to {data.period_end:%-d %B %Y}"})
             continue
         bands = compare.lait_bands(table, ind, when)
         ranked = int(bands["rank"].notna().sum())
@@ -423,7 +430,7 @@ def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Da
             "England": _shown(_pick(table[table["geography"] == ENGLAND_CODE], ind, when)),
         })
     return pd.DataFrame(rows, columns=["Measure", "Year", "Published figure", "Band (A best)", "Rank",
-                                       "Our computed figure", "England"])
+                                       "Our computed figure", "England"]).fillna("")
 
 
 def funnel(data: NotebookData, indicator_id: str) -> Figure | Markdown:

@@ -34,8 +34,8 @@ import pandas as pd
 from cpanalysis import __version__, return_files
 from cpanalysis.errors import CpanalysisError, ParameterError
 from cpanalysis.pipeline import changes as quarter
+from cpanalysis.pipeline import comparators, exports
 from cpanalysis.pipeline import data as loading
-from cpanalysis.pipeline import exports
 from cpanalysis.pipeline import html as pages
 from cpanalysis.pipeline.execute import (
     KERNEL_NAME,
@@ -292,6 +292,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         changes_note=("" if previous_csv is not None else
                       "No previous quarter's run was found (reports/<date>/indicators.csv), so nothing to compare yet."),
         footer=f"cpanalysis {__version__}. Generated {dt.datetime.now().strftime('%-d %B %Y %H:%M')}.",
+        national_source=loaded.national_source, missing_comparisons=comparators.missing_comparisons(loaded),
     )
     timings["html"] = time.perf_counter() - tick
     seconds = time.perf_counter() - started

@@ -1,0 +1,114 @@
+"""Named neighbours and missing comparisons (``cpanalysis/pipeline/comparators.py``), on crafted
+national rows with hand-set values, and on the shipped snapshot (a fresh clone)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from IPython.display import Markdown
+
+from cpanalysis.dfe import snapshot
+from cpanalysis.indicators import TIDY_COLUMNS
+from cpanalysis.pipeline import comparators, html
+from cpanalysis.pipeline.data import NotebookData
+
+LA = "E10000018"
+REGION = "E12000004"
+NEIGHBOURS = ["E10000024", "E10000013"]
+
+
+def row(indicator, year, geography, value, *, period_type="year", suppressed="", source="dfe", unit="%"):
+    return {"indicator_id": indicator, "period_end": pd.Timestamp(year, 3, 31), "period_type": period_type,
+            "geography": geography, "breakdown": "Total", "breakdown_value": "Total", "numerator": np.nan,
+            "denominator": np.nan, "value": value, "unit": unit, "lower_95": np.nan, "upper_95": np.nan,
+            "lower_998": np.nan, "upper_998": np.nan, "polarity": "low_good", "source": source,
+            "suppressed": suppressed}
+
+
+def crafted(national_rows, neighbours=NEIGHBOURS, region=REGION) -> NotebookData:
+    local = pd.DataFrame([
+        row("placements_3plus_12m", 2025, LA, 9.6, source="local"),
+        row("long_term_stability", 2025, LA, 70.0, source="local"),
+        row("health_assessment_up_to_date", 2025, LA, 88.0, source="local"),
+    ], columns=list(TIDY_COLUMNS))
+    national = pd.DataFrame(national_rows, columns=list(TIDY_COLUMNS))
+    return NotebookData(
+        la_code=LA, la_name="Leicestershire", period_end=pd.Timestamp("2025-09-30"), audience="internal", tables={},
+        indicators=local, national=national, national_message="", comparators={"E92000001": "England"},
+        neighbours=list(neighbours), manifest={}, data_dir=Path("."), processed_dir=Path("."), region_code=region,
+        region_name="East Midlands", national_folder=None)
+
+
+NATIONAL = [
+    row("placements_3plus_12m", 2025, "E92000001", 10),
+    row("placements_3plus_12m", 2025, REGION, 11),
+    row("placements_3plus_12m", 2025, LA, 9.5),
+    row("placements_3plus_12m", 2025, "E10000024", 12),
+    row("placements_3plus_12m", 2025, "E10000013", np.nan, suppressed="c"),
+    row("long_term_stability", 2024, "E92000001", 71),  # 2025 not yet published
+    row("long_term_stability", 2024, "E10000024", 68),
+]
+
+
+def test_neighbours_table_names_each_neighbour_with_its_value() -> None:
+    table = comparators.neighbours_table(crafted(NATIONAL), ["placements_3plus_12m", "long_term_stability",
+                                                             "ks2_rwm_expected"])
+    assert table["Area"].tolist() == ["Ours (computed from our returns)", "Leicestershire (published by DfE)",
+                                      "1. E10000024", "2. E10000013", "Neighbours' median", "East Midlands",
+                                      "England"]  # no national folder: codes stand in for names
+    stability = table.columns[1]
+    assert stability.endswith("(2025)")
+    assert table[stability].tolist() == ["10%", "10%", "12%", "[c]", "12%", "11%", "10%"]
+    # long-term stability: DfE's latest is 2024, when we have no yearly figure
+    long_term = table[[c for c in table.columns if c.endswith("(2024)")][0]].tolist()
+    assert long_term == ["not computed", "not published", "68%", "not published", "68%", "not published", "71%"]
+    assert table[table.columns[3]].eq(comparators.NOT_PUBLISHED).all()  # attainment: nothing for any area
+
+
+def test_neighbours_table_says_why_when_it_cannot() -> None:
+    no_neighbours = comparators.neighbours_table(crafted(NATIONAL, neighbours=[]), ["placements_3plus_12m"])
+    assert isinstance(no_neighbours, Markdown) and "no statistical neighbours" in no_neighbours.data
+    data = crafted(NATIONAL)
+    data.national, data.national_message = None, "Get the files."
+    assert "Get the files." in comparators.neighbours_table(data, ["placements_3plus_12m"]).data
+
+
+def test_missing_comparisons_listed_once_per_reason() -> None:
+    lines = comparators.missing_comparisons(crafted(NATIONAL, neighbours=[], region=""))
+    assert lines[0].startswith("Region: Leicestershire (E10000018) has no region")
+    assert lines[1].startswith("Statistical neighbours: Leicestershire (E10000018) has none")
+    health = comparators.indicator_label("health_assessment_up_to_date")
+    assert lines[2] == f"No England figure in the national figures the package reads, so not compared: {health}."
+    assert lines[3].startswith("Not yet published by DfE for the year to 31 March 2025 (its latest is 2024)")
+    assert comparators.indicator_label("long_term_stability") in lines[3] and len(lines) == 4
+    complete = [*NATIONAL, row("long_term_stability", 2025, "E92000001", 70),
+                row("health_assessment_up_to_date", 2025, "E92000001", 90)]
+    assert comparators.missing_comparisons(crafted(complete)) == []
+
+
+def test_index_lists_missing_comparisons(tmp_path: Path) -> None:
+    out = html.write_index(tmp_path / "index.html", title="T", intro="I", entries=[], downloads=[],
+                           national_source="National figures: X.",
+                           missing_comparisons=["Region: <none> here."])
+    page = out.read_text()
+    assert "National figures: X." in page and "Comparisons that cannot be made" in page
+    assert "<li>Region: &lt;none&gt; here.</li>" in page
+
+
+def test_fresh_clone_neighbours_table_from_the_snapshot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from cpanalysis.dfe import folders
+    from cpanalysis.pipeline import data as loading
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(folders.ENV_VAR, raising=False)
+    national, message, folder = loading.load_national("", tmp_path)
+    assert folder == snapshot.SNAPSHOT_DIR
+    data = crafted(national.to_dict("records"), neighbours=["E10000013", "E06000025"])
+    data.national_folder = folder
+    table = comparators.neighbours_table(data, ["placements_3plus_12m"])
+    assert table["Area"].tolist()[2:4] == ["1. Gloucestershire", "2. South Gloucestershire"]
+    values = table.iloc[2:4, 1].tolist()
+    assert all(v.endswith("%") for v in values)
