@@ -713,7 +713,8 @@ RECONCILIATION_HINTS: dict[str, str] = {
     "long_term_stability": "how the 2-year placement and the adoption rule (adoptive placement plus the one before "
                            "it) are measured",
     "placed_over_20": "missing or amended home/placement postcodes and PL_DISTANCE",
-    "new_placements": "which placements count as new (same-carer moves, temporary placements)",
+    "new_placements": "which placements count as new (temporary placements; same-carer changes count, as DfE's "
+                      "new-placements table does)",
     "distance_not_known": "missing or amended home/placement postcodes",
     "sdq": "OC2 rows amended after submission, and whether SDQ bands are of children with a score",
     "leavers_": "the birthday window for the care-leaver cohort and OC3 rows amended after submission",

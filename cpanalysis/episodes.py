@@ -6,8 +6,12 @@ table (``data/processed/episodes.parquet``, one history per child) into:
 
 * **periods of care** (:func:`assign_periods_of_care`, :func:`derive_periods_of_care`): a chain
   of episodes from one with ``RNE = S`` to one whose ``REC`` is not ``X1`` (ssda903.md §3.1);
-* **placements** (:func:`derive_placements`): runs of episodes with the same carers, with the
-  counting choices DfE leaves open as named parameters (methods.md §2.2);
+* **placements** (:func:`derive_placements`): runs of episodes with the same carers (the
+  **carer spells** view), with the counting choices DfE leaves open as named parameters
+  (methods.md §2.2);
+* **placement changes** (:func:`derive_placement_changes`): every placement record, a
+  same-carer change (RNE T/U) included, with the reason for each change (the view of DfE's
+  new-placements and reasons-for-change tables; ``docs/indicator_views.md``);
 * **legal-status spells** (:func:`derive_legal_status_spells`);
 * and a window count of placements per child (:func:`count_placements`), the building block of
   the "3 or more placements in the year" and "2 years" stability indicators.
@@ -51,6 +55,8 @@ PLACEMENT_COLUMNS = (
     "is_short_break",
     "is_temporary",
 )
+#: Columns of the placement-changes view: the placement columns plus the change.
+PLACEMENT_CHANGE_COLUMNS = (*PLACEMENT_COLUMNS, "is_change", "change_reason")
 #: Columns of the periods-of-care table, in order.
 PERIOD_COLUMNS = (
     "child_id",
@@ -290,6 +296,41 @@ def derive_placements(
     )
 
 
+def derive_placement_changes(episodes: pd.DataFrame, temporary: str = "merge") -> pd.DataFrame:
+    """The placement-changes view: every placement record, and which ones are changes.
+
+    DfE's new-placements table ("Total new placements" and "Reason for placement change during
+    the year") counts **every** change of placement record, same carers included: its reasons
+    include "Change in the status of placement only" (REASON_PLACE_CHANGE ``PLACE``, England
+    2025: 10,500 of 59,140 changes), its reasons sum to "Total placements changing", and total
+    new placements = first placements of periods of care started + changes. So a new placement
+    starts at every episode with RNE P, B, T or U (:func:`derive_placements` with
+    ``same_carer_moves=True``). Long-term stability and adoption timing read the carer spells
+    instead (``same_carer_moves=False``), where a same-carer change does not restart the clock.
+
+    Parameters
+    ----------
+    episodes : pandas.DataFrame
+        Episodes in the processed layout; ``period_id`` is computed when absent.
+    temporary : {"merge", "count", "exclude"}, default "merge"
+        Temporary placements T0-T4, as in :func:`derive_placements`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`PLACEMENT_CHANGE_COLUMNS`: the placements columns plus ``is_change`` (bool: not
+        the first placement of its period of care, so the child changed placement on ``start``)
+        and ``change_reason`` (for a change, the REASON_PLACE_CHANGE recorded on the last episode
+        of the placement it ended, ssda903.md §1.2; ``None`` for a first placement).
+    """
+    out = derive_placements(episodes, same_carer_moves=True, temporary=temporary)
+    same_period = out["child_id"].eq(out["child_id"].shift()) & out["period_id"].eq(out["period_id"].shift())
+    out["is_change"] = same_period.astype(bool)
+    out["change_reason"] = out["end_reason"].shift().where(same_period)
+    out["change_reason"] = out["change_reason"].astype(object).where(out["change_reason"].notna(), None)
+    return out.loc[:, list(PLACEMENT_CHANGE_COLUMNS)]
+
+
 def derive_periods_of_care(episodes: pd.DataFrame, placements: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per period of care.
 
@@ -365,6 +406,7 @@ def placements_in_window(
     window_start: pd.Timestamp | str,
     window_end: pd.Timestamp | str,
     exclude_short_breaks: bool = True,
+    ending_on_first_day: bool = False,
 ) -> pd.DataFrame:
     """The placements a child was in at any time between two dates (both inclusive).
 
@@ -384,6 +426,10 @@ def placements_in_window(
         First and last day of the window (1 April and 31 March for a collection year).
     exclude_short_breaks : bool, default True
         Drop short-break placements (every episode LS V3/V4), as every DfE headline does.
+    ending_on_first_day : bool, default False
+        Also count a placement ending **on** ``window_start`` (the child moved on 1 April: they
+        spent part of that day in it). DfE says placements "open on 1 April" count without saying
+        whether a placement left that day was open on it; by the DEC convention it was not.
 
     Returns
     -------
@@ -393,7 +439,8 @@ def placements_in_window(
     start, end = pd.Timestamp(window_start), pd.Timestamp(window_end)
     if end < start:
         raise ParameterError(f"window_end {end.date()} is before window_start {start.date()}")
-    in_window = (placements["start"] <= end) & (placements["end"].isna() | (placements["end"] > start))
+    ended_in_time = (placements["end"] >= start) if ending_on_first_day else (placements["end"] > start)
+    in_window = (placements["start"] <= end) & (placements["end"].isna() | ended_in_time)
     if exclude_short_breaks and "is_short_break" in placements.columns:
         in_window &= ~placements["is_short_break"].astype(bool)
     return placements.loc[in_window]

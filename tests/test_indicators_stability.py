@@ -104,8 +104,9 @@ def test_counting_choices_change_the_answers():
     assert value(counted, "placements_3plus_12m", column="numerator") == 3
     assert value(counted, "long_term_stability", column="numerator") == 2
     same_carers = run(same_carer_moves=True)
-    # S3's adoption by its foster carers is now a new placement, but the adoption rule keeps it stable
+    # long-term stability always reads carer spells (S3's adoption by its foster carers is no move)
     assert value(same_carers, "long_term_stability", column="numerator") == 3
+    # S3's RNE T change (1 January 2024) is before the year: still 2 with 3+ placements
     assert value(same_carers, "placements_3plus_12m", column="numerator") == 2
 
 
@@ -146,6 +147,71 @@ def test_permanence_and_adoption_days(year):
     _, lo, hi, _ = stats.mean_interval(np.array([92.0, 304.0]))
     assert value(year, "adoption_days_entry_to_placement", column="lower_95") == pytest.approx(lo)
     assert value(year, "adoption_days_entry_to_placement", column="unit") == "days"
-    # counting the carers' change to adopters as a placement: P1 is 1 May 2022 -> 1 Jun 2023 = 396
+    # same_carer_moves only changes "3 or more placements": adoption timing always ignores the
+    # carers' change to adopters (counting it would give P1 1 May 2022 -> 1 Jun 2023 = 396 days)
     same_carers = run(same_carer_moves=True)
-    assert value(same_carers, "adoption_days_entry_to_placement") == pytest.approx((396 + 304) / 2)
+    assert value(same_carers, "adoption_days_entry_to_placement") == pytest.approx(198.0)
+
+
+def changes_history() -> History:
+    """Same-carer changes in 2024-25, to tell the three views apart."""
+    h = History()
+    # N1: foster carers since 2023 become the adopters on 1 June 2024 (RNE T, A5); the foster
+    # episode records the reason "Change in the status of placement only" (PLACE).
+    h.child("N1", "2020-01-01")
+    h.episode("N1", "2023-01-01", "2024-06-01", "X1", place="U4", distance=10.0, reason="PLACE")
+    h.episode("N1", "2024-06-01", rne="T", ls="E1", place="A5", distance=10.0)
+    # N2: starts on 1 May 2024 (U6, 5 miles), moves to agency carers 25 miles away on 1 August
+    # (RNE P, care plan), who transfer to the authority on 1 January 2025 (RNE T, PLACE).
+    h.child("N2", "2012-01-01")
+    h.episode("N2", "2024-05-01", "2024-08-01", "X1", place="U6", distance=5.0, reason="CARPL")
+    h.episode("N2", "2024-08-01", "2025-01-01", "X1", rne="P", place="U4", provider="PR4", distance=25.0,
+              location="OUT", reason="PLACE")
+    h.episode("N2", "2025-01-01", rne="T", place="U4", provider="PR1", distance=25.0, location="OUT")
+    # N3: short breaks only, never counted
+    h.child("N3", "2014-01-01").stay("N3", "2024-07-01", ls="V4")
+    return h
+
+
+def test_placement_changes_count_same_carer_changes():
+    out = indicators.compute(changes_history().tables(), "2025-03-31", families=["stability"])
+    reason = "placement_change_reason"
+    # changes in the year: N1's T (PLACE), N2's P (CARPL), N2's T (PLACE): 3, the reasons sum to it.
+    # (Reading carer spells would give 1 change, CARPL 100%.)
+    assert value(out, "placement_moves_reason", column="denominator") == 3
+    assert value(out, "placement_moves_reason", reason, "Change in the status of placement only",
+                 "numerator") == 2
+    assert value(out, "placement_moves_reason", reason, "Change to/implementation of care plan",
+                 "numerator") == 1
+    rows = out[(out["indicator_id"] == "placement_moves_reason") & (out["breakdown"] == reason)]
+    assert rows["numerator"].sum() == 3
+    # new placements = starts (N2's first) + changes (3) = 4; over 20 miles: N2's agency
+    # placement and the same carers after the transfer (2 of 4; carer spells would give 1 of 2)
+    assert value(out, "new_placements_over_20_miles", column="denominator") == 4
+    assert value(out, "new_placements_over_20_miles", column="numerator") == 2
+
+
+def test_same_carer_changes_only_in_three_plus_when_asked():
+    tables = changes_history().tables()
+    default = indicators.compute(tables, "2025-03-31", families=["stability"])
+    counted = indicators.compute(tables, "2025-03-31", families=["stability"], same_carer_moves=True)
+    # cohort N1, N2. Carer spells in the year: N1 1, N2 2 -> none has 3. Counting same-carer
+    # changes: N1 2, N2 3 -> N2.
+    assert value(default, "placements_3plus_12m", column="denominator") == 2
+    assert value(default, "placements_3plus_12m", column="numerator") == 0
+    assert value(counted, "placements_3plus_12m", column="numerator") == 1
+    # the change tables do not depend on the parameter
+    assert value(counted, "placement_moves_reason", column="denominator") == 3
+
+
+def test_derive_placement_changes_view():
+    from cpanalysis import episodes
+    view = episodes.derive_placement_changes(changes_history().tables()["episodes"])
+    n2 = view[view["child_id"] == "N2"]
+    assert n2["is_change"].tolist() == [False, True, True]
+    assert n2["change_reason"].tolist() == [None, "CARPL", "PLACE"]
+    assert n2["start_rne"].tolist() == ["S", "P", "T"]
+    # new placements = starts + changes
+    starts = (~view["is_change"] & ~view["is_short_break"]).sum()
+    changes = (view["is_change"] & ~view["is_short_break"]).sum()
+    assert (starts, changes) == (2, 3)  # N1's and N2's first placements; three changes

@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="CSV with la_code, year, population_under18 (found beside DIR if omitted)")
     parser.add_argument("--local", default=None, help="folder of local-measure CSVs (default: DIR/local)")
     parser.add_argument("--same-carer-moves", action="store_true",
-                        help="count RNE T/U (same carers) as placement moves (DfE: not moves)")
+                        help="count RNE T/U (same carers) in '3 or more placements' (DfE: not moves)")
     parser.add_argument("--temporary", choices=episodes.TEMPORARY_CHOICES, default="merge",
                         help="temporary placements T0-T4 (default merge into the placement they interrupt)")
     parser.add_argument("--sdq-band-denominator", choices=("with_score", "cohort"), default="with_score",

@@ -51,6 +51,9 @@ def compute(
     oc3_birthday_lag_months: int = 0,
     temporary_on_period_end: str = "episode",
     uasc_distance: str = "not_known",
+    oc2_ceased_on_period_end: bool = False,
+    placement_ending_on_first_day: bool = False,
+    missing_started_before_window: bool = False,
     families: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Every indicator of the catalogue, for one or more period ends, in the tidy table.
@@ -75,9 +78,12 @@ def compute(
         year ending 31 March ``year``; EES's ``time_period, population_estimate`` are accepted);
         the rate indicators are not produced without it.
     same_carer_moves : bool; default False
-        Count RNE T/U (same carers: a foster placement becoming an adoption placement A3/A5, or
-        redesignated long-term) as a new placement. DfE does not count a child placed for adoption
-        with current foster carers as moving, hence False.
+        Count same-carer changes (RNE T/U: a foster placement becoming an adoption placement
+        A3/A5, redesignated long-term, carers moving house or transferring to the authority) in
+        "3 or more placements" (12 months and 2 years). DfE does not count a child placed for
+        adoption with current foster carers as moving, hence False. Only those two measures
+        change: the new-placements and reasons tables always count same-carer changes, long-term
+        stability and adoption timing never do (``docs/indicator_views.md``).
     temporary : {"merge", "count", "exclude"}; default "merge"
         Temporary placements T0-T4 (:func:`cpanalysis.episodes.derive_placements`): by default a
         temporary move and the return to the same placement are one placement.
@@ -91,6 +97,13 @@ def compute(
         it, or those of the placement the move interrupted (:class:`Options`).
     uasc_distance : {"not_known", "exclude"}; default "not_known"
         UASC in the distance indicators: counted as distance not known (EES) or left out.
+    oc2_ceased_on_period_end : bool; default False
+        Children ceasing on the period end in the 12-month (OC2) cohort (DfE: not looked after
+        on 31 March, so not in it).
+    placement_ending_on_first_day : bool; default False
+        A placement ending on the window's first day counts in "3 or more placements".
+    missing_started_before_window : bool; default False
+        A missing/away incident started before the window and still going on its first day counts.
     families : iterable of str, optional
         Only these families (keys of :data:`FAMILIES`); all by default.
 
@@ -118,6 +131,9 @@ def compute(
         oc3_birthday_lag_months=oc3_birthday_lag_months,
         temporary_on_period_end=temporary_on_period_end,
         uasc_distance=uasc_distance,
+        oc2_ceased_on_period_end=oc2_ceased_on_period_end,
+        placement_ending_on_first_day=placement_ending_on_first_day,
+        missing_started_before_window=missing_started_before_window,
     )
     ctx = prepare(tables, la_code=la_code, population=population, options=options)
     return compute_context(ctx, period_end, window, families)

@@ -21,7 +21,7 @@ short-term breaks (legal status V3/V4)**, as every DfE children-looked-after tab
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import pandas as pd
 
@@ -82,6 +82,12 @@ class Indicator:
         EES file and filter values and/or LAIT ``Short Desc``; ``""`` when DfE publishes none.
     breakdowns : tuple of str
         Breakdown names computed besides ``"Total"``.
+    dfe_definition : str
+        For a measure DfE publishes (unrounded for each authority), whether the package's
+        definition is the one that produced the published figure: ``"published definition
+        ..."`` (DfE's stated definition, followed as stated), ``"reading: ..."`` (DfE leaves a
+        choice open; the default and the parameter that changes it are named) or ``"differs:
+        ..."`` (the package measures something else, and how). ``""`` when DfE publishes none.
     """
 
     id: str
@@ -96,6 +102,7 @@ class Indicator:
     exclusions: str = SHORT_BREAKS
     dfe_equivalent: str = ""
     breakdowns: tuple[str, ...] = ()
+    dfe_definition: str = ""
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -419,7 +426,9 @@ _LEAVER_MEASURES: dict[str, tuple[str, str, str, str, str, str]] = {
     "higher_education": ("In higher education", "high_good", "ACTIV F1/P1",
                          "All care leavers of that age", "Higher education i.e. studies beyond A level", "LAC_19_HE"),
     "activity_not_known": ("Activity information not known", "low_good",
-                           "ACTIV 0 or blank, or IN_TOUCH NO/REFU/NREQ", "All care leavers of that age",
+                           "ACTIV neither EET (F1-F5, P1-P5) nor NEET (G4-G6): 0 or blank, usually IN_TOUCH "
+                           "NO, REFU or NREQ (a refusal whose activity a third party reported counts as that "
+                           "activity)", "All care leavers of that age",
                            "Total information not known", ""),
     "suitable_accommodation": ("In suitable accommodation", "high_good", "ACCOM suffix 1",
                                "Care leavers of that age except those abroad, deported or residence not known "
@@ -453,6 +462,69 @@ def _leaver_records() -> list[Indicator]:
 
 
 _RECORDS.extend(_leaver_records())
+
+_PUBLISHED = "published definition"
+_ON_DATE_EPISODE = (f"{_PUBLISHED}: the episode open on 31 March (a temporary placement as returned, "
+                    "parameter temporary_on_period_end)")
+_HEALTH = (f"{_PUBLISHED}: the 12-month cohort; children ceasing on 31 March are out (not looked after that day; "
+           "parameter oc2_ceased_on_period_end)")
+_LEAVERS = (f"{_PUBLISHED}: the OC3 rows returned for the 17th-21st birthday in the year, less died, returned home "
+            "6+ months and short breaks alone; activity not known = ACTIV neither EET nor NEET; the 'on or around "
+            "the birthday' window is unconfirmed (parameter oc3_birthday_lag_months, default 0)")
+_PLACEMENT_COUNT = ("reading: DfE does not say whether same-carer changes other than a foster placement becoming "
+                    "an adoption placement, temporary placements (T0-T4) or a placement ending on 1 April count; "
+                    "defaults leave them out (parameters same_carer_moves, temporary, placement_ending_on_first_day)")
+#: Whether each published measure is computed with the definition that produced DfE's LA figure.
+DFE_DEFINITIONS: dict[str, str] = {
+    "cla_on_date": f"{_PUBLISHED}: an episode open at the end of 31 March, short breaks excluded",
+    "cla_rate_per_10k": f"{_PUBLISHED}; the rate uses population.csv, which may be a different ONS vintage",
+    "cla_started": f"{_PUBLISHED}: first start per child in the year",
+    "cla_started_rate_per_10k": f"{_PUBLISHED}; population as cla_rate_per_10k",
+    "cla_ceased": f"{_PUBLISHED}: last ceasing per child in the year",
+    "cla_ceased_rate_per_10k": f"{_PUBLISHED}; population as cla_rate_per_10k",
+    "uasc_on_date": "reading: UASC on 31 March = in the UASC table with DUC blank or after 31 March",
+    "cla_12m_cohort": _HEALTH,
+    "care_leavers_cohort": _LEAVERS,
+    "placements_3plus_12m": _PLACEMENT_COUNT,
+    "placements_3plus_24m": "reading: 'CLA 2 years on 31 March' read as continuously looked after for 2 years "
+                            "(unconfirmed); placements counted as placements_3plus_12m",
+    "long_term_stability": f"{_PUBLISHED} (former NI 63): carer spells, so a same-carer change does not restart "
+                           "the 2 years; the adoption rule",
+    "placed_over_20_miles": _ON_DATE_EPISODE + "; UASC counted as distance not known (parameter uasc_distance)",
+    "placed_over_20_miles_outside_la": _ON_DATE_EPISODE + "; UASC per uasc_distance",
+    "distance_not_known": _ON_DATE_EPISODE + "; UASC per uasc_distance",
+    "placed_inside_la": _ON_DATE_EPISODE,
+    "placed_in_house": _ON_DATE_EPISODE,
+    "new_placements_over_20_miles": f"{_PUBLISHED}: every placement record started in the year (starts + changes, "
+                                    "same-carer changes included); a temporary move and the return are merged "
+                                    "(unconfirmed, parameter temporary)",
+    "placement_moves_reason": f"{_PUBLISHED}: every placement change in the year, same-carer changes included "
+                              "('Change in the status of placement only'); the reasons sum to the total; temporary "
+                              "moves merged (unconfirmed, parameter temporary)",
+    "permanence_sgo_cao": f"{_PUBLISHED}: ceasing reasons E41 and E43-E48 over every child ceasing in the year",
+    "adoption_days_entry_to_placement": "differs: DfE's A10 is a 3-year average of adopted children; here the "
+                                        "window's adopted children",
+    "health_assessment_up_to_date": _HEALTH,
+    "immunisations_up_to_date": _HEALTH,
+    "dental_check": _HEALTH,
+    "development_assessment_0_4": _HEALTH,
+    "substance_misuse": _HEALTH,
+    "convicted_10_17": _HEALTH,
+    "sdq_completed": _HEALTH + "; ages 5-16 on 31 March",
+    "sdq_mean": _HEALTH + "; ages 5-16 with a score",
+    "sdq_normal": _HEALTH + "; children with a score (parameter sdq_band_denominator)",
+    "sdq_borderline": _HEALTH + "; children with a score (parameter sdq_band_denominator)",
+    "sdq_concern": _HEALTH + "; children with a score (parameter sdq_band_denominator)",
+    "missing_episodes_children": "reading: incidents starting in the year; one still going on 1 April that began "
+                                 "before is left out (parameter missing_started_before_window)",
+    "away_episodes_children": "reading: as missing_episodes_children",
+    "staying_put_18": "reading: left foster care (U1-U6) on the 18th birthday, from the period of care ending that day",
+    "staying_put_19_20": "reading: as staying_put_18, for the 19th and 20th birthdays",
+}
+for _i, _record in enumerate(_RECORDS):
+    if _record.dfe_equivalent and not _record.dfe_definition:
+        _text = _LEAVERS if _record.id.startswith("leavers_") else DFE_DEFINITIONS.get(_record.id, "")
+        _RECORDS[_i] = replace(_record, dfe_definition=_text)
 
 #: Every indicator computed from the 903 history, keyed by id.
 CATALOGUE: dict[str, Indicator] = {r.id: r for r in _RECORDS}

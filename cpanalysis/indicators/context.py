@@ -14,9 +14,13 @@ placements with non-default counting rules through :mod:`cpanalysis.episodes`, a
   field (placement type, distance, location, provider): DfE's tables "on 31 March" describe the
   episode open that day, not the first episode of the placement (carers move house with the
   child, or a placement transfers from an agency to the authority, RNE T, without a move);
+* :attr:`Context.placement_changes` - every placement record, same-carer changes (RNE T/U)
+  included, for DfE's new-placements and reasons-for-change tables;
 * :meth:`Context.carer_spell_on` - the carer spell (a placement under the carer-spell counting
   rule, :func:`cpanalysis.episodes.derive_placements`) open on a date, for how long a child has
   lived with the same carers.
+
+``docs/indicator_views.md`` lists which indicator reads which view.
 
 Short breaks (LS V3/V4) are excluded everywhere, as in every DfE children-looked-after table.
 """
@@ -73,6 +77,17 @@ class Options:
         Unaccompanied asylum-seeking children have no home postcode requirement, so no distance:
         keep them in the distance denominators as "not known" (``"not_known"``, as EES does) or
         leave them out of the distance indicators (``"exclude"``).
+    oc2_ceased_on_period_end : bool, default False
+        Put children whose care ends **on** the period end in the 12-month (OC2) cohort. DfE's
+        cohort is "looked after on 31 March", and a DEC of 31 March means not looked after that
+        day, hence False; DfE's validator (rule 185) still expects their OC2 row.
+    placement_ending_on_first_day : bool, default False
+        Count a placement ending on the window's first day in "3 or more placements"
+        (:func:`cpanalysis.episodes.placements_in_window`).
+    missing_started_before_window : bool, default False
+        Count a missing or away incident that started before the window and was still going on
+        its first day (MIS_END blank or on/after it) in the missing indicators; by default only
+        incidents starting in the window count, as DfE's "went missing during the year".
     """
 
     same_carer_moves: bool = False
@@ -81,6 +96,9 @@ class Options:
     oc3_birthday_lag_months: int = 0
     temporary_on_period_end: str = "episode"
     uasc_distance: str = "not_known"
+    oc2_ceased_on_period_end: bool = False
+    placement_ending_on_first_day: bool = False
+    missing_started_before_window: bool = False
 
     def __post_init__(self) -> None:
         if self.temporary_on_period_end not in TEMPORARY_ON_PERIOD_END:
@@ -134,9 +152,12 @@ class Context:
         (and ``la_code`` when several authorities are stacked).
     episodes : DataFrame
         Every episode with ``is_short_break`` and ``is_temporary`` recomputed from LS and PLACE.
-    placements, periods_of_care : DataFrame
-        Under the chosen counting rule; the ``ls``/``place`` of each period's last episode
-        added to periods as ``last_ls``/``last_place``.
+    placements : DataFrame
+        The carer spells: placements under the carer-spell counting rule (RNE T/U never start
+        one; temporary placements per ``temporary``). :attr:`placement_changes` is the view of
+        every placement record.
+    periods_of_care : DataFrame
+        The ``ls``/``place`` of each period's last episode added as ``last_ls``/``last_place``.
     oc2, oc3, missing : DataFrame
         Possibly empty.
     areas : tuple of str
@@ -214,6 +235,24 @@ class Context:
         out = p.reindex(keys).reset_index().set_index("child_id")
         return out
 
+    def twelve_month_cohort(self, date: pd.Timestamp) -> pd.Index:
+        """The OC2 cohort on ``date``: :meth:`continuously_looked_after` for 12 months, plus, with
+        ``oc2_ceased_on_period_end=True``, children whose care ends on ``date`` after 12 months."""
+        return self.cached(("oc2_cohort", date), lambda: self._twelve_month_cohort(date))
+
+    def _twelve_month_cohort(self, date: pd.Timestamp) -> pd.Index:
+        cohort = self.continuously_looked_after(date, 12)
+        if not self.options.oc2_ceased_on_period_end:
+            return cohort
+        first = periods.months_before(date, 12)
+        p = self.periods_of_care
+        ceasing = p.loc[(~p["is_short_break"]) & (p["end"] == date) & (p["start"] <= first)
+                        & (p["end_rec"] != codes.REC_CONTINUES), "child_id"]
+        e = self.cached("short_break_episodes", lambda: self.episodes.loc[self.episodes["is_short_break"]])
+        breaks = e.loc[(e["decom"] <= date) & (e["dec"].isna() | (e["dec"] >= first)), "child_id"]
+        extra = pd.Index(ceasing.unique(), dtype=object).difference(pd.Index(breaks.unique(), dtype=object))
+        return cohort.union(extra).rename("child_id")
+
     def continuously_looked_after(self, date: pd.Timestamp, months: int) -> pd.Index:
         """Children looked after continuously for at least ``months`` months at the end of ``date``.
 
@@ -273,6 +312,29 @@ class Context:
             rows = p.loc[open_].sort_values(["child_id", "start"]).drop_duplicates("child_id", keep="last")
             self._cache[key] = rows.set_index("child_id")
         return self._cache[key]
+
+    @property
+    def placement_changes(self) -> pd.DataFrame:
+        """The placement-changes view (:func:`cpanalysis.episodes.derive_placement_changes`).
+
+        Every placement record, a same-carer change (RNE T/U) included, with ``is_change`` and
+        ``change_reason``; derived on first use (the other views do not need it).
+        """
+        return self.cached("placement_changes", self._placement_changes)
+
+    def _placement_changes(self) -> pd.DataFrame:
+        out = episodes_module.derive_placement_changes(self.episodes, temporary=self.options.temporary)
+        # derive_* key children by text; inside the context a child is an integer key
+        out["child_id"] = out["child_id"].astype(np.int64)
+        out["is_short_break"] = out["is_short_break"].astype(bool)
+        out["pl_distance"] = pd.to_numeric(out["pl_distance"], errors="coerce")
+        return out.sort_values(["child_id", "start"]).reset_index(drop=True)
+
+    @property
+    def counted_placements(self) -> pd.DataFrame:
+        """The placements "3 or more placements" counts: carer spells, or with
+        ``same_carer_moves=True`` the placement-changes view (same-carer changes counted)."""
+        return self.placement_changes if self.options.same_carer_moves else self.placements
 
     # ----------------------------------------------------------------------------- attributes
     def attributes(self, child_ids: pd.Index, date: pd.Timestamp | pd.Series) -> pd.DataFrame:
@@ -402,7 +464,9 @@ def _children(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _placements(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame, options: Options) -> pd.DataFrame:
-    chosen = {"same_carer_moves": options.same_carer_moves, "temporary": options.temporary}
+    """The carer spells (same-carer changes never start one; ``same_carer_moves`` only chooses
+    which view "3 or more placements" counts, :meth:`Context.counted_placements`)."""
+    chosen = {"same_carer_moves": False, "temporary": options.temporary}
     if tables.get("placements") is not None and chosen == _PLACEMENT_DEFAULTS:
         p = tables["placements"].copy()
     else:

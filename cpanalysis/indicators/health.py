@@ -50,7 +50,7 @@ def _oc2_frame(ctx: Context, rows: pd.DataFrame, used: Window) -> pd.DataFrame |
     if rows.empty:
         return None
     rows = rows.drop_duplicates("child_id", keep="last").set_index("child_id")
-    cohort = ctx.continuously_looked_after(used.end, 12)
+    cohort = ctx.twelve_month_cohort(used.end)
     frame = ctx.attributes(cohort, used.end)
     for col in OC2_COLUMNS:
         values = pd.to_numeric(rows[col], errors="coerce") if col in rows.columns else pd.Series(dtype=float)
@@ -62,11 +62,12 @@ def _oc2_frame(ctx: Context, rows: pd.DataFrame, used: Window) -> pd.DataFrame |
 def cla_12m_cohort(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children looked after continuously for at least 12 months at the period end (DfE OC2 cohort).
 
-    Cohort: looked after on the period end (not ceasing that day), in a period of care that began
-    on or before the window's first day, with no V3/V4 episode in the window. Computed at the
-    period end itself (never carried forward). Breakdowns: age band, sex.
+    Cohort: looked after on the period end (not ceasing that day, unless
+    ``oc2_ceased_on_period_end=True``), in a period of care that began on or before the window's
+    first day, with no V3/V4 episode in the window. Computed at the period end itself (never
+    carried forward). Breakdowns: age band, sex.
     """
-    cohort = ctx.continuously_looked_after(win.end, 12)
+    cohort = ctx.twelve_month_cohort(win.end)
     frame = ctx.attributes(cohort, win.end)
     return count_rows(frame, "cla_12m_cohort", stamp, cat.get("cla_12m_cohort").breakdowns)
 

@@ -23,7 +23,13 @@ def _frame(ctx: Context, win: Window, kind: str) -> pd.DataFrame:
     cohort = ctx.cached(("during", win), lambda: ctx.looked_after_during(win.start, win.end))
     frame = ctx.attributes(cohort, win.end)
     m = ctx.missing
-    started = m.loc[(m["missing"] == kind) & (m["mis_start"] >= win.start) & (m["mis_start"] <= win.end)]
+    in_window = (m["mis_start"] >= win.start) & (m["mis_start"] <= win.end)
+    if ctx.options.missing_started_before_window:
+        # an incident still going on the window's first day (no end recorded, or ending then or later)
+        ended = m["mis_end"] if "mis_end" in m.columns else pd.Series(pd.NaT, index=m.index)
+        ongoing = (m["mis_start"] < win.start) & (ended.isna() | (ended >= win.start))
+        in_window |= ongoing
+    started = m.loc[(m["missing"] == kind) & in_window]
     frame["hit"] = frame.index.isin(started["child_id"])
     return frame
 
@@ -33,7 +39,8 @@ def missing_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 
     Cohort and denominator: children looked after at any time in the window (a non-V3/V4 episode
     overlapping it). Numerator: those with a Missing-table row with MISSING = M (missing from
-    care) starting in the window. Breakdowns: age band on the period end, sex.
+    care) starting in the window (with ``missing_started_before_window=True``, also one started
+    before it and still going on its first day). Breakdowns: age band on the period end, sex.
     """
     frame = _frame(ctx, win, MISSING_CODE)
     indicator_id = "missing_episodes_children"

@@ -1,11 +1,19 @@
 """Outcome 3, stable homes: placement stability, distance, location, provider and permanence.
 
-Placements are those of the chosen counting rule (:func:`cpanalysis.episodes.derive_placements`):
-by default a move is a new placement with new carers (RNE S, P, B), so a child placed for
-adoption with their current foster carers (RNE T/U, PLACE A3/A5) has not moved
-(``same_carer_moves=False``), and a temporary placement (T0-T4) followed by a return to the same
-placement is one placement (``temporary="merge"``). Short-break placements (LS V3/V4) never count.
-Definitions: ``dfe_statistics.md`` §3 and ``methods.md`` §2.1-2.2.
+Three views of the episodes (``docs/indicator_views.md``):
+
+* **episodes** - distance, location, provider and placement type on the period end come from the
+  episode open that day (:meth:`~cpanalysis.indicators.context.Context.episode_on`);
+* **placement changes** - new placements and the reasons for placement change count every
+  placement record, same-carer changes (RNE T/U) included, as DfE's new-placements table does
+  (:attr:`~cpanalysis.indicators.context.Context.placement_changes`);
+* **carer spells** - long-term stability and adoption timing count time with the same carers: a
+  child placed for adoption with their current foster carers (RNE T/U, PLACE A3/A5) has not
+  moved. "3 or more placements" counts carer spells too unless ``same_carer_moves=True``.
+
+In both placement views a temporary placement (T0-T4) followed by a return to the same
+placement is one placement (``temporary="merge"``). Short-break placements (LS V3/V4) never
+count. Definitions: ``dfe_statistics.md`` §3 and ``methods.md`` §2.1-2.2.
 """
 
 from __future__ import annotations
@@ -36,7 +44,8 @@ NOT_RECORDED = "Not recorded"
 def _placements_count(ctx: Context, children: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
     """Placements of each child in the window: the rows of :func:`cpanalysis.episodes.placements_in_window`
     (short breaks excluded), counted on the context's integer child keys."""
-    rows = episodes.placements_in_window(ctx.placements, start, end)
+    rows = episodes.placements_in_window(ctx.counted_placements, start, end,
+                                         ending_on_first_day=ctx.options.placement_ending_on_first_day)
     counts = np.bincount(rows["child_id"].to_numpy(dtype=np.int64), minlength=len(ctx.children))
     return counts[np.asarray(children, dtype=np.int64)]
 
@@ -49,7 +58,10 @@ def placements_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     period end. Numerator: those with 3 or more placements overlapping the 12-month window,
     counting the placement open on its first day and the one open on the period end
     (:func:`cpanalysis.episodes.count_placements`), including placements of an earlier period of
-    care in the window. Exclusions: short breaks. Breakdowns: age band, sex, UASC.
+    care in the window. Placements are carer spells, or every placement record with
+    ``same_carer_moves=True`` (DfE does not say whether it counts same-carer changes other than
+    a foster placement becoming an adoption placement, which it does not). Exclusions: short
+    breaks. Breakdowns: age band, sex, UASC.
     """
     frame = on_date_frame(ctx, win.end).copy()
     frame["hit"] = _placements_count(ctx, frame.index, win.start, win.end) >= 3
@@ -83,8 +95,9 @@ def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     ending then. Numerator: those whose current placement began on or before the first day of
     the 24 months ending then, or who are placed for adoption (PLACE A3-A6) and whose previous
     placement in the same period began by then (the adoptive placement and the one before it
-    together last 2 years). Under the default counting rule a child placed for adoption with
-    their foster carers is still in the foster placement, so its start counts.
+    together last 2 years). Placements are carer spells whatever ``same_carer_moves``: a child
+    placed for adoption with their foster carers, or whose carers moved house or transferred to
+    the authority (RNE T/U), is still with the same carers, so the spell's start counts.
     """
     cutoff = periods.months_before(win.end, 24)
     children = ctx.continuously_looked_after(win.end, 30)
@@ -184,20 +197,23 @@ def placed_in_house(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "placed_in_house", stamp, cat.get("placed_in_house").breakdowns)
 
 
-def _placements_between(ctx: Context, column: str, win: Window) -> pd.DataFrame:
-    p = ctx.placements
-    return p.loc[(~p["is_short_break"]) & (p[column] >= win.start) & (p[column] <= win.end)]
+def _new_placements(ctx: Context, win: Window) -> pd.DataFrame:
+    """Placement records (the placement-changes view) starting in the window, short breaks excluded."""
+    p = ctx.placement_changes
+    return p.loc[(~p["is_short_break"]) & (p["start"] >= win.start) & (p["start"] <= win.end)]
 
 
 def new_placements_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """New placements more than 20 miles from home (EES "Location of new placements during the year").
 
-    Unit: placements (not children). Cohort and denominator: every non-short-break placement
-    starting in the window, first placements of a period of care included ("Total new
-    placements"; distance not known stays in). Numerator: those more than 20 miles from home,
-    inside or outside the authority (the sum of EES's two "more than 20 miles" rows).
+    Unit: placements (not children), from the placement-changes view. Cohort and denominator:
+    every non-short-break placement record starting in the window: first placements of a period
+    of care plus every placement change, same-carer changes (RNE T/U) included ("Total new
+    placements" = starts + changes; distance not known stays in). Numerator: those more than 20
+    miles from home, inside or outside the authority (the sum of EES's two "more than 20 miles"
+    rows).
     """
-    frame = _placements_between(ctx, "start", win).copy()
+    frame = _new_placements(ctx, win).copy()
     frame["geo"] = ctx.geo_of(frame["child_id"])
     frame["hit"] = pd.to_numeric(frame["pl_distance"], errors="coerce") > DISTANCE_MILES
     return proportion_rows(frame, "hit", "new_placements_over_20_miles", stamp)
@@ -206,17 +222,18 @@ def new_placements_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Row
 def placement_moves_reason(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Placement changes by reason (EES "Reason for placement change during the year").
 
-    Unit: placement changes. Cohort and denominator: placements ending in the window with REC X1
-    (the child moved to another placement in the same period of care), "Total placements
-    changing". Numerator per group: changes with that REASON_PLACE_CHANGE (recorded on the last
-    episode of the placement that ended); a blank reason is "Not recorded". The Total row is
-    100%.
+    Unit: placement changes, from the placement-changes view. Cohort and denominator: every
+    change of placement record in the window within a period of care, same-carer changes (RNE
+    T/U) included, "Total placements changing". Numerator per group: changes with that
+    REASON_PLACE_CHANGE (recorded on the last episode of the placement that ended), so "Change
+    in the status of placement only" (PLACE) is counted and the reasons sum to the total; a
+    blank reason is "Not recorded". The Total row is 100%.
     """
-    moves = _placements_between(ctx, "end", win)
-    moves = moves[moves["end_rec"] == codes.REC_CONTINUES]
+    moves = _new_placements(ctx, win)
+    moves = moves[moves["is_change"]]
     frame = pd.DataFrame({
         cat.PLACEMENT_CHANGE_REASON: as_category(
-            moves["end_reason"].map(codes.REASON_PLACE_CHANGE.labels()).fillna(NOT_RECORDED).to_numpy(dtype=object)
+            moves["change_reason"].map(codes.REASON_PLACE_CHANGE.labels()).fillna(NOT_RECORDED).to_numpy(dtype=object)
         ),
         "geo": ctx.geo_of(moves["child_id"]),
     })
@@ -245,7 +262,11 @@ def adoption_days_entry_to_placement(ctx: Context, win: Window, stamp: Stamp) ->
     the placement the child was adopted from, with a t interval. Under the default counting rule
     a child adopted by their foster carers (A3/A5 with RNE T/U) is in the same placement as when
     fostered, so the days run to the date they moved in with those carers: DfE's "adjusted for
-    foster carer adoptions". DfE publishes A10 as a 3-year average; this is the window's children.
+    foster carer adoptions". Placements are always carer spells, whatever ``same_carer_moves``.
+    DfE publishes A10 as a 3-year average; this is the window's children. It may look back
+    further than the loaded returns hold: a period of care that began before the earliest loaded
+    return starts, for this measure, at its earliest loaded episode, so computed on the last
+    three returns it can differ from the whole history (the only measure that may).
     """
     adopted = ceased_frame(ctx, win)
     adopted = adopted[adopted["end_rec"].isin(codes.REC_ADOPTED)]
