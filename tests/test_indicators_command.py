@@ -63,3 +63,20 @@ def test_bad_period_end_is_a_plain_error(processed, tmp_path, capsys):
     code = cli.main(["indicators", str(processed), "--period-end", "2025-06-15", "--out", str(tmp_path / "x.csv")])
     assert code == 2
     assert "not a quarter end" in capsys.readouterr().err
+
+
+def test_command_passes_the_named_parameters(tmp_path):
+    # C ceases on 31 March 2025 after two years: in the 12-month cohort only with the option
+    h = History()
+    h.child("A", "2010-05-01").stay("A", "2023-01-10")
+    h.child("C", "2011-05-01").stay("C", "2023-01-10", "2025-03-31", rec="E13")
+    folder = build.write_processed(h.tables(), tmp_path / "processed")
+    (folder / build.MANIFEST).write_text(json.dumps({"input": str(tmp_path / "raw"), "options": {}}))
+    counts = {}
+    for flag in ([], ["--oc2-ceased-on-period-end"]):
+        out = tmp_path / f"out{len(flag)}.csv"
+        assert cli.main(["indicators", str(folder), "--period-end", "2025-03-31", "--out", str(out), *flag]) == 0
+        table = pd.read_csv(out)
+        row = table[(table["indicator_id"] == "cla_12m_cohort") & (table["breakdown"] == "Total")]
+        counts[len(flag)] = int(row["value"].iloc[0])
+    assert counts == {0: 1, 1: 2}

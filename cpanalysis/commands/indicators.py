@@ -54,6 +54,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="temporary placements T0-T4 (default merge into the placement they interrupt)")
     parser.add_argument("--sdq-band-denominator", choices=("with_score", "cohort"), default="with_score",
                         help="denominator of SDQ band percentages (default: children with a score, as DfE)")
+    parser.add_argument("--temporary-on-period-end", choices=("episode", "interrupted"), default="episode",
+                        help="a child in a temporary placement (T0-T4) on the period end: the temporary "
+                        "episode's type, provider and distance (default, as DfE's 31 March tables) or those of "
+                        "the placement it interrupted")
+    parser.add_argument("--uasc-distance", choices=("not_known", "exclude"), default="not_known",
+                        help="UASC in the distance indicators: distance not known (default, as EES) or left out")
+    parser.add_argument("--oc2-ceased-on-period-end", action="store_true",
+                        help="put children ceasing on the period end in the 12-month (OC2) cohort (DfE: not)")
+    parser.add_argument("--placement-ending-on-first-day", action="store_true",
+                        help="count a placement ending on the window's first day in '3 or more placements'")
+    parser.add_argument("--missing-started-before-window", action="store_true",
+                        help="count a missing/away incident begun before the window and still going on its first day")
     parser.add_argument("--out", required=True, help="CSV file to write")
     parser.set_defaults(handler=run)
 
@@ -118,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
         tables, ends, args.window, la_code=la_code, population=population,
         same_carer_moves=args.same_carer_moves, temporary=args.temporary,
         sdq_band_denominator=args.sdq_band_denominator,
+        temporary_on_period_end=args.temporary_on_period_end, uasc_distance=args.uasc_distance,
+        oc2_ceased_on_period_end=args.oc2_ceased_on_period_end,
+        placement_ending_on_first_day=args.placement_ending_on_first_day,
+        missing_started_before_window=args.missing_started_before_window,
     )
     local_folder = Path(args.local) if args.local else next(
         (p / "local" for p in places if (p / "local").is_dir()), None
