@@ -186,3 +186,72 @@ def test_every_chart_has_a_description(pages):
                for alt in re.findall(r'<img[^>]*alt="([^"]*)"', p.read_text(encoding="utf-8"))
                if not alt or alt.startswith("No description")]
     assert missing == []
+
+
+#: Run after the page has loaded: Deque's axe-core (WCAG 2 A and AA rules) on the whole page;
+#: the serious and critical violations are written into the page for the test to read.
+AXE_PROBE = """<script>
+window.addEventListener("load", function () {
+  axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]}}).then(function (result) {
+    var found = result.violations.filter(function (v) {
+      return v.impact === "serious" || v.impact === "critical";
+    }).map(function (v) {
+      return {id: v.id, impact: v.impact, nodes: v.nodes.length,
+              first: v.nodes.length ? v.nodes[0].html.slice(0, 120) : ""};
+    });
+    var out = document.createElement("pre");
+    out.id = "__axe_result";
+    out.textContent = JSON.stringify(found);
+    document.body.appendChild(out);
+  });
+});
+</script>"""
+
+
+def _axe_script() -> str | None:
+    try:
+        import axe_core_python
+    except ImportError:
+        return None
+    path = Path(axe_core_python.__file__).with_name("axe.min.js")
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def axe_violations(page: Path, profile: Path, axe: str) -> list[dict]:
+    """Serious and critical axe-core violations of ``page`` (a probed copy is opened in Chromium)."""
+    text = page.read_text(encoding="utf-8")
+    probed = page.with_name(f".axe_{page.name}")
+    probed.write_text(text.replace("<head>", f"<head>\n<script>{axe}</script>\n{AXE_PROBE}", 1), encoding="utf-8")
+    command = [CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
+               "--disable-extensions", f"--user-data-dir={profile}",
+               "--virtual-time-budget=20000", "--dump-dom", probed.resolve().as_uri()]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    match = re.search(r'<pre id="__axe_result">(.*?)</pre>', done.stdout, re.S)
+    assert match, f"{page.name}: axe-core did not report:\n{done.stderr[-1500:]}"
+    return json.loads(match.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+
+
+@pytest.fixture(scope="module")
+def axe():
+    script = _axe_script()
+    if script is None:
+        pytest.skip("axe-core-python (the dev extra) is not installed: pip install -e '.[dev]'")
+    return script
+
+
+def test_the_accessibility_check_finds_a_known_fault(axe, tmp_path):
+    page = tmp_path / "faulty.html"
+    page.write_text('<!DOCTYPE html><html><head><title>x</title></head><body><main>'
+                    '<img src="data:image/png;base64,iVBORw0KGgo="></main></body></html>', encoding="utf-8")
+    assert "image-alt" in {v["id"] for v in axe_violations(page, tmp_path / "profile", axe)}
+
+
+def test_pages_pass_an_automated_accessibility_check(pages, axe, tmp_path):
+    """axe-core in Chromium: no serious or critical WCAG 2 A/AA violation on any page."""
+    copy, reports, _ = pages
+    problems = {}
+    for page in [copy / "index.html", *reports]:
+        found = axe_violations(page, tmp_path / page.stem, axe)
+        if found:
+            problems[page.name] = found
+    assert problems == {}
