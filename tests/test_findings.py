@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace as dataclass_replace
 from pathlib import Path
 
 import numpy as np
@@ -61,3 +62,23 @@ def test_a_page_without_any_measure_says_so_and_an_unknown_page_is_refused():
     assert "no measure of this page" in findings.what_this_shows(_data([]), "care_leavers").data
     with pytest.raises(KeyError, match="unknown page"):
         findings.what_this_shows(_data([]), "nope")
+
+
+def test_data_quality_findings_reconcile_rows_and_hide_small_counts_externally():
+    manifest = {
+        "returns": [{"label": "2023-24", "collection_year": 2024, "is_in_year": False, "as_at": "2024-03-31"},
+                    {"label": "2024-25", "collection_year": 2025, "is_in_year": False, "as_at": "2025-03-31"}],
+        "rows": {"episodes": {"read": 100, "kept": 97, "quarantined": 3},
+                 "header": {"read": 40, "kept": 40, "quarantined": 0}},
+    }
+    issues = pd.DataFrame({"severity": ["error"] * 3 + ["warning"] * 7, "rule_id": ["103"] * 3 + ["STITCH_3A"] * 7,
+                           "table": ["episodes"] * 10, "action": ["quarantined"] * 3 + ["kept"] * 7})
+    header = pd.DataFrame({"collection_year": [2025] * 4, "upn": ["A", "", None, "B"]})
+    data = dataclass_replace(_data([]), manifest=manifest, tables={"issues": issues, "header": header})
+    text = findings.what_this_shows(data, "data_quality").data
+    assert text.startswith("**What this shows:** 2 returns were read (2023-24 to 2024-25). Of 140 rows, 137 were "
+                           "kept and 3 quarantined: every row is accounted for. Validation found 3 rows with errors; "
+                           "the commonest finding is rule STITCH_3A (7 rows")
+    external = findings.what_this_shows(dataclass_replace(data, audience="external"), "data_quality").data
+    assert "137 were kept and fewer than 6 quarantined" in external
+    assert "found fewer than 6 rows with errors" in external and " 3 " not in external

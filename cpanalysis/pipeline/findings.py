@@ -162,11 +162,14 @@ def what_this_shows(data: NotebookData, page: str, cohort_filter: str = "") -> M
     ----------
     data : NotebookData
     page : str
-        A key of :data:`PAGE_MEASURES` (``"profile"``, ``"placement_moves"`` ...).
+        A key of :data:`PAGE_MEASURES` (``"profile"``, ``"placement_moves"`` ...), or
+        ``"data_quality"`` (:func:`data_quality`).
     cohort_filter : str; default ""
         The page's cohort filter: the headline measures are DfE's, for every child, so a page
         about a cohort says that these sentences are not about the cohort.
     """
+    if page == "data_quality":
+        return data_quality(data)
     card = page_card(data, page)
     if card.empty:
         return Markdown("**What this shows:** no measure of this page could be computed for this data.")
@@ -185,4 +188,47 @@ def what_this_shows(data: NotebookData, page: str, cohort_filter: str = "") -> M
     return Markdown(f"**What this shows:** {text}{note}")
 
 
-__all__ = ["PAGE_MEASURES", "page_card", "what_this_shows", "year_on_year"]
+def _count(n: int, audience: str) -> str:
+    """A count as the page may state it: 1 to 5 hidden for an external audience."""
+    from cpanalysis import disclosure
+
+    if audience == "external" and 1 <= n <= disclosure.THRESHOLD:
+        return f"fewer than {disclosure.THRESHOLD + 1}"
+    return f"{n:,}"
+
+
+def data_quality(data: NotebookData) -> Markdown:
+    """'What this shows' for the data-quality page: returns read, every row accounted for, the
+    commonest finding and the least complete key field, from the tables the page shows."""
+    from cpanalysis.pipeline import report
+
+    returns = report.returns_table(data)
+    rows = report.row_reconciliation(data)
+    issues = report.issue_summary(data)
+    fields = report.completeness(data)
+    sentences = []
+    if len(returns):
+        sentences.append(f"{len(returns)} return{'s' if len(returns) != 1 else ''} were read "
+                         f"({returns['Return'].iloc[0]} to {returns['Return'].iloc[-1]}).")
+    if len(rows):
+        read, kept, quarantined = (int(rows[c].sum()) for c in ("Rows read", "Kept", "Quarantined"))
+        whole = "every row is accounted for" if (rows["Every row accounted for"] == "Yes").all() else (
+            "some rows are NOT accounted for (see the table)")
+        sentences.append(f"Of {read:,} rows, {kept:,} were kept and {_count(quarantined, data.audience)} "
+                         f"quarantined: {whole}.")
+    if len(issues):
+        top = issues.sort_values("Rows", ascending=False, kind="mergesort").iloc[0]
+        errors = int(issues.loc[issues["Severity"] == "error", "Rows"].sum())
+        sentences.append(f"Validation found {_count(errors, data.audience)} rows with errors; the commonest finding "
+                         f"is rule {top['Rule']} ({_count(int(top['Rows']), data.audience)} rows"
+                         + (f": {_lower_first(str(top['What it checks']))}" if top["What it checks"] else "") + ").")
+    else:
+        sentences.append("Validation found nothing to report.")
+    if len(fields) and fields["Recorded (%)"].notna().any():
+        worst = fields.sort_values("Recorded (%)", kind="mergesort").iloc[0]
+        sentences.append(f"The least complete key field is {worst['Field']} ({worst['Recorded (%)']:.1f}% recorded), "
+                         f"used for {worst['Used for']}.")
+    return Markdown("**What this shows:** " + " ".join(sentences))
+
+
+__all__ = ["PAGE_MEASURES", "data_quality", "page_card", "what_this_shows", "year_on_year"]
