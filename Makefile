@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO := data/raw/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast lint clean demo bench
+.PHONY: help setup report test test-fast lint clean demo bench conformance
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ bench: $(STAMP) ## Benchmarks (seconds and peak memory; not part of make test)
 	$(BIN)/python benchmarks/bench_indicators.py
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_cli.py
+
+conformance: $(STAMP) ## Rule parity with DfE's validator (installs it into .venv-dfe-validator/; needs PyPI)
+	$(BIN)/python benchmarks/dfe_validator_conformance.py
 
 clean: ## Remove the venv, generated data and reports
 	rm -rf $(VENV) data/processed/* data/raw/demo reports/* .pytest_cache

@@ -156,8 +156,20 @@ def run_dfe_validator(
     DfeValidatorError
         When the validator cannot be installed or exits with an error.
     """
-    python = venv_python(dfe_venv)
-    request = {
+    job = dfe_job(current, previous, ruleset, la_code, rules)
+    found = run_dfe_validator_jobs([job], dfe_venv)
+    return found.drop(columns="job")
+
+
+def dfe_job(
+    current: str | Path,
+    previous: str | Path | None = None,
+    ruleset: str = "lac2024_25",
+    la_code: str = "E10000018",
+    rules: Iterable[str] | None = None,
+) -> dict:
+    """One validation request for :func:`run_dfe_validator_jobs` (arguments as :func:`run_dfe_validator`)."""
+    return {
         "current": _csv_files(current),
         "previous": _csv_files(previous),
         "ruleset": ruleset,
@@ -165,19 +177,33 @@ def run_dfe_validator(
         "la_code": la_code,
         "rules": None if rules is None else [str(r) for r in rules],
     }
+
+
+def run_dfe_validator_jobs(jobs: list[dict], dfe_venv: str | Path | None = None) -> pd.DataFrame:
+    """Run several :func:`dfe_job` requests in one validator process (it starts once).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`run_dfe_validator`, plus ``job`` (int, the position in ``jobs``).
+    """
+    python = venv_python(dfe_venv)
     done = subprocess.run(
-        [str(python), str(WORKER)], input=json.dumps(request), capture_output=True, text=True
+        [str(python), str(WORKER)], input=json.dumps({"jobs": jobs}), capture_output=True, text=True
     )
     if done.returncode != 0:
-        raise DfeValidatorError(f"DfE validator failed ({ruleset}, {current}):\n{done.stderr[-3000:]}")
+        raise DfeValidatorError(f"DfE validator failed:\n{done.stderr[-3000:]}")
     found = pd.read_csv(io.StringIO(done.stdout), dtype=str, keep_default_na=False)
+    found["job"] = found["job"].astype(int)
     found["row"] = found["row"].astype(int)
     found["dfe_table"] = found["table"]
     found["table"] = found["table"].map(DFE_TABLES).fillna(found["table"])
-    found = found[FINDING_COLUMNS].sort_values(["rule", "table", "row"], kind="stable").reset_index(drop=True)
-    cpu = [line for line in done.stderr.splitlines() if line.startswith("DFE_CPU_SECONDS ")]
+    found = found[["job", *FINDING_COLUMNS]].sort_values(["job", "rule", "table", "row"], kind="stable")
+    found = found.reset_index(drop=True)
+    log = done.stderr.splitlines()
+    cpu = [line for line in log if line.startswith("DFE_CPU_SECONDS ")]
     found.attrs["cpu_seconds"] = float(cpu[-1].split()[1]) if cpu else float("nan")
-    found.attrs["log"] = "\n".join(line for line in done.stderr.splitlines() if not line.startswith("DFE_CPU_SECONDS "))
+    found.attrs["log"] = "\n".join(line for line in log if not line.startswith("DFE_CPU_SECONDS "))
     return found
 
 

@@ -1,0 +1,196 @@
+"""Rule parity with DfE's validator: how many of DfE's findings ``cpanalysis validate`` reproduces.
+
+Runs DfE's own validator (:mod:`dfe_validator`, ``csc-validator-be-903`` in its own venv) and
+``cpanalysis validate`` on the same returns:
+
+* ``demo``: the demo authority's last two annual returns (2023-24 checked against 2024-25's
+  rules with 2023-24 as DfE's "previous year"), from ``cpanalysis demo``;
+* ``defects``: the same with injected faults (``cpanalysis demo --seed 5 --defects 0.02``);
+* ``bad/<case>``: every case of ``tests/fixtures/bad`` that DfE's reader accepts (CSV files,
+  a return folder named by collection year).
+
+For each DfE rule it prints DfE's (rule, child) findings in the checked return, cpanalysis's
+findings under the same rule id in the same return, and how many of DfE's cpanalysis
+reproduces. The total is the issue's parity measure; the script exits 1 below ``--target``
+(default 95%). It also times both tools on the demo's two returns (CPU seconds of each process,
+measured side by side in this run) for the speed target.
+
+Usage::
+
+    python benchmarks/dfe_validator_conformance.py [--target 95] [--work DIR] [--csv FILE]
+
+It needs PyPI on first use (the DfE validator's venv is created then); ``make conformance``
+runs it. Set ``CPANALYSIS_DFE_VENV`` to reuse an installed venv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dfe_validator  # noqa: E402  (benchmarks/ is not a package)
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = ROOT / "tests" / "fixtures" / "bad"
+#: The demo's last two annual returns: the checked one and DfE's "previous year".
+DEMO_RETURNS = ("2024-25", "2023-24")
+DEMO_LA = "E10000018"
+DEFECTS = ("--seed", "5", "--defects", "0.02")
+
+
+def ruleset_for(label: str) -> str | None:
+    """DfE rule set of a return folder (``"2024-25"`` -> ``"lac2024_25"``), None when DfE has none."""
+    year = label.split("_")[0]
+    if len(year) != 7 or year[4] != "-":
+        return None
+    name = f"lac{year[:4]}_{year[5:]}"
+    return name if name in {"lac2022_23", "lac2023_24", "lac2024_25", "lac2025_26", "lac2026_27"} else None
+
+
+def _demo(folder: Path, *extra: str) -> Path:
+    """Write the demo authority's returns into ``folder`` (once) and return its ``903/`` folder."""
+    if not (folder / "903" / DEMO_RETURNS[0]).is_dir():
+        subprocess.run([sys.executable, "-m", "cpanalysis", "demo", "--out", str(folder), *extra], check=True,
+                       capture_output=True)
+    return folder / "903"
+
+
+def _two_returns(returns: Path, into: Path) -> Path:
+    """A folder holding only the two compared returns (what ``cpanalysis validate`` reads)."""
+    if into.exists():
+        shutil.rmtree(into)
+    into.mkdir(parents=True)
+    for label in DEMO_RETURNS:
+        shutil.copytree(returns / label, into / label)
+    return into
+
+
+def cpanalysis_findings(folder: Path, checked: str) -> pd.DataFrame:
+    """``cpanalysis validate`` issues of the return ``checked`` in ``folder``: rule, child, table, row."""
+    from cpanalysis.commands.validate import run_validation
+    from cpanalysis.errors import CpanalysisError
+
+    try:
+        issues = run_validation(folder).issues
+    except CpanalysisError as error:
+        print(f"  cpanalysis refused {folder}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return pd.DataFrame(columns=["rule", "child", "table", "row"])
+    in_return = issues["file"].astype(str).str.split("/").str[0].eq(checked)
+    mine = issues[in_return]
+    return pd.DataFrame({
+        "rule": mine["rule_id"].astype(str),
+        "child": mine["child"].fillna("").astype(str),
+        "table": mine["table"].astype(str),
+        "row": mine["row"],
+    })
+
+
+def _cases(work: Path) -> list[dict]:
+    """Every compared return: name, the cpanalysis folder, the checked label, DfE's job."""
+    cases = []
+    for name, extra in (("demo", ()), ("defects", DEFECTS)):
+        returns = _demo(work / name, *extra)
+        folder = _two_returns(returns, work / f"{name}-two")
+        cases.append({
+            "case": name,
+            "folder": folder,
+            "checked": DEMO_RETURNS[0],
+            "job": dfe_validator.dfe_job(folder / DEMO_RETURNS[0], folder / DEMO_RETURNS[1], "lac2024_25", DEMO_LA),
+        })
+    for case in sorted(p for p in BAD.iterdir() if p.is_dir()):
+        returns = [p for p in case.iterdir() if p.is_dir() and ruleset_for(p.name)]
+        if len(returns) != 1 or not any(f.suffix.lower() == ".csv" for f in returns[0].iterdir()):
+            continue  # DfE reads one CSV return at a time
+        cases.append({
+            "case": f"bad/{case.name}",
+            "folder": case,
+            "checked": returns[0].name,
+            "job": dfe_validator.dfe_job(returns[0], None, ruleset_for(returns[0].name), DEMO_LA),
+        })
+    return cases
+
+
+def compare(dfe: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
+    """Per DfE rule: DfE (case, child) pairs, cpanalysis pairs under that id, pairs in both."""
+    key = ["case", "rule", "child"]
+    theirs = dfe[key].drop_duplicates()
+    ours = mine[key].drop_duplicates()
+    both = theirs.merge(ours, on=key)
+    table = pd.DataFrame({
+        "dfe": theirs.groupby("rule").size(),
+        "cpanalysis": ours[ours["rule"].isin(theirs["rule"])].groupby("rule").size(),
+        "agreed": both.groupby("rule").size(),
+    }).fillna(0).astype(int)
+    table["agreement_%"] = (100 * table["agreed"] / table["dfe"]).round(1)
+    return table.sort_values(["dfe", "agreed"], ascending=[False, False])
+
+
+def speed(folder: Path, dfe_venv: str | None) -> dict[str, float]:
+    """CPU seconds of ``cpanalysis validate`` and of DfE's validator on the demo's two returns."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-m", "cpanalysis", "validate", str(folder), "--out", str(folder / "_out")],
+                   check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ours = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    job = dfe_validator.dfe_job(folder / DEMO_RETURNS[0], folder / DEMO_RETURNS[1], "lac2024_25", DEMO_LA)
+    theirs = dfe_validator.run_dfe_validator_jobs([job], dfe_venv).attrs["cpu_seconds"]
+    shutil.rmtree(folder / "_out", ignore_errors=True)
+    return {"cpanalysis": ours, "dfe": theirs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", type=float, default=95.0, help="minimum agreement, %% (default 95)")
+    parser.add_argument("--work", default=None, help="folder for the demo returns (default: a temporary one)")
+    parser.add_argument("--venv", default=None, help="DfE validator venv (default $CPANALYSIS_DFE_VENV or .venv-dfe-validator/)")
+    parser.add_argument("--csv", default=None, help="also write every (case, rule, child) with who found it")
+    parser.add_argument("--no-speed", action="store_true", help="skip the side-by-side CPU timing")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(args.work or scratch)
+        cases = _cases(work)
+        dfe = dfe_validator.run_dfe_validator_jobs([c["job"] for c in cases], args.venv)
+        dfe = dfe[dfe["return"].eq("current")].copy()
+        dfe["case"] = dfe["job"].map(lambda j: cases[j]["case"])
+        mine = []
+        for case in cases:
+            found = cpanalysis_findings(case["folder"], case["checked"])
+            found["case"] = case["case"]
+            mine.append(found)
+        mine = pd.concat(mine, ignore_index=True)
+        table = compare(dfe, mine)
+        timing = None if args.no_speed else speed(work / "demo-two", args.venv)
+
+    pd.set_option("display.max_rows", 500)
+    print(table.to_string())
+    for line in dfe.attrs.get("log", "").splitlines():
+        if "failed to run" in line or "refused" in line:
+            print(f"  DfE: {line}")
+    per_case = dfe.groupby("case").size().to_dict()
+    print(f"\nDfE findings per case (rows): {per_case}")
+    total, agreed = int(table["dfe"].sum()), int(table["agreed"].sum())
+    share = 100 * agreed / total if total else 100.0
+    print(f"\nAgreement on (rule, child): {agreed} of {total} DfE findings = {share:.1f}% (target {args.target:.0f}%)")
+    if timing:
+        ratio = timing["cpanalysis"] / timing["dfe"]
+        print(f"CPU on the demo's two returns: cpanalysis validate {timing['cpanalysis']:.1f} s, "
+              f"DfE validator {timing['dfe']:.1f} s ({100 * ratio:.0f}% of DfE's)")
+    if args.csv:
+        key = ["case", "rule", "child"]
+        both = dfe[key].drop_duplicates().assign(dfe=True).merge(
+            mine[key].drop_duplicates().assign(cpanalysis=True), on=key, how="outer")
+        both.fillna(False).to_csv(args.csv, index=False)
+    return 0 if share >= args.target else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

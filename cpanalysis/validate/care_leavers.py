@@ -1,0 +1,113 @@
+"""OC3: care leavers (DfE 391, 1001, 153, 344, 345)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cpanalysis import codes, periods
+from cpanalysis.validate.engine import Context, _none, findings, rule
+
+#: Birthdays for which care-leaver (OC3) information is collected (DfE 391). Ages 22 to 25
+#: (young people who ask the authority for support) are collected from 2022-23.
+OC3_AGES = range(17, 22)
+OC3_AGES_FROM_2023 = range(17, 26)
+OC3_EXTENDED_FROM_YEAR = 2023
+
+
+@rule("391", "oc3", "warning")
+def oc3_wrong_age(ctx: Context) -> pd.DataFrame:
+    """DfE 391: care-leaver information is only for young people whose 17th to 21st birthday
+    (22nd to 25th too from 2022-23) falls in the collection year (1 April to 31 March)."""
+    oc3 = ctx.table("oc3")
+    if oc3.empty:
+        return _none()
+    year_end = oc3["collection_year"].map(lambda y: periods.year_end(int(y)))
+    age_at_end = periods.age_at(oc3["dob"], year_end)
+    upper = oc3["collection_year"].map(lambda y: max(OC3_AGES_FROM_2023 if y >= OC3_EXTENDED_FROM_YEAR else OC3_AGES))
+    # The birthday reached during the year is the age at its end.
+    bad = age_at_end.notna() & ((age_at_end < min(OC3_AGES)) | (age_at_end > upper))
+    return findings(oc3, bad.fillna(False).astype(bool), "oc3", "DOB", "aged " + age_at_end.astype(str) + " at 31 March: not a care-leaver birthday year.")
+
+
+#: DfE relevant/former relevant child (rule 1001): at least 13 weeks looked after since the 14th
+#: birthday, some of it after the 16th birthday (short breaks V3/V4 excluded).
+RELEVANT_MIN_DAYS = 91
+
+
+@rule("1001", "oc3", "warning")
+def oc3_not_care_leaver(ctx: Context) -> pd.DataFrame:
+    """DfE 1001: the young person's episodes do not make them a relevant or former relevant
+    child, so they should not have care-leaver information.
+
+    Relevant: looked after for at least 13 weeks (91 days) in total since their 14th birthday,
+    including some time after their 16th birthday, not counting short breaks (V3/V4). Episodes
+    of every return read are combined (each day counted once; an open episode counts to its
+    return's end). Young people with no episodes in any return read are not judged (their care
+    may predate the returns loaded).
+    """
+    oc3 = ctx.tables["oc3"]
+    eps = ctx.table("episodes")
+    eps = eps[eps["decom"].notna() & ~eps["ls"].isin(codes.LS_SHORT_BREAK) & eps["child_id"].isin(oc3["child_id"])]
+    if oc3.empty or eps.empty:
+        return _none()
+    # The OC3 row's DOB, else the header's (OC3 DOB may be left blank).
+    with_header = ctx.with_header("oc3")
+    dob = with_header["dob"].fillna(with_header["header_dob"]).groupby(with_header["child_id"]).first()
+    days_since_14 = {}
+    after_16 = {}
+    for child, group in eps.groupby("child_id"):
+        birth = dob.get(child)
+        if pd.isna(birth):
+            continue
+        spans = _merged_spans(group["decom"], group["dec"].fillna(group["year_end"]))
+        from14, from16 = periods.birthday(birth, 14), periods.birthday(birth, 16)
+        days_since_14[child] = sum(max(0, (e - max(s, from14)).days + 1) for s, e in spans if e >= from14)
+        after_16[child] = any(e >= from16 for s, e in spans)
+    judged = oc3["child_id"].isin(days_since_14.keys())
+    days = oc3["child_id"].map(days_since_14)
+    bad = judged & ((days < RELEVANT_MIN_DAYS) | ~oc3["child_id"].map(after_16).fillna(False).astype(bool))
+    def message(oc3):
+        return "looked after " + days.astype("Int64").astype(str) + " day(s) since the 14th birthday in the returns read: not a care leaver (needs 91, some after 16)."
+    return findings(oc3, bad.fillna(False).astype(bool), "oc3", "CHILD", message)
+
+
+def _merged_spans(starts: pd.Series, ends: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Union of date ranges [start, end] as sorted, non-overlapping spans."""
+    spans: list[list[pd.Timestamp]] = []
+    for start, end in sorted(zip(starts, ends, strict=False)):
+        end = max(start, end)
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    return [(s, e) for s, e in spans]
+
+
+@rule("153", "oc3", "warning")
+def oc3_partly_completed(ctx: Context) -> pd.DataFrame:
+    """DfE 153: IN_TOUCH, ACTIV and ACCOM must all be completed or all be left blank."""
+    oc3 = ctx.tables["oc3"]
+    filled = oc3[["in_touch", "activ", "accom"]].notna().sum(axis=1)
+    return findings(oc3, filled.between(1, 2), "oc3", None, "only " + filled.astype(str) + " of IN_TOUCH, ACTIV and ACCOM completed.")
+
+
+@rule("344", "oc3", "warning")
+def oc3_died_or_home_with_details(ctx: Context) -> pd.DataFrame:
+    """DfE 344: the young person died (DIED) or returned home for 6 months or more (RHOM), yet
+    activity or accommodation is given (they should be 0)."""
+    oc3 = ctx.tables["oc3"]
+    detail = (oc3["activ"].notna() & ~oc3["activ"].isin(codes.ACTIV_NOT_KNOWN)) | (
+        oc3["accom"].notna() & ~oc3["accom"].isin(codes.ACCOM_NOT_KNOWN)
+    )
+    bad = oc3["in_touch"].isin(codes.IN_TOUCH_EXCLUDED) & detail
+    return findings(oc3, bad, "oc3", "IN_TOUCH", "IN_TOUCH " + oc3["in_touch"].astype(str) + " but ACTIV/ACCOM are not 0.")
+
+
+@rule("345", "oc3", "warning")
+def oc3_in_touch_without_details(ctx: Context) -> pd.DataFrame:
+    """DfE 345: the authority is in touch (IN_TOUCH YES) but activity or accommodation is 0
+    (not known)."""
+    oc3 = ctx.tables["oc3"]
+    unknown = oc3["activ"].isin(codes.ACTIV_NOT_KNOWN) | oc3["accom"].isin(codes.ACCOM_NOT_KNOWN)
+    bad = (oc3["in_touch"] == codes.IN_TOUCH_YES) & unknown
+    return findings(oc3, bad, "oc3", "IN_TOUCH", "IN_TOUCH YES but ACTIV or ACCOM is 0.")

@@ -1,0 +1,162 @@
+"""Episode chains within one return (DfE 501, 142, 433, 388, 357, 431, 432, 434-437)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cpanalysis import codes
+from cpanalysis.validate.engine import Context, _dates, _same, findings, rule
+
+
+@rule("501", "episodes", "warning")
+def overlapping_episodes(ctx: Context) -> pd.DataFrame:
+    """DfE 501: a new episode starts before the end date of the previous episode (overlap).
+
+    Reported on the later episode. Stitching truncates the earlier one (LIIA RULE_4).
+    """
+    eps = ctx.sequence
+    bad = eps["prev_dec"].notna() & (eps["decom"] < eps["prev_dec"])
+    def message(eps):
+        return "DECOM " + _dates(eps["decom"]) + " is before the previous episode's DEC " + _dates(eps["prev_dec"]) + "."
+    return findings(eps, bad, "episodes", "DECOM", message)
+
+
+@rule("142", "episodes", "warning")
+def open_episode_followed(ctx: Context) -> pd.DataFrame:
+    """DfE 142: a new episode has started but the previous episode has not ended (no DEC).
+
+    Reported on the open episode. Stitching closes it (LIIA RULE_1/1A).
+    """
+    eps = ctx.sequence
+    bad = eps["has_next"] & eps["dec"].isna()
+    def message(eps):
+        return "the episode has no DEC but a later episode starts " + _dates(eps["next_decom"]) + "."
+    return findings(eps, bad, "episodes", "DEC", message)
+
+
+#: RNE codes that continue a period of care (every code except S).
+RNE_CONTINUATION = frozenset(codes.RNE.codes) - {codes.RNE_START}
+#: L: legal status changes, placement does not.
+RNE_LEGAL_ONLY = codes.RNE_LEGAL_CHANGE - codes.RNE_PLACEMENT_CHANGE
+#: P and T: placement changes, legal status does not.
+RNE_PLACEMENT_ONLY = codes.RNE_PLACEMENT_CHANGE - codes.RNE_LEGAL_CHANGE
+#: U and B: both change.
+RNE_BOTH = codes.RNE_PLACEMENT_CHANGE & codes.RNE_LEGAL_CHANGE
+
+
+@rule("433", "episodes", "warning")
+def gap_in_period_of_care(ctx: Context) -> pd.DataFrame:
+    """DfE 433: the RNE says the episode continues a period of care (L, P, T, U, B) but it does
+    not start on the day the previous episode ended (a gap in the chain).
+
+    Only gaps are reported here (DECOM after the previous DEC); a DECOM before it is an
+    overlap (501).
+    """
+    eps = ctx.sequence
+    bad = eps["rne"].isin(RNE_CONTINUATION) & eps["prev_dec"].notna() & (eps["decom"] > eps["prev_dec"])
+    def message(eps):
+        return (
+            "RNE " + eps["rne"].astype(str) + " continues care but DECOM " + _dates(eps["decom"])
+            + " is after the previous DEC " + _dates(eps["prev_dec"]) + "."
+        )
+    return findings(eps, bad, "episodes", "DECOM", message)
+
+
+@rule("388", "episodes", "warning")
+def x1_without_next_episode(ctx: Context) -> pd.DataFrame:
+    """DfE 388: REC is X1 (a new episode begins the same day) but there is no following episode
+    in the return."""
+    eps = ctx.sequence
+    bad = (eps["rec"] == codes.REC_CONTINUES) & ~eps["has_next"]
+    return findings(eps, bad, "episodes", "REC", "REC X1 but no later episode follows in this return.")
+
+
+@rule("357", "episodes", "warning")
+def first_episode_not_s(ctx: Context) -> pd.DataFrame:
+    """DfE 357: the first episode ever for a child must have RNE S.
+
+    Judged on the first episode of a child in a return when it starts within that return's
+    year and no return read holds an earlier episode for the child (an episode carried in
+    from an earlier year whose return was not loaded is not judged).
+    """
+    eps = ctx.sequence
+    earliest = eps.groupby("child_id")["decom"].transform("min")
+    first = ~eps["has_prev"] & (eps["decom"] <= earliest) & (eps["decom"] >= eps["year_start"])
+    bad = first & eps["rne"].notna() & (eps["rne"] != codes.RNE_START)
+    return findings(eps, bad, "episodes", "RNE", "RNE " + eps["rne"].astype(str) + " on the child's first episode; expected S.")
+
+
+@rule("431", "episodes", "warning")
+def s_on_day_previous_ended(ctx: Context) -> pd.DataFrame:
+    """DfE 431: RNE is S (started to be looked after) but the previous episode ended the same
+    day (so care did not really stop)."""
+    eps = ctx.sequence
+    bad = (eps["rne"] == codes.RNE_START) & (eps["prev_dec"] == eps["decom"])
+    return findings(eps, bad, "episodes", "RNE", "RNE S but the previous episode ended on DECOM " + _dates(eps["decom"]) + ".")
+
+
+@rule("432", "episodes", "warning")
+def not_s_after_leaving(ctx: Context) -> pd.DataFrame:
+    """DfE 432: the previous episode ended care (REC not X1) but the next episode's RNE is not S."""
+    eps = ctx.sequence
+    left = eps["prev_rec"].notna() & (eps["prev_rec"] != codes.REC_CONTINUES)
+    bad = left & eps["rne"].notna() & (eps["rne"] != codes.RNE_START)
+    def message(eps):
+        return "the previous episode ended care (REC " + eps["prev_rec"].astype(str) + ") but RNE is " + eps["rne"].astype(str) + ", not S."
+    return findings(eps, bad, "episodes", "RNE", message)
+
+
+def _changes(eps: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(follows on, legal status changed, placement changed) against the previous episode."""
+    follows = eps["prev_dec"].notna() & (eps["prev_dec"] == eps["decom"])
+    ls_changed = ~_same(eps["ls"], eps["prev_ls"])
+    placement_changed = pd.Series(False, index=eps.index)
+    for col in ("place", "place_provider", "pl_post", "urn"):
+        placement_changed |= ~_same(eps[col], eps[f"prev_{col}"])
+    return follows, ls_changed, placement_changed
+
+
+@rule("434", "episodes", "warning")
+def rne_l_inconsistent(ctx: Context) -> pd.DataFrame:
+    """DfE 434: RNE L (legal status change only) but the legal status did not change, or a
+    placement detail (PLACE, PLACE_PROVIDER, PL_POST, URN) did."""
+    eps = ctx.sequence
+    follows, ls_changed, placement_changed = _changes(eps)
+    bad = follows & eps["rne"].isin(RNE_LEGAL_ONLY) & (~ls_changed | placement_changed)
+    def message(eps):
+        return pd.Series("RNE L but the placement changed.", index=eps.index).where(placement_changed.loc[eps.index], "RNE L but LS did not change.")
+    return findings(eps, bad, "episodes", "RNE", message)
+
+
+@rule("435", "episodes", "warning")
+def rne_p_t_inconsistent(ctx: Context) -> pd.DataFrame:
+    """DfE 435: RNE P or T (placement change only) but the legal status changed, or no
+    placement detail (PLACE, PLACE_PROVIDER, PL_POST, URN) changed."""
+    eps = ctx.sequence
+    follows, ls_changed, placement_changed = _changes(eps)
+    bad = follows & eps["rne"].isin(RNE_PLACEMENT_ONLY) & (ls_changed | ~placement_changed)
+    def message(eps):
+        return ("RNE " + eps["rne"].astype(str) + " but LS changed.").where(
+            ls_changed.loc[eps.index], "RNE " + eps["rne"].astype(str) + " but no placement detail changed."
+        )
+    return findings(eps, bad, "episodes", "RNE", message)
+
+
+@rule("436", "episodes", "warning")
+def rne_u_b_inconsistent(ctx: Context) -> pd.DataFrame:
+    """DfE 436: RNE U or B (legal status and placement change) but not both changed."""
+    eps = ctx.sequence
+    follows, ls_changed, placement_changed = _changes(eps)
+    bad = follows & eps["rne"].isin(RNE_BOTH) & ~(ls_changed & placement_changed)
+    def message(eps):
+        return "RNE " + eps["rne"].astype(str) + " but " + pd.Series("LS", index=eps.index).where(~ls_changed.loc[eps.index], "the placement") + " did not change."
+    return findings(eps, bad, "episodes", "RNE", message)
+
+
+@rule("437", "episodes", "warning")
+def episodes_after_death(ctx: Context) -> pd.DataFrame:
+    """DfE 437: the episode ended because the child died (E2) or was assessed as 18 or over
+    (E15), yet further episodes follow."""
+    eps = ctx.sequence
+    bad = eps["rec"].isin(codes.REC_NO_FURTHER_EPISODES) & eps["has_next"]
+    return findings(eps, bad, "episodes", "REC", "REC " + eps["rec"].astype(str) + " but a later episode follows.")

@@ -1,0 +1,472 @@
+"""The validation engine: the rule registry, the shared :class:`Context`, running the rules,
+quarantine and the reconciliation of rows read, kept and quarantined.
+
+Topic modules register their rules with :func:`rule`; see the package docstring.
+"""
+
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from cpanalysis import codes, periods, schema
+from cpanalysis.clean import UNUSABLE_WHEN_INVALID, VALUE_RULES, normalise_table
+from cpanalysis.errors import ParameterError
+from cpanalysis.ingest import RawReturns, empty_table, issue_frame
+
+Tables = Mapping[str, pd.DataFrame]
+
+#: Columns of a findings frame returned by a rule (``severity`` optional: overrides the rule's).
+FINDING_COLUMNS = ("table", "index", "column", "message")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One registered rule.
+
+    Parameters
+    ----------
+    rule_id : str
+        DfE rule id (``"501"``, ``"INT03"``), or a package id for checks DfE has none for
+        (``"REQ"``, ``"DUP"``).
+    table : str
+        Table whose rows it reports (``"all"`` for rules applied to every table).
+    severity : str
+        ``error``, ``warning`` or ``info`` (see the module docstring).
+    name : str
+        Function name.
+    description : str
+        First paragraph of the docstring (the plain-English rule).
+    check : callable or None
+        ``check(context) -> findings``; ``None`` for rules applied while cleaning.
+    stage : str
+        ``"validate"`` or ``"normalise"``.
+    """
+
+    rule_id: str
+    table: str
+    severity: str
+    name: str
+    description: str
+    check: Callable[[Context], pd.DataFrame] | None
+    stage: str = "validate"
+
+
+#: Every rule, in the order :func:`validate` runs them, keyed by rule id.
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, table: str, severity: str = "warning") -> Callable:
+    """Register a rule function (decorator).
+
+    Parameters
+    ----------
+    rule_id, table, severity : str
+        See :class:`Rule`.
+    """
+    if severity not in schema.SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}")
+
+    def register(func: Callable[[Context], pd.DataFrame]) -> Callable[[Context], pd.DataFrame]:
+        if rule_id in RULES:
+            raise ValueError(f"rule {rule_id} registered twice")
+        description = (func.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        description = " ".join(description.split())
+        RULES[rule_id] = Rule(rule_id, table, severity, func.__name__, description, func)
+        return func
+
+    return register
+
+
+def findings(frame: pd.DataFrame, mask: pd.Series, table: str, column: str | None, message: object, severity: str | None = None) -> pd.DataFrame:
+    """Findings for the rows of ``frame`` where ``mask`` is true.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A processed table (or a frame indexed like one).
+    mask : pandas.Series of bool
+        Rows that break the rule.
+    table : str
+        Table the index labels belong to.
+    column : str or None
+        DfE column name the finding is about.
+    message : str, pandas.Series or callable
+        Plain-English message; a Series is aligned with ``frame``; a callable is given the rows
+        found and returns the messages.
+    severity : str, optional
+        Overrides the rule's severity for these findings.
+    """
+    mask = mask.fillna(False).astype(bool)
+    if not mask.any():
+        return _none()
+    picked = frame.index[mask.to_numpy()]
+    if callable(message):
+        # Messages are only built for the rows found (most rules find nothing).
+        message = message(frame.loc[picked])
+    text = message.loc[picked] if isinstance(message, pd.Series) else pd.Series(message, index=picked, dtype=object)
+    out = pd.DataFrame({"table": table, "index": picked, "column": column, "message": text.to_numpy()})
+    if severity:
+        out["severity"] = severity
+    return out
+
+
+_NO_FINDINGS = pd.DataFrame(columns=list(FINDING_COLUMNS))
+
+
+def _none() -> pd.DataFrame:
+    """No findings (a shared empty frame: never modified)."""
+    return _NO_FINDINGS
+
+
+def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate findings, skipping empty frames (concatenating empties is slow)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _none()
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def _fmt(date: object) -> str:
+    return "blank" if pd.isna(date) else pd.Timestamp(date).strftime("%d/%m/%Y")
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Dates as ``dd/mm/yyyy`` text for messages (``blank`` for NaT); always an object Series."""
+    return pd.Series([_fmt(v) for v in values], index=values.index, dtype=object)
+
+
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Element-wise equality where two blanks are equal."""
+    return (a == b).fillna(False).astype(bool) | (a.isna() & b.isna())
+
+
+def _year_label(year: int) -> str:
+    return f"{year - 1}-{year % 100:02d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Context shared by the rules
+# ---------------------------------------------------------------------------------------------
+class Context:
+    """The processed tables plus derived views the rules share (computed once).
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Processed tables as :func:`cpanalysis.clean.normalise` returns them (every return
+        stacked; metadata columns included).
+    """
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = {name: tables[name] if name in tables else _empty_processed(name) for name in schema.TABLES}
+        self._joined: dict[str, pd.DataFrame] = {}
+        self.unreadable: dict[tuple[str, str], set[tuple[str, int]]] = {}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A processed table with its return's window columns ``year_start`` and ``year_end``.
+
+        ``year_start`` is 1 April of the collection year; ``year_end`` the date the return runs
+        to (31 March for an annual return, the as-at date for an in-year extract).
+        """
+        frame = self.tables[name]
+        out = frame.assign(
+            year_start=pd.to_datetime(frame["collection_year"].map(lambda y: periods.year_start(int(y)))).astype("datetime64[ns]"),
+            year_end=frame["as_at"].astype("datetime64[ns]"),
+        )
+        return out
+
+    @cached_property
+    def header_dob(self) -> pd.DataFrame:
+        """(return_label, child_id) -> dob and sex from the header (first header row per child)."""
+        header = self.tables["header"]
+        return header.drop_duplicates(["return_label", "child_id"])[["return_label", "child_id", "dob", "sex"]]
+
+    def with_header(self, name: str) -> pd.DataFrame:
+        """A table joined to its return's header DOB and SEX (columns ``header_dob``, ``header_sex``)."""
+        if name not in self._joined:
+            self._joined[name] = self._with_header(name)
+        return self._joined[name]
+
+    def _with_header(self, name: str) -> pd.DataFrame:
+        frame = self.table(name)
+        lookup = self._header_lookup
+        keys = list(zip(frame["return_label"], frame["child_id"], strict=False))
+        found = [lookup.get(k, (pd.NaT, None)) for k in keys]
+        return frame.assign(
+            header_dob=pd.Series([f[0] for f in found], index=frame.index, dtype="datetime64[ns]"),
+            header_sex=pd.Series([f[1] for f in found], index=frame.index, dtype=object),
+        )
+
+    @cached_property
+    def _header_lookup(self) -> dict[tuple[str, str], tuple[pd.Timestamp, str | None]]:
+        rows = self.header_dob
+        return {(r, c): (d, x) for r, c, d, x in zip(rows["return_label"], rows["child_id"], rows["dob"], rows["sex"], strict=False)}
+
+    @cached_property
+    def sequence(self) -> pd.DataFrame:
+        """Episodes with a usable DECOM, in order within each return and child, with the
+        previous and next episode's fields (``prev_dec``, ``prev_rec``, ``prev_ls``, ``prev_place``,
+        ``prev_place_provider``, ``prev_pl_post``, ``prev_urn``, ``next_decom``; NaN/None when there
+        is none) and ``has_prev``/``has_next``."""
+        eps = self.with_header("episodes")
+        eps = eps[eps["decom"].notna() & eps["child_id"].notna()]
+        # An exact copy (the DUP rule's) would look like an episode followed by itself.
+        content = ["return_label", *[schema.processed_name(c) for c in schema.EPISODES.columns]]
+        eps = eps[~eps[content].astype(str).duplicated()]
+        eps = eps.sort_values(["return_label", "child_id", "decom", "dec", "source_row"], na_position="last", kind="stable")
+        by = eps.groupby(["return_label", "child_id"], sort=False)
+        for col in ("dec", "rec", "ls", "place", "place_provider", "pl_post", "urn"):
+            eps[f"prev_{col}"] = by[col].shift(1)
+        eps["next_decom"] = by["decom"].shift(-1)
+        eps["has_prev"] = by.cumcount() > 0
+        eps["has_next"] = by.cumcount(ascending=False) > 0
+        return eps
+
+    @cached_property
+    def returns(self) -> pd.DataFrame:
+        """One row per return: label, collection year, in-year flag, year start, year end."""
+        rows = []
+        for frame in self.tables.values():
+            if len(frame):
+                rows.append(frame[["return_label", "collection_year", "is_in_year", "as_at"]].drop_duplicates())
+        if not rows:
+            return pd.DataFrame(columns=["return_label", "collection_year", "is_in_year", "year_start", "year_end"])
+        out = pd.concat(rows).drop_duplicates("return_label").reset_index(drop=True)
+        out["year_start"] = out["collection_year"].map(lambda y: periods.year_start(int(y)))
+        out["year_end"] = out["as_at"]
+        return out
+
+    @cached_property
+    def oc2_cohort(self) -> pd.DataFrame:
+        """Children looked after continuously for 12 months at 31 March, per annual return.
+
+        DfE (validator definition, ssda903.md §3.4): the child has an episode in the year and
+        none of: an episode starting the period of care (RNE S) after 1 April; an episode ending
+        with a reason other than X1 between 1 April and 31 March; a short-break (V3/V4) episode
+        in the year. In-year extracts are not assessed (no 31 March yet). Returns columns
+        ``return_label, child_id``.
+        """
+        eps = self.sequence
+        eps = eps[~eps["is_in_year"]]
+        in_year = (eps["decom"] <= eps["year_end"]) & (eps["dec"].isna() | (eps["dec"] >= eps["year_start"]))
+        started = (eps["rne"] == codes.RNE_START) & (eps["decom"] > eps["year_start"])
+        ceased = eps["dec"].between(eps["year_start"], eps["year_end"]) & eps["rec"].notna() & (eps["rec"] != codes.REC_CONTINUES)
+        respite = eps["ls"].isin(codes.LS_SHORT_BREAK) & in_year
+        flags = pd.DataFrame({"in_year": in_year, "breaks": started | ceased | respite})
+        flags[["return_label", "child_id"]] = eps[["return_label", "child_id"]]
+        per_child = flags.groupby(["return_label", "child_id"]).agg(in_year=("in_year", "any"), breaks=("breaks", "any"))
+        cohort = per_child[per_child["in_year"] & ~per_child["breaks"]].reset_index()
+        return cohort[["return_label", "child_id"]]
+
+
+def _empty_processed(name: str) -> pd.DataFrame:
+    return normalise_table(name, empty_table(name))[0]
+
+
+def _in(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
+    """Whether each row's (return_label, child_id) is among ``pairs``."""
+    keys = set(map(tuple, pairs[["return_label", "child_id"]].itertuples(index=False)))
+    return pd.Series([k in keys for k in zip(frame["return_label"], frame["child_id"], strict=False)], index=frame.index, dtype=bool)
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules applied while cleaning (listed for the rule book)
+# ---------------------------------------------------------------------------------------------
+def register_cleaning_rules() -> None:
+    """List the rules :func:`cpanalysis.clean.normalise` applies (``stage="normalise"``) in :data:`RULES`."""
+    for (table, col), rule_id in VALUE_RULES.items():
+        if rule_id in RULES:
+            continue
+        spec = schema.TABLES[table]
+        what = "a valid date (dd/mm/yyyy, yyyy-mm-dd or an Excel serial number)" if col in spec.dates else "a whole number"
+        columns = [c for (t, c), r in VALUE_RULES.items() if r == rule_id]
+        severity = "error" if (table, col) in UNUSABLE_WHEN_INVALID else "warning"
+        RULES[rule_id] = Rule(
+            rule_id, table, severity, "clean.normalise",
+            f"DfE {rule_id}: {table} {'/'.join(columns)} must be {what}; checked while cleaning.",
+            None, "normalise",
+        )
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the rules, quarantine, reconciliation
+# ---------------------------------------------------------------------------------------------
+def describe_rules() -> pd.DataFrame:
+    """The rule book: one row per rule (``rule_id, table, severity, stage, name, description``)."""
+    return pd.DataFrame(
+        [(r.rule_id, r.table, r.severity, r.stage, r.name, r.description) for r in RULES.values()],
+        columns=["rule_id", "table", "severity", "stage", "name", "description"],
+    )
+
+
+def _to_issues(rule_: Rule, found: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list[dict]:
+    rows = []
+    for table, group in found.groupby("table", sort=False):
+        frame = tables[table]
+        source = frame.loc[group["index"], ["source_file", "source_row", "child_id"]]
+        severity = group["severity"] if "severity" in group else pd.Series(rule_.severity, index=group.index)
+        for (file, row, child), column, message, sev in zip(
+            source.itertuples(index=False, name=None), group["column"], group["message"], severity.fillna(rule_.severity), strict=False
+        ):
+            rows.append(
+                {"file": file, "table": table, "row": int(row), "child": child, "column": column, "rule_id": rule_.rule_id,
+                 "severity": sev, "message": message, "action": "quarantined" if sev == "error" else "kept"}
+            )
+    return rows
+
+
+def validate(tables: Tables, rules: Iterable[str] | None = None, prior_issues: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Run the validation rules on processed tables.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Processed tables from :func:`cpanalysis.clean.normalise` (every return stacked).
+    rules : iterable of str, optional
+        Rule ids to run (default: all of :data:`RULES` with ``stage="validate"``).
+    prior_issues : pandas.DataFrame, optional
+        Issues from cleaning; cells already reported as unreadable are not reported again as
+        blank by the ``REQ`` rule.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Issue rows (:data:`cpanalysis.schema.ISSUE_COLUMNS`) in rule order; ``action`` is
+        ``quarantined`` for ``error`` rows and ``kept`` otherwise.
+
+    Raises
+    ------
+    ParameterError
+        An unknown rule id was asked for.
+    """
+    selected = [r for r in RULES.values() if r.check is not None]
+    if rules is not None:
+        wanted = list(rules)
+        unknown = [r for r in wanted if r not in RULES or RULES[r].check is None]
+        if unknown:
+            raise ParameterError(f"unknown validation rule(s) {', '.join(unknown)}; see validate.describe_rules().")
+        selected = [RULES[r] for r in wanted]
+    ctx = Context(tables)
+    ctx.unreadable = _unreadable_cells(prior_issues)
+    rows: list[dict] = []
+    for rule_ in selected:
+        found = rule_.check(ctx)
+        if len(found):
+            rows.extend(_to_issues(rule_, found, ctx.tables))
+    return issue_frame(rows)
+
+
+def _unreadable_cells(issues: pd.DataFrame | None) -> dict[tuple[str, str], set[tuple[str, int]]]:
+    marks: dict[tuple[str, str], set[tuple[str, int]]] = {}
+    if issues is None or issues.empty:
+        return marks
+    value_ids = set(VALUE_RULES.values()) | {"DATE", "NUMBER"}
+    picked = issues[issues["rule_id"].isin(value_ids) & issues["row"].notna()]
+    for table, column, file, row in picked[["table", "column", "file", "row"]].itertuples(index=False):
+        marks.setdefault((table, column), set()).add((file, int(row)))
+    return marks
+
+
+def quarantine(tables: Tables, issues: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Split every table into the rows kept and the rows quarantined by ``error`` issues.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Processed tables (each row identified by ``source_file`` and ``source_row``).
+    issues : pandas.DataFrame
+        Issue rows from cleaning and validation; those with ``severity == "error"`` and a
+        ``table``/``file``/``row`` quarantine that row.
+
+    Returns
+    -------
+    kept : dict of str to pandas.DataFrame
+        The usable rows of every table.
+    quarantined : dict of str to pandas.DataFrame
+        The quarantined rows of every table (possibly empty) with a ``reason`` column: the
+        rule ids and messages of its errors, joined by ``"; "``.
+    """
+    errors = issues[(issues["severity"] == "error") & issues["table"].notna() & issues["row"].notna()]
+    kept: dict[str, pd.DataFrame] = {}
+    quarantined: dict[str, pd.DataFrame] = {}
+    for name, frame in tables.items():
+        mine = errors[errors["table"] == name]
+        if mine.empty:
+            kept[name] = frame
+            quarantined[name] = frame.iloc[:0].assign(reason=pd.Series(dtype=object))
+            continue
+        reasons: dict[tuple[str, int], list[str]] = {}
+        for file, row, rule_id, message in mine[["file", "row", "rule_id", "message"]].itertuples(index=False):
+            reasons.setdefault((file, int(row)), []).append(f"{rule_id}: {message}")
+        keys = list(zip(frame["source_file"], frame["source_row"].astype(int), strict=False))
+        out = pd.Series([k in reasons for k in keys], index=frame.index, dtype=bool)
+        kept[name] = frame[~out]
+        bad = frame[out].copy()
+        bad["reason"] = pd.Series(["; ".join(reasons[k]) for k, flag in zip(keys, out, strict=False) if flag], index=bad.index, dtype=object)
+        quarantined[name] = bad
+    return kept, quarantined
+
+
+def write_quarantine(quarantined: Mapping[str, pd.DataFrame], folder: str | Path) -> list[Path]:
+    """Write ``<folder>/<table>.csv`` for every table with quarantined rows.
+
+    ``folder`` is the quarantine folder itself (``data/processed/quarantine``). Dates are written
+    ``yyyy-mm-dd``; the ``reason`` column says why each row was quarantined. The file of a table
+    with nothing quarantined is removed if an earlier run left one, so the folder always
+    matches the latest run.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in quarantined.items():
+        path = folder / f"{name}.csv"
+        if frame.empty:
+            path.unlink(missing_ok=True)
+            continue
+        frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+        written.append(path)
+    return written
+
+
+def reconcile(raw: RawReturns, kept: Mapping[str, pd.DataFrame], quarantined: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Rows read, kept and quarantined per table; checks rows read = kept + quarantined.
+
+    Parameters
+    ----------
+    raw : RawReturns
+        What was read.
+    kept, quarantined : mapping of str to pandas.DataFrame
+        From :func:`quarantine`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table, rows_read, rows_kept, rows_quarantined`` for every table.
+
+    Raises
+    ------
+    AssertionError
+        Rows were lost or invented (a bug in the package, never a data problem).
+    """
+    rows = []
+    for name, read in raw.rows_read().items():
+        n_kept = len(kept.get(name, ()))
+        n_quarantined = len(quarantined.get(name, ()))
+        if read != n_kept + n_quarantined:
+            raise AssertionError(f"{name}: {read} rows read but {n_kept} kept + {n_quarantined} quarantined")
+        rows.append((name, read, n_kept, n_quarantined))
+    return pd.DataFrame(rows, columns=["table", "rows_read", "rows_kept", "rows_quarantined"])

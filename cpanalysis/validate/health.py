@@ -1,0 +1,72 @@
+"""OC2: children looked after continuously for 12 months at 31 March (DfE 180, 185, 190, 191, 198)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cpanalysis import codes
+from cpanalysis.validate.engine import Context, _combine, _in, findings, rule
+
+
+@rule("180", "oc2", "warning")
+def sdq_out_of_range(ctx: Context) -> pd.DataFrame:
+    """DfE 180: the SDQ total difficulties score must be a whole number from 0 to 40."""
+    oc2 = ctx.tables["oc2"]
+    score = oc2["sdq_score"]
+    bad = score.notna() & ((score < codes.SDQ_MIN) | (score > codes.SDQ_MAX))
+    return findings(oc2, bad.fillna(False), "oc2", "SDQ_SCORE", "SDQ_SCORE " + score.astype(str) + " is outside 0-40.")
+
+
+def _oc2_outside_cohort(ctx: Context) -> pd.DataFrame:
+    oc2 = ctx.tables["oc2"]
+    annual = ~oc2["is_in_year"].astype(bool)
+    return oc2[annual & oc2["child_id"].notna() & ~_in(oc2, ctx.oc2_cohort)]
+
+
+@rule("185", "oc2", "warning")
+def sdq_score_outside_cohort(ctx: Context) -> pd.DataFrame:
+    """DfE 185: an SDQ score is given for a child not looked after continuously for 12 months at
+    31 March (cohort: :attr:`Context.oc2_cohort`; annual returns only)."""
+    outside = _oc2_outside_cohort(ctx)
+    return findings(outside, outside["sdq_score"].notna(), "oc2", "SDQ_SCORE", "SDQ score given but the child is not in the 12-month cohort.")
+
+
+@rule("198", "oc2", "warning")
+def sdq_reason_outside_cohort(ctx: Context) -> pd.DataFrame:
+    """DfE 198: a reason for no SDQ score is given for a child not looked after continuously for
+    12 months at 31 March (annual returns only)."""
+    outside = _oc2_outside_cohort(ctx)
+    return findings(outside, outside["sdq_reason"].notna(), "oc2", "SDQ_REASON", "SDQ reason given but the child is not in the 12-month cohort.")
+
+
+@rule("190", "oc2", "warning")
+def oc2_items_outside_cohort(ctx: Context) -> pd.DataFrame:
+    """DfE 190: OC2 items (convicted, health, substance misuse ...) are completed for a child not
+    looked after continuously for 12 months at 31 March (annual returns only)."""
+    outside = _oc2_outside_cohort(ctx)
+    filled = outside[[f.lower() for f in codes.OC2_FLAGS]].notna().any(axis=1)
+    return findings(outside, filled, "oc2", None, "OC2 items completed but the child is not in the 12-month cohort.")
+
+
+#: OC2 items DfE 191 requires for every child in the 12-month cohort.
+OC2_ALWAYS_REQUIRED = ("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE")
+
+
+@rule("191", "oc2", "warning")
+def oc2_missing_in_cohort(ctx: Context) -> pd.DataFrame:
+    """DfE 191: a child looked after continuously for 12 months at 31 March has blank OC2 items
+    (immunisations, teeth check, health assessment, substance misuse), or no OC2 row at all.
+
+    A missing OC2 row is reported on the child's header row of that return (table ``header``).
+    """
+    cohort = ctx.oc2_cohort
+    oc2 = ctx.tables["oc2"]
+    in_cohort = oc2[_in(oc2, cohort)]
+    blank = in_cohort[[c.lower() for c in OC2_ALWAYS_REQUIRED]].isna().any(axis=1)
+    present = findings(in_cohort, blank, "oc2", None, "child in the 12-month cohort with blank OC2 items (immunisations, teeth, health assessment or substance misuse).")
+    header = ctx.tables["header"]
+    absent_pairs = cohort[~_in(cohort, oc2)]
+    first_header_row = header["child_id"].notna() & ~header.duplicated(["return_label", "child_id"])
+    absent = findings(header, _in(header, absent_pairs) & first_header_row, "header", "CHILD",
+                      "child looked after continuously for 12 months at 31 March but has no OC2 row.")
+    return _combine([present, absent])

@@ -1,0 +1,95 @@
+"""Cross-table integrity within a return (DfE INT rules) and UASC / missing dates (304, 567)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cpanalysis import periods, schema
+from cpanalysis.validate.engine import Context, _dates, _in, findings, rule
+
+_NOT_IN_HEADER = {
+    "ad1": "INT01", "placed_for_adoption": "INT02", "episodes": "INT03", "missing": "INT04", "oc2": "INT05",
+    "oc3": "INT06", "previous_permanence": "INT07", "reviews": "INT08", "uasc": "INT09",
+}
+_DOB_DIFFERS = {
+    "ad1": "INT11", "placed_for_adoption": "INT12", "missing": "INT13", "oc2": "INT14", "oc3": "INT15",
+    "previous_permanence": "INT16", "reviews": "INT17", "uasc": "INT18",
+}
+_ONCE_ONLY = {"ad1": "INT31", "header": "INT32", "oc2": "INT33", "oc3": "INT34", "previous_permanence": "INT35", "uasc": "INT36"}
+
+
+def _not_in_header_rule(rule_id: str, table: str) -> None:
+    def check(ctx: Context) -> pd.DataFrame:
+        frame = ctx.tables[table]
+        bad = frame["child_id"].notna() & ~_in(frame, ctx.header_dob)
+        return findings(frame, bad, table, "CHILD", f"the child is in {table} but not in this return's header.")
+
+    check.__name__ = f"{table}_child_not_in_header"
+    check.__doc__ = f"DfE {rule_id}: a child in the {table} table does not exist in the same return's header."
+    rule(rule_id, table)(check)
+
+
+def _dob_differs_rule(rule_id: str, table: str) -> None:
+    def check(ctx: Context) -> pd.DataFrame:
+        frame = ctx.with_header(table)
+        bad = frame["dob"].notna() & frame["header_dob"].notna() & (frame["dob"] != frame["header_dob"])
+        def message(frame):
+            return "DOB " + _dates(frame["dob"]) + " differs from the header's " + _dates(frame["header_dob"]) + "."
+        return findings(frame, bad, table, "DOB", message)
+
+    check.__name__ = f"{table}_dob_differs"
+    check.__doc__ = f"DfE {rule_id}: the DOB in the {table} table differs from the DOB in the same return's header."
+    rule(rule_id, table)(check)
+
+
+def _once_only_rule(rule_id: str, table: str) -> None:
+    def check(ctx: Context) -> pd.DataFrame:
+        frame = ctx.tables[table]
+        content = [c for c in frame.columns if c not in schema.METADATA_COLUMNS]
+        exact = frame[["return_label", *content]].astype(str).duplicated()
+        repeated = frame["child_id"].notna() & frame.duplicated(["return_label", "child_id"]) & ~exact
+        return findings(frame, repeated, table, "CHILD", f"the child has more than one row in {table} in this return.")
+
+    check.__name__ = f"{table}_child_repeated"
+    check.__doc__ = (
+        f"DfE {rule_id}: a child should appear only once in the {table} table of a return.\n\n"
+        "Exact copies are the DUP rule's; this reports a second, different row (kept)."
+    )
+    rule(rule_id, table)(check)
+
+
+for _table, _rule_id in _NOT_IN_HEADER.items():
+    _not_in_header_rule(_rule_id, _table)
+for _table, _rule_id in _DOB_DIFFERS.items():
+    _dob_differs_rule(_rule_id, _table)
+for _table, _rule_id in _ONCE_ONLY.items():
+    _once_only_rule(_rule_id, _table)
+
+
+@rule("INT21", "uasc", "warning")
+def uasc_sex_differs(ctx: Context) -> pd.DataFrame:
+    """DfE INT21: SEX in the UASC table differs from SEX in the same return's header (compared
+    after recoding 1/2 to M/F)."""
+    uasc = ctx.with_header("uasc")
+    bad = uasc["sex"].notna() & uasc["header_sex"].notna() & (uasc["sex"] != uasc["header_sex"])
+    return findings(uasc, bad, "uasc", "SEX", "SEX " + uasc["sex"].astype(str) + " differs from the header's " + uasc["header_sex"].astype(str) + ".")
+
+
+@rule("304", "uasc", "warning")
+def uasc_ceased_after_18(ctx: Context) -> pd.DataFrame:
+    """DfE 304: the date UASC status ceased (DUC) must be on or before the child's 18th birthday."""
+    uasc = ctx.tables["uasc"]
+    eighteenth = periods.birthday(uasc["dob"], 18) if len(uasc) else uasc["dob"]
+    bad = uasc["duc"].notna() & (uasc["duc"] > eighteenth)
+    return findings(uasc, bad, "uasc", "DUC", "DUC " + _dates(uasc["duc"]) + " is after the 18th birthday " + _dates(pd.Series(eighteenth, index=uasc.index)) + ".")
+
+
+@rule("567", "missing", "warning")
+def missing_end_before_start(ctx: Context) -> pd.DataFrame:
+    """DfE 567: the date a missing (or away from placement) period ended is before the date it
+    started."""
+    missing = ctx.tables["missing"]
+    bad = missing["mis_end"] < missing["mis_start"]
+    def message(missing):
+        return "MIS_END " + _dates(missing["mis_end"]) + " is before MIS_START " + _dates(missing["mis_start"]) + "."
+    return findings(missing, bad, "missing", "MIS_END", message)

@@ -1,0 +1,102 @@
+"""Placement provider (DfE 526, 213, 550, 527-531) and short breaks (DfE 365-367)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cpanalysis import codes
+from cpanalysis.validate.engine import Context, _none, findings, rule
+
+
+@rule("526", "episodes", "warning")
+def provider_missing(ctx: Context) -> pd.DataFrame:
+    """DfE 526: the placement provider is blank for a placement type that needs one (every type
+    except temporary T0-T4 and other Z1/Z11-Z14)."""
+    eps = ctx.tables["episodes"]
+    bad = eps["place_provider"].isna() & eps["place"].notna() & ~eps["place"].isin(codes.PLACE_NO_PROVIDER)
+    return findings(eps, bad, "episodes", "PLACE_PROVIDER", "PLACE_PROVIDER is blank for PLACE " + eps["place"].astype(str) + ".")
+
+
+@rule("213", "episodes", "warning")
+def provider_not_expected(ctx: Context) -> pd.DataFrame:
+    """DfE 213: placement provider given for a temporary (T0-T4) or other (Z1/Z11-Z14) placement,
+    which have none."""
+    eps = ctx.tables["episodes"]
+    bad = eps["place_provider"].notna() & eps["place"].isin(codes.PLACE_NO_PROVIDER)
+    return findings(eps, bad, "episodes", "PLACE_PROVIDER", "PLACE_PROVIDER given for PLACE " + eps["place"].astype(str) + ".")
+
+
+@rule("550", "episodes", "warning")
+def parents_provider_not_p1(ctx: Context) -> pd.DataFrame:
+    """DfE 550: provider PR0 (parents) can only go with placement P1 (placed with parents)."""
+    eps = ctx.tables["episodes"]
+    bad = (eps["place_provider"] == codes.PROVIDER_PARENTS) & eps["place"].notna() & ~eps["place"].isin(codes.PLACE_WITH_PARENTS)
+    return findings(eps, bad, "episodes", "PLACE_PROVIDER", "PLACE_PROVIDER " + eps["place_provider"].astype(str) + " with PLACE " + eps["place"].astype(str) + ".")
+
+
+def _provider_rule(rule_id: str, provider: str) -> None:
+    excluded = codes.PROVIDER_EXCLUDED_PLACES[provider]
+
+    def check(ctx: Context) -> pd.DataFrame:
+        eps = ctx.tables["episodes"]
+        bad = (eps["place_provider"] == provider) & eps["place"].isin(excluded)
+        def message(eps):
+            return f"PLACE_PROVIDER {provider} cannot go with PLACE " + eps["place"].astype(str) + "."
+        return findings(eps, bad, "episodes", "PLACE_PROVIDER", message)
+
+    check.__name__ = f"provider_{provider.lower()}_incompatible"
+    check.__doc__ = f"DfE {rule_id}: provider {provider} cannot be associated with placement types {', '.join(sorted(excluded))}."
+    rule(rule_id, "episodes")(check)
+
+
+for _rule_id, _provider in zip(("527", "528", "529", "530", "531"), sorted(codes.PROVIDER_EXCLUDED_PLACES), strict=False):
+    _provider_rule(_rule_id, _provider)
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Short breaks
+# ---------------------------------------------------------------------------------------------
+#: Longest single short break in nights (DfE 365) and most short-break days a year (DfE 367).
+MAX_SHORT_BREAK_NIGHTS = 17
+MAX_SHORT_BREAK_DAYS_A_YEAR = 75
+
+
+@rule("365", "episodes", "warning")
+def short_break_too_long(ctx: Context) -> pd.DataFrame:
+    """DfE 365: an individual short break (LS V3) must not exceed 17 days (DEC - DECOM, in
+    nights; open breaks are not judged)."""
+    eps = ctx.tables["episodes"]
+    nights = (eps["dec"] - eps["decom"]).dt.days
+    bad = eps["ls"].isin(codes.LS_SHORT_BREAK_EPISODES) & (nights > MAX_SHORT_BREAK_NIGHTS)
+    return findings(eps, bad, "episodes", "DEC", "short break of " + nights.astype("Int64").astype(str) + " days (over 17).")
+
+
+@rule("366", "episodes", "warning")
+def short_break_placement_change(ctx: Context) -> pd.DataFrame:
+    """DfE 366: a child cannot change placement during an individual short break: every V3
+    episode must have RNE S."""
+    eps = ctx.tables["episodes"]
+    bad = eps["ls"].isin(codes.LS_SHORT_BREAK_EPISODES) & eps["rne"].notna() & (eps["rne"] != codes.RNE_START)
+    return findings(eps, bad, "episodes", "RNE", "LS V3 episode with RNE " + eps["rne"].astype(str) + "; expected S.")
+
+
+@rule("367", "episodes", "warning")
+def short_breaks_over_75_days(ctx: Context) -> pd.DataFrame:
+    """DfE 367: at most 75 days of short breaks (LS V3) in the collection year.
+
+    Days are nights within the return's year (DEC - DECOM, clipped to the year; an open break
+    counts to the return's end). Reported on the child's last V3 episode of the year.
+    """
+    eps = ctx.table("episodes")
+    v3 = eps[eps["ls"].isin(codes.LS_SHORT_BREAK_EPISODES) & eps["decom"].notna() & eps["child_id"].notna()]
+    if v3.empty:
+        return _none()
+    start = v3["decom"].clip(lower=v3["year_start"])
+    end = v3["dec"].fillna(v3["year_end"]).clip(upper=v3["year_end"])
+    days = (end - start).dt.days.clip(lower=0)
+    total = days.groupby([v3["return_label"], v3["child_id"]]).transform("sum")
+    last = v3["decom"] == v3.groupby(["return_label", "child_id"])["decom"].transform("max")
+    bad = (total > MAX_SHORT_BREAK_DAYS_A_YEAR) & last
+    return findings(v3, bad, "episodes", "LS", "short breaks total " + total.astype(str) + " days in the year (over 75).")
