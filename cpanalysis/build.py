@@ -446,6 +446,13 @@ def build(
     for name in OUTPUT_TABLES:
         if name not in out and name in stitched:
             out[name] = stitched[name]
+    # Validation reports DfE 202-204 against last year's return and stitching between consecutive
+    # returns; a header row both report is listed once (validation's wording).
+    cross_year = stitch_issues["rule_id"].isin(stitch.CROSS_YEAR_CHECKS.values())
+    reported = set(zip(all_issues["rule_id"], all_issues["file"], all_issues["row"], strict=False))
+    twice = pd.Series([k in reported for k in zip(stitch_issues["rule_id"], stitch_issues["file"], stitch_issues["row"],
+                                                   strict=False)], index=stitch_issues.index, dtype=bool)
+    stitch_issues = stitch_issues[~(cross_year & twice)]
     out["issues"] = pd.concat([all_issues, stitch_issues, ingest.issue_frame(build_issues)], ignore_index=True)
     out = {name: typed(name, out[name]) for name in OUTPUT_TABLES}
     folder = None

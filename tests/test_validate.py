@@ -343,6 +343,8 @@ def test_rule_passes(tmp_path: Path, rule_id, change, label) -> None:
 def test_every_rule_has_a_failing_case() -> None:
     covered = {c[1] for c in FAIL_CASES} | {c[0] for c in CODE_CASES}
     covered |= {c[0] for c in NOT_IN_HEADER + DOB_DIFFERS + ONCE_ONLY}
+    from tests import test_validate_dfe_families as families
+    covered |= {c[0] for c in families.FAIL} | families.CROSS_YEAR_RULES
     runnable = {r.rule_id for r in validate.RULES.values() if r.check is not None}
     assert runnable - covered == set()
     assert len(runnable) >= 25

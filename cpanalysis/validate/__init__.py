@@ -3,7 +3,8 @@
 The package has the engine (:mod:`.engine`: the registry, :class:`Context`, :func:`validate`,
 :func:`quarantine`, :func:`reconcile`) and one module per topic, each registering its rules:
 :mod:`.rows`, :mod:`.code_lists`, :mod:`.dates`, :mod:`.chains`, :mod:`.placements`,
-:mod:`.integrity`, :mod:`.health`, :mod:`.care_leavers`.
+:mod:`.integrity`, :mod:`.health`, :mod:`.care_leavers`, :mod:`.mother`,
+:mod:`.cross_year`.
 
 Each rule is a named function registered with :func:`rule`; its docstring gives the DfE rule id,
 the DfE wording (paraphrased) and what this package checks. :data:`RULES` lists them all
@@ -41,9 +42,11 @@ from cpanalysis.validate import (  # noqa: F401
     care_leavers,
     chains,
     code_lists,
+    cross_year,
     dates,
     health,
     integrity,
+    mother,
     placements,
     rows,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import codes, periods
-from cpanalysis.validate.engine import Context, _none, findings, rule
+from cpanalysis.validate.engine import Context, _dates, _none, findings, rule
 
 #: Birthdays for which care-leaver (OC3) information is collected (DfE 391). Ages 22 to 25
 #: (young people who ask the authority for support) are collected from 2022-23.
@@ -111,3 +111,27 @@ def oc3_in_touch_without_details(ctx: Context) -> pd.DataFrame:
     unknown = oc3["activ"].isin(codes.ACTIV_NOT_KNOWN) | oc3["accom"].isin(codes.ACCOM_NOT_KNOWN)
     bad = (oc3["in_touch"] == codes.IN_TOUCH_YES) & unknown
     return findings(oc3, bad, "oc3", "IN_TOUCH", "IN_TOUCH YES but ACTIV or ACCOM is 0.")
+
+
+@rule("1016", "oc3", "warning")
+def oc3_left_care_after_17th_or_18th(ctx: Context) -> pd.DataFrame:
+    """DfE 1016: care-leaver information is not required for 17- or 18-year-olds who ceased to
+    be looked after after their birthday.
+
+    Aged 17 at 31 March with an episode in the return ending on or after the 17th birthday, or
+    aged 18 with one ending on or after the 18th, yet IN_TOUCH, ACTIV or ACCOM is given.
+    """
+    oc3 = ctx.table("oc3")
+    eps = ctx.tables["episodes"]
+    if oc3.empty or eps.empty:
+        return _none()
+    age = periods.age_at(oc3["dob"], oc3["year_end"])
+    last_dec = eps.dropna(subset=["dec"]).groupby(["return_label", "child_id"])["dec"].max()
+    keys = pd.MultiIndex.from_arrays([oc3["return_label"], oc3["child_id"]])
+    dec = pd.Series(last_dec.reindex(keys).to_numpy(), index=oc3.index)
+    birthday = periods.birthday(oc3["dob"], age.clip(lower=0).fillna(0).astype(int))
+    after = age.isin([17, 18]).fillna(False).astype(bool) & (dec >= birthday).fillna(False)
+    given = oc3[["in_touch", "activ", "accom"]].notna().any(axis=1)
+    def message(rows):
+        return "aged " + age.loc[rows.index].astype(str) + " at 31 March and left care on " + _dates(dec.loc[rows.index]) + ", after the birthday: no care-leaver information is needed."
+    return findings(oc3, after & given, "oc3", "IN_TOUCH", message)

@@ -243,6 +243,39 @@ class Context:
         return out
 
     @cached_property
+    def previous_annual(self) -> dict[str, str]:
+        """Return label -> label of the annual return of the year before, when it was read.
+
+        DfE's "last year" (its ``_last`` tables): for ``2024-25`` and ``2025-26_Q2`` it is
+        ``2024-25``'s predecessor ``2023-24`` and ``2024-25`` respectively.
+        """
+        found = self.returns
+        annual = found[~found["is_in_year"].astype(bool)]
+        by_year = dict(zip(annual["collection_year"].astype(int), annual["return_label"], strict=False))
+        return {
+            label: by_year[int(year) - 1]
+            for label, year in zip(found["return_label"], found["collection_year"], strict=False)
+            if int(year) - 1 in by_year
+        }
+
+    def last_year(self, name: str, columns: list[str]) -> pd.DataFrame:
+        """Each row of table ``name`` beside the same child's first row in last year's return.
+
+        Returns a frame indexed like the table with ``in_last_year`` (bool: the child has a
+        row in :attr:`previous_annual`'s return) and ``last_<column>`` for each of ``columns``.
+        """
+        frame = self.tables[name]
+        last = frame.drop_duplicates(["return_label", "child_id"])
+        last = last.loc[:, ["return_label", "child_id", *columns]].astype({"return_label": object}).rename(
+            columns={"return_label": "last_label", **{c: f"last_{c}" for c in columns}}
+        )
+        left = pd.DataFrame({"child_id": frame["child_id"], "last_label": frame["return_label"].map(self.previous_annual).astype(object)})
+        merged = left.reset_index().merge(last, on=["last_label", "child_id"], how="left", indicator=True).set_index("index")
+        merged = merged.reindex(frame.index)
+        merged["in_last_year"] = merged["_merge"].eq("both")
+        return merged[["in_last_year", *[f"last_{c}" for c in columns]]]
+
+    @cached_property
     def oc2_cohort(self) -> pd.DataFrame:
         """Children looked after continuously for 12 months at 31 March, per annual return.
 

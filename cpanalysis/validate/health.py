@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cpanalysis import codes
+from cpanalysis import codes, periods
 from cpanalysis.validate.engine import Context, _combine, _in, findings, rule
 
 
@@ -70,3 +70,23 @@ def oc2_missing_in_cohort(ctx: Context) -> pd.DataFrame:
     absent = findings(header, _in(header, absent_pairs) & first_header_row, "header", "CHILD",
                       "child looked after continuously for 12 months at 31 March but has no OC2 row.")
     return _combine([present, absent])
+
+
+#: Birthdays in the year at which an SDQ score (or the reason for none) is expected (DfE 197B).
+SDQ_BIRTHDAYS = (4, 17)
+
+
+@rule("197B", "oc2", "warning")
+def sdq_missing_at_4_or_17(ctx: Context) -> pd.DataFrame:
+    """DfE 197B: an SDQ score or the reason for no score should be reported for a child whose
+    4th or 17th birthday falls in the year, looked after continuously for 12 months at 31 March
+    (annual returns only)."""
+    oc2 = ctx.table("oc2")
+    if oc2.empty:
+        return _combine([])
+    birthday_in_year = pd.Series(False, index=oc2.index)
+    for age in SDQ_BIRTHDAYS:
+        day = periods.birthday(oc2["dob"], age)
+        birthday_in_year |= (day >= oc2["year_start"]) & (day <= oc2["year_end"])
+    bad = birthday_in_year & _in(oc2, ctx.oc2_cohort) & oc2["sdq_score"].isna() & oc2["sdq_reason"].isna()
+    return findings(oc2, bad.fillna(False), "oc2", "SDQ_REASON", "4th or 17th birthday in the year but no SDQ score and no reason.")

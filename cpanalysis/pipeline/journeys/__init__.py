@@ -40,9 +40,9 @@ from cpanalysis.pipeline.journeys.common import (
     show,
 )
 from cpanalysis.pipeline.journeys.deep_dive import (
-    compare_cohort,
     beyond_chance,
     cohort_name,
+    compare_cohort,
     deep_dive_answer,
     deep_dive_table,
     deep_dive_title,

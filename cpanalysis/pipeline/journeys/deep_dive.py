@@ -34,7 +34,6 @@ from cpanalysis.pipeline.journeys.moves import placement_durations
 from cpanalysis.pipeline.journeys.scope import _complete_years, attributes
 from cpanalysis.pipeline.journeys.sdq import sdq_pairs
 
-
 #: Plain names of the commonest cohort filters, for a title when no question is given.
 COHORT_NAMES: dict[str, str] = {
     "placed_over_20_miles": "children placed more than 20 miles from home",

@@ -1,0 +1,107 @@
+"""DfE rule families added for parity with DfE's validator: MOTHER (393, 607), SDQ at 4 and 17
+(197B), care leavers who left after their 17th/18th birthday (1016), and last year's return
+(202, 203, 204, 1002). Each rule: a failing case with the exact issue row, and a passing case.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from cpanalysis import clean, ingest
+from tests.helpers_903 import write_return
+from tests.test_validate import BASE, EP1, HEADER, ROWS, add, both, edit, found, prepare, w
+
+FEMALE = edit("header", 0, SEX="F")
+LEFT_CARE = edit("episodes", 1, DEC="01/10/2024", REC="E4A")
+AGED_4 = both(edit("header", 0, DOB="01/06/2020"), edit("oc2", 0, DOB="01/06/2020", SDQ_SCORE=""))
+LEAVER = both(add("header", {**HEADER, "CHILD": "5", "DOB": "01/06/2007"}),
+              add("oc3", {**ROWS["oc3"], "CHILD": "5", "DOB": "01/06/2007"}))
+
+
+def left(dec: str):
+    return add("episodes", {**EP1, "CHILD": "5", "DECOM": "01/01/2024", "DEC": dec, "REC": "E4A"})
+
+
+FAIL = [
+    ("393", FEMALE, [w("header", 2, "1", "MOTHER", "female and looked after but MOTHER is blank.")]),
+    ("607", both(FEMALE, LEFT_CARE), [
+        w("episodes", 3, "1", "MOTHER", "ceased to be looked after on 01/10/2024 but MOTHER is blank."),
+        w("header", 2, "1", "MOTHER", "ceased to be looked after in the year but MOTHER is blank."),
+    ]),
+    ("197B", AGED_4, [w("oc2", 2, "1", "SDQ_REASON", "4th or 17th birthday in the year but no SDQ score and no reason.")]),
+    ("1016", both(LEAVER, left("01/10/2024")), [
+        w("oc3", 2, "5", "IN_TOUCH", "aged 17 at 31 March and left care on 01/10/2024, after the birthday: "
+          "no care-leaver information is needed."),
+    ]),
+    ("1002", add("oc3", {**ROWS["oc3"], "CHILD": "6", "DOB": "01/06/2006"}), [
+        w("oc3", 2, "6", "CHILD", "care-leaver information but no episode of care in this or any earlier return read."),
+    ]),
+]
+
+PASS = [
+    ("393", both(FEMALE, edit("header", 0, MOTHER="0"))),
+    ("393", both(FEMALE, edit("episodes", 0, LS="V3"), edit("episodes", 1, LS="V3"))),
+    ("607", both(FEMALE, LEFT_CARE, edit("header", 0, MOTHER="1"))),
+    ("607", both(FEMALE, edit("episodes", 1, DEC="01/10/2024", REC="X1"))),
+    ("197B", both(AGED_4, edit("oc2", 0, SDQ_REASON="SDQ1"))),
+    ("197B", edit("oc2", 0, SDQ_SCORE="")),  # 14 in the year: no SDQ expected at that age
+    ("1016", both(LEAVER, left("01/05/2024"))),  # left before the 17th birthday
+    ("1002", both(LEAVER, left("01/05/2024"))),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "change", "expected"), FAIL, ids=[c[0] for c in FAIL])
+def test_rule_fails(tmp_path: Path, rule_id, change, expected) -> None:
+    tables, _ = prepare(tmp_path, change)
+    assert found(tables, rule_id) == expected
+
+
+@pytest.mark.parametrize(("rule_id", "change"), PASS, ids=[f"{c[0]}-{i}" for i, c in enumerate(PASS)])
+def test_rule_passes(tmp_path: Path, rule_id, change) -> None:
+    tables, _ = prepare(tmp_path, change)
+    assert found(tables, rule_id) == []
+
+
+#: Rules tested below on two returns (failing and passing cases in each test).
+CROSS_YEAR_RULES = {"202", "203", "204"}
+
+
+def two_years(tmp_path: Path, last: dict, this: dict, oc3: list[dict] | None = None, episodes_last=None):
+    """2023-24 and 2024-25 returns of the base child with header changes."""
+    old = copy.deepcopy(BASE) | {"header": [{**HEADER, "SEX": "1", **last}]}
+    old["episodes"] = episodes_last if episodes_last is not None else [{**EP1, "DEC": "", "REC": ""}]
+    old["oc2"] = []
+    write_return(tmp_path, "2023-24", old)
+    new = copy.deepcopy(BASE) | {"header": [{**HEADER, **this}]}
+    if oc3:
+        new["oc3"] = oc3
+    write_return(tmp_path, "2024-25", new)
+    tables, _ = clean.normalise(ingest.read_returns(tmp_path))
+    return tables
+
+
+def test_sex_compared_by_meaning_across_the_recoding(tmp_path: Path) -> None:
+    # 1 in 2023-24 and M in 2024-25 is the same sex: DfE 202 reports nothing
+    assert found(two_years(tmp_path / "a", {}, {}), "202") == []
+    assert found(two_years(tmp_path / "b", {}, {"SEX": "F"}), "202") == [
+        w("header", 2, "1", "SEX", "SEX is F but was M last year."),
+    ]
+
+
+def test_dob_and_ethnicity_differ_from_last_year(tmp_path: Path) -> None:
+    tables = two_years(tmp_path / "a", {"DOB": "02/06/2010", "ETHNIC": "WIRI"}, {})
+    assert found(tables, "203") == [w("header", 2, "1", "DOB", "DOB 01/06/2010 but 02/06/2010 last year.")]
+    assert found(tables, "204") == [w("header", 2, "1", "ETHNIC", "ETHNIC is WBRI but was WIRI last year.")]
+    assert found(two_years(tmp_path / "b", {}, {}), "203") == []
+    assert found(two_years(tmp_path / "b2", {}, {}), "204") == []
+
+
+def test_1002_looks_at_earlier_returns(tmp_path: Path) -> None:
+    # the young person's care is in the earlier return only: a care leaver, not reported
+    leaver = {**ROWS["oc3"], "CHILD": "7", "DOB": "01/06/2006"}
+    earlier = [{**EP1, "DEC": "", "REC": ""}, {**EP1, "CHILD": "7", "DECOM": "01/01/2023", "DEC": "01/03/2024", "REC": "E4A"}]
+    tables = two_years(tmp_path, {}, {}, oc3=[leaver], episodes_last=earlier)
+    assert found(tables, "1002") == []
