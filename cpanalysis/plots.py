@@ -27,8 +27,8 @@ from collections.abc import Sequence
 import matplotlib
 import matplotlib.legend
 import matplotlib.patches
-import matplotlib.text
 import matplotlib.pyplot as plt  # imported for its side effect too: a notebook shows returned figures
+import matplotlib.text
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes

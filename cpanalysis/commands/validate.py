@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from cpanalysis import clean, ingest, validate
+from cpanalysis.errors import ParameterError
 
 DEFAULT_OUT = "data/processed/validation"
 #: How many of the most frequent rules the summary lists.
@@ -112,6 +113,18 @@ def format_summary(result: ValidationResult, top: int = TOP_RULES) -> str:
     return "\n".join(lines)
 
 
+def format_rule_book() -> str:
+    """The rule book as text: one line per rule (id, stage, table, severity, what it checks)."""
+    book = validate.describe_rules()
+    order = {stage: i for i, stage in enumerate(validate.STAGES)}
+    book = book.assign(_order=book["stage"].map(order)).sort_values(["_order"], kind="stable")
+    lines = [f"{'rule':<9} {'stage':<9} {'table':<19} {'severity':<8} description", "-" * 100]
+    for row in book.itertuples(index=False):
+        lines.append(f"{row.rule_id:<9} {row.stage:<9} {row.table:<19} {row.severity:<8} {row.description}")
+    lines.append(f"\n{len(book)} rules. docs/validation_rules.md explains them and how they compare with DfE's validator.")
+    return "\n".join(lines)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``validate`` sub-command to the ``cpanalysis`` parser."""
     parser = subparsers.add_parser(
@@ -120,7 +133,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read a folder of SSDA903 returns (one return, or one sub-folder per return), "
         "apply the validation rules and write issues.csv and quarantine/<table>.csv.",
     )
-    parser.add_argument("dir", help="folder holding the returns (e.g. data/raw/903)")
+    parser.add_argument("dir", nargs="?", help="folder holding the returns (e.g. data/raw/903)")
+    parser.add_argument("--rules", action="store_true",
+                        help="print the rule book (every rule the package applies) and exit")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
     parser.add_argument("--quiet", action="store_true", help="no progress lines, summary only")
     parser.set_defaults(handler=run)
@@ -128,6 +143,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``cpanalysis validate``; returns the exit code (0 when validation ran)."""
+    if args.rules:
+        print(format_rule_book())
+        return 0
+    if args.dir is None:
+        raise ParameterError("cpanalysis validate needs the folder of returns (or --rules to list the rules).")
     progress = None if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
     if progress:
         progress(f"Reading returns from {args.dir}")

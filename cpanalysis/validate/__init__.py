@@ -49,12 +49,15 @@ from cpanalysis.validate import (  # noqa: F401
     mother,
     placements,
     rows,
+    stages,
 )
 from cpanalysis.validate.engine import (
     FINDING_COLUMNS,
     RULES,
+    STAGES,
     Context,
     Rule,
+    book,
     describe_rules,
     findings,
     quarantine,
@@ -70,8 +73,10 @@ register_cleaning_rules()
 __all__ = [
     "FINDING_COLUMNS",
     "RULES",
+    "STAGES",
     "Context",
     "Rule",
+    "book",
     "describe_rules",
     "findings",
     "quarantine",

@@ -57,7 +57,11 @@ class Rule:
     stage: str = "validate"
 
 
-#: Every rule, in the order :func:`validate` runs them, keyed by rule id.
+#: Where a rule is applied, in pipeline order.
+STAGES = ("ingest", "normalise", "validate", "stitch", "build")
+
+#: The rule book: every rule the package applies, keyed by rule id (validation rules in the
+#: order :func:`validate` runs them).
 RULES: dict[str, Rule] = {}
 
 
@@ -81,6 +85,23 @@ def rule(rule_id: str, table: str, severity: str = "warning") -> Callable:
         return func
 
     return register
+
+
+def book(rule_id: str, table: str, severity: str, stage: str, description: str) -> None:
+    """List a rule applied outside validation (reading, cleaning, stitching, building) in :data:`RULES`.
+
+    Parameters
+    ----------
+    rule_id, table, severity, stage : str
+        See :class:`Rule` (``stage`` one of :data:`STAGES`).
+    description : str
+        The plain-English rule.
+    """
+    if severity not in schema.SEVERITIES or stage not in STAGES:
+        raise ValueError(f"rule {rule_id}: unknown severity {severity!r} or stage {stage!r}")
+    if rule_id in RULES:
+        raise ValueError(f"rule {rule_id} registered twice")
+    RULES[rule_id] = Rule(rule_id, table, severity, "-", description, None, stage)
 
 
 def findings(frame: pd.DataFrame, mask: pd.Series, table: str, column: str | None, message: object, severity: str | None = None) -> pd.DataFrame:
