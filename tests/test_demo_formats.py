@@ -46,3 +46,10 @@ def test_same_processed_tables_as_csv(builds: dict[str, build.BuildResult], fmt:
             ours, theirs = (t.sort_values(keep).reset_index(drop=True) for t in (ours, theirs))
         pd.testing.assert_frame_equal(theirs, ours, obj=name)
     assert len(csv.tables["episodes"]) > 1000
+
+
+def test_defects_only_with_csv(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["demo", "--out", str(tmp_path), "--format", "xml", "--defects", "0.02"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --defects works with --format csv only (defects.csv names the CSV files and rows); got --format xml")
+    assert not any(tmp_path.iterdir())

@@ -134,3 +134,27 @@ def test_random_bytes_only_raise_documented_errors(data: bytes, suffix: str) -> 
         _write(folder, {"header.csv": GOOD["header.csv"], "episodes.csv": GOOD["episodes.csv"]})
         (folder / f"random{suffix}").write_bytes(data)
         _check(Path(tmp))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_stray_quote_never_swallows_rows_silently(data: st.DataObject) -> None:
+    """A ``"`` put at the start of any line but the last stops the read naming that line."""
+    from cpanalysis.errors import InputFileError
+
+    lines = (GOOD_RETURN / "episodes.csv").read_text().splitlines()
+    number = data.draw(st.integers(min_value=2, max_value=len(lines) - 1), label="line")
+    lines[number - 1] = '"' + lines[number - 1]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "2024-25"
+        folder.mkdir()
+        for name in ("header.csv", "oc2.csv"):
+            (folder / name).write_text((GOOD_RETURN / name).read_text())
+        (folder / "episodes.csv").write_text("\n".join(lines) + "\n")
+        try:
+            run_validation(Path(tmp))
+        except InputFileError as exc:
+            assert str(exc).startswith(f"2024-25/episodes.csv: line {number} (column 1) opens a quoted cell")
+            assert "(rule INGEST_LINES)" in str(exc)
+        else:
+            raise AssertionError(f"a stray quote on line {number} was read without an error")

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from cpanalysis import return_files, synth
+from cpanalysis.errors import ParameterError
 from cpanalysis.periods import parse_year_label
 
 
@@ -74,6 +75,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate the demo and print a one-paragraph summary."""
+    fmt = getattr(args, "format", "csv")
+    if args.defects and fmt != "csv":
+        # defects.csv names CSV files and rows, and the XML form cannot carry every fault (a
+        # sub-table DOB that differs from the header's has nowhere to go).
+        raise ParameterError(f"--defects works with --format csv only (defects.csv names the CSV files and rows); got --format {fmt}")
     result = synth.generate(
         out=args.out,
         seed=args.seed,
@@ -83,7 +89,6 @@ def run(args: argparse.Namespace) -> int:
         defects=args.defects,
         authorities=args.authorities,
     )
-    fmt = getattr(args, "format", "csv")
     for folder in sorted(p for p in Path(result.out).rglob("*") if p.is_dir() and p.parent.name == "903"):
         return_files.convert_return_folder(folder, fmt)
     if args.authorities == 1:

@@ -133,10 +133,11 @@ def ensure_demo(data_dir: str | Path, progress: Progress | None = None) -> Path:
 
 
 def input_files(data_dir: str | Path) -> dict[str, str]:
-    """SHA-256 of every returns file (CSV/XLSX) under ``data_dir``, keyed by relative path."""
+    """SHA-256 of every returns file (CSV/XLSX/XLSM/XML) under ``data_dir``, keyed by relative path."""
     from cpanalysis.pipeline.exports import file_hashes
 
-    return file_hashes(data_dir, ("*.csv", "*.CSV", "*.xlsx", "*.XLSX"))
+    suffixes = ("csv", "xlsx", "xlsm", "xml")  # every form ingest reads (cpanalysis.return_files)
+    return file_hashes(data_dir, [f"*.{s}" for s in suffixes] + [f"*.{s.upper()}" for s in suffixes])
 
 
 def _cache_key(data_dir: Path, la_code: str) -> dict:
