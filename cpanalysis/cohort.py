@@ -564,3 +564,54 @@ def label_cohort(
     out = attributes.copy()
     out[COHORT_GROUP] = [inside if c in chosen else outside for c in out["child_id"].astype(str)]
     return out
+
+
+#: When a deep dive judges who is in the cohort: on the period end (each child's current or last
+#: placement) or at each placement (a placement-level measure reads the placement's own
+#: characteristics: its distance, type, provider, the child's age when it started).
+JUDGED_AT = ("period_end", "each_placement")
+
+#: Placement-level columns that stand for the child attribute of the same name at each placement.
+PLACEMENT_ATTRIBUTES = ("place", "placement_group", "provider_group", "in_house", "distance",
+                        "distance_band", "out_of_area", "age_band", "uasc")
+
+
+def label_placements(placements: pd.DataFrame, cohort: str, attributes: pd.DataFrame, *,
+                     inside: str = IN_COHORT, outside: str = EVERYONE_ELSE) -> pd.Series:
+    """The cohort group of each placement, the filter judged on the placement's own characteristics.
+
+    A child placed 30 miles away in 2021 and 5 miles away now is in the cohort
+    ``placed_over_20_miles`` for the 2021 placement and not for the current one. The filter
+    reads :data:`PLACEMENT_ATTRIBUTES` from the placement (``age`` is the age at its start,
+    ``placed_over_20_miles`` its distance over 20 miles) and every other attribute (sex, ethnic
+    group, moves) from the child's attributes on the period end.
+
+    Parameters
+    ----------
+    placements : DataFrame
+        Placement-level rows with ``child_id`` and the placement columns of
+        :func:`cpanalysis.moves.placement_durations`.
+    cohort : str
+        Cohort filter (:func:`select_children`).
+    attributes : DataFrame
+        :func:`child_attributes` on the period end.
+
+    Returns
+    -------
+    Series
+        ``inside`` or ``outside`` per placement, on ``placements``' index.
+    """
+    unique = attributes.drop_duplicates("child_id")
+    child = unique.set_index(unique["child_id"].astype(str))
+    frame = child.reindex(placements["child_id"].astype(str)).reset_index(drop=True)
+    for column in PLACEMENT_ATTRIBUTES:
+        if column in placements.columns:
+            frame[column] = placements[column].to_numpy()
+    if "age_at_start" in placements.columns:
+        frame["age"] = placements["age_at_start"].to_numpy()
+    if "distance" in placements.columns:
+        miles = pd.to_numeric(placements["distance"], errors="coerce").to_numpy()
+        frame["placed_over_20_miles"] = pd.Series(miles > DISTANCE_THRESHOLD_MILES).where(~pd.isna(miles))
+    frame["child_id"] = [f"p{i}" for i in range(len(frame))]  # one row per placement
+    chosen = set(select_children(frame, cohort))
+    return pd.Series([inside if f"p{i}" in chosen else outside for i in range(len(frame))], index=placements.index)

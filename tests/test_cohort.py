@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -215,3 +216,18 @@ def test_any_text_either_selects_children_or_raises_parameter_error(text):
     except ParameterError:
         return
     assert set(selected) <= set(table["child_id"])
+
+
+def test_label_placements_judges_each_placement_by_its_own_characteristics():
+    attributes = pd.DataFrame({"child_id": ["a", "b"], "sex": ["F", "M"], "distance": [5.0, 40.0],
+                               "placed_over_20_miles": [False, True], "age": [15, 9], "uasc": [False, False]})
+    placements = pd.DataFrame({"child_id": ["a", "a", "b"], "distance": [30.0, 5.0, np.nan],
+                               "age_at_start": [12, 15, 8], "uasc": [False, False, False]},
+                              index=[10, 11, 12])
+    # a: 30 miles at 12 (in), 5 miles now (out); b: distance not known at that placement (out)
+    labels = cohort.label_placements(placements, "placed_over_20_miles", attributes)
+    assert labels.tolist() == [cohort.IN_COHORT, cohort.EVERYONE_ELSE, cohort.EVERYONE_ELSE]
+    assert labels.index.tolist() == [10, 11, 12]
+    # attributes a placement does not have (sex) come from the child; age is the age at the start
+    both = cohort.label_placements(placements, "sex == 'F' and age < 14", attributes)
+    assert both.tolist() == [cohort.IN_COHORT, cohort.EVERYONE_ELSE, cohort.EVERYONE_ELSE]

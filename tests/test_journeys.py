@@ -505,3 +505,14 @@ def test_check_cohort_refuses_a_cohort_below_min_children_and_lists_the_values(d
     with pytest.raises(ParameterError, match=r"selects no children .* Values in the data: placed_over_20_miles: "
                                              r"'False', 'True'"):
         journeys.check_cohort(data, "placed_over_20_miles and not placed_over_20_miles", 1)
+
+
+def test_compare_cohort_can_judge_the_cohort_at_each_placement(data):
+    at_end = journeys.compare_cohort(data, "placed_over_20_miles", min_children=2).set_index("measure_id")
+    each = journeys.compare_cohort(data, "placed_over_20_miles", min_children=2,
+                                   judged="each_placement").set_index("measure_id")
+    assert each.loc["moves_per_placement_year", "Measure"].endswith("(cohort judged at each placement)")
+    # child-level measures are judged on the period end either way
+    assert each.loc["moves_rate", "value_1"] == at_end.loc["moves_rate", "value_1"]
+    with pytest.raises(ParameterError, match="cohort_judged must be one of"):
+        journeys.compare_cohort(data, "placed_over_20_miles", judged="whenever")

@@ -224,6 +224,10 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         from cpanalysis.cohort import MIN_CHILDREN
         from cpanalysis.pipeline.journeys.scope import check_cohort
         check_cohort(loaded, str(extra["cohort_filter"]), int(extra.get("min_children", MIN_CHILDREN)))
+    if "cohort_judged" in extra:
+        from cpanalysis.cohort import JUDGED_AT
+        if extra["cohort_judged"] not in JUDGED_AT:
+            raise ParameterError(f"-p cohort_judged must be one of {', '.join(JUDGED_AT)}; got {extra['cohort_judged']!r}")
     end = loaded.period_end
     out_dir = Path(out) / f"{end:%Y-%m-%d}"
     out_dir.mkdir(parents=True, exist_ok=True)

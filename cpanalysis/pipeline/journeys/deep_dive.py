@@ -18,6 +18,7 @@ from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep_test
 
 from cpanalysis import cohort as cohorts
 from cpanalysis import leavers, moves, periods, sdq, stats
+from cpanalysis.errors import ParameterError
 from cpanalysis.pipeline.data import NotebookData
 from cpanalysis.pipeline.journeys.common import (
     SURVIVAL_YEARS,
@@ -122,10 +123,13 @@ def _proportion_row(measure_id: str, measure: str, x1: float, n1: float, x2: flo
 
 
 def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int = cohorts.MIN_CHILDREN,
-                   since_years: int = SURVIVAL_YEARS) -> pd.DataFrame:
+                   since_years: int = SURVIVAL_YEARS, judged: str = "period_end") -> pd.DataFrame:
     """The key measures for a cohort and for everyone else, with the difference and its test.
 
-    Child attributes on the period end decide the cohort (:func:`cpanalysis.cohort.label_cohort`).
+    Child attributes on the period end decide the cohort (:func:`cpanalysis.cohort.label_cohort`);
+    with ``judged="each_placement"`` the two placement-level measures (moves per placement-year,
+    placements lasting 12 months) judge each placement by its own characteristics instead
+    (:func:`cpanalysis.cohort.label_placements`), and say so in their names.
     Measures and comparisons (cohort minus everyone else, or cohort / everyone else):
 
     - moves per child per year in care in the latest complete collection year: rate ratio with
@@ -194,13 +198,19 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
                                     min_children))
 
     # placement-level moves per placement-year
+    if judged not in cohorts.JUDGED_AT:
+        raise ParameterError(f"cohort_judged must be one of {cohorts.JUDGED_AT}; got {judged!r}")
     durations = placement_durations(data, since_years)
+    at_each = judged == "each_placement" and cohort is not None
+    if at_each:  # the placement's own characteristics; the column is used as it is by the analyses
+        durations = durations.assign(**{cohorts.COHORT_GROUP: cohorts.label_placements(durations, cohort, attrs)})
+    judged_note = " (cohort judged at each placement)" if at_each else ""
     by_group = moves.moves_by_distance(durations, by=cohorts.COHORT_GROUP, reference=None, attributes=attrs,
                                        min_children=1)
     by_group = by_group.set_index("breakdown_value")
     row = {"measure_id": "moves_per_placement_year",
            "Measure": f"Moves out of a placement per placement-year (placements since "
-                      f"{data.period_end - pd.DateOffset(years=since_years):%b %Y})", "unit": "rate"}
+                      f"{data.period_end - pd.DateOffset(years=since_years):%b %Y}){judged_note}", "unit": "rate"}
     for k, name in enumerate((inside, outside), start=1):
         if name in by_group.index:
             g = by_group.loc[name]
@@ -220,7 +230,8 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
     survival = moves.placement_survival(durations, at_months=(12,), by=cohorts.COHORT_GROUP, attributes=attrs,
                                         min_children=min_children)
     survival = survival[survival["statistic"] == "survival_12m"].set_index("breakdown_value")
-    row = {"measure_id": "placements_lasting_12m", "Measure": "Placements still going after 12 months", "unit": "%"}
+    row = {"measure_id": "placements_lasting_12m", "Measure": f"Placements still going after 12 months{judged_note}",
+           "unit": "%"}
     for k, name in enumerate((inside, outside), start=1):
         if name in survival.index:
             s = survival.loc[name]
@@ -290,12 +301,12 @@ def _value_text(value: object, lower: object, upper: object, unit: str) -> str:
 
 
 def deep_dive_table(data: NotebookData, cohort_filter: str, *, min_children: int = cohorts.MIN_CHILDREN,
-                    since_years: int = SURVIVAL_YEARS) -> pd.DataFrame | Markdown:
+                    since_years: int = SURVIVAL_YEARS, judged: str = "period_end") -> pd.DataFrame | Markdown:
     """:func:`compare_cohort` worded for readers: each measure for the cohort, everyone else and the comparison."""
     if not (cohort_filter or "").strip():
         return Markdown("*No cohort filter was given: set `cohort_filter` (for example "
                         "`\"placed_over_20_miles\"`) to compare a cohort with everyone else.*")
-    result = compare_cohort(data, cohort_filter, min_children=min_children, since_years=since_years)
+    result = compare_cohort(data, cohort_filter, min_children=min_children, since_years=since_years, judged=judged)
     hide_1, hide_2 = _hidden_rows(result, data.audience)
 
     def comparison(row: pd.Series) -> str:
@@ -364,7 +375,7 @@ def _finding(row: pd.Series) -> str:
 
 
 def deep_dive_answer(data: NotebookData, cohort_filter: str, *, question: str = "",
-                     min_children: int = cohorts.MIN_CHILDREN) -> Markdown:
+                     min_children: int = cohorts.MIN_CHILDREN, judged: str = "period_end") -> Markdown:
     """The answer in brief: the measure the question asks about, then every other measure of
     :func:`deep_dive_table` that differs beyond chance, then how sure that is.
 
@@ -376,7 +387,7 @@ def deep_dive_answer(data: NotebookData, cohort_filter: str, *, question: str = 
     """
     if not (cohort_filter or "").strip():
         return Markdown("")
-    result = compare_cohort(data, cohort_filter, min_children=min_children)
+    result = compare_cohort(data, cohort_filter, min_children=min_children, judged=judged)
     hide_1, hide_2 = _hidden_rows(result, data.audience)
     shown = result[~(hide_1 | hide_2)].set_index("measure_id", drop=False)
     lead_id = lead_measure(question)
@@ -408,6 +419,12 @@ def deep_dive_answer(data: NotebookData, cohort_filter: str, *, question: str = 
                      "measures compared, about one in twenty such findings can arise by chance alone, and a "
                      "difference is an association, not proof of cause.")
     when = f"{data.period_end:%-d %B %Y}"
-    sentences.append(f"\n\n*Who is in the cohort is judged on {when} (the current placement, or the last one "
-                     "for children who have left care), not at the time of each move or score.*")
+    if judged == "each_placement":
+        sentences.append(f"\n\n*Who is in the cohort: for the placement measures, each placement is judged by its "
+                         f"own characteristics (cohort_judged = \"each_placement\"); for the other measures, on {when} "
+                         "(the current placement, or the last one for children who have left care).*")
+    else:
+        sentences.append(f"\n\n*Who is in the cohort is judged on {when} (the current placement, or the last one "
+                         "for children who have left care), not at the time of each move or score "
+                         "(cohort_judged = \"period_end\"; \"each_placement\" judges each placement by its own).*")
     return Markdown(" ".join(sentences))
