@@ -30,10 +30,10 @@ report: demo ## Set up, generate the demo authority, run all notebooks, write re
 
 test: $(STAMP) ## Run every test, including the notebooks (nbval) and nbstripout --verify
 	$(if $(wildcard notebooks/*.ipynb),$(BIN)/nbstripout --verify $(wildcard notebooks/*.ipynb))
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks cpanalysis --doctest-modules --nbval-lax --nbval-current-env -p no:cacheprovider
 
-test-fast: $(STAMP) ## Library tests only (no notebooks)
-	$(BIN)/python -m pytest tests -x -q
+test-fast: $(STAMP) ## Library tests and doctests, without notebooks and the tests marked slow (report packs, browser)
+	$(BIN)/python -m pytest tests cpanalysis --doctest-modules -x -q -m "not slow" -p no:cacheprovider
 
 lint: $(STAMP) ## ruff over the package and tests
 	$(BIN)/ruff check cpanalysis tests benchmarks

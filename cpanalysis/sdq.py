@@ -246,9 +246,9 @@ def reliable_change_threshold(
 
     Examples
     --------
-    >>> round(reliable_change_threshold(), 2)  # SD 5.8, r 0.72: 9 points or more
+    >>> float(round(reliable_change_threshold(), 2))  # SD 5.8, r 0.72: 9 points or more
     8.51
-    >>> round(reliable_change_threshold(reliability=0.62), 2)  # sensitivity: 10 or more
+    >>> float(round(reliable_change_threshold(reliability=0.62), 2))  # sensitivity: 10 or more
     9.91
     """
     _check_reliability(sd, reliability)

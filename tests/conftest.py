@@ -21,3 +21,14 @@ def shared_dfe() -> Path:
             "CI and developers have ../shared/dfe beside the project)"
         )
     return SHARED_DFE
+
+
+@pytest.fixture(scope="session")
+def default_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default demo authority's folder (``903/``, ``population.csv`` ...), generated once per
+    test session and shared read-only: tests that change returns copy them first."""
+    from cpanalysis import synth
+
+    root = tmp_path_factory.mktemp("default_demo") / "demo"
+    synth.generate(root)
+    return root

@@ -63,11 +63,11 @@ def find_chromium() -> str | None:
 
 
 CHROMIUM = find_chromium()
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     CHROMIUM is None,
     reason="no Chromium found (/usr/bin/chromium, or $CHROMIUM): install Debian's `chromium` "
     "(apt-get install chromium; .ci/run does) to check the report pages in a browser",
-)
+)]
 
 
 def open_in_browser(page: Path, profile: Path) -> dict:

@@ -41,12 +41,11 @@ BANDS: dict[tuple[str, str], tuple[float, float, float]] = {
 
 
 @pytest.fixture(scope="session")
-def demo_indicators(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+def demo_indicators(tmp_path_factory: pytest.TempPathFactory, default_demo) -> pd.DataFrame:
     """Year-ending-31-March indicators 2017-2025 of the default demo, built by the package."""
     root = tmp_path_factory.mktemp("calibration")
-    synth.generate(root / "demo")
-    tables, _, _ = load_tables(root / "demo" / "903", la_code=LA, processed_dir=root / "processed")
-    population = read_population(root / "demo")
+    tables, _, _ = load_tables(default_demo / "903", la_code=LA, processed_dir=root / "processed")
+    population = read_population(default_demo)
     return indicators.compute(tables, YEAR_ENDS, "year", la_code=LA, population=population)
 
 

@@ -21,22 +21,18 @@ and the test fails. (Measured on the default demo of this commit: 3.5 points, 34
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from cpanalysis import sdq
 from cpanalysis.pipeline.data import load_tables
-from cpanalysis.synth import generate
 from cpanalysis.synth.outcomes import SDQ_MOVE_EFFECT
 
 
 @pytest.fixture(scope="session")
-def demo_tables(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The default demo authority, generated and built once per session."""
+def demo_tables(tmp_path_factory: pytest.TempPathFactory, default_demo) -> dict:
+    """The default demo authority (the session's), built once per session."""
     out = tmp_path_factory.mktemp("demo_signals")
-    generate(out)
-    tables, _, _ = load_tables(Path(out) / "903", la_code="E10000018")
+    tables, _, _ = load_tables(default_demo / "903", la_code="E10000018", processed_dir=out / "processed")
     return tables
 
 

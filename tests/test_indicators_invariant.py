@@ -12,8 +12,6 @@ of the period of care that ended in adoption, often before the three returns (it
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,11 +26,10 @@ KEY = ["indicator_id", "breakdown", "breakdown_value"]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def demo(tmp_path_factory: pytest.TempPathFactory, default_demo) -> dict:
     root = tmp_path_factory.mktemp("invariant")
-    synth.generate(root / "demo")
-    returns = root / "demo" / "903"
-    population = pd.read_csv(root / "demo" / "population.csv")
+    returns = default_demo / "903"
+    population = pd.read_csv(default_demo / "population.csv")
     full = build.build(returns, out_dir=None, la_code=synth.DEFAULT_LA).tables
     annual = sorted(p.name for p in returns.iterdir() if "_" not in p.name)
     years = [periods.parse_year_label(label) for label in annual][2:]

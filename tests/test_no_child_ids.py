@@ -33,6 +33,9 @@ NOTEBOOK_IMAGE = re.compile(r'"image/(?:png|jpeg|gif)": "[A-Za-z0-9+/=\\n]*"')
 TEXT_SUFFIXES = {".html", ".csv", ".json", ".ipynb", ".txt", ".md", ".xml", ".rels", ".vml"}
 
 
+pytestmark = pytest.mark.slow  # runs the whole report pack: make test, not make test-fast
+
+
 def id_forms(child_id: str) -> set[str]:
     """The id, and for a numeric-looking id the forms a float or int round trip would print."""
     forms = {child_id}
