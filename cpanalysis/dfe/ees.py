@@ -307,10 +307,42 @@ DISTANCE = EesFile(
     "CLA on 31 March by distance from home (derived from the CSC dashboard's placement_data.rds)",
 )
 
+# School moves (2020-2024 in the 2025 release; 2020 is "x") and social worker changes (2024 only):
+# published by DfE from the school census matched to the 903 and from the 903's social worker
+# episodes. The school-moves file has a second filter, move_measure ("Any moves" / "Mid-year moves");
+# its numerator labels differ between the two and both share the same "Total children" cohort, so
+# cla_group + school_stability identify every figure.
+_SCHOOL_12M = "CLA on 31 March"
+_SCHOOL_24M = "CLA 2 years on 31 March"
+SCHOOL_MOVES = EesFile(
+    "la_cla_school_moves.csv",
+    (Layout("cla_group", "school_stability", "children_count", "children_percent"),
+     Layout("cla_group", "school_stability", "number", "percentage")),
+    (
+        Measure("school_moves_12m", _SCHOOL_12M, ("With one or more moves during the year",), "Total children"),
+        Measure("school_moves_midyear_12m", _SCHOOL_12M, ("With one or more mid-year moves during the year",),
+                "Total children"),
+        Measure("school_moves_24m", _SCHOOL_24M, ("With one or more moves during the previous 2 years",),
+                "Total children"),
+        Measure("school_moves_midyear_24m", _SCHOOL_24M,
+                ("With one or more mid-year moves during the previous 2 years",), "Total children"),
+    ),
+    "School stability of children looked after: one or more school moves in the year / 2 years",
+)
+SOCIAL_WORKERS = EesFile(
+    "la_cla_swcount.csv",
+    (Layout("cla_group", "sw_stability", "children_count", "children_percent"),
+     Layout("cla_group", "sw_stability", "number", "percentage")),
+    (Measure("social_workers_3plus_12m", "CLA on 31 March", ("3 or more social workers during the year",),
+             "Total children"),),
+    "Social worker stability: children looked after on 31 March with 3 or more social workers in the year",
+)
+
 #: Every EES file the loader maps onto indicator ids.
-FILES: tuple[EesFile, ...] = (NUMBERS, STABILITY, HEALTH, ACTIVITY, ACCOMMODATION, NEW_PLACEMENTS, DISTANCE)
+FILES: tuple[EesFile, ...] = (NUMBERS, STABILITY, HEALTH, ACTIVITY, ACCOMMODATION, NEW_PLACEMENTS, DISTANCE,
+                              SCHOOL_MOVES, SOCIAL_WORKERS)
 #: EES files recognised but not mapped (no catalogue indicator yet).
-UNMAPPED_FILES = ("la_cla_school_moves.csv", "la_cla_swcount.csv")
+UNMAPPED_FILES: tuple[str, ...] = ()
 
 _KEY_COLUMNS = ("time_period", "geographic_level")
 
@@ -514,3 +546,57 @@ def vintage(path: str | Path) -> int:
     """The latest reporting year in an EES file (its release), read from ``time_period``."""
     years = pd.read_csv(path, dtype=str, usecols=["time_period"], encoding="utf-8-sig")["time_period"]
     return int(years.str[:4].astype(int).max())
+
+
+# ------------------------------------------------------------------- published-only measures
+_EES_SCHOOL = "EES la_cla_school_moves.csv"
+_SCHOOL_EXCLUSIONS = ("As DfE: children not matched to the school census, and those not of school age, are "
+                      "outside the cohort; the 903 holds no school records, so the package cannot compute it")
+#: Catalogue records of the measures DfE publishes that the 903 alone cannot give (registered on import).
+PUBLISHED_ONLY: tuple[catalogue.Indicator, ...] = (
+    catalogue.Indicator(
+        "school_moves_12m", "Children looked after with one or more school moves in the year",
+        "published", "O4", "%", "low_good",
+        "Children looked after on 31 March (school age, matched to the school census)",
+        "Those with one or more school moves during the year", "The cohort", _SCHOOL_EXCLUSIONS,
+        f"{_EES_SCHOOL}: cla_group='CLA on 31 March', move_measure='Any moves', school_stability='With one or "
+        "more moves during the year'",
+    ),
+    catalogue.Indicator(
+        "school_moves_midyear_12m", "Children looked after with one or more mid-year school moves in the year",
+        "published", "O4", "%", "low_good",
+        "Children looked after on 31 March (school age, matched to the school census)",
+        "Those with one or more moves outside the usual points of transfer during the year", "The cohort",
+        _SCHOOL_EXCLUSIONS,
+        f"{_EES_SCHOOL}: cla_group='CLA on 31 March', move_measure='Mid-year moves'",
+    ),
+    catalogue.Indicator(
+        "school_moves_24m", "Children looked after for 2 years with one or more school moves in the 2 years",
+        "published", "O4", "%", "low_good",
+        "Children looked after on 31 March continuously for at least 2 years (school age, matched)",
+        "Those with one or more school moves during the previous 2 years", "The cohort", _SCHOOL_EXCLUSIONS,
+        f"{_EES_SCHOOL}: cla_group='CLA 2 years on 31 March', move_measure='Any moves'",
+    ),
+    catalogue.Indicator(
+        "school_moves_midyear_24m",
+        "Children looked after for 2 years with one or more mid-year school moves in the 2 years",
+        "published", "O4", "%", "low_good",
+        "Children looked after on 31 March continuously for at least 2 years (school age, matched)",
+        "Those with one or more mid-year school moves during the previous 2 years", "The cohort",
+        _SCHOOL_EXCLUSIONS, f"{_EES_SCHOOL}: cla_group='CLA 2 years on 31 March', move_measure='Mid-year moves'",
+    ),
+    catalogue.Indicator(
+        "social_workers_3plus_12m", "Children looked after with 3 or more social workers in the year",
+        "published", "O3", "%", "low_good",
+        "Children looked after on 31 March",
+        "Those with 3 or more different social workers (SSDA903 social worker episodes) during the year",
+        "The cohort",
+        "As DfE (first published for the year to 31 March 2024, the first year the 903 collected social "
+        "worker episodes)",
+        "EES la_cla_swcount.csv: cla_group='CLA on 31 March', sw_stability='3 or more social workers during "
+        "the year'",
+    ),
+)
+for _indicator in PUBLISHED_ONLY:
+    if _indicator.id not in catalogue.CATALOGUE:
+        catalogue.register(_indicator)
