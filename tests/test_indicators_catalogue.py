@@ -87,3 +87,16 @@ def test_every_catalogue_id_is_produced_and_nothing_else():
             continue
         named = set(out.loc[out["indicator_id"] == record.id, "breakdown"]) - {"Total"}
         assert named <= set(record.breakdowns), record.id
+
+
+def test_local_and_attainment_ids_are_found_whatever_was_imported_first():
+    """A report kernel that never imported local_measures still titles a local measure properly."""
+    import subprocess
+    import sys
+
+    code = ("from cpanalysis.plots import indicator_label\n"
+            "print(indicator_label('local_pep_completed'))\n"
+            "print(indicator_label('ks2_rwm_expected'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["Personal education plans completed in the term",
+                   "Key stage 2: expected standard in reading, writing and maths combined"]

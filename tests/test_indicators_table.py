@@ -59,7 +59,11 @@ def test_means_rates_and_shares():
     e1 = out[out.geography == "E1"].iloc[0]
     _, lo, hi, _ = stats.mean_interval(np.array([10.0, 20.0]))
     assert (e1["value"], e1["numerator"], e1["denominator"]) == (15.0, 30.0, 2)
-    assert (e1["lower_95"], e1["upper_95"]) == pytest.approx((lo, hi))
+    # t with 1 df: 15 -/+ 12.706 * 7.071 / sqrt(2) = -48.5 to 78.5; a score cannot be below 0
+    assert lo == pytest.approx(-48.53, abs=0.01)
+    assert (e1["lower_95"], e1["upper_95"]) == pytest.approx((0.0, hi))
+    unbounded = finish([mean_rows(frame(), "score", "sdq_mean", STAMP, floor=None)])
+    assert unbounded[unbounded.geography == "E1"].iloc[0]["lower_95"] == pytest.approx(lo)
     rates = finish([rate_rows(frame(), np.array([10_000.0, 20_000.0]), "cla_rate_per_10k", STAMP)])
     assert rates["value"].tolist() == pytest.approx([3.0, 1.0])
     assert rate_rows(frame(), None, "cla_rate_per_10k", STAMP) is None

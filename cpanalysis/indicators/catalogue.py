@@ -532,6 +532,16 @@ if len(CATALOGUE) != len(_RECORDS):  # pragma: no cover - a duplicated id is a p
     raise RuntimeError("duplicated indicator id in the catalogue")
 
 
+def _register_known_extras() -> None:
+    """Register the ids defined outside this module: the package's local measures and DfE's
+    attainment measures (each module registers its records when imported). Called on the first
+    miss, so a lookup never depends on which modules a caller happened to import before."""
+    import importlib
+
+    for module in ("cpanalysis.local_measures", "cpanalysis.dfe.attainment"):
+        importlib.import_module(module)
+
+
 def get(indicator_id: str) -> Indicator:
     """The catalogue record of ``indicator_id``.
 
@@ -540,6 +550,8 @@ def get(indicator_id: str) -> Indicator:
     ParameterError
         If the id is not in the catalogue.
     """
+    if indicator_id not in CATALOGUE:
+        _register_known_extras()
     try:
         return CATALOGUE[indicator_id]
     except KeyError:

@@ -244,9 +244,15 @@ def rate_rows(frame: pd.DataFrame, population: np.ndarray | None, indicator_id: 
 
 
 def mean_rows(
-    frame: pd.DataFrame, column: str, indicator_id: str, stamp: Stamp, breakdowns: tuple[str, ...] = ()
+    frame: pd.DataFrame, column: str, indicator_id: str, stamp: Stamp, breakdowns: tuple[str, ...] = (),
+    floor: float | None = 0.0,
 ) -> Rows:
-    """Mean rows: numerator = sum, denominator = number of values, value = mean, Student-t limits."""
+    """Mean rows: numerator = sum, denominator = number of values, value = mean, Student-t limits.
+
+    Every mean the catalogue holds is of a quantity that cannot be negative (days, SDQ scores),
+    so the t limits are cut at ``floor`` (0): a small, skewed group's interval of
+    "-9.94 to 120 days" states an impossible lower limit. ``floor=None`` leaves them as computed.
+    """
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     finite = np.isfinite(values)
     clean = np.where(finite, values, 0.0)
@@ -257,6 +263,8 @@ def mean_rows(
     block = _block(indicator_id, stamp, "mean", sums, sums["sums"], counted["sums"])
     for level, suffix in ((0.95, "95"), (0.998, "998")):
         mean, lower, upper = stats.mean_interval_from_sums(counted["sums"], sums["sums"], squares["sums"], level)
+        if floor is not None:
+            lower = np.where(np.isnan(lower), lower, np.maximum(lower, floor))
         block["value"], block[f"lower_{suffix}"], block[f"upper_{suffix}"] = mean, lower, upper
     return block
 
