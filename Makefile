@@ -43,8 +43,9 @@ bench: $(STAMP) ## Benchmarks (seconds and peak memory; not part of make test)
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_cli.py
 
-conformance: $(STAMP) ## Rule parity with DfE's validator (installs it into .venv-dfe-validator/; needs PyPI)
+conformance: $(STAMP) ## Rule parity with DfE's validator, and the demo within 1% of its issues (installs it into .venv-dfe-validator/; needs PyPI)
 	$(BIN)/python benchmarks/dfe_validator_conformance.py
+	$(BIN)/python benchmarks/demo_dfe_validity.py --seeds 1 2
 
 clean: ## Remove the venv, generated data and reports
 	rm -rf $(VENV) data/processed/* data/raw/demo reports/* .pytest_cache

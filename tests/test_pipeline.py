@@ -22,6 +22,7 @@ from cpanalysis.dfe import snapshot
 from cpanalysis.errors import ParameterError
 from cpanalysis.pipeline import changes, data, exports, html, report
 from cpanalysis.pipeline.execute import NotebookJob, execute_notebook, execute_notebooks
+from cpanalysis.pipeline import run as run_module
 from cpanalysis.pipeline.run import run as run_pipeline
 
 LA = "E10000018"
@@ -615,3 +616,24 @@ def test_cli_parameters_read_numbers_and_booleans():
     assert _literal("flag", "True") == ("flag", True)
     assert _literal("cohort_filter", "uasc and age >= 16") == ("cohort_filter", "uasc and age >= 16")
     assert _literal("question", "'quoted'") == ("question", "'quoted'")  # only numbers and booleans are parsed
+
+
+def test_a_demo_pack_says_it_is_synthetic_on_every_page_and_export(tmp_path):
+    from cpanalysis.synth import NOTICE_FILE
+
+    returns = tmp_path / "demo" / "903"
+    shutil.copytree(GOOD, returns, ignore=shutil.ignore_patterns("*.md"))
+    (tmp_path / "demo" / NOTICE_FILE).write_text("Synthetic demonstration data, not Crafted's.\n\nMore.\n")
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    _notebook(folder / "01_one.ipynb", ["print(1)"], params="period_end = ''")
+    result = run_pipeline(data=returns, dfe=tmp_path / "no_dfe", la_code=LA, out=tmp_path / "out",
+                          notebooks_dir=folder, progress=None)
+    notice = "Synthetic demonstration data, not Crafted&#x27;s."
+    assert notice in (result.out_dir / "01_one.html").read_text()
+    assert "Synthetic demonstration data, not Crafted" in result.index.read_text()
+    contents = [row[0].value for row in openpyxl.load_workbook(result.indicators_xlsx)["Contents"].iter_rows()]
+    assert "Synthetic demonstration data, not Crafted's." in contents
+    assert json.loads(result.manifest.read_text())["synthetic_data"] == "Synthetic demonstration data, not Crafted's."
+    # an authority's own returns carry no such notice
+    assert run_module.synthetic_notice(GOOD) == ""

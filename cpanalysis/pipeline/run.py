@@ -253,7 +253,10 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     say(f"[3/4] Running {len(chosen)} notebooks, {workers} at a time; writing the exports meanwhile")
     # The kernels are separate processes and this one only waits for them, so the exports are
     # written while they run (seconds saved on every run; nothing the notebooks read is written).
-    banner = '<a href="index.html">All reports</a>'
+    notice = synthetic_notice(data_dir)
+    # a demo pack says so on every page, so it is never read as the authority's own figures
+    banner = '<a href="index.html">All reports</a>' + (
+        f' &nbsp; <strong>{escape(notice)}</strong>' if notice else "")
     entries: dict[str, pages.IndexEntry] = {}
 
     def write_page(job: NotebookJob, result: NotebookResult) -> None:
@@ -270,7 +273,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     os.environ[loading.SNAPSHOT_ENV] = str(snapshot)
     try:
         results, change_table, csv_path, xlsx_path = _notebooks_and_exports(
-            jobs, workers, say, write_page, loaded, la_code, audience, end, out_dir, previous_csv, timings)
+            jobs, workers, say, write_page, loaded, la_code, audience, end, out_dir, previous_csv, timings, notice)
     finally:
         snapshot.unlink(missing_ok=True)
         if before is None:
@@ -285,7 +288,8 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     index = pages.write_index(
         out_dir / "index.html",
         title=f"{loaded.la_name}: corporate parenting evidence, {end:%-d %B %Y}",
-        intro=(f"Reports for {loaded.la_name} ({la_code}) on the SSDA903 returns to {end:%-d %B %Y}. "
+        intro=((f"{notice} " if notice else "")
+               + f"Reports for {loaded.la_name} ({la_code}) on the SSDA903 returns to {end:%-d %B %Y}. "
                + ("Small numbers are suppressed for readers outside the authority."
                   if audience == "external" else "Internal: not for circulation outside the authority.")),
         entries=[entries[job.name] for job in jobs],
@@ -302,6 +306,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     seconds = time.perf_counter() - started
     manifest = _manifest(values, loaded, data_dir, dfe, previous_csv, results, timings, seconds, out_dir,
                          [job.notebook for job in jobs])
+    manifest["synthetic_data"] = notice or False
     manifest_path = exports.write_manifest(manifest, out_dir / "run_manifest.json")
     failed = [r for r in results if not r.ok]
     say(f"Done in {seconds:.0f} s: {out_dir / 'index.html'}"
@@ -312,7 +317,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
 def _notebooks_and_exports(jobs: list[NotebookJob], workers: int, say: Callable[[str], None],
                            after: Callable[[NotebookJob, NotebookResult], None], loaded: loading.NotebookData,
                            la_code: str, audience: str, end: pd.Timestamp, out_dir: Path,
-                           previous_csv: Path | None, timings: dict[str, float]
+                           previous_csv: Path | None, timings: dict[str, float], notice: str = ""
                            ) -> tuple[list[NotebookResult], pd.DataFrame | None, Path, Path]:
     """Run the notebooks in the background and write the exports meanwhile.
 
@@ -331,7 +336,7 @@ def _notebooks_and_exports(jobs: list[NotebookJob], workers: int, say: Callable[
                                  neighbours=loaded.neighbours, period_end=end), audience),
                              areas=_areas(loaded))
         csv_path = exports.write_indicators_csv(ees, out_dir / "indicators.csv")
-        notes = [f"Authority: {loaded.la_name} ({la_code})", f"Period end: {end:%-d %B %Y}",
+        notes = [*([notice] if notice else []), f"Authority: {loaded.la_name} ({la_code})", f"Period end: {end:%-d %B %Y}",
                  f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else "")]
         xlsx_path = exports.write_indicators_xlsx(ees, out_dir / "indicators.xlsx",
                                                   title=f"Corporate parenting indicators: {loaded.la_name}",
@@ -354,6 +359,19 @@ def _areas(loaded: loading.NotebookData) -> pd.DataFrame | None:
         return dfe.la_codes(loaded.national_folder)
     except CpanalysisError:
         return None
+
+
+def synthetic_notice(data_dir: Path) -> str:
+    """The first line of the demo's ``SYNTHETIC_DATA.txt`` beside the returns (or one folder up),
+    e.g. "Synthetic demonstration data, not Leicestershire's."; ``""`` for an authority's returns."""
+    from cpanalysis.synth import NOTICE_FILE
+
+    for folder in (Path(data_dir), Path(data_dir).parent):
+        path = folder / NOTICE_FILE
+        if path.is_file():
+            lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            return lines[0].strip() if lines else "Synthetic demonstration data."
+    return ""
 
 
 def _write_page(job: NotebookJob, result: NotebookResult, out_dir: Path, banner: str,
