@@ -422,7 +422,8 @@ def _check_lines(name: str, text: str, rows: list[tuple[int, list[str]]]) -> Non
     for number, cells in rows:
         spanning = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c]
         if spanning:
-            swallowed = sum(len(_LINE_BREAK.findall(c)) for c in cells)
+            # A quote never closed runs to the end of the file, taking its last line break too.
+            swallowed = sum(len(_LINE_BREAK.findall(c.rstrip("\r\n"))) for c in cells)
             column = spanning[0] + 1
             raise InputFileError(
                 name,
