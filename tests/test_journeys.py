@@ -23,8 +23,8 @@ from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from cpanalysis import cohort, plots
-from cpanalysis.pipeline import journeys
 from cpanalysis.errors import ParameterError
+from cpanalysis.pipeline import journeys
 from cpanalysis.pipeline.data import NotebookData
 
 T = pd.Timestamp

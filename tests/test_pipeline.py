@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import base64
 import dataclasses
+import datetime as dt
 import json
 import os
 import re
@@ -21,8 +20,8 @@ import pytest
 from cpanalysis.dfe import snapshot
 from cpanalysis.errors import ParameterError
 from cpanalysis.pipeline import changes, data, exports, html, report
-from cpanalysis.pipeline.execute import NotebookJob, execute_notebook, execute_notebooks
 from cpanalysis.pipeline import run as run_module
+from cpanalysis.pipeline.execute import NotebookJob, execute_notebook, execute_notebooks
 from cpanalysis.pipeline.run import run as run_pipeline
 
 LA = "E10000018"
