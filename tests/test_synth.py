@@ -398,9 +398,10 @@ def validation_issues(folder: Path) -> pd.DataFrame:
 #: DfE rules added for parity with DfE's validator (issue 12) that the demo does not satisfy yet
 #: (the demo generator's issue makes the demo pass DfE's validator): MOTHER blank for looked-after
 #: young women (393, 607), SDQ reason at 4 and 17 (197B), care-leaver details for 17-18 year olds
-#: who left after their birthday (1016). 1002 (care leaver with no episode in the returns read)
+#: who left after their birthday (1016), UASC dates across years (205B: one child of the Q2
+#: extract). 1002 (care leaver with no episode in the returns read)
 #: always fires here: these tests read only 2024-25 onwards, so earlier care is not loaded.
-NOT_YET_IN_DEMO = {"393", "607", "197B", "1016", "1002"}
+NOT_YET_IN_DEMO = {"393", "607", "197B", "1016", "205B", "1002"}
 
 
 RECENT = {"first_year": "2024-25"}  # the newest code sets; validating all ten returns is slow

@@ -374,7 +374,9 @@ def test_unreadable_decom_reported_once(tmp_path: Path) -> None:
 def test_rules_compare_within_a_return(tmp_path: Path) -> None:
     # the same child in two returns: the 2023-24 copy of the open episode is not "overlapping"
     # the 2024-25 rows, because chains are compared within each return
-    write_return(tmp_path, "2023-24", {"header": [{**HEADER, "SEX": "1"}], "episodes": [{**EP1, "DEC": "", "REC": "", "REASON_PLACE_CHANGE": ""}]})
+    # (the child started care in 2023-24, so that return holds their previous permanence, DfE 630)
+    write_return(tmp_path, "2023-24", {"header": [{**HEADER, "SEX": "1"}], "episodes": [{**EP1, "DEC": "", "REC": "", "REASON_PLACE_CHANGE": ""}],
+                                       "previous_permanence": [ROWS["previous_permanence"]]})
     write_return(tmp_path, "2024-25", BASE)
     tables, clean_issues = clean.normalise(ingest.read_returns(tmp_path))
     issues = validate.validate(tables, prior_issues=clean_issues)

@@ -17,6 +17,8 @@ from tests.test_validate import BASE, EP1, HEADER, ROWS, add, both, edit, found,
 FEMALE = edit("header", 0, SEX="F")
 LEFT_CARE = edit("episodes", 1, DEC="01/10/2024", REC="E4A")
 AGED_4 = both(edit("header", 0, DOB="01/06/2020"), edit("oc2", 0, DOB="01/06/2020", SDQ_SCORE=""))
+STARTED = both(add("header", {**HEADER, "CHILD": "5"}),
+               add("episodes", {**EP1, "CHILD": "5", "DECOM": "01/07/2024", "DEC": "", "REC": ""}))
 LEAVER = both(add("header", {**HEADER, "CHILD": "5", "DOB": "01/06/2007"}),
               add("oc3", {**ROWS["oc3"], "CHILD": "5", "DOB": "01/06/2007"}))
 
@@ -36,6 +38,9 @@ FAIL = [
         w("oc3", 2, "5", "IN_TOUCH", "aged 17 at 31 March and left care on 01/10/2024, after the birthday: "
           "no care-leaver information is needed."),
     ]),
+    ("630", STARTED, [
+        w("episodes", 4, "5", "PREV_PERM", "started to be looked after in the year but previous permanence is missing or incomplete."),
+    ]),
     ("1002", add("oc3", {**ROWS["oc3"], "CHILD": "6", "DOB": "01/06/2006"}), [
         w("oc3", 2, "6", "CHILD", "care-leaver information but no episode of care in this or any earlier return read."),
     ]),
@@ -50,6 +55,9 @@ PASS = [
     ("197B", edit("oc2", 0, SDQ_SCORE="")),  # 14 in the year: no SDQ expected at that age
     ("1016", both(LEAVER, left("01/05/2024"))),  # left before the 17th birthday
     ("1002", both(LEAVER, left("01/05/2024"))),
+    ("630", both(STARTED, add("previous_permanence", {**ROWS["previous_permanence"], "CHILD": "5"}))),
+    ("630", both(STARTED, add("previous_permanence", {**ROWS["previous_permanence"], "CHILD": "5", "PREV_PERM": "P1",
+                                                      "LA_PERM": "E10000018", "DATE_PERM": "01/01/2020"}))),
 ]
 
 
@@ -66,7 +74,7 @@ def test_rule_passes(tmp_path: Path, rule_id, change) -> None:
 
 
 #: Rules tested below on two returns (failing and passing cases in each test).
-CROSS_YEAR_RULES = {"202", "203", "204"}
+CROSS_YEAR_RULES = {"202", "203", "204", "205B"}
 
 
 def two_years(tmp_path: Path, last: dict, this: dict, oc3: list[dict] | None = None, episodes_last=None):
@@ -105,3 +113,20 @@ def test_1002_looks_at_earlier_returns(tmp_path: Path) -> None:
     earlier = [{**EP1, "DEC": "", "REC": ""}, {**EP1, "CHILD": "7", "DECOM": "01/01/2023", "DEC": "01/03/2024", "REC": "E4A"}]
     tables = two_years(tmp_path, {}, {}, oc3=[leaver], episodes_last=earlier)
     assert found(tables, "1002") == []
+
+
+def test_205b_uasc_in_both_years(tmp_path: Path) -> None:
+    def returns(folder: Path, duc_last: str, duc: str):
+        uasc = {"CHILD": "1", "SEX": "M", "DOB": "01/06/2010"}
+        old = copy.deepcopy(BASE) | {"oc2": [], "uasc": [{**uasc, "DUC": duc_last}],
+                                     "episodes": [{**EP1, "DEC": "", "REC": ""}]}
+        write_return(folder, "2023-24", old)
+        write_return(folder, "2024-25", copy.deepcopy(BASE) | {"uasc": [{**uasc, "DUC": duc}]})
+        return clean.normalise(ingest.read_returns(folder))[0]
+
+    message = "UASC in both years but the dates UASC ceased (this year and last) do not support this."
+    # last year's DUC is not the 18th birthday (01/06/2028)
+    assert found(returns(tmp_path / "a", "", ""), "205B") == [
+        w("uasc", 2, "1", "DUC", message), w("header", 2, "1", "CHILD", message),
+    ]
+    assert found(returns(tmp_path / "b", "01/06/2028", "01/06/2028"), "205B") == []

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cpanalysis.validate.engine import Context, _dates, _same, findings, rule
+from cpanalysis import periods
+from cpanalysis.validate.engine import Context, _combine, _dates, _in, _none, _same, findings, rule
 
 
 def _header_changed(ctx: Context, column: str) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
@@ -68,3 +69,35 @@ def care_leaver_never_looked_after(ctx: Context) -> pd.DataFrame:
     seen = oc3["child_id"].map(first_year)
     never = oc3["child_id"].notna() & (seen.isna() | (seen > oc3["collection_year"]))
     return findings(oc3, never, "oc3", "CHILD", "care-leaver information but no episode of care in this or any earlier return read.")
+
+
+@rule("205B", "uasc", "warning")
+def uasc_both_years_duc_inconsistent(ctx: Context) -> pd.DataFrame:
+    """DfE 205B: a child previously identified as UASC is also UASC this year, but the dates UASC
+    ceased in both years do not support this.
+
+    As DfE checks it: a child in the header and UASC tables of both this return and last year's
+    is reported when last year's DUC is not their 18th birthday, or when this year's DUC is
+    neither in this collection year nor the same as last year's. Reported on the UASC row and
+    the child's header row.
+    """
+    uasc = ctx.table("uasc")
+    if uasc.empty:
+        return _none()
+    header = ctx.tables["header"]
+    last = ctx.last_year("uasc", ["duc", "dob"])
+    in_header = _in(uasc, header)
+    last_labels = uasc["return_label"].map(ctx.previous_annual).astype(object)
+    last_header = set(zip(header["return_label"], header["child_id"], strict=False))
+    in_last_header = pd.Series([(lab, c) in last_header for lab, c in zip(last_labels, uasc["child_id"], strict=False)],
+                               index=uasc.index, dtype=bool)
+    both_years = last["in_last_year"] & in_header & in_last_header
+    last_18th = periods.birthday(last["last_dob"], 18) if len(last) else last["last_dob"]
+    duc_in_year = (uasc["duc"] >= uasc["year_start"]) & (uasc["duc"] <= uasc["year_end"])
+    same_duc = (uasc["duc"] == last["last_duc"]).fillna(False)
+    last_is_18th = (last["last_duc"] == last_18th).fillna(False)
+    bad = both_years & ((~duc_in_year.fillna(False) & ~same_duc) | ~last_is_18th)
+    message = "UASC in both years but the dates UASC ceased (this year and last) do not support this."
+    on_uasc = findings(uasc, bad, "uasc", "DUC", message)
+    on_header = findings(header, _in(header, uasc[bad]) & header["child_id"].notna(), "header", "CHILD", message)
+    return _combine([on_uasc, on_header])
