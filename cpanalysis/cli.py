@@ -78,6 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CpanalysisError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # A folder or file the system refuses (no permission, a full or read-only disk): the
+        # commands check their outputs first, so this is a problem that arose meanwhile.
+        if exc.filename is None:
+            raise
+        print(f"error: {exc.filename}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

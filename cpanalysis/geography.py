@@ -216,6 +216,52 @@ def la_names() -> dict[str, str]:
     return dict(zip(table["utla_code"], table["utla_name"], strict=False))
 
 
+#: Upper-tier authorities abolished or recoded since 2019 (``dfe.areas.BOUNDARY_CHANGES``): an
+#: analyst may still report on their old returns.
+FORMER_LA_CODES: dict[str, str] = {
+    "E06000028": "Bournemouth", "E06000029": "Poole", "E10000009": "Dorset (county, to 2019)",
+    "E10000021": "Northamptonshire", "E10000006": "Cumbria", "E10000027": "Somerset (county, to 2023)",
+}
+
+
+def check_la_code(code: object, option: str = "--la") -> str:
+    """``code`` when it is an English upper-tier authority's ONS code, else a plain error.
+
+    The code ends up in file names, report titles and exports, so anything else (a typo, a path,
+    a formula) is refused before any work.
+
+    Parameters
+    ----------
+    code : object
+        What the user gave.
+    option : str; default "--la"
+        How the message names the option.
+
+    Returns
+    -------
+    str
+        The code, upper-cased and trimmed.
+
+    Raises
+    ------
+    ParameterError
+        When ``code`` is not a current or former English upper-tier authority's code.
+
+    Examples
+    --------
+    >>> check_la_code(" e10000018 ")
+    'E10000018'
+    """
+    text = str(code).strip().upper()
+    if text in la_names() or text in FORMER_LA_CODES:
+        return text
+    shown = str(code)[:40].encode("ascii", "backslashreplace").decode()
+    raise ParameterError(
+        f"{option} {shown!r} is not a known local authority code: give the ONS code of an English county "
+        "or unitary authority, e.g. E10000018 (Leicestershire) or E09000033 (Westminster)"
+    )
+
+
 def upper_tier_of_district(lad_codes: pd.Series) -> pd.Series:
     """Upper-tier LA of each ONS district code.
 

@@ -100,10 +100,7 @@ def _whole(file: Path, row: int, column: str, text: str, required: bool) -> floa
         if required:
             raise _error(file, row, column, "is blank; a whole number is needed.")
         return np.nan
-    try:
-        number = float(text)
-    except ValueError:
-        raise _error(file, row, column, f"{text!r} is not a number.") from None
+    number = _number(file, row, column, text)
     if number < 0 or number != int(number):
         raise _error(file, row, column, f"{text!r} is not a whole number of children (0 or more).")
     return number
@@ -113,9 +110,13 @@ def _number(file: Path, row: int, column: str, text: str) -> float:
     if text == "":
         return np.nan
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         raise _error(file, row, column, f"{text!r} is not a number.") from None
+    # float() also reads "inf", "nan" and 1e400 (infinite): none is a figure anyone recorded.
+    if not np.isfinite(number):
+        raise _error(file, row, column, f"{text!r} is not a finite number.")
+    return number
 
 
 def _date(file: Path, row: int, text: str) -> pd.Timestamp:

@@ -38,14 +38,69 @@ AGE_BAND_ORDER: tuple[str, ...] = tuple(b[0] for b in AGE_BANDS)
 _LABEL = re.compile(r"^\s*(\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*$")
 
 
+#: Years a date parameter may fall in: pandas' nanosecond timestamps end in 2262, and the window
+#: arithmetic (a year back, a quarter on) must not step outside them.
+PLAUSIBLE_YEARS = (1900, 2199)
+
+
 def _timestamp(value: object, what: str = "date") -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise ParameterError(f"{what} {value!r} is not a date (expected YYYY-MM-DD)") from None
     if pd.isna(ts):
         raise ParameterError(f"{what} is blank; a date is needed (YYYY-MM-DD)")
+    if not PLAUSIBLE_YEARS[0] <= ts.year <= PLAUSIBLE_YEARS[1]:
+        raise ParameterError(f"{what} {value!r} is not a plausible date (expected a year from "
+                             f"{PLAUSIBLE_YEARS[0]} to {PLAUSIBLE_YEARS[1]}, YYYY-MM-DD)")
     return ts.normalize()
+
+
+def check_period_end_in_data(period_end: object, first_collection_year: int, latest_as_at: object,
+                             what: str = "period end") -> pd.Timestamp:
+    """A period end the returns cover: from the first quarter of the first collection year to the
+    quarter end after the latest return.
+
+    A figure at a date outside the returns would be reported as if it were fact (701 children
+    "looked after in 2040"), so such a date is refused. The quarter end after the latest return is
+    allowed: an extract as at 30 September can be refreshed for December as late returns arrive.
+
+    Parameters
+    ----------
+    period_end : date-like
+    first_collection_year : int
+        Earliest collection year in the returns (year ending 31 March).
+    latest_as_at : date-like
+        The date the latest return runs to.
+    what : str; default "period end"
+        How the message names the value (the option a user typed).
+
+    Returns
+    -------
+    Timestamp
+        ``period_end`` as a timestamp.
+
+    Raises
+    ------
+    ParameterError
+        When ``period_end`` lies outside that range.
+
+    Examples
+    --------
+    >>> check_period_end_in_data("2025-12-31", 2017, "2025-09-30").date()
+    datetime.date(2025, 12, 31)
+    """
+    end = _timestamp(period_end, what)
+    first = year_start(int(first_collection_year))
+    earliest = quarter_ends(first, first + pd.DateOffset(months=3))[0]
+    latest_return = _timestamp(latest_as_at, "latest return date")
+    latest = latest_quarter_end(latest_return + pd.DateOffset(months=3) + pd.Timedelta(days=1))
+    if not earliest <= end <= latest:
+        raise ParameterError(
+            f"{what} {end:%Y-%m-%d} is outside the data: the returns run from {first:%-d %B %Y} to "
+            f"{latest_return:%-d %B %Y}, so a period end must be from {earliest:%Y-%m-%d} to {latest:%Y-%m-%d}"
+        )
+    return end
 
 
 def year_label(year: int) -> str:

@@ -13,6 +13,8 @@ import argparse
 import sys
 
 from cpanalysis.build import BuildResult, build
+from cpanalysis.geography import check_la_code
+from cpanalysis.writing import writable_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -75,6 +77,8 @@ def format_summary(result: BuildResult) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``cpanalysis build``; returns the exit code (0 when built)."""
     progress = None if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
-    result = build(args.dir, out_dir=args.out, progress=progress, la_code=args.la_code)
+    la_code = check_la_code(args.la_code, "--la-code") if args.la_code is not None else None
+    writable_folder(args.out)
+    result = build(args.dir, out_dir=args.out, progress=progress, la_code=la_code)
     print(format_summary(result))
     return 0

@@ -20,6 +20,7 @@ from pathlib import Path
 from cpanalysis import return_files, synth
 from cpanalysis.errors import ParameterError
 from cpanalysis.periods import parse_year_label
+from cpanalysis.writing import writable_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         # defects.csv names CSV files and rows, and the XML form cannot carry every fault (a
         # sub-table DOB that differs from the header's has nowhere to go).
         raise ParameterError(f"--defects works with --format csv only (defects.csv names the CSV files and rows); got --format {fmt}")
+    writable_folder(args.out)
     result = synth.generate(
         out=args.out,
         seed=args.seed,

@@ -27,6 +27,9 @@ import pandas as pd
 
 from cpanalysis import build, episodes, indicators, local_measures, periods
 from cpanalysis.errors import InputFileError, ParameterError
+from cpanalysis.geography import check_la_code
+from cpanalysis.pipeline.data import check_period_end
+from cpanalysis.writing import writable_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -95,11 +98,16 @@ def _source_folders(folder: Path) -> list[Path]:
     return places
 
 
+def _read_manifest(folder: Path) -> dict:
+    """The build manifest of a processed folder (empty when absent or unreadable)."""
+    try:
+        return json.loads((folder / build.MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def _manifest_la(folder: Path) -> str | None:
-    manifest = folder / build.MANIFEST
-    if not manifest.is_file():
-        return None
-    return (json.loads(manifest.read_text(encoding="utf-8")).get("options") or {}).get("la_code")
+    return (_read_manifest(folder).get("options") or {}).get("la_code")
 
 
 def _read_population(path: Path) -> pd.DataFrame:
@@ -112,9 +120,12 @@ def _read_population(path: Path) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> int:
     """Run ``cpanalysis indicators``; returns the exit code (0 when written)."""
     folder = Path(args.dir)
+    if args.la is not None:
+        args.la = check_la_code(args.la)
     if not folder.is_dir():
         raise ParameterError(f"{folder} is not a folder (give a processed folder or a folder of returns)")
     ends = period_ends(args.period_end, args.window, args.quarters)
+    writable_file(args.out)
     places = _source_folders(folder)
     population_file = Path(args.population) if args.population else next(
         (p / "population.csv" for p in places if (p / "population.csv").is_file()), None
@@ -124,7 +135,14 @@ def run(args: argparse.Namespace) -> int:
     population = _read_population(population_file) if population_file else None
     # A demo or data/raw folder keeps the returns in 903/ beside population.csv and local/.
     returns = folder / "903" if (folder / "903").is_dir() and not build.is_processed_folder(folder) else folder
-    tables = build.load_or_build(returns, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    if build.is_processed_folder(returns):
+        tables = build.load_processed(returns)
+        manifest = _read_manifest(returns)
+    else:
+        built = build.build(returns, progress=lambda m: print(m, file=sys.stderr, flush=True))
+        tables, manifest = built.tables, built.manifest
+    # A figure at a date the returns do not cover would be reported as if it were fact.
+    check_period_end(args.period_end, manifest, "--period-end")
     la_code = args.la or _manifest_la(folder)
     table = indicators.compute(
         tables, ends, args.window, la_code=la_code, population=population,

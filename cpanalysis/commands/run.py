@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ast
 
+from cpanalysis.geography import check_la_code
 from cpanalysis.pipeline.run import run as run_pipeline
 
 
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the pipeline; returns 0 when every notebook ran, 1 otherwise."""
 
     result = run_pipeline(
-        data=args.data, dfe=args.dfe, period_end=args.period_end, la_code=str(args.la),
+        data=args.data, dfe=args.dfe, period_end=args.period_end, la_code=check_la_code(args.la),
         audience=args.audience, notebooks=args.notebooks, out=args.out, previous=args.previous,
         workers=args.workers, parameters=dict(_literal(name, value) for name, value in args.parameter),
     )

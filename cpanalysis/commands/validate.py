@@ -20,6 +20,7 @@ import pandas as pd
 
 from cpanalysis import clean, ingest, validate
 from cpanalysis.errors import ParameterError
+from cpanalysis.writing import writable_folder
 
 DEFAULT_OUT = "data/processed/validation"
 #: How many of the most frequent rules the summary lists.
@@ -151,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
     progress = None if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
     if progress:
         progress(f"Reading returns from {args.dir}")
+    writable_folder(args.out)  # before the work, not after it
     result = run_validation(args.dir, args.out, progress)
     print(format_summary(result))
     print(f"\nWritten to {args.out} (issues.csv, quarantine/)")

@@ -186,14 +186,41 @@ def load_tables(data_dir: str | Path, la_code: str | None = None, progress: Prog
     with _locked(out.parent / f".{out.name}.lock"):
         key = _cache_key(folder, la_code or "")
         if _read_json(out / CACHE_KEY_FILE) == key and build.is_processed_folder(out):
-            _say(progress, f"Using the processed tables cached in {out}")
-            return build.load_processed(out), out, _read_json(out / build.MANIFEST)
+            try:
+                tables = build.load_processed(out)
+            except Exception as exc:  # any failure to read a cache means: build it again
+                _say(progress, f"The processed tables cached in {out} could not be read "
+                               f"({type(exc).__name__}); building them again")
+                (out / CACHE_KEY_FILE).unlink(missing_ok=True)
+            else:
+                _say(progress, f"Using the processed tables cached in {out}")
+                return tables, out, _read_json(out / build.MANIFEST)
         _say(progress, f"Validating and building {folder} -> {out}")
         for stale in out.glob("indicators_*.parquet"):
             stale.unlink()
         result = build.build(folder, out_dir=out, progress=progress, la_code=la_code)
         (out / CACHE_KEY_FILE).write_text(json.dumps(key, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return result.tables, out, result.manifest
+
+
+def check_period_end(period_end: object, manifest: dict, what: str = "period end") -> pd.Timestamp:
+    """``period_end`` checked against the returns a build manifest records.
+
+    :func:`cpanalysis.periods.check_period_end_in_data` with the earliest collection year and the
+    latest ``as_at`` of ``manifest["returns"]``; for a manifest without them (an old processed
+    folder) only the date itself is checked.
+
+    Raises
+    ------
+    ParameterError
+        For a value that is not a date, or a date outside the returns.
+    """
+    returns = manifest.get("returns") or []
+    years = [int(r["collection_year"]) for r in returns if r.get("collection_year") is not None]
+    latest = manifest.get("latest_as_at")
+    if not years or not latest:
+        return periods._timestamp(period_end, what)
+    return periods.check_period_end_in_data(period_end, min(years), latest, what)
 
 
 def latest_period_end(manifest: dict) -> pd.Timestamp:
@@ -292,13 +319,26 @@ def indicator_series(tables: dict[str, pd.DataFrame], period_end: object, la_cod
     return table.reset_index(drop=True)[list(indicators.TIDY_COLUMNS)]
 
 
+def _read_cached_parquet(path: Path, progress: Progress | None) -> pd.DataFrame | None:
+    """A cached table, or None (and a message) when the file is missing or cannot be read."""
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # a truncated or overwritten cache file: computed again
+        _say(progress, f"The cached table {path} could not be read ({type(exc).__name__}); computing it again")
+        path.unlink(missing_ok=True)
+        return None
+
+
 def _cached_series(processed: Path, key: dict, period_end: pd.Timestamp, la_code: str,
-                   compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+                   compute: Callable[[], pd.DataFrame], progress: Progress | None = None) -> pd.DataFrame:
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     path = processed / f"indicators_{period_end:%Y-%m-%d}_{la_code}_{digest}.parquet"
     with _locked(processed.parent / f".{processed.name}.indicators.lock"):
-        if path.is_file():
-            return pd.read_parquet(path)
+        cached = _read_cached_parquet(path, progress)
+        if cached is not None:
+            return cached
         table = compute()
         table.to_parquet(path, index=False)
         return table
@@ -358,8 +398,9 @@ def _read_downloaded(folder: Path, root: Path | None, progress: Progress | None)
     digest = hashlib.sha256(json.dumps([str(folder), stamp, __version__]).encode()).hexdigest()[:16]
     cache = (root / "data" / "processed" / "dfe") if root is not None else None
     path = cache / f"dfe_{digest}.parquet" if cache is not None else None
-    if path is not None and path.is_file():
-        return pd.read_parquet(path), ""
+    cached = _read_cached_parquet(path, progress) if path is not None else None
+    if cached is not None:
+        return cached, ""
     _say(progress, f"Reading the national DfE files in {folder}")
     try:
         table = dfe.load_dfe(folder)
@@ -522,7 +563,7 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
     if is_demo_dir(folder):
         folder = ensure_demo(folder, progress)
     tables, processed, manifest = load_tables(folder, la_code, progress)
-    end = latest_period_end(manifest) if period_end in ("", None) else pd.Timestamp(period_end)
+    end = latest_period_end(manifest) if period_end in ("", None) else check_period_end(period_end, manifest)
     if not periods.is_quarter_end(end):
         raise ParameterError(f"period_end {end:%Y-%m-%d} is not a quarter end (31 March, 30 June, "
                              "30 September or 31 December)")
@@ -538,7 +579,7 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
            "population": file_hashes(population_file) if population_file is not None else None,
            "local": {str(local_dir): file_hashes(local_dir)} if local_dir is not None else None}
     series = _cached_series(processed, key, end, la_code, lambda: indicator_series(
-        tables, end, la_code, population=population, local_dir=local_dir, quarters=quarters))
+        tables, end, la_code, population=population, local_dir=local_dir, quarters=quarters), progress)
     root = project_root(resolved)
     national, message, national_folder = load_national(dfe_dir, root, progress)
     from cpanalysis.dfe import snapshot as dfe_snapshot
@@ -567,7 +608,7 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
 def snapshot_arguments(data_dir: str | Path, period_end: object, la_code: str, dfe_dir: str | Path,
                        audience: str, quarters: int) -> dict:
     """The arguments of a :func:`load_for_notebook` call, normalised, that a snapshot must match."""
-    end = "" if period_end in ("", None) else f"{pd.Timestamp(period_end):%Y-%m-%d}"
+    end = "" if period_end in ("", None) else f"{periods._timestamp(period_end, 'period end'):%Y-%m-%d}"
     return {"data_dir": str(Path(data_dir).resolve()), "period_end": end, "la_code": str(la_code),
             "dfe_dir": str(Path(dfe_dir).resolve()) if dfe_dir else "", "audience": audience,
             "quarters": int(quarters), "version": __version__}

@@ -327,7 +327,11 @@ def read_indicators_csv(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"{path}: no such indicators file (expected a previous run's indicators.csv)")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
+        raise ParameterError(f"{path}: cannot be read as a cpanalysis indicators.csv ({type(exc).__name__}); "
+                             "expected a previous run's indicators.csv") from None
     missing = [c for c in ("period_end", "indicator_id", "new_la_code", *EES_INDICATORS) if c not in frame]
     if missing:
         raise ParameterError(f"{path}: not a cpanalysis indicators.csv (columns {missing} missing)")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +32,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from cpanalysis import __version__, return_files
+from cpanalysis import __version__, periods, return_files
 from cpanalysis.errors import CpanalysisError, ParameterError
 from cpanalysis.pipeline import changes as quarter
 from cpanalysis.pipeline import comparators, exports
@@ -44,6 +45,7 @@ from cpanalysis.pipeline.execute import (
     execute_notebooks,
     stderr_progress,
 )
+from cpanalysis.writing import writable_folder
 
 #: The report notebooks in reading order (``notebooks/<name>.ipynb``).
 NOTEBOOKS: tuple[str, ...] = (
@@ -128,6 +130,63 @@ def notebook_parameters(notebook: Path) -> set[str]:
     return names
 
 
+def notebook_defaults(notebook: Path) -> dict[str, object]:
+    """The literal value each name of a notebook's ``parameters`` cell is given (its default)."""
+    nb = nbformat.read(notebook, as_version=4)
+    defaults: dict[str, object] = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    try:
+                        defaults[node.targets[0].id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        continue
+    return defaults
+
+
+def _check_parameter_values(extra: dict[str, object], chosen: Sequence[Path]) -> dict[str, object]:
+    """Further parameters given the type of the notebooks' defaults, refused before papermill runs.
+
+    A number where the notebook expects one must be a whole number (``min_children`` at least 1);
+    text parameters take the text as typed (``-p question 42`` is the question "42"). A wrong
+    value would otherwise fail inside every kernel with papermill's exception page.
+    """
+    defaults: dict[str, object] = {}
+    for path in chosen:
+        for name, value in notebook_defaults(path).items():
+            defaults.setdefault(name, value)
+    checked = {}
+    for name, value in extra.items():
+        default = defaults.get(name)
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ParameterError(f"-p {name} {value!r}: expected True or False")
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ParameterError(f"-p {name} {value!r}: expected a whole number (like {default})")
+            if name == "min_children" and value < 1:
+                raise ParameterError(f"-p min_children {value}: must be at least 1")
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ParameterError(f"-p {name} {value!r}: expected a number (like {default})")
+            value = float(value)
+        elif isinstance(default, str) and not isinstance(value, str):
+            value = str(value)
+        checked[name] = value
+    return checked
+
+
+def _check_cohort_filter(extra: Mapping[str, object], loaded: loading.NotebookData) -> None:
+    """Evaluate ``-p cohort_filter`` on the children once here, so a bad filter is one message."""
+    text = str(extra.get("cohort_filter") or "").strip()
+    if not text:
+        return
+    from cpanalysis import cohort
+
+    cohort.select_children(cohort.child_attributes(loaded.tables, loaded.period_end), text)
+
+
 #: The parameters `cpanalysis run` sets from its own options.
 STANDARD_PARAMETERS = ("data_dir", "dfe_dir", "period_end", "la_code", "audience", "previous_indicators")
 
@@ -205,8 +264,14 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     folder_nb = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
     chosen = _choose_notebooks(notebooks, folder_nb)
     extra = _extra_parameters(parameters, STANDARD_PARAMETERS, chosen)  # refused before any work
+    extra = _check_parameter_values(extra, chosen)
     data_dir = Path(data) if data is not None else default_data_dir()
     la_code = str(la_code)
+    writable_folder(out)
+    if period_end:
+        periods._timestamp(period_end, "--period-end")  # not a date at all: before the build
+    if previous:
+        exports.read_indicators_csv(previous)  # unreadable: refused now, not after the notebooks
 
     tick = time.perf_counter()
     if loading.is_demo_dir(data_dir):
@@ -218,7 +283,10 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     timings["validate_build"] = time.perf_counter() - tick
     tick = time.perf_counter()
     say("[2/4] Computing indicators")
-    loaded = loading.load_for_notebook(data_dir, period_end or "", la_code, dfe_dir=dfe or "", audience=audience)
+    loaded = loading.load_for_notebook(
+        data_dir, period_end or "", la_code, dfe_dir=dfe or "", audience=audience,
+        progress=lambda line: say("      " + line) if "could not be read" in line else None)
+    _check_cohort_filter(extra, loaded)
     timings["indicators"] = time.perf_counter() - tick
     if extra.get("cohort_filter"):  # a cohort matching nobody is refused before any notebook runs
         from cpanalysis.cohort import MIN_CHILDREN
