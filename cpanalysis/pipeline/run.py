@@ -177,16 +177,6 @@ def _check_parameter_values(extra: dict[str, object], chosen: Sequence[Path]) ->
     return checked
 
 
-def _check_cohort_filter(extra: Mapping[str, object], loaded: loading.NotebookData) -> None:
-    """Evaluate ``-p cohort_filter`` on the children once here, so a bad filter is one message."""
-    text = str(extra.get("cohort_filter") or "").strip()
-    if not text:
-        return
-    from cpanalysis import cohort
-
-    cohort.select_children(cohort.child_attributes(loaded.tables, loaded.period_end), text)
-
-
 #: The parameters `cpanalysis run` sets from its own options.
 STANDARD_PARAMETERS = ("data_dir", "dfe_dir", "period_end", "la_code", "audience", "previous_indicators")
 
@@ -286,7 +276,6 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     loaded = loading.load_for_notebook(
         data_dir, period_end or "", la_code, dfe_dir=dfe or "", audience=audience,
         progress=lambda line: say("      " + line) if "could not be read" in line else None)
-    _check_cohort_filter(extra, loaded)
     timings["indicators"] = time.perf_counter() - tick
     if extra.get("cohort_filter"):  # a cohort matching nobody is refused before any notebook runs
         from cpanalysis.cohort import MIN_CHILDREN
