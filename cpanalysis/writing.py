@@ -7,6 +7,7 @@ minutes of work, never a traceback at the end.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -15,7 +16,10 @@ from cpanalysis.errors import ParameterError
 
 
 def writable_folder(folder: str | Path, option: str = "--out") -> Path:
-    """``folder``, created if needed, after checking a file can be written in it.
+    """``folder`` after checking that it can be made and written to; nothing is created.
+
+    The check writes and removes a probe file in the folder, or in its nearest existing parent
+    when the folder does not exist yet (so a refused run leaves no empty folder behind).
 
     Parameters
     ----------
@@ -31,13 +35,17 @@ def writable_folder(folder: str | Path, option: str = "--out") -> Path:
     Raises
     ------
     ParameterError
-        When the folder cannot be created or written to (a file in its place, no permission, a
-        read-only disk).
+        When the folder cannot be created or written to (a file in its place or above it, no
+        permission, a read-only disk).
     """
     path = Path(folder)
+    existing = path.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        handle, probe = tempfile.mkstemp(prefix=".cpanalysis-write-check-", dir=path)
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing))
+        handle, probe = tempfile.mkstemp(prefix=".cpanalysis-write-check-", dir=existing)
         os.close(handle)
         os.unlink(probe)
     except OSError as exc:
