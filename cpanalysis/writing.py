@@ -1,16 +1,21 @@
-"""Where outputs go: folders checked before any work is done.
+"""Where outputs go and how their cells are written.
 
 Every command that writes (``validate``, ``build``, ``demo``, ``indicators``, ``run``) checks its
 output place first, so an unwritable ``--out`` is one plain message and exit code 2 before
-minutes of work, never a traceback at the end.
+minutes of work, never a traceback at the end. Every CSV and workbook the package writes for
+readers goes through :func:`write_csv` / :func:`excel_cell`, so text from the data or the
+parameters that a spreadsheet would run as a formula is written inert.
 """
 
 from __future__ import annotations
 
 import errno
+import html
 import os
 import tempfile
 from pathlib import Path
+
+import pandas as pd
 
 from cpanalysis.errors import ParameterError
 
@@ -61,3 +66,100 @@ def writable_file(file: str | Path, option: str = "--out") -> Path:
         raise ParameterError(f"{option} {path}: is a folder; give the name of the file to write.")
     writable_folder(path.parent, option)
     return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells a spreadsheet would run (OWASP "CSV injection")
+# ---------------------------------------------------------------------------------------------
+#: A text cell starting with one of these is read as a formula by Excel, LibreOffice or Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def neutralise(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, made inert with a leading apostrophe.
+
+    OWASP's CSV-injection guidance: a cell starting with ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return is prefixed with ``'``. Only text is touched, and text that reads as a
+    number (``-1.5``, a negative change) stays as it is; anything else is returned unchanged.
+
+    Examples
+    --------
+    >>> neutralise("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise("-1.5"), neutralise(-2), neutralise("c")
+    ('-1.5', -2, 'c')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def restore(value: object) -> object:
+    """The text :func:`neutralise` was given (reading back a file this package wrote)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell passed through :func:`neutralise` (numbers untouched)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(neutralise)
+    out.columns = [neutralise(c) for c in out.columns]
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, **options) -> Path:
+    """Write ``frame`` as UTF-8 CSV with Unix line endings, formula-like text made inert."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n", **options)
+    return path
+
+
+def excel_cell(sheet, value: object):
+    """A write-only worksheet cell for ``value``; text that looks like a formula stays text.
+
+    openpyxl stores any string starting with ``=`` as a formula. Such text, and text starting
+    with the other characters of :data:`FORMULA_STARTS`, is written as a string cell with
+    Excel's "quote prefix" (what typing an apostrophe first does): shown as typed, never run.
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value)):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+# ---------------------------------------------------------------------------------------------
+# Text from the data or the parameters inside Markdown (rendered to HTML in the report pages)
+# ---------------------------------------------------------------------------------------------
+_MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]#|"})
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as literal text inside a Markdown sentence: no HTML, no Markdown formatting.
+
+    A return folder named ``<img src=x onerror=...>`` or a question with ``<script>`` is shown as
+    typed: ``<``, ``>`` and ``&`` become HTML entities (Markdown passes raw HTML through) and the
+    Markdown punctuation that would start emphasis, links, code or tables is backslash-escaped.
+
+    Examples
+    --------
+    >>> markdown_text("<script>x</script> *a*")
+    '&lt;script&gt;x&lt;/script&gt; \\\\*a\\\\*'
+    """
+    return html.escape(str(value), quote=False).translate(_MARKDOWN_SPECIALS)

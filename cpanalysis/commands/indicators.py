@@ -29,7 +29,7 @@ from cpanalysis import build, episodes, indicators, local_measures, periods
 from cpanalysis.errors import InputFileError, ParameterError
 from cpanalysis.geography import check_la_code
 from cpanalysis.pipeline.data import check_period_end
-from cpanalysis.writing import writable_file
+from cpanalysis.writing import writable_file, write_csv
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     written = table.assign(period_end=table["period_end"].dt.strftime("%Y-%m-%d"))
-    written.to_csv(out, index=False, lineterminator="\n")
+    write_csv(written, out)
     print(
         f"{len(table)} rows, {table['indicator_id'].nunique()} indicators, period ends "
         f"{', '.join(e.date().isoformat() for e in ends)} ({args.window})"

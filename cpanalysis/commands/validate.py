@@ -20,7 +20,7 @@ import pandas as pd
 
 from cpanalysis import clean, ingest, validate
 from cpanalysis.errors import ParameterError
-from cpanalysis.writing import writable_folder
+from cpanalysis.writing import writable_folder, write_csv
 
 DEFAULT_OUT = "data/processed/validation"
 #: How many of the most frequent rules the summary lists.
@@ -84,7 +84,7 @@ def run_validation(
     if out_dir is not None:
         folder = Path(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        issues.to_csv(folder / "issues.csv", index=False)
+        write_csv(issues, folder / "issues.csv")
         validate.write_quarantine(quarantined, folder / "quarantine")
     return ValidationResult(raw, issues, counts, quarantined)
 

@@ -47,6 +47,7 @@ from openpyxl.utils import get_column_letter
 
 from cpanalysis.errors import ParameterError
 from cpanalysis.indicators import TIDY_COLUMNS, catalogue
+from cpanalysis.writing import excel_cell, restore, write_csv
 
 ENGLAND_CODE = "E92000001"
 EES_TIME = ("time_period", "time_identifier")
@@ -335,15 +336,16 @@ def read_indicators_csv(path: str | Path) -> pd.DataFrame:
     missing = [c for c in ("period_end", "indicator_id", "new_la_code", *EES_INDICATORS) if c not in frame]
     if missing:
         raise ParameterError(f"{path}: not a cpanalysis indicators.csv (columns {missing} missing)")
-    return from_ees(frame)
+    return from_ees(frame.map(restore))
 
 
 def write_indicators_csv(ees: pd.DataFrame, path: str | Path) -> Path:
-    """Write the EES frame as UTF-8 CSV with Unix line endings (byte-for-byte reproducible)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ees.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return path
+    """Write the EES frame as UTF-8 CSV with Unix line endings (byte-for-byte reproducible).
+
+    Text a spreadsheet would run as a formula (a local measure's title, an authority name) is
+    written inert (:func:`cpanalysis.writing.neutralise`); :func:`read_indicators_csv` restores it.
+    """
+    return write_csv(ees, path)
 
 
 _SHEET_NOTES = (
@@ -398,15 +400,15 @@ def write_indicators_xlsx(ees: pd.DataFrame, path: str | Path, *, title: str,
     sheet = book.create_sheet("Contents")
     sheet.column_dimensions["A"].width = 100
     for line in ["Contents", *contents]:
-        sheet.append([line])
+        sheet.append([excel_cell(sheet, line)])
     table = definitions(ees["indicator_id"].unique())
     sheet = book.create_sheet("Definitions")
     sheet.freeze_panes = "A2"
     for i, col in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = 60 if col in _LONG_DEFINITIONS else 22
-    sheet.append(list(table.columns))
+    sheet.append([excel_cell(sheet, c) for c in table.columns])
     for row in table.itertuples(index=False):
-        sheet.append(list(row))
+        sheet.append([excel_cell(sheet, v) for v in row])
     for outcome in present:
         part = ees[ees["outcome"] == outcome]
         columns = list(part.columns)
@@ -422,9 +424,9 @@ def write_indicators_xlsx(ees: pd.DataFrame, path: str | Path, *, title: str,
         # real dates (Excel sorts and filters them as dates), shown as 2025-09-30
         cells["period_end"] = [_date_cell(sheet, text) for text in cells["period_end"]]
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(part) + 1}"
-        sheet.append(columns)
+        sheet.append([excel_cell(sheet, c) for c in columns])
         for row in zip(*(cells[col] for col in columns), strict=True):
-            sheet.append(list(row))
+            sheet.append([excel_cell(sheet, v) for v in row])
     book.save(path)
     return path
 

@@ -63,6 +63,48 @@ PAGE = """<!DOCTYPE html>
 """
 
 
+#: Elements a report page may hold: what nbconvert, pandas and Markdown produce. Anything else in
+#: a notebook's output (``<script>``, ``<iframe>``, ``<object>``, a form) is shown as text.
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details", "div",
+    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol",
+    "p", "pre", "small", "span", "strong", "style", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
+    "th", "thead", "tr", "u", "ul",
+})
+#: Attributes kept on any element (never an event handler such as ``onerror``).
+_PLAIN_ATTRIBUTES = frozenset({"class", "id", "title", "alt", "colspan", "rowspan", "border", "align",
+                               "style", "type", "width", "height"})
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name in _PLAIN_ATTRIBUTES:
+        return True
+    if tag == "img" and name == "src":  # charts are embedded PNG data; nothing is fetched
+        return value.startswith("data:image/")
+    if tag == "a" and name == "href":  # in-page anchors, the pack's own files and web pages only
+        target = value.strip().lower()
+        scheme = target.split("/", 1)[0]
+        return target.startswith(("#", "http://", "https://", "mailto:")) or ":" not in scheme
+    return False
+
+
+def sanitise(body: str) -> str:
+    """``body`` with nothing a browser would run: the last line of defence for report pages.
+
+    Text from the data or the parameters is escaped where it is written; this pass guarantees
+    that whatever slipped through (a folder name quoted in a Markdown sentence) cannot act: tags
+    outside :data:`ALLOWED_TAGS` are shown as text, event-handler attributes and ``javascript:``
+    links are dropped, images must be embedded ``data:image/`` URIs and styles are filtered by
+    bleach's CSS sanitiser.
+    """
+    import bleach
+    from bleach.css_sanitizer import CSSSanitizer
+
+    return bleach.clean(body, tags=ALLOWED_TAGS, attributes=_allowed_attribute,
+                        protocols={"http", "https", "mailto", "data"}, strip=False, strip_comments=True,
+                        css_sanitizer=CSSSanitizer())
+
+
 def page(title: str, body: str, banner: str = "") -> str:
     """A complete house-style HTML page around ``body`` (already HTML)."""
     return PAGE.format(title=html.escape(title), css=CSS, banner=banner, body=body)
@@ -115,6 +157,7 @@ def notebook_to_html(executed: str | Path, out: str | Path, *, banner: str = "",
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(_reader_outputs(nb))
+    body = sanitise(body)
     if failure:
         body = (f'<div class="notice"><strong>This report did not finish.</strong> '
                 f"{html.escape(failure)}. What follows stops at that point.</div>\n{body}")

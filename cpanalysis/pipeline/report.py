@@ -18,6 +18,7 @@ from cpanalysis import plots
 from cpanalysis.errors import CpanalysisError
 from cpanalysis.pipeline.data import ENGLAND_CODE, NotebookData
 from cpanalysis.plots import format_value, indicator_label, period_label, versus_label
+from cpanalysis.writing import markdown_text
 
 #: Fields whose completeness the data-quality report shows: (table, column, what it is for).
 COMPLETENESS_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -202,7 +203,9 @@ def show(table: pd.DataFrame):
         return table
     # years stay as written (2025, not 2,025); other numbers get thousands separators
     numbers = [c for c in table.columns if "year" not in str(c).lower()]
-    styled = table.style.hide(axis="index").format(thousands=",", precision=1, subset=numbers)
+    # Styler writes cell text as HTML unless told: text from the data is escaped
+    styled = (table.style.format(escape="html").hide(axis="index")
+              .format(thousands=",", precision=1, subset=numbers, escape="html"))
     caption = table.attrs.get("caption")
     return styled.set_caption(caption) if caption else styled
 
@@ -212,16 +215,19 @@ def describe_run(data: NotebookData) -> str:
     its national figures come from (:func:`cpanalysis.dfe.snapshot.source_line`): every page
     states its source."""
     returns = data.manifest.get("returns", [])
-    span = f"{returns[0]['label']} to {returns[-1]['label']}" if returns else "no returns"
+    # return labels are folder names as the analyst typed them: text, never HTML
+    span = (f"{markdown_text(returns[0]['label'])} to {markdown_text(returns[-1]['label'])}"
+            if returns else "no returns")
     audience = ("Figures based on fewer than a handful of children are suppressed (external audience)."
                 if data.audience == "external" else "Internal report: figures are not suppressed; do not share outside the authority.")
     source = f" {data.national_source}" if data.national_source else ""
-    return (f"**{data.la_name}** ({data.la_code}), {period_label(data.period_end, data.window)}. "
+    return (f"**{markdown_text(data.la_name)}** ({markdown_text(data.la_code)}), "
+            f"{period_label(data.period_end, data.window)}. "
             f"Data: {len(returns)} SSDA903 returns, {span}. {audience}{source}")
 
 
 def _unavailable(what: str, exc: Exception) -> Markdown:
-    return Markdown(f"*{what} is not available for this data: {exc}*")
+    return Markdown(f"*{what} is not available for this data: {markdown_text(exc)}*")
 
 
 def trend(data: NotebookData, indicator_id: str, *, period_type: str = "year", national: bool = True,

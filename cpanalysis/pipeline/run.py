@@ -45,7 +45,7 @@ from cpanalysis.pipeline.execute import (
     execute_notebooks,
     stderr_progress,
 )
-from cpanalysis.writing import writable_folder
+from cpanalysis.writing import writable_folder, write_csv
 
 #: The report notebooks in reading order (``notebooks/<name>.ipynb``).
 NOTEBOOKS: tuple[str, ...] = (
@@ -401,7 +401,7 @@ def _notebooks_and_exports(jobs: list[NotebookJob], workers: int, say: Callable[
         change_table = None
         if previous_csv is not None:
             change_table = quarter.compare_runs(previous_csv, csv_path, geography=la_code)
-            change_table.to_csv(out_dir / "changes.csv", index=False, lineterminator="\n")
+            write_csv(change_table, out_dir / "changes.csv")
         timings["exports"] = time.perf_counter() - exports_tick
         return running.result(), change_table, csv_path, xlsx_path
 

@@ -200,7 +200,8 @@ def show(obj: object, caption: str | None = None):
         obj = obj.drop(columns="Note")
     elif "Note" in obj:
         obj = obj.assign(Note=obj["Note"].fillna("").map(lambda n: n[:1].upper() + n[1:]))
-    styled = obj.style.hide(axis="index")
+    # Styler writes cell text as HTML unless told: a file name or title from the data is text.
+    styled = obj.style.format(escape="html").hide(axis="index")
     years = [c for c in obj.columns if str(c) == "Year"]
     if years:  # "2024-25" would otherwise break at its hyphen in a wide table
         styled = styled.set_properties(subset=years, **{"white-space": "nowrap"})

@@ -34,6 +34,7 @@ from cpanalysis.pipeline.journeys.leavers import leaver_years
 from cpanalysis.pipeline.journeys.moves import placement_durations
 from cpanalysis.pipeline.journeys.scope import _complete_years, attributes
 from cpanalysis.pipeline.journeys.sdq import sdq_pairs
+from cpanalysis.writing import markdown_text
 
 #: Plain names of the commonest cohort filters, for a title when no question is given.
 COHORT_NAMES: dict[str, str] = {
@@ -70,7 +71,7 @@ def deep_dive_title(question: str, cohort_filter: str) -> Markdown:
     from the filter, so a run with ``-p cohort_filter uasc`` is never titled with another question.
     """
     cohort = (cohort_filter or "").strip()
-    text = (question or "").strip()
+    text = markdown_text((question or "").strip())  # the analyst's words, shown as typed
     if not text:
         text = f"How do {cohort_name(cohort)} compare with everyone else?" if cohort else "Deep dive: every child"
     who = f"Cohort: `{cohort}`, compared with everyone else." if cohort else (
