@@ -91,6 +91,56 @@ def suppression_mask(cells: np.ndarray, lines: list[list[tuple[int, int]]], tota
     return hidden
 
 
+def linked_mask(counts: np.ndarray, lines: list[tuple[int, list[int]]], threshold: int = THRESHOLD,
+                grand_totals: frozenset[int] | set[int] = frozenset()) -> np.ndarray:
+    """Cells to hide in tables that share totals (a group table and its detailed table).
+
+    Each line is a total and the parts that add up to it, wherever they are shown (the group
+    "Disruption" in one table, its reasons in another; every group and the year's moves). Beyond
+    :func:`suppression_mask` on all the lines at once, a total is hidden whenever any of its parts
+    is (its exact value less the parts shown would give back the hidden ones, or their sum), and
+    the rules are applied again until nothing changes, so no subtraction between any total and
+    any parts shown recovers a hidden count. A grand total (``grand_totals``: the denominator every
+    share of the tables is printed against, so recoverable from any of them) is not hidden for
+    its parts; its lines rely on a second part being hidden, as DfE's rule does.
+
+    Parameters
+    ----------
+    counts : 1-D array of float
+        Every count shown in the linked tables (NaN for one already hidden).
+    lines : list of (total, parts)
+        Positions in ``counts`` of a total and of its parts.
+    threshold : int; default 5
+    grand_totals : set of int
+        Positions of totals exempt from "hidden with any of its parts".
+
+    Returns
+    -------
+    1-D bool array
+        True where the count must be hidden.
+
+    Examples
+    --------
+    >>> # moves 30 = disruption 12 (approval removed 3 + carer request 9) + planned 18
+    >>> lines = [(0, [1, 2]), (1, [3, 4]), (0, [3, 4, 2])]
+    >>> linked_mask(np.array([30, 12, 18, 3, 9.]), lines, grand_totals={0}).astype(int).tolist()
+    [0, 1, 1, 1, 0]
+    """
+    values = np.asarray(counts, dtype=float)
+    hidden = ~np.isfinite(values) | ((values >= 1) & (values <= threshold))
+    cell_lines = [[(t, 0), *((p, 0) for p in parts)] for t, parts in lines]
+    # an intermediate total may be the second cell hidden on its parent's line; the grand total last
+    totals = {(t, 0) for t in grand_totals}
+    while True:
+        before = hidden.copy()
+        for total, parts in lines:
+            if total not in grand_totals and hidden[parts].any():
+                hidden[total] = True
+        hidden |= suppression_mask(np.where(hidden, np.nan, values)[:, None], cell_lines, totals, threshold)[:, 0]
+        if (hidden == before).all():
+            return hidden
+
+
 def suppress_crosstab(
     table: pd.DataFrame,
     threshold: int = THRESHOLD,

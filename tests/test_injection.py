@@ -17,7 +17,14 @@ import pytest
 from cpanalysis.pipeline import exports
 from cpanalysis.pipeline import html as pages
 from cpanalysis.pipeline.journeys import deep_dive_title, show
-from cpanalysis.writing import excel_cell, markdown_text, neutralise, neutralise_frame, restore, write_csv
+from cpanalysis.writing import (
+    excel_cell,
+    markdown_text,
+    neutralise,
+    neutralise_frame,
+    restore,
+    write_csv,
+)
 
 GOOD = Path(__file__).parent / "fixtures" / "good"
 SCRIPT = "<script>alert(1)</script>"

@@ -19,6 +19,7 @@ Is a change beyond noise?
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import trends
+from cpanalysis.errors import ParameterError
 from cpanalysis.indicators import catalogue
 from cpanalysis.pipeline.exports import read_indicators_csv
 from cpanalysis.plots import format_value, indicator_label
@@ -205,8 +207,23 @@ def _column_name(period_ends: pd.Series, fallback: str) -> str:
     return f"{pd.Timestamp(ends[0]):%-d %b %Y}" if len(ends) == 1 else fallback
 
 
-def find_previous_run(reports: str | Path, period_end: object) -> Path | None:
-    """The latest earlier run's ``indicators.csv`` under ``reports/<YYYY-MM-DD>/``, if any."""
+def run_audience(indicators_csv: str | Path) -> str | None:
+    """The audience of the run that wrote ``indicators_csv`` (its ``run_manifest.json``), or None."""
+    manifest = Path(indicators_csv).parent / "run_manifest.json"
+    try:
+        audience = json.loads(manifest.read_text(encoding="utf-8"))["parameters"]["audience"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return audience if isinstance(audience, str) else None
+
+
+def find_previous_run(reports: str | Path, period_end: object, audience: str | None = None) -> Path | None:
+    """The latest earlier run's ``indicators.csv`` under ``reports/<YYYY-MM-DD>/``, if any.
+
+    With ``audience``, only a run for the same audience counts (its manifest says so): an
+    external pack compared with an internal run would copy unsuppressed values into
+    ``changes.csv``, and an internal pack gains nothing from a suppressed one.
+    """
     reports = Path(reports)
     if not reports.is_dir():
         return None
@@ -216,7 +233,24 @@ def find_previous_run(reports: str | Path, period_end: object) -> Path | None:
         if not _RUN_FOLDER.match(folder.name):
             continue
         when = pd.Timestamp(folder.name)
-        if folder.is_dir() and when < end and (folder / "indicators.csv").is_file():
-            earlier.append((when, folder / "indicators.csv"))
+        csv = folder / "indicators.csv"
+        if folder.is_dir() and when < end and csv.is_file() and (audience is None or run_audience(csv) == audience):
+            earlier.append((when, csv))
     return max(earlier)[1] if earlier else None
 
+
+def check_previous_audience(previous: str | Path, audience: str) -> None:
+    """Refuse a previous run for an external pack unless it was an external run too.
+
+    Raises
+    ------
+    ParameterError
+        When ``audience`` is external and the previous run was internal or has no manifest.
+    """
+    if audience != "external":
+        return
+    found = run_audience(previous)
+    if found != "external":
+        what = "an internal run" if found == "internal" else "a run without a run_manifest.json saying its audience"
+        raise ParameterError(f"--previous {previous}: is {what}; an external pack is compared only with an "
+                             "external run, so that no unsuppressed value reaches changes.csv")

@@ -14,7 +14,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
-from cpanalysis import plots
+from cpanalysis import disclosure, plots
 from cpanalysis.errors import CpanalysisError
 from cpanalysis.pipeline.data import ENGLAND_CODE, NotebookData
 from cpanalysis.plots import format_value, indicator_label, period_label, versus_label
@@ -35,6 +35,10 @@ COMPLETENESS_FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: How a hidden count reads in a report table for an external audience.
+HIDDEN = f"[{disclosure.SUPPRESSED}]"
+
+
 def returns_table(data: NotebookData) -> pd.DataFrame:
     """The returns read: label, collection year, annual or in-year, the date each runs to."""
     rows = data.manifest.get("returns", [])
@@ -46,10 +50,32 @@ def returns_table(data: NotebookData) -> pd.DataFrame:
     })
 
 
+def _hide_small(frame: pd.DataFrame, columns: Sequence[str], audience: str,
+                total: str | None = None) -> pd.DataFrame:
+    """Counts of 1 to 5 as ``[c]`` for an external audience, row by row.
+
+    With ``total``, the ``columns`` of a row add up to it (read = kept + quarantined): a second
+    cell of the row is hidden when one is, so that no subtraction gives the hidden one back.
+    """
+    if audience != "external" or frame.empty:
+        return frame
+    out = frame.copy().astype({c: object for c in [*columns, *([total] if total else [])]})
+    for i in range(len(frame)):
+        names = [*columns, *([total] if total else [])]
+        cells = frame.iloc[i][names].to_numpy(dtype=float)[None, :]
+        lines = [[(0, j) for j in range(len(names))]] if total else [[(0, j)] for j in range(len(names))]
+        mask = disclosure.suppression_mask(cells, lines, {(0, len(names) - 1)} if total else set())[0]
+        for name, hide in zip(names, mask, strict=True):
+            if hide:
+                out.iloc[i, out.columns.get_loc(name)] = HIDDEN
+    return out
+
+
 def row_reconciliation(data: NotebookData) -> pd.DataFrame:
     """Rows read, kept and quarantined per table, and whether every row is accounted for.
 
     The invariant of the build: rows read = rows kept + rows quarantined (nothing silently dropped).
+    For an external audience counts of 1 to 5 show as ``[c]`` (with a second cell of the row).
     """
     rows = data.manifest.get("rows", {})
     out = pd.DataFrame(
@@ -58,7 +84,7 @@ def row_reconciliation(data: NotebookData) -> pd.DataFrame:
     )
     out["Every row accounted for"] = (out["Rows read"] == out["Kept"] + out["Quarantined"]).map(
         {True: "Yes", False: "No"})
-    return out
+    return _hide_small(out, ["Kept", "Quarantined"], data.audience, total="Rows read")
 
 
 def issue_summary(data: NotebookData) -> pd.DataFrame:
@@ -78,7 +104,8 @@ def issue_summary(data: NotebookData) -> pd.DataFrame:
     described = {k: r.description for k, r in validate.RULES.items()}
     counts["What it checks"] = counts["rule_id"].map(lambda r: described.get(r, _stitch_rule(r)))
     counts = counts.rename(columns={"severity": "Severity", "rule_id": "Rule", "table": "Table", "action": "Action"})
-    return counts[["Severity", "Rule", "What it checks", "Table", "Action", "Rows"]].reset_index(drop=True)
+    counts = counts[["Severity", "Rule", "What it checks", "Table", "Action", "Rows"]].reset_index(drop=True)
+    return _hide_small(counts, ["Rows"], data.audience)
 
 
 def _stitch_rule(rule_id: str) -> str:
@@ -100,7 +127,17 @@ def completeness(data: NotebookData, fields: Sequence[tuple[str, str, str]] = CO
         rows.append((f"{table}.{column}", purpose, len(frame), 100 * filled.mean() if len(frame) else float("nan")))
     out = pd.DataFrame(rows, columns=["Field", "Used for", "Rows", "Recorded (%)"])
     out["Recorded (%)"] = out["Recorded (%)"].round(1)
+    if data.audience == "external":  # a handful of rows, recorded or not, is shown as [c]
+        recorded = (out["Rows"] * out["Recorded (%)"] / 100).round()
+        small = [_small_count(n) or _small_count(r) or _small_count(n - r)
+                 for n, r in zip(out["Rows"], recorded, strict=True)]
+        out = out.astype({"Rows": object, "Recorded (%)": object})
+        out.loc[[bool(x) for x in small], ["Rows", "Recorded (%)"]] = HIDDEN
     return out
+
+
+def _small_count(value: object) -> bool:
+    return value is not None and not pd.isna(value) and 1 <= float(value) <= disclosure.THRESHOLD
 
 
 def _interval(row: pd.Series) -> str:

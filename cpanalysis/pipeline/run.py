@@ -262,6 +262,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         periods._timestamp(period_end, "--period-end")  # not a date at all: before the build
     if previous:
         exports.read_indicators_csv(previous)  # unreadable: refused now, not after the notebooks
+        quarter.check_previous_audience(previous, audience)
 
     tick = time.perf_counter()
     if loading.is_demo_dir(data_dir):
@@ -293,7 +294,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     else:
         say(f"      {loaded.national_source}")
 
-    previous_csv = Path(previous) if previous else quarter.find_previous_run(out, end)
+    previous_csv = Path(previous) if previous else quarter.find_previous_run(out, end, audience)
     values = {
         "data_dir": str(data_dir.resolve()), "dfe_dir": str(Path(dfe).resolve()) if dfe else "",
         "period_end": f"{end:%Y-%m-%d}", "la_code": la_code, "audience": audience,

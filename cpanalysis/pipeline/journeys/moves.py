@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
+from cpanalysis import codes, disclosure, moves, periods, plots
 from cpanalysis import cohort as cohorts
-from cpanalysis import disclosure, moves, periods, plots
 from cpanalysis.errors import CpanalysisError
 from cpanalysis.pipeline.data import NotebookData
 from cpanalysis.pipeline.journeys.common import (
@@ -109,10 +110,14 @@ def reasons_table(data: NotebookData, *, cohort_filter: str = "", level: str = "
     placements = data.tables["placements"]
     years = _complete_years(data, placements.assign(collection_year=placements["start"].map(periods.collection_year)))
     result = moves.move_reasons(placements, years=years, cohort=cohort, attributes=attrs, min_children=min_children)
-    result = result[(result["level"] == level) & (result["breakdown"] == "Total")]
+    result = result[result["breakdown"] == "Total"]
+    # The group table and the detailed table share their totals: suppressed together, so that a
+    # group less its reasons shown never gives back a hidden reason.
+    linked = linked_reasons_hidden(result, data.audience)
+    keep = result["level"] == level
+    result, hide = result[keep], linked[keep]
     if _all_not_produced(result):
         return _nothing("Reasons for moves", _reason(result, min_children))
-    hide = hidden_cells(result, data.audience, lines=(["collection_year"], "n_moves", "total_moves"))
     result = result.assign(cell=[
         HIDDEN if h else (f"{p:.0f}% ({n:,.0f})" if not pd.isna(p) else "")
         for h, p, n in zip(hide, result["pct"], result["n_moves"], strict=True)])
@@ -124,7 +129,7 @@ def reasons_table(data: NotebookData, *, cohort_filter: str = "", level: str = "
         used = result.groupby("reason_label")["n_moves"].sum()
         table = table[table["Reason the placement ended"].map(used) > 0]
     moves_row = result.drop_duplicates("collection_year")
-    hide_total = moves_row["total_moves"].map(_small) & (data.audience == "external")
+    hide_total = moves_row["total_moves"].map(_small).astype(bool) & (data.audience == "external")
     table.loc[len(table)] = ["All moves (number)", *[HIDDEN if h else f"{n:,.0f}" for h, n in
                                                      zip(hide_total, moves_row["total_moves"], strict=True)]]
     return _caption(table.reset_index(drop=True), "Share of the year's moves (number of moves). Disruption: the "
@@ -132,6 +137,38 @@ def reasons_table(data: NotebookData, *, cohort_filter: str = "", level: str = "
                     "an approval ended; planned: the care plan or the status of the placement changed. The "
                     "reasons add up to all moves (a reason left blank is 'Not recorded'); the grouping is "
                     "the package's default, which an authority can change (reason_groups).")
+
+
+def linked_reasons_hidden(result: pd.DataFrame, audience: str) -> pd.Series:
+    """Which rows of :func:`cpanalysis.moves.move_reasons` (both levels) an external reader must not see.
+
+    Per collection year and breakdown group, the counts of moves form linked lines: each reason
+    group ("Disruption") is the sum of its reasons, the groups add up to the year's moves and so do
+    the reasons. :func:`cpanalysis.disclosure.linked_mask` hides counts of 1 to 5, a group with any
+    reason hidden, and a second cell of every line with one hidden cell; the year's moves (every
+    share is printed against it) stay shown. A row whose ``pct`` is missing (too few children) is
+    left as it is.
+    """
+    hide = pd.Series(False, index=result.index)
+    if audience != "external" or result.empty:
+        return hide
+    for _, year in result.groupby(["collection_year", "breakdown", "breakdown_value"], sort=False, dropna=False):
+        groups, reasons = year[year["level"] == "group"], year[year["level"] == "reason"]
+        index = [*groups.index, *reasons.index]
+        counts = np.r_[year.loc[index, "n_moves"].to_numpy(float), float(year["total_moves"].iloc[0])]
+        total = len(index)
+        position = {row: k for k, row in enumerate(index)}
+        group_of = {row: moves._reason_group(code, codes.PLACE_CHANGE_GROUPS) for row, code in reasons["reason"].items()}
+        lines = [(total, [position[r] for r in groups.index]), (total, [position[r] for r in reasons.index])]
+        for row, name in groups["reason"].items():
+            parts = [position[r] for r, g in group_of.items() if g == name]
+            if parts:
+                lines.append((position[row], parts))
+        mask = disclosure.linked_mask(counts, lines, grand_totals={total})
+        if mask[total]:  # every share is printed against the year's moves: all go with it
+            mask[:] = True
+        hide.loc[index] = mask[:-1]
+    return hide
 
 
 def placement_durations(data: NotebookData, since_years: int = SURVIVAL_YEARS) -> pd.DataFrame:
