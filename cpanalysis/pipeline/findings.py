@@ -19,6 +19,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
+from cpanalysis import disclosure
 from cpanalysis.pipeline.data import NotebookData
 from cpanalysis.plots import format_value, period_label
 
@@ -203,8 +204,9 @@ def data_quality(data: NotebookData) -> Markdown:
     from cpanalysis.pipeline import report
 
     returns = report.returns_table(data)
-    rows = report.row_reconciliation(data)
-    issues = report.issue_summary(data)
+    # the numbers themselves: each sentence below hides what its audience must not see
+    rows = report.row_reconciliation(data, audience="internal")
+    issues = report.issue_summary(data, audience="internal")
     fields = report.completeness(data)
     sentences = []
     if len(returns):
@@ -214,7 +216,10 @@ def data_quality(data: NotebookData) -> Markdown:
         read, kept, quarantined = (int(rows[c].sum()) for c in ("Rows read", "Kept", "Quarantined"))
         whole = "every row is accounted for" if (rows["Every row accounted for"] == "Yes").all() else (
             "some rows are NOT accounted for (see the table)")
-        sentences.append(f"Of {read:,} rows, {kept:,} were kept and {_count(quarantined, data.audience)} "
+        # rows read = kept + quarantined: with a handful quarantined, the kept count would give it back
+        small = data.audience == "external" and 1 <= quarantined <= disclosure.THRESHOLD
+        kept_text = "all but a handful" if small else f"{kept:,}"
+        sentences.append(f"Of {read:,} rows, {kept_text} were kept and {_count(quarantined, data.audience)} "
                          f"quarantined: {whole}.")
     if len(issues):
         top = issues.sort_values("Rows", ascending=False, kind="mergesort").iloc[0]

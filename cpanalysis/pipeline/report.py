@@ -71,11 +71,13 @@ def _hide_small(frame: pd.DataFrame, columns: Sequence[str], audience: str,
     return out
 
 
-def row_reconciliation(data: NotebookData) -> pd.DataFrame:
+def row_reconciliation(data: NotebookData, audience: str | None = None) -> pd.DataFrame:
     """Rows read, kept and quarantined per table, and whether every row is accounted for.
 
     The invariant of the build: rows read = rows kept + rows quarantined (nothing silently dropped).
-    For an external audience counts of 1 to 5 show as ``[c]`` (with a second cell of the row).
+    For an external audience counts of 1 to 5 show as ``[c]`` (with a second cell of the row);
+    ``audience`` overrides ``data.audience`` (``"internal"``: the numbers, for a sentence that
+    applies its own rule).
     """
     rows = data.manifest.get("rows", {})
     out = pd.DataFrame(
@@ -84,10 +86,10 @@ def row_reconciliation(data: NotebookData) -> pd.DataFrame:
     )
     out["Every row accounted for"] = (out["Rows read"] == out["Kept"] + out["Quarantined"]).map(
         {True: "Yes", False: "No"})
-    return _hide_small(out, ["Kept", "Quarantined"], data.audience, total="Rows read")
+    return _hide_small(out, ["Kept", "Quarantined"], audience or data.audience, total="Rows read")
 
 
-def issue_summary(data: NotebookData) -> pd.DataFrame:
+def issue_summary(data: NotebookData, audience: str | None = None) -> pd.DataFrame:
     """Validation and stitching findings counted by rule (never the children concerned).
 
     Columns: severity, rule id, what the rule checks, table, what was done, number of rows.
@@ -105,7 +107,7 @@ def issue_summary(data: NotebookData) -> pd.DataFrame:
     counts["What it checks"] = counts["rule_id"].map(lambda r: described.get(r, _stitch_rule(r)))
     counts = counts.rename(columns={"severity": "Severity", "rule_id": "Rule", "table": "Table", "action": "Action"})
     counts = counts[["Severity", "Rule", "What it checks", "Table", "Action", "Rows"]].reset_index(drop=True)
-    return _hide_small(counts, ["Rows"], data.audience)
+    return _hide_small(counts, ["Rows"], audience or data.audience)
 
 
 def _stitch_rule(rule_id: str) -> str:
