@@ -9,10 +9,15 @@ parameters that a spreadsheet would run as a formula is written inert.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
+import hashlib
 import html
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -163,3 +168,61 @@ def markdown_text(value: object) -> str:
     '&lt;script&gt;x&lt;/script&gt; \\\\*a\\\\*'
     """
     return html.escape(str(value), quote=False).translate(_MARKDOWN_SPECIALS)
+
+
+# ---------------------------------------------------------------------------------------------
+# One run at a time per output folder, and a pack that appears whole or not at all
+# ---------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def folder_lock(folder: str | Path, option: str = "--out") -> Iterator[None]:
+    """Hold an exclusive lock on an output folder for the length of a run.
+
+    The lock file lives in the system's temporary folder, named by a hash of the folder's absolute
+    path, so a refused run creates nothing in or beside the folder. A second run on the same
+    folder is refused at once, never queued: two runs (say an internal one over an external pack)
+    would otherwise mix their files.
+
+    Raises
+    ------
+    ParameterError
+        When another run holds the lock.
+    """
+    path = Path(folder).resolve()
+    digest = hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:20]
+    lock = Path(tempfile.gettempdir()) / "cpanalysis-locks" / f"{digest}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ParameterError(f"{option} {folder}: another cpanalysis run is writing there; wait for it to "
+                                 "finish or give another folder") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def staging_folder(final: str | Path) -> Path:
+    """An empty folder beside ``final`` to write into (``.<name>.partial``; a stale one is removed)."""
+    final = Path(final)
+    staging = final.parent / f".{final.name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def move_into_place(staging: str | Path, final: str | Path) -> Path:
+    """Replace ``final`` by the finished ``staging`` folder (two renames on one file system).
+
+    The previous pack is renamed aside first and removed last, so at no moment does ``final``
+    hold a mixture of the two runs' files.
+    """
+    staging, final = Path(staging), Path(final)
+    old = final.parent / f".{final.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final

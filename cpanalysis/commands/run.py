@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import signal
+import threading
 
 from cpanalysis.geography import check_la_code
 from cpanalysis.pipeline.run import run as run_pipeline
@@ -48,8 +50,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends the run as Ctrl-C does: cleanly, nothing child-level left
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the pipeline; returns 0 when every notebook ran, 1 otherwise."""
+    """Run the pipeline; returns 0 when every notebook ran, 1 otherwise (130 when interrupted)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
 
     result = run_pipeline(
         data=args.data, dfe=args.dfe, period_end=args.period_end, la_code=check_la_code(args.la),

@@ -558,6 +558,7 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
     la_code = str(la_code)
     snapshot = read_snapshot(snapshot_arguments(data_dir, period_end, la_code, dfe_dir, audience, quarters))
     if snapshot is not None:
+        register_local_measures(snapshot.data_dir)
         return snapshot
     folder = Path(data_dir)
     if is_demo_dir(folder):
@@ -578,6 +579,9 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
     key = {**_read_json(processed / CACHE_KEY_FILE), "quarters": quarters,
            "population": file_hashes(population_file) if population_file is not None else None,
            "local": {str(local_dir): file_hashes(local_dir)} if local_dir is not None else None}
+    # The catalogue learns an authority's own measures (title, outcome) as their files are read:
+    # read them on a warm cache too, or the exports and the scorecard would not know them.
+    register_local_measures(resolved)
     series = _cached_series(processed, key, end, la_code, lambda: indicator_series(
         tables, end, la_code, population=population, local_dir=local_dir, quarters=quarters), progress)
     root = project_root(resolved)
@@ -605,6 +609,20 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
     )
 
 
+def register_local_measures(data_dir: str | Path) -> None:
+    """Add the local measures beside ``data_dir`` (``local/*.csv``) to the indicator catalogue.
+
+    :func:`cpanalysis.local_measures.load_local_measures` registers each measure's title,
+    outcome and polarity as it reads the files; a cached indicator series or the runner's
+    snapshot skips that reading, so it is done here whatever the cache holds.
+    """
+    local_dir = _beside(Path(data_dir).resolve(), "local")
+    if local_dir is not None:
+        from cpanalysis import local_measures
+
+        local_measures.load_local_measures(local_dir)
+
+
 def snapshot_arguments(data_dir: str | Path, period_end: object, la_code: str, dfe_dir: str | Path,
                        audience: str, quarters: int) -> dict:
     """The arguments of a :func:`load_for_notebook` call, normalised, that a snapshot must match."""
@@ -612,6 +630,27 @@ def snapshot_arguments(data_dir: str | Path, period_end: object, la_code: str, d
     return {"data_dir": str(Path(data_dir).resolve()), "period_end": end, "la_code": str(la_code),
             "dfe_dir": str(Path(dfe_dir).resolve()) if dfe_dir else "", "audience": audience,
             "quarters": int(quarters), "version": __version__}
+
+
+def remove_stale_snapshots(folder: str | Path) -> list[Path]:
+    """Delete runner snapshots (child-level pickles) whose run has ended without removing them.
+
+    A snapshot is named ``.notebook_data_<pid>_<ns>.pkl``; a run killed outright (SIGKILL, a
+    power cut) cannot delete its own, so the next run deletes every one whose process is gone.
+    """
+    removed = []
+    for path in Path(folder).glob(".notebook_data_*_*.pkl"):
+        try:
+            pid = int(path.name.split("_")[2])
+            os.kill(pid, 0)
+        except ValueError:
+            continue
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        except PermissionError:  # alive, another user's process
+            continue
+    return removed
 
 
 def write_snapshot(data: NotebookData, arguments: dict, path: str | Path) -> Path:

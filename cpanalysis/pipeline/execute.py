@@ -13,6 +13,8 @@ while the other notebooks finish.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import threading
 import time
@@ -162,6 +164,24 @@ def execute_notebook(job: NotebookJob) -> NotebookResult:
     return NotebookResult(job.name, Path(job.output), True, time.perf_counter() - start)
 
 
+def stop_kernels() -> None:
+    """End this process's child processes (the notebooks' kernels) with SIGTERM.
+
+    The runner calls it when it is interrupted: a kernel that ends makes papermill stop its
+    notebook at once, instead of the run waiting for every running notebook to finish. Child
+    processes are found in ``/proc`` (Linux); elsewhere nothing is done and the running
+    notebooks finish first.
+    """
+    me = os.getpid()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if parent == me:
+                os.kill(int(stat.parent.name), signal.SIGTERM)
+        except (OSError, ValueError, IndexError):
+            continue
+
+
 def stderr_progress(line: str) -> None:
     """The default progress display: one plain line per event on standard error."""
     print(line, file=sys.stderr, flush=True)
@@ -169,7 +189,8 @@ def stderr_progress(line: str) -> None:
 
 def execute_notebooks(jobs: Sequence[NotebookJob], workers: int = 2,
                       progress: Callable[[str], None] | None = stderr_progress,
-                      after: Callable[[NotebookJob, NotebookResult], object] | None = None) -> list[NotebookResult]:
+                      after: Callable[[NotebookJob, NotebookResult], object] | None = None,
+                      stop: threading.Event | None = None) -> list[NotebookResult]:
     """Execute notebooks, ``workers`` at a time, reporting each start and finish.
 
     Each notebook runs in its own kernel process, so threads are enough to overlap them; two
@@ -184,6 +205,8 @@ def execute_notebooks(jobs: Sequence[NotebookJob], workers: int = 2,
     after : callable, optional
         Called with each job and its result as soon as that notebook ends, in the worker
         thread (the runner writes the HTML page there while other kernels still run).
+    stop : threading.Event, optional
+        Once set (Ctrl-C, SIGTERM), no further notebook starts: each is reported as not run.
 
     Returns
     -------
@@ -196,6 +219,9 @@ def execute_notebooks(jobs: Sequence[NotebookJob], workers: int = 2,
 
     def one(job: NotebookJob) -> NotebookResult:
         nonlocal done
+        if stop is not None and stop.is_set():
+            return NotebookResult(job.name, Path(job.output), False, 0.0, None, None, "Interrupted",
+                                  "the run was stopped before this notebook started")
         if progress:
             progress(f"  running  {job.name}")
         result = execute_notebook(job)

@@ -428,7 +428,30 @@ def write_indicators_xlsx(ees: pd.DataFrame, path: str | Path, *, title: str,
         for row in zip(*(cells[col] for col in columns), strict=True):
             sheet.append([excel_cell(sheet, v) for v in row])
     book.save(path)
+    _reproducible_zip(path)
     return path
+
+
+#: The date an xlsx's parts and properties carry (a rerun gives the same bytes; the run manifest
+#: records when the pack was made).
+_FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _reproducible_zip(path: Path) -> None:
+    """Rewrite a workbook with fixed part dates and creation/modification properties."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        parts = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    stamp = b"1980-01-01T00:00:00Z"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", data)
+            info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
 
 
 #: Columns of the ``Definitions`` sheet, and the catalogue field each comes from.

@@ -10,6 +10,7 @@ template gives the cell HTML; this module wraps it in the house page.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,22 @@ def sanitise(body: str) -> str:
                         css_sanitizer=CSSSanitizer())
 
 
+_STYLER_ID = re.compile(r"T_([0-9a-f]{5})(?![0-9a-f])")
+_CELL_ID = re.compile(r'id="cell-id=([^"]+)"')
+
+
+def stable_ids(body: str) -> str:
+    """Random element ids replaced by ids in order of appearance, so a rerun gives the same bytes.
+
+    pandas' Styler names each table ``T_`` and five random hex digits (its ``<style>`` rules use
+    the same id), and papermill's injected cell gets a random cell id.
+    """
+    styler: dict[str, str] = {}
+    body = _STYLER_ID.sub(lambda m: styler.setdefault(m.group(1), f"T_t{len(styler) + 1}"), body)
+    cells: dict[str, str] = {}
+    return _CELL_ID.sub(lambda m: f'id="cell-id={cells.setdefault(m.group(1), str(len(cells) + 1))}"', body)
+
+
 def page(title: str, body: str, banner: str = "") -> str:
     """A complete house-style HTML page around ``body`` (already HTML)."""
     return PAGE.format(title=html.escape(title), css=CSS, banner=banner, body=body)
@@ -157,7 +174,7 @@ def notebook_to_html(executed: str | Path, out: str | Path, *, banner: str = "",
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(_reader_outputs(nb))
-    body = sanitise(body)
+    body = stable_ids(sanitise(body))
     if failure:
         body = (f'<div class="notice"><strong>This report did not finish.</strong> '
                 f"{html.escape(failure)}. What follows stops at that point.</div>\n{body}")

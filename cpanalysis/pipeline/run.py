@@ -22,10 +22,12 @@ import ast
 import datetime as dt
 import math
 import os
+import shutil
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 
@@ -44,8 +46,15 @@ from cpanalysis.pipeline.execute import (
     NotebookResult,
     execute_notebooks,
     stderr_progress,
+    stop_kernels,
 )
-from cpanalysis.writing import writable_folder, write_csv
+from cpanalysis.writing import (
+    folder_lock,
+    move_into_place,
+    staging_folder,
+    writable_folder,
+    write_csv,
+)
 
 #: The report notebooks in reading order (``notebooks/<name>.ipynb``).
 NOTEBOOKS: tuple[str, ...] = (
@@ -246,6 +255,23 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     CpanalysisError
         Bad parameters or unreadable input (before any notebook runs).
     """
+    writable_folder(out)
+    with folder_lock(out):  # one run at a time per --out: two would mix their files
+        try:
+            return _run_pack(data=data, dfe=dfe, period_end=period_end, la_code=la_code, audience=audience,
+                             notebooks=notebooks, out=out, previous=previous, workers=workers,
+                             notebooks_dir=notebooks_dir, parameters=parameters, progress=progress)
+        finally:
+            # an interrupted or failed run leaves no half-written pack (only ours: the lock is held)
+            for partial in Path(out).glob(".*.partial"):
+                shutil.rmtree(partial, ignore_errors=True)
+
+
+def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str | None, la_code: str,
+              audience: str, notebooks: Sequence[str] | None, out: str | Path, previous: str | Path | None,
+              workers: int, notebooks_dir: str | Path | None, parameters: Mapping[str, object] | None,
+              progress: Callable[[str], None] | None) -> RunResult:
+    """:func:`run` under the lock on ``out``: everything is written to a staging folder moved into place."""
     started = time.perf_counter()
     say = progress or (lambda _line: None)
     timings: dict[str, float] = {}
@@ -257,7 +283,6 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     extra = _check_parameter_values(extra, chosen)
     data_dir = Path(data) if data is not None else default_data_dir()
     la_code = str(la_code)
-    writable_folder(out)
     if period_end:
         periods._timestamp(period_end, "--period-end")  # not a date at all: before the build
     if previous:
@@ -287,8 +312,10 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         if extra["cohort_judged"] not in JUDGED_AT:
             raise ParameterError(f"-p cohort_judged must be one of {', '.join(JUDGED_AT)}; got {extra['cohort_judged']!r}")
     end = loaded.period_end
-    out_dir = Path(out) / f"{end:%Y-%m-%d}"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    final_dir = Path(out) / f"{end:%Y-%m-%d}"
+    # Written into a staging folder and moved into place at the end: a run that stops half way
+    # never leaves a pack whose pages, exports and manifest come from different runs.
+    out_dir = staging_folder(final_dir)
     if loaded.national is None:
         say("      national DfE files not found: the national sections will say how to get them")
     else:
@@ -323,6 +350,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
 
     # The kernels unpickle what this process loaded instead of loading it again (data.write_snapshot);
     # the snapshot holds child-level tables, so it lives beside the processed tables, never in out.
+    loading.remove_stale_snapshots(loaded.processed_dir)  # left by a run that was killed outright
     snapshot = loading.write_snapshot(
         loaded, loading.snapshot_arguments(values["data_dir"], values["period_end"], la_code, values["dfe_dir"],
                                            audience, loading.QUARTERS),
@@ -357,7 +385,8 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         changes=readers,
         changes_note=("" if previous_csv is not None else
                       "No previous quarter's run was found (reports/<date>/indicators.csv), so nothing to compare yet."),
-        footer=f"cpanalysis {__version__}. Generated {dt.datetime.now().strftime('%-d %B %Y %H:%M')}.",
+        # no clock time here: a rerun gives the same bytes (run_manifest.json records when)
+        footer=f"cpanalysis {__version__}.",
         national_source=loaded.national_source, missing_comparisons=comparators.missing_comparisons(loaded),
     )
     timings["html"] = time.perf_counter() - tick
@@ -365,11 +394,14 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     manifest = _manifest(values, loaded, data_dir, dfe, previous_csv, results, timings, seconds, out_dir,
                          [job.notebook for job in jobs])
     manifest["synthetic_data"] = notice or False
-    manifest_path = exports.write_manifest(manifest, out_dir / "run_manifest.json")
+    exports.write_manifest(manifest, out_dir / "run_manifest.json")
+    move_into_place(out_dir, final_dir)
+    results = [replace(r, output=final_dir / Path(r.output).relative_to(out_dir)) for r in results]
     failed = [r for r in results if not r.ok]
-    say(f"Done in {seconds:.0f} s: {out_dir / 'index.html'}"
+    say(f"Done in {seconds:.0f} s: {final_dir / 'index.html'}"
         + (f"; {len(failed)} notebook(s) failed: " + "; ".join(r.describe() for r in failed) if failed else ""))
-    return RunResult(out_dir, end, results, index, csv_path, xlsx_path, manifest_path, change_table, seconds, timings)
+    return RunResult(final_dir, end, results, final_dir / index.name, final_dir / csv_path.name,
+                     final_dir / xlsx_path.name, final_dir / "run_manifest.json", change_table, seconds, timings)
 
 
 def _notebooks_and_exports(jobs: list[NotebookJob], workers: int, say: Callable[[str], None],
@@ -382,29 +414,44 @@ def _notebooks_and_exports(jobs: list[NotebookJob], workers: int, say: Callable[
     The kernels are separate processes and this one only waits for them, so the exports are
     written while they run (nothing the notebooks read is written here).
     """
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as background:
-        running = background.submit(execute_notebooks, jobs, workers=workers, progress=say, after=after)
-        exports_tick = time.perf_counter()
-        ees = exports.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
-                             region_code=loaded.region_code, region_name=loaded.region_name,
-                             # published figures leave the authority in this pack too: the same
-                             # small-number rule as its own (DfE shows authorities' counts unrounded)
-                             comparators=loading.apply_disclosure(exports.comparator_rows(
-                                 loaded.indicators, loaded.national, la_code, region_code=loaded.region_code,
-                                 neighbours=loaded.neighbours, period_end=end), audience),
-                             areas=_areas(loaded))
-        csv_path = exports.write_indicators_csv(ees, out_dir / "indicators.csv")
-        notes = [*([notice] if notice else []), f"Authority: {loaded.la_name} ({la_code})", f"Period end: {end:%-d %B %Y}",
-                 f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else "")]
-        xlsx_path = exports.write_indicators_xlsx(ees, out_dir / "indicators.xlsx",
-                                                  title=f"Corporate parenting indicators: {loaded.la_name}",
-                                                  notes=notes)
-        change_table = None
-        if previous_csv is not None:
-            change_table = quarter.compare_runs(previous_csv, csv_path, geography=la_code)
-            write_csv(change_table, out_dir / "changes.csv")
-        timings["exports"] = time.perf_counter() - exports_tick
-        return running.result(), change_table, csv_path, xlsx_path
+        running = background.submit(execute_notebooks, jobs, workers=workers, progress=say, after=after, stop=stop)
+        try:
+            return _exports(running, loaded, la_code, audience, end, out_dir, previous_csv, timings, notice)
+        except BaseException:
+            # Ctrl-C or SIGTERM (or an export failing): start no further notebook and end the
+            # running kernels now, rather than finishing every notebook before stopping.
+            stop.set()
+            stop_kernels()
+            raise
+
+
+def _exports(running: Future, loaded: loading.NotebookData, la_code: str, audience: str, end: pd.Timestamp, out_dir: Path,
+             previous_csv: Path | None, timings: dict[str, float], notice: str = ""
+             ) -> tuple[list[NotebookResult], pd.DataFrame | None, Path, Path]:
+    """The exports, written while the notebooks run; then the notebooks' results."""
+    exports_tick = time.perf_counter()
+    ees = exports.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
+                         region_code=loaded.region_code, region_name=loaded.region_name,
+                         # published figures leave the authority in this pack too: the same
+                         # small-number rule as its own (DfE shows authorities' counts unrounded)
+                         comparators=loading.apply_disclosure(exports.comparator_rows(
+                             loaded.indicators, loaded.national, la_code, region_code=loaded.region_code,
+                             neighbours=loaded.neighbours, period_end=end), audience),
+                         areas=_areas(loaded))
+    csv_path = exports.write_indicators_csv(ees, out_dir / "indicators.csv")
+    notes = [*([notice] if notice else []), f"Authority: {loaded.la_name} ({la_code})",
+             f"Period end: {end:%-d %B %Y}", f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else "")]
+    xlsx_path = exports.write_indicators_xlsx(ees, out_dir / "indicators.xlsx",
+                                              title=f"Corporate parenting indicators: {loaded.la_name}",
+                                              notes=notes)
+    change_table = None
+    if previous_csv is not None:
+        change_table = quarter.compare_runs(previous_csv, csv_path, geography=la_code)
+        write_csv(change_table, out_dir / "changes.csv")
+    timings["exports"] = time.perf_counter() - exports_tick
+    return running.result(), change_table, csv_path, xlsx_path
 
 
 def _areas(loaded: loading.NotebookData) -> pd.DataFrame | None:
