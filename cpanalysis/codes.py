@@ -5,7 +5,7 @@ the constants below (``RNE.NEW_PLACEMENT``, ``PLACE.FOSTER``, ``ACTIV.EET`` ...)
 writing ``"U4"`` themselves, so a DfE code change is made here once.
 
 Collection years are written as the year **ending** 31 March (``2024`` is the 2023-24 return),
-as in the EES ``time_period`` column. Year validity follows ``../shared/docs/ssda903.md`` §2
+as in the EES ``time_period`` column. Year validity follows ``docs/ssda903.md`` §2
 (code lists) and §2.23 (the change log by collection year).
 
 References

@@ -3,7 +3,7 @@
 Everything works on the tidy indicator table (``docs/architecture.md``): local rows
 (``source="local"``) and published rows (``source="dfe"``, :func:`cpanalysis.dfe.load_dfe`) share
 ``indicator_id, period_end, breakdown, breakdown_value``, so each comparison is a join.
-Methods and defaults follow ``../shared/docs/methods.md`` §3.2 and §4:
+Methods and defaults follow ``docs/methods.md`` §3.2 and §4:
 
 * **England** is a fixed benchmark. Fingertips' rule: England inside the authority's 95% interval
   (bounds inclusive) is *Similar*, otherwise *Better*/*Worse* by polarity (*Higher*/*Lower* without

@@ -2,7 +2,7 @@
 
 Internal outputs (the authority's own analysts) are never rounded or suppressed. For anything
 published or shared (``audience="external"``) the package follows DfE practice and
-``../shared/docs/methods.md`` §4.5:
+``docs/methods.md`` §4.5:
 
 * **primary suppression**: counts from 1 to ``threshold`` (default 5) are hidden (0 is a true zero
   and is shown);

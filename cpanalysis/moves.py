@@ -7,7 +7,7 @@ T/U same-carer changes and temporary T0-T4 placements behind parameters) is deci
 ``episodes.derive_placements``: pass a placements table rebuilt with other choices to see their
 effect. Short-break (V3/V4) placements and periods are left out, as in every DfE headline figure.
 
-Methods follow ``../shared/docs/methods.md`` §2:
+Methods follow ``docs/methods.md`` §2:
 
 - moves per child per collection year and over the whole period of care (:func:`moves_per_child_year`,
   :func:`moves_per_period`, summarised by :func:`summarise_moves`);

@@ -1,7 +1,7 @@
 """Charts in one house style: the GOV.UK Analysis Function accessible palette, uncertainty shown.
 
 Every chart takes the package's tidy indicator table (``docs/architecture.md``) or an analysis
-table, and follows the same conventions (``../shared/docs/methods.md`` §5.7):
+table, and follows the same conventions (``docs/methods.md`` §5.7):
 
 - the authority in dark blue with its 95% confidence interval (error bars or a band) and the
   number of children (``n``) written beside each value;

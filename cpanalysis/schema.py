@@ -1,7 +1,7 @@
 """Column specification of every SSDA903 table, by collection year.
 
 A table is recognised from its header row (``ingest`` compares the set of column names), so the
-column lists here are exactly DfE's CSV column names, in DfE order (``../shared/docs/ssda903.md``
+column lists here are exactly DfE's CSV column names, in DfE order (``docs/ssda903.md``
 §1). Processed tables use the same names in snake_case lower case (``DECOM`` -> ``decom``);
 :func:`processed_name` is the one mapping.
 

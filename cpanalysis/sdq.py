@@ -3,7 +3,7 @@
 The Strengths and Difficulties Questionnaire total difficulties score (0-40, lower is better)
 is held in OC2 (``oc2.sdq_score``) for children looked after continuously for 12 months at
 31 March, **one score per child per collection year and no assessment date**. Methods follow
-``../shared/docs/methods.md`` §1:
+``docs/methods.md`` §1:
 
 - :func:`sdq_pairs`: pairs of scores per child. The methods note asks for two assessments
   6-18 months apart; with one undated score per year, the only pairs that are certainly in that

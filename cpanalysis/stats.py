@@ -3,7 +3,7 @@
 Conventions follow the Office for Health Improvement and Disparities (PHEindicatormethods):
 Wilson score intervals for proportions, Byar's method for counts of 10 or more and the exact
 Poisson (chi-squared) method below 10, Student's t for means, at 95% and 99.8%
-(``../shared/docs/methods.md`` §4.1). The reference vectors of PHEindicatormethods' own tests are
+(``docs/methods.md`` §4.1). The reference vectors of PHEindicatormethods' own tests are
 reproduced in ``tests/test_stats.py``.
 
 References

@@ -1,6 +1,6 @@
 """Trend tests for short, noisy annual series (5-10 points): thin layers over scipy/statsmodels.
 
-``../shared/docs/methods.md`` §3.3 and §5 set the defaults:
+``docs/methods.md`` §3.3 and §5 set the defaults:
 
 * the **significance flag** is the Fingertips "recent trend": a chi-squared test for linear trend
   on the 5 most recent points at the 99.8% level (chi-squared > 9.5495), counted only when the

@@ -1,7 +1,7 @@
 """DfE loaders: symbols, EES layouts (pre-2025 and 2025), LAIT, attainment, codes, neighbours.
 
 Crafted files check the rules with hand-computed values; the real files in ``../shared/dfe``
-check published figures (``../shared/docs/dfe_statistics.md`` §2).
+check published figures (``docs/dfe_statistics.md`` §2).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``cpanalysis dfe download``: fetch the national files with a small standard-library HTTP client.
 
 Each data set the package reads is in :data:`REGISTRY` with the file name the loaders expect and
-the places it can be fetched from, tried in order (``../shared/docs/dfe_statistics.md`` §4b):
+the places it can be fetched from, tried in order (``docs/dfe_statistics.md`` §4b):
 
 1. the Explore Education Statistics **data catalogue** CSV download
    (``/data-catalogue/data-set/{file id}/csv``; ids belong to one release, so they are pinned);

@@ -6,7 +6,7 @@ columns (``number`` -> ``children_count``/``care_leaver_count``, ``percentage`` 
 ``children_percent``/``care_leaver_percent``, ``population_count`` -> ``population_type``,
 ``age`` -> ``care_leaver_age``, ``cla_group``/``characteristic`` -> ``characteristic``/``breakdown``)
 and labels ("at 31 March" -> "on 31 March", "Aged 17 to 18" -> "17 to 18 years"); both are
-accepted (``../shared/docs/dfe_statistics.md``, top section). The canonical rows are then mapped
+accepted (``docs/dfe_statistics.md``, top section). The canonical rows are then mapped
 onto catalogue indicator ids by the :data:`FILES` registry, giving tidy rows with
 ``source="dfe"``.
 

@@ -4,7 +4,7 @@ LAIT's ``bds_long_0.parquet`` is the longest authority-level series (2015/16-202
 April 2025 store) but holds only headline values: columns ``Short Desc`` (measure key), ``Data
 item``, ``Years``, ``LA and Regions``, ``Values`` (strings; ``-`` = missing or suppressed), ``LA
 Number`` (old LA code; 970 England, 980-990 regions) and ``Region``
-(``../shared/docs/dfe_statistics.md`` §1b). Only measures whose definition matches a catalogue
+(``docs/dfe_statistics.md`` §1b). Only measures whose definition matches a catalogue
 indicator are mapped (:data:`MEASURES`); LAIT's ``NoCareLeavers`` (19-21 cohort excluding those
 abroad) is deliberately not mapped to ``care_leavers_cohort`` (which counts all of them).
 """

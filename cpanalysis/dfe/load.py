@@ -4,7 +4,7 @@ Which figure wins where sources overlap (one value per indicator, year, area and
 that comparison is a join):
 
 1. EES files (numbers, denominators, full precision), the newest release first: each release
-   revises the whole series (``../shared/docs/dfe_statistics.md`` §3), so the 2021-2025 file's
+   revises the whole series (``docs/dfe_statistics.md`` §3), so the 2021-2025 file's
    2024 figure replaces the 2020-2024 file's, and the older file only adds 2020;
 2. LAIT stores, the newest first (the April 2025 store only adds 2015).
 

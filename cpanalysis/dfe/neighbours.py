@@ -2,7 +2,7 @@
 
 Sources, first found wins: the CSVs vendored by the CSC dashboard (``sn_model_2025_wide.csv``,
 ``New_Statistical_Neighbour_Groupings_April_2021.csv``), else LAIT's copies (``sn_may_2025.xlsx``,
-``sn_april_2021.xlsx``); they agree (``../shared/docs/dfe_statistics.md`` §5). The files key on
+``sn_april_2021.xlsx``); they agree (``docs/dfe_statistics.md`` §5). The files key on
 old LA codes; results are given as new (ONS) codes via :func:`cpanalysis.dfe.areas.la_codes`.
 """
 

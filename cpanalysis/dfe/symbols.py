@@ -1,7 +1,7 @@
 """DfE's symbols for values that are not published, read as typed missing values.
 
 EES underlying data never leaves an indicator cell blank: a cell that has no number holds a
-symbol saying why (DfE open data standards; ``../shared/docs/dfe_statistics.md`` §3 and §4a).
+symbol saying why (DfE open data standards; ``docs/dfe_statistics.md`` §3 and §4a).
 LAIT shows every non-value as ``-``. A symbol is never read as 0: the value becomes NaN and the
 symbol is kept beside it (the tidy table's ``suppressed`` column) so reports can say why.
 """

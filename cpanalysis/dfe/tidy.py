@@ -3,7 +3,7 @@
 One builder per kind of figure. Each takes aligned arrays (one element per area and year) and
 returns a DataFrame with exactly :data:`cpanalysis.indicators.TIDY_COLUMNS`.
 
-Conventions (``../shared/docs/dfe_statistics.md`` §3 and §6):
+Conventions (``docs/dfe_statistics.md`` §3 and §6):
 
 * **Local authority** percentages and rates are recomputed from the unrounded published counts
   (``recompute_la=True``, the default) so that they carry full precision and Wilson / Byar

@@ -14,7 +14,7 @@ homes, ``O4`` education, ``O5`` leaving care, or ``profile`` for context measure
 Measures the 903 does not hold (GP registration, PEP completion ...) come from
 :mod:`cpanalysis.local_measures`, which adds records with :func:`register`.
 
-Definitions follow ``../shared/docs/dfe_statistics.md`` §3 and ``ssda903.md`` §3. Unless a
+Definitions follow ``docs/dfe_statistics.md`` §3 and ``ssda903.md`` §3. Unless a
 record says otherwise, every measure **excludes children looked after under an agreed series of
 short-term breaks (legal status V3/V4)**, as every DfE children-looked-after table does.
 """

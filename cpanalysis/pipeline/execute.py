@@ -1,7 +1,7 @@
 """Running notebooks with papermill: explicit kernel and working folder, two at a time.
 
 Papermill starts a kernel in the *caller's* folder unless told otherwise while nbval starts it in
-the notebook's folder (``../shared/docs/style_anchors.md`` §2.4), so every kernel is started in
+the notebook's folder (as ``pytest --nbval`` does), so every kernel is started in
 the notebooks folder: relative paths in a parameters cell then mean the same under both tools.
 The kernel is named explicitly (``python3``) because papermill refuses a notebook whose metadata
 lost its ``kernelspec``.

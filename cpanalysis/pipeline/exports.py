@@ -1,7 +1,7 @@
 """The run's data exports: ``indicators.csv`` (EES tidy layout), ``indicators.xlsx`` and the manifest.
 
 ``indicators.csv`` follows DfE's open-data standard for Explore Education Statistics files
-(``../shared/docs/dfe_statistics.md`` §4a) so that it passes the same screener and loads into the
+(``docs/dfe_statistics.md`` §4a) so that it passes the same screener and loads into the
 same tools as DfE's own files:
 
 - mandatory columns ``time_period, time_identifier, geographic_level, country_code, country_name``
