@@ -218,7 +218,8 @@ def _api_data_set_url(source: Source, endpoints: Endpoints, **kw) -> str:
     raise _WrongContent(f"no API data set titled like {source.title!r} in publication {source.ref}")
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB blocks (the downloads' and the snapshot's manifests)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -294,7 +295,7 @@ def download(
     for index, ds in enumerate(wanted):
         target = out / ds.path
         entry = previous.get(ds.path)
-        if not force and entry and target.is_file() and _sha256(target) == entry.get("sha256"):
+        if not force and entry and target.is_file() and sha256_of(target) == entry.get("sha256"):
             log(f"up to date: {ds.path}")
             continue
         problems, offline = [], True
@@ -316,7 +317,7 @@ def download(
             partial.write_bytes(data)
             partial.replace(target)
             files[ds.path] = {
-                "key": ds.key, "path": ds.path, "url": url, "source": source.kind, "sha256": _sha256(target),
+                "key": ds.key, "path": ds.path, "url": url, "source": source.kind, "sha256": sha256_of(target),
                 "bytes": len(data), "downloaded": datetime.now(UTC).isoformat(timespec="seconds"),
             }
             log(f"downloaded: {ds.path} ({len(data):,} bytes, {source.kind})")

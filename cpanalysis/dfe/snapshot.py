@@ -23,13 +23,13 @@ as a folder of raw files (:func:`is_snapshot` is how they tell), so everything t
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from cpanalysis.dfe.download import sha256_of
 from cpanalysis.errors import DfeDataError
 
 #: Where the shipped snapshot lives (package data).
@@ -146,14 +146,6 @@ def latest_year(table: pd.DataFrame) -> int | None:
     return int(pd.to_datetime(table["period_end"]).max().year)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _compact(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for column in _TEXT:
@@ -240,7 +232,7 @@ def build_snapshot(source: str | Path, out: str | Path = SNAPSHOT_DIR) -> dict:
     _compact(national).to_parquet(target / NATIONAL, index=False, compression="zstd")
     codes.to_parquet(target / AREAS, index=False, compression="zstd")
     pd.concat(groups, ignore_index=True).to_parquet(target / NEIGHBOURS, index=False, compression="zstd")
-    sources = [{"path": str(p.relative_to(root)), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+    sources = [{"path": str(p.relative_to(root)), "bytes": p.stat().st_size, "sha256": sha256_of(p)}
                for p in sorted(set(files))]
     manifest = {
         "kind": KIND,

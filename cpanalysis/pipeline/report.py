@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from cpanalysis import disclosure, plots
 from cpanalysis.errors import CpanalysisError
+from cpanalysis.pipeline.comparators import latest_published_year
 from cpanalysis.pipeline.data import ENGLAND_CODE, NotebookData
 from cpanalysis.plots import format_value, indicator_label, period_label, versus_label
 from cpanalysis.writing import markdown_text
@@ -364,15 +365,6 @@ def outcome_trend(data: NotebookData, indicator_id: str, **options) -> Figure | 
         return _unavailable(indicator_label(indicator_id), exc)
 
 
-def _latest_benchmark_year(data: NotebookData, indicator_id: str) -> pd.Timestamp | None:
-    rows = data.national[(data.national["indicator_id"] == indicator_id)
-                         & (data.national["geography"].astype(str) == ENGLAND_CODE)
-                         & (data.national["breakdown"] == "Total") & data.national["value"].notna()]
-    ends = pd.to_datetime(rows["period_end"])
-    ends = ends[ends <= data.period_end]
-    return ends.max() if len(ends) else None
-
-
 def _pick(frame: pd.DataFrame, indicator_id: str, when: pd.Timestamp) -> pd.Series | None:
     rows = frame[(frame["indicator_id"] == indicator_id) & (pd.to_datetime(frame["period_end"]) == when)
                  & (frame["breakdown"] == "Total") & (frame["breakdown_value"] == "Total")]
@@ -411,7 +403,7 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Dat
         neighbours = compare.compare_with_neighbours(table, data.la_code, data.neighbours)
     rows = []
     for ind in indicator_ids:
-        when = _latest_benchmark_year(data, ind)
+        when = latest_published_year(data, ind)
         if when is None:  # said where the numbers would be, not dropped
             rows.append({"Measure": indicator_label(ind), "Year": "",
                          "England": f"not published by DfE up to {data.period_end:%-d %B %Y}"})
@@ -456,7 +448,7 @@ def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Da
     local = _yearly_local(data)
     rows = []
     for ind in indicator_ids:
-        when = _latest_benchmark_year(data, ind)
+        when = latest_published_year(data, ind)
         if when is None:  # said where the numbers would be, not dropped
             rows.append({"Measure": indicator_label(ind), "Year": "",
                          "Published figure": f"not published by DfE up to {data.period_end:%-d %B %Y}"})
@@ -483,7 +475,7 @@ def funnel(data: NotebookData, indicator_id: str) -> Figure | Markdown:
     authority's point being its own computed figure for that year."""
     if data.national is None:
         return _national_note(data)
-    when = _latest_benchmark_year(data, indicator_id)
+    when = latest_published_year(data, indicator_id)
     if when is None:
         return Markdown(f"*{indicator_label(indicator_id)}: DfE publishes no England figure to compare with.*")
     try:
