@@ -516,3 +516,14 @@ def test_compare_cohort_can_judge_the_cohort_at_each_placement(data):
     assert each.loc["moves_rate", "value_1"] == at_end.loc["moves_rate", "value_1"]
     with pytest.raises(ParameterError, match="cohort_judged must be one of"):
         journeys.compare_cohort(data, "placed_over_20_miles", judged="whenever")
+
+
+def test_years_before_the_first_loaded_return_are_not_shown(data):
+    from cpanalysis.pipeline.journeys.scope import _complete_years
+
+    table = pd.DataFrame({"collection_year": [2021, 2022, 2023, 2024, 2025]})
+    assert _complete_years(data, table) == [2021, 2022, 2023, 2024, 2025]  # no manifest: every year
+    short = dataclasses.replace(data, manifest={"returns": [{"collection_year": 2023}, {"collection_year": 2024},
+                                                            {"collection_year": 2025}]})
+    # placements carried into the 2022-23 return started in 2020-21: those years hold no moves data
+    assert _complete_years(short, table) == [2023, 2024, 2025]

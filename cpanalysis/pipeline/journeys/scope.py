@@ -156,8 +156,15 @@ def scope(data: NotebookData, cohort_filter: str = "", by: str | None = None
 
 def _complete_years(data: NotebookData, table: pd.DataFrame, column: str = "collection_year",
                     last: int = YEARS_SHOWN) -> list[int]:
-    """The last ``last`` collection years of ``table`` that end on or before the period end."""
+    """The last ``last`` collection years of ``table`` that end on or before the period end and
+    that a loaded return covers.
+
+    A placement carried into the first loaded return may have started years earlier; those years
+    are not covered (their moves are not in the data), so they are not shown as years of no moves.
+    """
     end = data.period_end
     latest = end.year if (end.month, end.day) >= (3, 31) else end.year - 1
+    covered = [int(r["collection_year"]) for r in data.manifest.get("returns", []) if "collection_year" in r]
+    first = min(covered) if covered else None
     years = sorted({int(y) for y in pd.to_numeric(table[column], errors="coerce").dropna()})
-    return [y for y in years if y <= latest][-last:]
+    return [y for y in years if y <= latest and (first is None or y >= first)][-last:]
