@@ -53,17 +53,9 @@ def oc3_not_care_leaver(ctx: Context) -> pd.DataFrame:
     # The OC3 row's DOB, else the header's (OC3 DOB may be left blank).
     with_header = ctx.with_header("oc3")
     dob = with_header["dob"].fillna(with_header["header_dob"]).groupby(with_header["child_id"]).first()
-    days_since_14 = {}
-    after_16 = {}
-    for child, group in eps.groupby("child_id"):
-        birth = dob.get(child)
-        if pd.isna(birth):
-            continue
-        spans = _merged_spans(group["decom"], group["dec"].fillna(group["year_end"]))
-        from14, from16 = periods.birthday(birth, 14), periods.birthday(birth, 16)
-        days_since_14[child] = sum(max(0, (e - max(s, from14)).days + 1) for s, e in spans if e >= from14)
-        after_16[child] = any(e >= from16 for s, e in spans)
-    judged = oc3["child_id"].isin(days_since_14.keys())
+    eps = eps.assign(birth=eps["child_id"].map(dob)).dropna(subset=["birth"])
+    days_since_14, after_16 = _care_since_14(eps)
+    judged = oc3["child_id"].isin(days_since_14.index)
     days = oc3["child_id"].map(days_since_14)
     bad = judged & ((days < RELEVANT_MIN_DAYS) | ~oc3["child_id"].map(after_16).fillna(False).astype(bool))
     def message(oc3):
@@ -71,16 +63,30 @@ def oc3_not_care_leaver(ctx: Context) -> pd.DataFrame:
     return findings(oc3, bad.fillna(False).astype(bool), "oc3", "CHILD", message)
 
 
-def _merged_spans(starts: pd.Series, ends: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Union of date ranges [start, end] as sorted, non-overlapping spans."""
-    spans: list[list[pd.Timestamp]] = []
-    for start, end in sorted(zip(starts, ends, strict=False)):
-        end = max(start, end)
-        if spans and start <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], end)
-        else:
-            spans.append([start, end])
-    return [(s, e) for s, e in spans]
+def _care_since_14(eps: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Days looked after since the 14th birthday, and whether any care came after the 16th,
+    per child (index ``child_id``), from episodes carrying the child's date of birth (``birth``).
+
+    Each day is counted once however many episodes cover it (overlapping episodes of different
+    returns are merged), counting both the first and the last day; an open episode runs to its
+    return's end. Children whose care all ended before their 14th birthday have 0 days.
+    """
+    start = eps["decom"]
+    end = eps["dec"].fillna(eps["year_end"])
+    end = end.where(end >= start, start)
+    from14 = periods.birthday(eps["birth"], 14)
+    from16 = periods.birthday(eps["birth"], 16)
+    after_16 = (end >= from16).groupby(eps["child_id"]).any()
+    # Only care from the 14th birthday counts: clip each episode to start there, then merge
+    # overlapping spans per child (a span starts a new block when it begins after every
+    # earlier span of the same child has ended).
+    since = pd.DataFrame({"child_id": eps["child_id"], "start": start.where(start >= from14, from14), "end": end})
+    since = since[since["end"] >= since["start"]].sort_values(["child_id", "start"], kind="stable")
+    ended_before = since.groupby("child_id")["end"].cummax().groupby(since["child_id"]).shift()
+    block = (ended_before.isna() | (since["start"] > ended_before)).cumsum()
+    blocks = since.groupby(block).agg(child_id=("child_id", "first"), start=("start", "min"), end=("end", "max"))
+    days = ((blocks["end"] - blocks["start"]).dt.days + 1).groupby(blocks["child_id"]).sum()
+    return days.reindex(after_16.index, fill_value=0), after_16
 
 
 @rule("153", "oc3", "warning")
