@@ -346,3 +346,46 @@ def test_curves_and_models_of_a_cohort_too_small_for_any_group_are_notes_not_err
     assert cox["term"].tolist() == ["(model)"] and cox["note"].iloc[0].startswith("not produced")
     only = moves.placement_cox(table, covariates=("group",), min_children=1)
     assert only["note"].iloc[0] == "not produced: no covariate varies"
+
+
+def test_logrank_statistic_matches_a_hand_calculation():
+    """Two groups of three placements, every one ending (days): A 1, 2, 3; B 2, 4, 5.
+
+    Event times, at risk (A, B), endings, expected in A and variance
+    (n_A n_B d (N - d) / (N^2 (N - 1))):
+      day 1: (3, 3), 1 ending (A):      E 3/6 = 0.5,   V 3*3*1*5/(36*5) = 0.25
+      day 2: (2, 3), 2 endings (A, B):  E 2*2/5 = 0.8, V 2*3*2*3/(25*4) = 0.36
+      day 3: (1, 2), 1 ending (A):      E 1/3,         V 1*2*1*2/(9*2) = 2/9
+      days 4, 5: nobody left in A:      E 0,           V 0
+    O - E = 3 - 1.6333 = 1.3667; chi2 = 1.3667^2 / 0.8322 = 2.2443 on 1 df, p = 0.1341.
+    """
+    table = durations_table([1, 2, 3, 2, 4, 5], [True] * 6).assign(group=["A"] * 3 + ["B"] * 3)
+    out = moves.logrank_test(table, "group", min_children=1).iloc[0]
+    expected_e = 0.5 + 0.8 + 1 / 3
+    expected_chi2 = (3 - expected_e) ** 2 / (0.25 + 0.36 + 2 / 9)
+    assert expected_chi2 == pytest.approx(2.2443, abs=1e-4)
+    assert out["chi2"] == pytest.approx(expected_chi2, rel=1e-9)
+    assert out["df"] == 1
+    assert out["p_value"] == pytest.approx(0.1341, abs=1e-4)
+
+
+def test_child_clustered_cox_errors_are_wider_than_naive_on_clustered_placements():
+    """Each child's five placements last exactly as long (perfectly clustered), so the 1,000
+    placements carry the information of 200 children: the child-clustered interval must be
+    wider than the naive one (which treats placements as independent), by about sqrt(5)."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    rng = np.random.default_rng(7)
+    children = 200
+    far = rng.integers(0, 2, children).astype(bool)
+    days = rng.exponential(365 / np.where(far, 1.5, 1.0))
+    table = durations_table(list(np.repeat(days, 5)), [True] * (children * 5))
+    table["child_id"] = np.repeat([f"c{i}" for i in range(children)], 5)
+    table["far"] = np.repeat(far, 5)
+    clustered = moves.placement_cox(table, covariates=("far",)).set_index("term").loc["far"]
+    naive = PHReg(table["duration_days"].to_numpy(), table[["far"]].astype(float).to_numpy(),
+                  status=table["ended"].astype(int).to_numpy(), ties="efron").fit()
+    naive_width = 2 * 1.959964 * naive.bse[0]
+    clustered_width = np.log(clustered["upper"]) - np.log(clustered["lower"])
+    assert clustered["hazard_ratio"] == pytest.approx(np.exp(naive.params[0]), rel=1e-6)  # same estimate
+    assert 2.0 < clustered_width / naive_width < 2.5  # sqrt(5) = 2.24 expected (measured 2.24)
