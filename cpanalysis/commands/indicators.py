@@ -69,6 +69,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="count a placement ending on the window's first day in '3 or more placements'")
     parser.add_argument("--missing-started-before-window", action="store_true",
                         help="count a missing/away incident begun before the window and still going on its first day")
+    parser.add_argument("--a2-match-before-authority", choices=("zero", "exclude"), default="zero",
+                        help="adoption scorecard A2 for a match dated before the placement order: 0 days "
+                        "(default) or left out")
     parser.add_argument("--out", required=True, help="CSV file to write")
     parser.set_defaults(handler=run)
 
@@ -152,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
         oc2_ceased_on_period_end=args.oc2_ceased_on_period_end,
         placement_ending_on_first_day=args.placement_ending_on_first_day,
         missing_started_before_window=args.missing_started_before_window,
+        a2_match_before_authority=args.a2_match_before_authority,
     )
     local_folder = Path(args.local) if args.local else next(
         (p / "local" for p in places if (p / "local").is_dir()), None

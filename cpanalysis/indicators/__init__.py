@@ -6,6 +6,7 @@ months to any quarter end. The families:
 
 * :mod:`~cpanalysis.indicators.profile` - looked after on the date, rates, starts, ceasings, UASC;
 * :mod:`~cpanalysis.indicators.stability` - outcome 3 (placements, distance, provider, permanence);
+* :mod:`~cpanalysis.indicators.adoption` - the adoption scorecard's A1, A2 and A10 over three years;
 * :mod:`~cpanalysis.indicators.health` - outcome 1 (OC2 health of the 12-month cohort);
 * :mod:`~cpanalysis.indicators.mental_health` - outcome 2 (SDQ);
 * :mod:`~cpanalysis.indicators.care_leavers` - outcome 5 (OC3 and staying put);
@@ -20,7 +21,7 @@ import pandas as pd
 
 from cpanalysis import periods
 from cpanalysis.errors import ParameterError
-from cpanalysis.indicators import care_leavers, health, mental_health, missing, profile, stability
+from cpanalysis.indicators import adoption, care_leavers, health, mental_health, missing, profile, stability
 from cpanalysis.indicators.context import Context, Options, prepare, stack_authorities
 from cpanalysis.indicators.table import TIDY_COLUMNS, Stamp, finish
 
@@ -28,6 +29,7 @@ from cpanalysis.indicators.table import TIDY_COLUMNS, Stamp, finish
 FAMILIES = {
     "profile": profile,
     "stability": stability,
+    "adoption": adoption,
     "health": health,
     "mental_health": mental_health,
     "care_leavers": care_leavers,
@@ -54,6 +56,7 @@ def compute(
     oc2_ceased_on_period_end: bool = False,
     placement_ending_on_first_day: bool = False,
     missing_started_before_window: bool = False,
+    a2_match_before_authority: str = "zero",
     families: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Every indicator of the catalogue, for one or more period ends, in the tidy table.
@@ -104,6 +107,8 @@ def compute(
         A placement ending on the window's first day counts in "3 or more placements".
     missing_started_before_window : bool; default False
         A missing/away incident started before the window and still going on its first day counts.
+    a2_match_before_authority : {"zero", "exclude"}; default "zero"
+        Adoption scorecard A2 for a match dated before the placement order: 0 days, or left out.
     families : iterable of str, optional
         Only these families (keys of :data:`FAMILIES`); all by default.
 
@@ -134,6 +139,7 @@ def compute(
         oc2_ceased_on_period_end=oc2_ceased_on_period_end,
         placement_ending_on_first_day=placement_ending_on_first_day,
         missing_started_before_window=missing_started_before_window,
+        a2_match_before_authority=a2_match_before_authority,
     )
     ctx = prepare(tables, la_code=la_code, population=population, options=options)
     return compute_context(ctx, period_end, window, families)

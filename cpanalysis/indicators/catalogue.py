@@ -120,6 +120,8 @@ _EES_NEWPL = "EES la_cla_during_year_new_placements.csv"
 _EES_DIST = "EES CLA on 31 March by placement distance (derived_cla_31_march_placement_type_and_distance)"
 _EES_ACT = "EES la_care_leavers_activity.csv"
 _EES_ACC = "EES la_care_leavers_accommodation_suitability.csv"
+_SCORECARD = ("Adoption scorecard {measure} (three-year average; DfE's adoption scorecards, not in the EES or "
+              "LAIT files the package reads, so not compared)")
 _CLA_ON_DATE = "Children looked after on the period end (an episode open at the end of that day)"
 _CLA_12M = (
     "Children looked after continuously for at least 12 months at the period end: looked after "
@@ -287,7 +289,42 @@ _RECORDS: list[Indicator] = [
         "Days from the start of the period of care that ended in adoption to the start of the adoptive "
         "placement (PLACE A3-A6); for a child adopted by their foster carers, the start of that foster placement",
         "Children adopted in the window (mean, t interval)",
-        dfe_equivalent="Adoption scorecard A10 / ASGLB measure (3-year average in DfE; here the window's children)",
+        dfe_equivalent="Adoption scorecard A10 for the window's children (DfE publishes the three-year "
+        "average: adoption_a10_days); not in the files the package reads",
+    ),
+    # ----------------------------------------------------------------------------- adoption scorecard
+    Indicator(
+        "adoption_a1_days", "Adoption scorecard A1: average days from entering care to moving in with the "
+        "adoptive family (3 years)", "adoption", "O3", "days", "low_good",
+        "Children adopted (last ceasing REC E11/E12) in the three years ending on the period end",
+        "Days from the start of the period of care that ended in adoption to the first day of the placement "
+        "with the adopters (first episode of the last carer spell with PLACE A3-A6)",
+        "Children adopted in the three years (mean, t interval)",
+        exclusions=SHORT_BREAKS + "; a child with no adoptive placement recorded; not produced when the loaded "
+        "returns do not reach back three years",
+        dfe_equivalent=_SCORECARD.format(measure="A1"),
+    ),
+    Indicator(
+        "adoption_a2_days", "Adoption scorecard A2: average days from court authority to place to the match "
+        "decision (3 years)", "adoption", "O3", "days", "low_good",
+        "Children adopted (REC E11/E12) in the three years ending on the period end with a placement order "
+        "(legal status E1) in that period of care and an AD1 match date",
+        "Days from the placement order (first E1 episode) to the match decision (AD1 DATE_MATCH, the latest "
+        "on or before the adoption); a match before the order counts 0 days (parameter a2_match_before_authority)",
+        "Those children (mean, t interval)",
+        exclusions=SHORT_BREAKS + "; adopted with parental consent and no placement order (the 903 does not date "
+        "consent); no match date; not produced when the loaded returns do not reach back three years",
+        dfe_equivalent=_SCORECARD.format(measure="A2"),
+    ),
+    Indicator(
+        "adoption_a10_days", "Adoption scorecard A10: average days from entering care to moving in with the "
+        "adoptive family, adjusted for foster carer adoptions (3 years)", "adoption", "O3", "days", "low_good",
+        "Children adopted (last ceasing REC E11/E12) in the three years ending on the period end",
+        "Days from the start of the period of care that ended in adoption to the start of the last carer spell "
+        "(a child adopted by their foster carers counts from the day they moved in with them)",
+        "Children adopted in the three years (mean, t interval)",
+        exclusions=SHORT_BREAKS + "; not produced when the loaded returns do not reach back three years",
+        dfe_equivalent=_SCORECARD.format(measure="A10"),
     ),
     # ----------------------------------------------------------------------------- O1 health
     Indicator(
@@ -503,7 +540,14 @@ DFE_DEFINITIONS: dict[str, str] = {
                               "moves merged (unconfirmed, parameter temporary)",
     "permanence_sgo_cao": f"{_PUBLISHED}: ceasing reasons E41 and E43-E48 over every child ceasing in the year",
     "adoption_days_entry_to_placement": "differs: DfE's A10 is a 3-year average of adopted children; here the "
-                                        "window's adopted children",
+                                        "window's adopted children (adoption_a10_days is the 3-year one)",
+    "adoption_a1_days": "reading: moving in with the adoptive family = the first A3-A6 episode of the last carer "
+                        "spell; the three years ending on the period end",
+    "adoption_a2_days": "reading: court authority = the first placement order (LS E1) episode, so consent-only "
+                        "adoptions are out; match = AD1 DATE_MATCH; a match before the order counts 0 days "
+                        "(parameter a2_match_before_authority)",
+    "adoption_a10_days": f"{_PUBLISHED}: a child adopted by their foster carers counts from the day they moved "
+                         "in with them (carer spells); the three years ending on the period end",
     "health_assessment_up_to_date": _HEALTH,
     "immunisations_up_to_date": _HEALTH,
     "dental_check": _HEALTH,

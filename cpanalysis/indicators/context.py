@@ -45,6 +45,8 @@ SdqDenominator = Literal["with_score", "cohort"]
 TEMPORARY_ON_PERIOD_END = ("episode", "interrupted")
 #: Choices of :attr:`Options.uasc_distance`.
 UASC_DISTANCE = ("not_known", "exclude")
+#: Choices of :attr:`Options.a2_match_before_authority`.
+A2_MATCH_BEFORE_AUTHORITY = ("zero", "exclude")
 #: Episode fields describing where and with whom a child is placed on a date.
 POINT_IN_TIME = ("place", "place_provider", "pl_post", "pl_distance", "pl_la", "pl_location", "urn")
 
@@ -88,6 +90,10 @@ class Options:
         Count a missing or away incident that started before the window and was still going on
         its first day (MIS_END blank or on/after it) in the missing indicators; by default only
         incidents starting in the window count, as DfE's "went missing during the year".
+    a2_match_before_authority : {"zero", "exclude"}, default "zero"
+        Adoption scorecard A2 for a child whose match (AD1 DATE_MATCH) is dated before the
+        placement order: counted as 0 days (``"zero"``: the child did not wait for a match once
+        the court gave authority) or left out (``"exclude"``). DfE's guidance does not say.
     """
 
     same_carer_moves: bool = False
@@ -99,8 +105,12 @@ class Options:
     oc2_ceased_on_period_end: bool = False
     placement_ending_on_first_day: bool = False
     missing_started_before_window: bool = False
+    a2_match_before_authority: str = "zero"
 
     def __post_init__(self) -> None:
+        if self.a2_match_before_authority not in A2_MATCH_BEFORE_AUTHORITY:
+            raise ParameterError(f"a2_match_before_authority must be one of {', '.join(A2_MATCH_BEFORE_AUTHORITY)}; "
+                                 f"got {self.a2_match_before_authority!r}")
         if self.temporary_on_period_end not in TEMPORARY_ON_PERIOD_END:
             raise ParameterError(f"temporary_on_period_end must be one of {', '.join(TEMPORARY_ON_PERIOD_END)}; "
                                  f"got {self.temporary_on_period_end!r}")
@@ -160,6 +170,15 @@ class Context:
         The ``ls``/``place`` of each period's last episode added as ``last_ls``/``last_place``.
     oc2, oc3, missing : DataFrame
         Possibly empty.
+    ad1, sw_episodes : DataFrame
+        The adoption (AD1: ``date_match``) and social worker episode (``sw_id, sw_decom,
+        sw_dec``) tables on the integer child keys; possibly empty (rows of children with no
+        episode are dropped: no measure can use them).
+    first_year : int or None
+        The earliest collection year the loaded episodes come from (None for hand-made tables
+        without ``collection_year``: the history is then taken as complete). Measures over
+        several years (the adoption scorecard's three years) are produced only when the loaded
+        returns cover their whole window.
     areas : tuple of str
         Geography codes of the authorities (one, unless :func:`stack_authorities` was used).
     population : DataFrame or None
@@ -180,6 +199,9 @@ class Context:
     areas: tuple[str, ...]
     population: pd.DataFrame | None
     options: Options = field(default_factory=Options)
+    ad1: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sw_episodes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    first_year: int | None = None
     child_ids: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -193,6 +215,11 @@ class Context:
         arrays = self.cached("children_arrays", self._children_arrays)
         pos = self.children.index.get_indexer(pd.Index(child_ids, dtype=object))
         return np.where(pos >= 0, arrays["geo"][np.maximum(pos, 0)], 0)
+
+    def covers(self, start: pd.Timestamp) -> bool:
+        """Whether the loaded returns reach back to ``start`` (a window starting earlier would
+        silently count only its later part)."""
+        return self.first_year is None or periods.year_start(self.first_year) <= start
 
     def cached(self, key: Hashable, make: Callable[[], object]) -> object:
         """``make()`` once per ``key`` (cohorts shared by several indicators of one window)."""
@@ -569,6 +596,15 @@ def prepare(
         frame["child_id"] = _ids(frame["child_id"])
     _dates(missing, "mis_start", "mis_end")
     _dates(oc3, "dob")
+    ad1 = _optional(tables, "ad1", ("child_id", "date_match")).copy()
+    sw_episodes = _optional(tables, "sw_episodes", ("child_id", "sw_id", "sw_decom", "sw_dec")).copy()
+    for frame in (ad1, sw_episodes):
+        frame["child_id"] = _ids(frame["child_id"])
+    _dates(ad1, "date_match")
+    _dates(sw_episodes, "sw_decom", "sw_dec")
+    first_year = None
+    if "collection_year" in episodes.columns and episodes["collection_year"].notna().any():
+        first_year = int(pd.to_numeric(episodes["collection_year"], errors="coerce").min())
     placements = _placements(tables, episodes, options)
     periods_of_care = _periods(tables, episodes)
     others = (episodes, placements, periods_of_care, oc2, oc3, missing)
@@ -578,6 +614,7 @@ def prepare(
     ids = pd.Index(children.index, dtype=object)
     for frame in others:
         frame["child_id"] = ids.get_indexer(frame["child_id"]).astype(np.int64)
+    ad1, sw_episodes = (_keyed(frame, ids) for frame in (ad1, sw_episodes))
     children = children.reset_index(drop=True).rename_axis("child_id")
     return Context(
         children=children,
@@ -591,7 +628,16 @@ def prepare(
         areas=areas,
         population=population,
         options=options,
+        ad1=ad1,
+        sw_episodes=sw_episodes,
+        first_year=first_year,
     )
+
+
+def _keyed(frame: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    """``frame`` on the integer child keys, without rows of children the episodes never mention."""
+    keys = ids.get_indexer(frame["child_id"]).astype(np.int64)
+    return frame.assign(child_id=keys).loc[keys >= 0].reset_index(drop=True)
 
 
 def _with_every_child(children: pd.DataFrame, tables: tuple[pd.DataFrame, ...]) -> pd.DataFrame:

@@ -184,14 +184,16 @@ def headline_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataF
         unit = str(row["unit"])
         bench, when = england_value(data, ind)
         value = f"[{row['suppressed']}]" if row["suppressed"] else format_value(row["value"], unit)
-        if unit == "count":  # England's count is not comparable with one authority's
+        # said where England's number would be (a count of England is not comparable with ours)
+        missing = "" if unit == "count" else f"not published by DfE up to {data.period_end:%-d %B %Y}"
+        if unit == "count":
             when = None
         rows.append({
             "Measure": indicator_label(ind),
             "Value": value,
             "95% interval": _interval(row),
             "Children (n)": "" if pd.isna(row["denominator"]) or unit in ("count", "rate_per_10k") else f"{row['denominator']:,.0f}",
-            "England": "" if when is None else f"{format_value(bench, unit)} ({when.year})",
+            "England": missing if when is None else f"{format_value(bench, unit)} ({when.year})",
             "Compared with England": "" if when is None else versus_label(
                 row["value"], row["lower_95"], row["upper_95"], bench, str(row["polarity"]),
                 None if unit in ("count", "rate_per_10k") else row["denominator"], str(row["suppressed"] or "")),
