@@ -8,7 +8,8 @@ fit in three years), placements in the last one or two years, care leavers (thei
 whether or not their episodes are loaded), the new-placements table and the point-in-time
 fields. The exemptions are the adoption timeliness measures (``adoption_days_entry_to_placement``
 and the scorecard's A1, A2 and A10), which look back to the start of the period of care that
-ended in adoption, or its placement order, often before the three returns (their docstrings).
+ended in adoption, or its placement order, often before the three returns, and re-entries to
+care (``cla_started_reentry``), which look for any earlier period of care (their docstrings).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ EXEMPT = {"adoption_days_entry_to_placement": "looks back to the start of the pe
           # the scorecard's three years need three returns, and look back as far as the one above
           "adoption_a1_days": "looks back to the start of the period of care",
           "adoption_a2_days": "looks back to the placement order",
-          "adoption_a10_days": "looks back to the start of the period of care"}
+          "adoption_a10_days": "looks back to the start of the period of care",
+          # an earlier period of care may have ended before the three returns
+          "cla_started_reentry": "looks back to every earlier period of care"}
 KEY = ["indicator_id", "breakdown", "breakdown_value"]
 
 

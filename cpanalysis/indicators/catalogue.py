@@ -177,6 +177,17 @@ _RECORDS: list[Indicator] = [
         "rate_per_10000; LAIT LAC_Cease_Rate",
     ),
     Indicator(
+        "cla_started_reentry", "Children starting to be looked after who had been looked after before",
+        "profile", "O3", "%", "low_good",
+        "Children with a period of care starting in the window (each child once, as cla_started)",
+        "Those with an earlier period of care that ended (REC other than X1) on or before their last start in "
+        "the window, in the loaded returns",
+        "Children starting to be looked after in the window",
+        exclusions=SHORT_BREAKS + ", as the start and as the earlier period; a period of care ending before the "
+        "earliest loaded return is not seen",
+        breakdowns=(AGE_BAND, SEX),
+    ),
+    Indicator(
         "uasc_on_date", "Unaccompanied asylum-seeking children looked after on the period end", "profile",
         "profile", "count", "none", _CLA_ON_DATE + " who are UASC (in the UASC table, DUC blank or after the date)",
         "UASC looked after on the period end", "None (a count)",

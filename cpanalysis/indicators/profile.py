@@ -21,6 +21,7 @@ from cpanalysis.indicators.table import (
     Stamp,
     as_category,
     count_rows,
+    proportion_rows,
     rate_rows,
 )
 from cpanalysis.periods import Window
@@ -152,6 +153,30 @@ def cla_ceased_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | N
     return _rate(ctx, ceased_frame(ctx, win), "cla_ceased_rate_per_10k", win, stamp)
 
 
+def cla_started_reentry(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+    """Re-entries to care: children starting to be looked after who had been looked after before.
+
+    DfE measure: children starting to be looked after in the year who had a previous period of
+    care (the ChAT's re-entries; not in the EES or LAIT files the package reads).
+    Cohort and denominator: :func:`cla_started` (children with a period of care starting in the
+    window, each counted once). Numerator: those with an earlier period of care that had ended
+    (a ceasing other than X1) on or before their last start in the window, so a child who left
+    and came back within the window counts. Exclusions: short-break periods (LS V3/V4), both as
+    the start and as the earlier period. Only the loaded returns are searched: a period of care
+    that ended before the earliest loaded return is not seen, so load the whole history.
+    Breakdowns: age band and sex at the first start.
+    """
+    frame = started_frame(ctx, win).copy()
+    care = ctx.periods_of_care.loc[~ctx.periods_of_care["is_short_break"]]
+    started = care.loc[(care["start"] >= win.start) & (care["start"] <= win.end)]
+    last_start = started.groupby("child_id")["start"].max().rename("last_start").reset_index()
+    ended = care.loc[care["end"].notna() & (care["end_rec"] != codes.REC_CONTINUES), ["child_id", "end"]]
+    earlier = ended.merge(last_start, on="child_id")
+    before = earlier.loc[earlier["end"] <= earlier["last_start"], "child_id"].unique()
+    frame["hit"] = frame.index.isin(before)
+    return proportion_rows(frame, "hit", "cla_started_reentry", stamp, cat.get("cla_started_reentry").breakdowns)
+
+
 def uasc_on_date(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Unaccompanied asylum-seeking children looked after on the period end (DfE CLA who are UASC).
 
@@ -170,6 +195,7 @@ INDICATORS = (
     cla_started_rate_per_10k,
     cla_ceased,
     cla_ceased_rate_per_10k,
+    cla_started_reentry,
     uasc_on_date,
 )
 
