@@ -65,18 +65,21 @@ def test_every_catalogue_id_is_produced_and_nothing_else():
         test_indicators_health,
         test_indicators_missing,
         test_indicators_profile,
+        test_indicators_social_workers,
         test_indicators_stability,
     )
     from tests.indicator_history import History
 
     history = History()
     for module in (test_indicators_profile, test_indicators_stability, test_indicators_health,
-                   test_indicators_care_leavers, test_indicators_missing):
+                   test_indicators_care_leavers, test_indicators_missing, test_indicators_social_workers):
         part = module.history()
         for name in ("children", "episodes", "oc2", "oc3", "missing"):
             getattr(history, name).extend(getattr(part, name))
     population = pd.DataFrame({"la_code": ["E1"], "year": [2025], "population_under18": [1000]})
-    out = indicators.compute(history.tables(), "2025-03-31", population=population)
+    tables = history.tables()
+    tables["sw_episodes"] = test_indicators_social_workers.sw_episodes()
+    out = indicators.compute(tables, "2025-03-31", population=population)
     produced = set(out["indicator_id"])
     # other modules may register ids computed elsewhere (local measures, DfE-only attainment)
     expected = {r.id for r in catalogue.CATALOGUE.values() if r.family in indicators.FAMILIES}

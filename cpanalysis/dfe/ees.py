@@ -585,17 +585,8 @@ PUBLISHED_ONLY: tuple[catalogue.Indicator, ...] = (
         "Those with one or more mid-year school moves during the previous 2 years", "The cohort",
         _SCHOOL_EXCLUSIONS, f"{_EES_SCHOOL}: cla_group='CLA 2 years on 31 March', move_measure='Mid-year moves'",
     ),
-    catalogue.Indicator(
-        "social_workers_3plus_12m", "Children looked after with 3 or more social workers in the year",
-        "published", "O3", "%", "low_good",
-        "Children looked after on 31 March",
-        "Those with 3 or more different social workers (SSDA903 social worker episodes) during the year",
-        "The cohort",
-        "As DfE (first published for the year to 31 March 2024, the first year the 903 collected social "
-        "worker episodes)",
-        "EES la_cla_swcount.csv: cla_group='CLA on 31 March', sw_stability='3 or more social workers during "
-        "the year'",
-    ),
+    # social_workers_3plus_12m is computed from the 903 (indicators/social_workers.py), so it is
+    # in the catalogue itself, compared like any other measure.
 )
 for _indicator in PUBLISHED_ONLY:
     if _indicator.id not in catalogue.CATALOGUE:

@@ -10,7 +10,8 @@ months to any quarter end. The families:
 * :mod:`~cpanalysis.indicators.health` - outcome 1 (OC2 health of the 12-month cohort);
 * :mod:`~cpanalysis.indicators.mental_health` - outcome 2 (SDQ);
 * :mod:`~cpanalysis.indicators.care_leavers` - outcome 5 (OC3 and staying put);
-* :mod:`~cpanalysis.indicators.missing` - missing and away from placement.
+* :mod:`~cpanalysis.indicators.missing` - missing and away from placement;
+* :mod:`~cpanalysis.indicators.social_workers` - social worker changes (the 903's social worker episodes).
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ import pandas as pd
 
 from cpanalysis import periods
 from cpanalysis.errors import ParameterError
-from cpanalysis.indicators import adoption, care_leavers, health, mental_health, missing, profile, stability
+from cpanalysis.indicators import (
+    adoption,
+    care_leavers,
+    health,
+    mental_health,
+    missing,
+    profile,
+    social_workers,
+    stability,
+)
 from cpanalysis.indicators.context import Context, Options, prepare, stack_authorities
 from cpanalysis.indicators.table import TIDY_COLUMNS, Stamp, finish
 
@@ -34,6 +44,7 @@ FAMILIES = {
     "mental_health": mental_health,
     "care_leavers": care_leavers,
     "missing": missing,
+    "social_workers": social_workers,
 }
 
 __all__ = ["TIDY_COLUMNS", "FAMILIES", "compute", "compute_context", "prepare", "stack_authorities", "Options",

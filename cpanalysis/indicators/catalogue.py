@@ -337,6 +337,17 @@ _RECORDS: list[Indicator] = [
         exclusions=SHORT_BREAKS + "; not produced when the loaded returns do not reach back three years",
         dfe_equivalent=_SCORECARD.format(measure="A10"),
     ),
+    # ----------------------------------------------------------------------------- social workers
+    Indicator(
+        "social_workers_3plus_12m", "Children looked after with 3 or more social workers in the year",
+        "social_workers", "O3", "%", "low_good", _CLA_ON_DATE,
+        "Those with 3 or more different social workers (SW_ID) whose social worker episodes overlap the 12 "
+        "months", "Children looked after on the period end",
+        exclusions=SHORT_BREAKS + "; SW_ID placeholders starting XX; not produced for a window starting before "
+        "1 April 2023 (the 903 collected no social worker episodes)",
+        dfe_equivalent="EES la_cla_swcount.csv: cla_group='CLA on 31 March', sw_stability='3 or more social "
+        "workers during the year' (2024 on)",
+    ),
     # ----------------------------------------------------------------------------- O1 health
     Indicator(
         "health_assessment_up_to_date", "Annual health assessment up to date", "health", "O1", "%", "high_good",
@@ -570,6 +581,9 @@ DFE_DEFINITIONS: dict[str, str] = {
     "sdq_normal": _HEALTH + "; children with a score (parameter sdq_band_denominator)",
     "sdq_borderline": _HEALTH + "; children with a score (parameter sdq_band_denominator)",
     "sdq_concern": _HEALTH + "; children with a score (parameter sdq_band_denominator)",
+    "social_workers_3plus_12m": "reading: different SW_IDs with an episode overlapping the year (one ending on "
+                                "1 April is not counted), XX placeholders left out; DfE does not publish its "
+                                "counting rule",
     "missing_episodes_children": "reading: incidents starting in the year; one still going on 1 April that began "
                                  "before is left out (parameter missing_started_before_window)",
     "away_episodes_children": "reading: as missing_episodes_children",
