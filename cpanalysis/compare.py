@@ -25,20 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
-from statsmodels.stats.proportion import (
-    confint_proportions_2indep,
-    proportions_ztest,
-)
-from statsmodels.stats.proportion import (
-    test_proportions_2indep as proportions_2indep_test,
-)
-from statsmodels.stats.rates import test_poisson as poisson_test
 
 from cpanalysis import stats, trends
 from cpanalysis.dfe.areas import ENGLAND, geographic_level
 from cpanalysis.dfe.symbols import symbol_reason
 from cpanalysis.errors import ParameterError
+
+# scipy.stats and statsmodels' submodules are imported inside the tests that use them: every
+# notebook kernel imports this module (through cpanalysis.plots), most without testing anything.
 
 JOIN = ["indicator_id", "period_end", "breakdown", "breakdown_value"]
 
@@ -129,6 +123,8 @@ def score_test(count: float, n: float, p0: float) -> tuple[float, float]:
     """
     if not (0 < p0 < 1) or n <= 0:
         return np.nan, np.nan
+    from statsmodels.stats.proportion import proportions_ztest
+
     z, p = proportions_ztest(count, n, value=p0, prop_var=p0)
     return float(z), float(p)
 
@@ -137,6 +133,8 @@ def exact_binomial_p(count: float, n: float, p0: float) -> float:
     """Two-sided exact binomial p-value (scipy ``binomtest``)."""
     if n <= 0 or not (0 <= p0 <= 1):
         return np.nan
+    from scipy import stats as sps
+
     return float(sps.binomtest(int(round(count)), int(round(n)), p0).pvalue)
 
 
@@ -270,6 +268,8 @@ def _p_value(unit: str, num: float, den: float, bench: float, reason: str) -> tu
             return z, exact_binomial_p(num, den, p0), "exact binomial"
         return z, p, "score"
     if unit == "rate_per_10k":
+        from statsmodels.stats.rates import test_poisson as poisson_test
+
         result = poisson_test(num, den / 10_000, bench, method="exact-c")
         return np.nan, float(result.pvalue), "exact Poisson"
     return np.nan, np.nan, ""
@@ -283,6 +283,9 @@ def _two_group(unit: str, x1: float, n1: float, x2: float, n2: float) -> tuple[f
     if unit == "%":
         if x1 > n1 or x2 > n2:
             return np.nan, np.nan, np.nan, np.nan
+        from statsmodels.stats.proportion import confint_proportions_2indep
+        from statsmodels.stats.proportion import test_proportions_2indep as proportions_2indep_test
+
         lo, hi = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
         p = proportions_2indep_test(x1, n1, x2, n2, method="score", compare="diff").pvalue
         return 100 * (x1 / n1 - x2 / n2), 100 * float(lo), 100 * float(hi), float(p)
@@ -565,6 +568,8 @@ def funnel_limits(
     alpha = 1 - confidence
     if small.any():
         if small_n == "exact":
+            from scipy import stats as sps
+
             ns = np.maximum(nn[small], 1)
             lower[small] = sps.binom.ppf(alpha / 2, ns, p0) / ns
             upper[small] = sps.binom.ppf(1 - alpha / 2, ns, p0) / ns

@@ -32,13 +32,10 @@ be printed in reports.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from statsmodels.duration.hazard_regression import PHReg
-from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, survdiff
-from statsmodels.genmod.families import Poisson
-from statsmodels.genmod.generalized_linear_model import GLM
 
 from cpanalysis import codes, periods, stats
 from cpanalysis.cohort import (
@@ -53,6 +50,12 @@ from cpanalysis.cohort import (
     without_short_breaks,
 )
 from cpanalysis.errors import ParameterError
+
+if TYPE_CHECKING:
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+# statsmodels' submodules are imported inside the functions that use them, so a notebook kernel
+# that never fits a survival or Cox model does not pay for their start-up.
 
 #: Days in a month on the survival clock (365.25 / 12), so 12 months is one year of 365.25 days.
 DAYS_PER_MONTH = 365.25 / 12
@@ -556,6 +559,8 @@ def _loglog_interval(p: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarra
 
 
 def _survfunc(part: pd.DataFrame) -> SurvfuncRight:
+    from statsmodels.duration.survfunc import SurvfuncRight
+
     entry = part["entry_days"].to_numpy() if (part["entry_days"] > 0).any() else None
     return SurvfuncRight(
         part["duration_days"].to_numpy(), part["ended"].astype(int).to_numpy(), entry=entry
@@ -757,6 +762,8 @@ def logrank_test(
     DataFrame
         One row: ``breakdown, groups_tested, chi2, df, p_value, n_placements, n_children, note``.
     """
+    from statsmodels.duration.survfunc import survdiff
+
     _check_durations(durations)
     data = restrict(durations, cohort=cohort, by=by, attributes=attributes)
     sizes = data.groupby("breakdown_value")["child_id"].nunique()
@@ -828,6 +835,8 @@ def disruption_incidence(
     ParameterError
         If any placement enters late (``entry_days`` > 0).
     """
+    from statsmodels.duration.survfunc import CumIncidenceRight
+
     _check_durations(durations)
     if (durations["entry_days"] > 0).any():
         raise ParameterError(
@@ -932,6 +941,8 @@ def placement_cox(
         ``term, hazard_ratio, lower, upper, p_value, n_placements, n_children, n_events, note``;
         one row per model term (a single row with the note when not produced).
     """
+    from statsmodels.duration.hazard_regression import PHReg
+
     _check_durations(durations)
     if event not in ("any", "disruption"):
         raise ParameterError(f"event must be 'any' or 'disruption'; got {event!r}")
@@ -1060,6 +1071,9 @@ def moves_by_distance(
         rr_lower, rr_upper, p_value`` (against the reference; 1 for the reference), ``note``.
         Groups with fewer than ``min_children`` children are shown but left out of the model.
     """
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     _check_durations(durations)
     data = restrict(durations, cohort=cohort, by=by, attributes=attributes)
     data = data.assign(

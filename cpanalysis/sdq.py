@@ -34,10 +34,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
-from statsmodels.regression.mixed_linear_model import MixedLM
-from statsmodels.stats.contingency_tables import SquareTable, mcnemar
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from cpanalysis import codes, periods, stats
 from cpanalysis.cohort import (
@@ -51,6 +47,9 @@ from cpanalysis.cohort import (
     without_short_breaks,
 )
 from cpanalysis.errors import ParameterError
+
+# scipy.stats and statsmodels' submodules are imported inside the functions that use them, so a
+# notebook kernel that never tests an SDQ change does not pay for their start-up.
 
 #: Default SD of the total difficulties score: UK parent-report norm, pooled over sexes (methods.md §1.2).
 SDQ_SD = 5.8
@@ -406,6 +405,8 @@ def paired_change(
         ``breakdown, breakdown_value, n_pairs, n_children, mean_1, mean_2, mean_change, lower,
         upper, t, p_t, median_change, wilcoxon, p_wilcoxon, note``.
     """
+    from scipy import stats as sps
+
     data = restrict(pairs, cohort=cohort, by=by, attributes=attributes)
     rows = []
     for breakdown, value, part in groups(data, by):
@@ -514,6 +515,8 @@ def band_tests(
         Two rows per group: ``breakdown, breakdown_value, test, statistic, df, p_value, n_pairs,
         n_left_concern, n_entered_concern, n_children, note``.
     """
+    from statsmodels.stats.contingency_tables import SquareTable, mcnemar
+
     data = restrict(pairs, cohort=cohort, by=by, attributes=attributes)
     rows = []
     for breakdown, value, part in groups(data, by):
@@ -759,6 +762,9 @@ def _fit_mixed(formula: str, data: pd.DataFrame, time: str, slopes: bool = True)
     The slope model "fails" when it raises, does not converge, warns that the estimate is on the
     boundary of the parameter space (a slope variance of zero) or has a singular covariance.
     """
+    from statsmodels.regression.mixed_linear_model import MixedLM
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
     attempts = [("random intercept and slope", f"~{time}")] if slopes else []
     attempts.append(("random intercept only (the slope model failed)", None))
     for name, re_formula in attempts:
@@ -879,6 +885,8 @@ def with_and_without_scores(
         ``characteristic, value ("mean" or a category), with_score, without_score (means, or %
         of each group), n_with, n_without, p_value (one per characteristic), note``.
     """
+    from scipy import stats as sps
+
     attrs = child_attributes(tables, periods.year_end(year))
     eligible = _eligible(oc2, [year], ages)
     eligible = restrict(eligible, cohort=cohort, attributes=attrs)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
-from statsmodels.stats.proportion import proportion_confint
+
+# scipy.stats and statsmodels are imported inside the functions that use them: importing this
+# module (every indicator and every notebook kernel does) should not cost their start-up.
 
 #: The two confidence levels every indicator carries.
 LEVELS = (0.95, 0.998)
@@ -28,6 +29,8 @@ ArrayLike = float | int | np.ndarray | pd.Series
 
 def z_value(confidence: float) -> float:
     """Two-sided normal quantile for ``confidence`` (1.959964 at 95%, 3.090232 at 99.8%)."""
+    from scipy import stats as sps
+
     _check_confidence(confidence)
     return float(sps.norm.ppf(confidence + (1 - confidence) / 2))
 
@@ -76,6 +79,8 @@ def wilson_interval(
     lower = np.full(np.broadcast(x, n).shape, np.nan)
     upper = lower.copy()
     if np.any(valid):
+        from statsmodels.stats.proportion import proportion_confint
+
         xb, nb = np.broadcast_arrays(x, n)
         lo, hi = proportion_confint(xb[valid], nb[valid], alpha=1 - confidence, method="wilson")
         lower[valid] = lo
@@ -84,6 +89,8 @@ def wilson_interval(
 
 
 def _exact_poisson(count: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    from scipy import stats as sps
+
     alpha = 1 - confidence
     lower = np.where(count > 0, sps.chi2.ppf(alpha / 2, 2 * np.maximum(count, 1)) / 2, 0.0)
     upper = sps.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
@@ -168,6 +175,8 @@ def mean_interval(values: ArrayLike, confidence: float = 0.95) -> tuple[float, f
     mean = float(v.mean())
     if n < 2:
         return (mean, np.nan, np.nan, n)
+    from scipy import stats as sps
+
     half = float(sps.t.ppf(confidence + (1 - confidence) / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
     return (mean, mean - half, mean + half, n)
 
@@ -189,6 +198,8 @@ def mean_interval_from_sums(
         NaN mean for an empty group; NaN limits below two values. From sums the limits agree with
         :func:`mean_interval` to about ``sqrt(eps * total_sq)`` when the spread is tiny.
     """
+    from scipy import stats as sps
+
     _check_confidence(confidence)
     n = np.asarray(n, dtype=float)
     total = np.asarray(total, dtype=float)

@@ -24,15 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
-from statsmodels.genmod.families import Binomial
-from statsmodels.genmod.generalized_linear_model import GLM
-from statsmodels.regression.linear_model import WLS
-from statsmodels.stats.proportion import confint_proportions_2indep
-from statsmodels.tools.tools import add_constant
 
 from cpanalysis.errors import ParameterError
 from cpanalysis.stats import z_value
+
+# scipy.stats and statsmodels' submodules are imported inside the functions that use them: every
+# notebook kernel imports this module (through cpanalysis.pipeline.changes) and most never test a trend.
 
 #: Fingertips' recent-trend points and significance level.
 TREND_POINTS = 5
@@ -121,6 +118,8 @@ def chi2_linear_trend(numerators: np.ndarray, denominators: np.ndarray,
 
 
 def _verdict(chi2: float, signs: list[float], n_points: int, polarity: str, confidence: float) -> TrendResult:
+    from scipy import stats as sps
+
     threshold = z_value(confidence) ** 2
     p = float(sps.chi2.sf(chi2, 1)) if np.isfinite(chi2) else np.nan
     agree = bool(signs[0] != 0 and all(s == signs[0] for s in signs))
@@ -176,6 +175,9 @@ def fingertips_trend(
 
 
 def _wls_slope(y: np.ndarray, se: np.ndarray, t: np.ndarray) -> tuple[float, float]:
+    from statsmodels.regression.linear_model import WLS
+    from statsmodels.tools.tools import add_constant
+
     design = add_constant(t)
     # Known variances (SE from each point's interval), so the slope's SE is not rescaled by residuals.
     fit = WLS(y, design, weights=1 / se**2).fit(cov_type="fixed scale", cov_kwds={"scale": 1.0})
@@ -274,6 +276,10 @@ def glm_trend(
     x, n, yr = x[ok], n[ok], yr[ok]
     if len(x) < 3:
         raise ParameterError(f"a trend needs at least 3 years with counts; got {len(x)}")
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.tools import add_constant
+
     endog = np.column_stack([x, n - x])
     design = add_constant(yr - yr.min())
     model = GLM(endog, design, family=Binomial())
@@ -331,6 +337,8 @@ def kendall_theil(values: np.ndarray, years: np.ndarray, confidence: float = 0.9
     v, yr = v[ok], yr[ok]
     if len(v) < 3:
         raise ParameterError(f"a trend needs at least 3 points; got {len(v)}")
+    from scipy import stats as sps
+
     ties = len(np.unique(v)) < len(v) or len(np.unique(yr)) < len(yr)
     tau = sps.kendalltau(yr, v, method="asymptotic" if ties else "exact")
     theil = sps.theilslopes(v, yr, alpha=confidence)
@@ -351,6 +359,8 @@ def year_on_year(
         treating them as independent (as this does) gives a conservative interval; prefer the
         trend test to single-year changes.
     """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
     lo, hi = confint_proportions_2indep(
         numerator_after, denominator_after, numerator_before, denominator_before,
         method="newcomb", compare="diff", alpha=1 - confidence,

@@ -10,11 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown
-from scipy import stats as sps
-from statsmodels.stats.proportion import confint_proportions_2indep
-from statsmodels.stats.proportion import test_proportions_2indep as proportions_2indep_test
-from statsmodels.stats.rates import confint_poisson_2indep
-from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep_test
 
 from cpanalysis import cohort as cohorts
 from cpanalysis import leavers, moves, periods, sdq, stats
@@ -106,6 +101,9 @@ def beyond_chance(row: pd.Series) -> bool:
 
 def _proportion_row(measure_id: str, measure: str, x1: float, n1: float, x2: float, n2: float,
                     min_children: int) -> dict:
+    from statsmodels.stats.proportion import confint_proportions_2indep
+    from statsmodels.stats.proportion import test_proportions_2indep as proportions_2indep_test
+
     row = {"measure_id": measure_id, "Measure": measure, "n_1": n1, "x_1": x1, "n_2": n2, "x_2": x2, "unit": "%"}
     note_1, note_2 = cohorts.too_few(int(n1), min_children), cohorts.too_few(int(n2), min_children)
     for k, (x, n, note) in enumerate(((x1, n1, note_1), (x2, n2, note_2)), start=1):
@@ -162,6 +160,10 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
         children (young people for care leavers, placements for placement measures); ``x`` is
         the count behind a share or a rate.
     """
+    from scipy import stats as sps
+    from statsmodels.stats.rates import confint_poisson_2indep
+    from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep_test
+
     attrs, cohort = attributes(data, cohort_filter)
     if cohort is None:
         attrs = cohorts.label_cohort(attrs, "True")  # no filter: every child is "in the cohort"
