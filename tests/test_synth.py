@@ -163,8 +163,13 @@ def test_every_return_has_every_table_of_its_year(demo: Path) -> None:
             )
             assert header.split(",") == list(schema.TABLES[name].columns)
     assert not (demo / "903" / "2022-23" / "sw_episodes.csv").exists()
-    population = pd.read_csv(demo / "population.csv", dtype={"time_period": int})
-    assert population.set_index("time_period").loc[2025, "population_estimate"] == 147_439
+    population = pd.read_csv(demo / "population.csv", dtype={"time_period": int, "age_band": str})
+    total = population[population["age_band"].isna()]  # the under-18 rows (blank age_band)
+    assert total.set_index("time_period").loc[2025, "population_estimate"] == 147_439
+    # the synthetic split by age band sums to the under-18 figure: 147,439 / 18 = 8,191.06 a year
+    by_age = population[population["age_band"].notna() & (population["time_period"] == 2025)]
+    assert by_age["population_estimate"].sum() == 147_439
+    assert by_age.set_index("age_band").loc["5 to 9 years", "population_estimate"] == round(147_439 * 5 / 18)
 
 
 def test_dates_are_dfe_format(demo: Path) -> None:

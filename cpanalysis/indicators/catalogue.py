@@ -140,9 +140,12 @@ _RECORDS: list[Indicator] = [
     Indicator(
         "cla_rate_per_10k", "Children looked after per 10,000 children under 18", "profile", "profile",
         "rate_per_10k", "none", _CLA_ON_DATE, "Children looked after on the period end",
-        "ONS mid-year estimate of the under-18 population (population.csv)",
+        "ONS mid-year estimate of the under-18 population (population.csv); by age band, the children of "
+        "that age (population.csv rows with an age_band: the authority's own figures, as DfE publishes no "
+        "population by age in the files the package reads)",
         dfe_equivalent=f"{_EES_RATE}: population_type='Children looked after on 31 March each year', "
-        "rate_per_10000; LAIT LAC",
+        "rate_per_10000; LAIT LAC (the under-18 rate only; no rate by age is published)",
+        breakdowns=(AGE_BAND,),
     ),
     Indicator(
         "cla_started", "Children who started to be looked after", "profile", "profile", "count", "none",
@@ -536,7 +539,8 @@ _PLACEMENT_COUNT = ("reading: DfE does not say whether same-carer changes other 
 #: Whether each published measure is computed with the definition that produced DfE's LA figure.
 DFE_DEFINITIONS: dict[str, str] = {
     "cla_on_date": f"{_PUBLISHED}: an episode open at the end of 31 March, short breaks excluded",
-    "cla_rate_per_10k": f"{_PUBLISHED}; the rate uses population.csv, which may be a different ONS vintage",
+    "cla_rate_per_10k": f"{_PUBLISHED}; the rate uses population.csv, which may be a different ONS vintage; "
+                        "the rates by age band are the package's own (DfE publishes none)",
     "cla_started": f"{_PUBLISHED}: first start per child in the year",
     "cla_started_rate_per_10k": f"{_PUBLISHED}; population as cla_rate_per_10k",
     "cla_ceased": f"{_PUBLISHED}: last ceasing per child in the year",

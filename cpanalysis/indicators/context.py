@@ -182,7 +182,12 @@ class Context:
     areas : tuple of str
         Geography codes of the authorities (one, unless :func:`stack_authorities` was used).
     population : DataFrame or None
-        ``la_code, year, population_under18``.
+        ``la_code, year, population_under18`` (the under-18 totals).
+    population_by_age : DataFrame or None
+        ``la_code, year, age_band, population_under18``: the rows of the population table with an
+        ``age_band`` (DfE's age bands, :data:`cpanalysis.periods.AGE_BAND_ORDER`); None when it
+        has none. DfE publishes no population by age in the files the package reads, so the
+        rates by age are the authority's own, from its population file.
     options : Options
         The counting choices.
     child_ids : Index
@@ -202,6 +207,7 @@ class Context:
     ad1: pd.DataFrame = field(default_factory=pd.DataFrame)
     sw_episodes: pd.DataFrame = field(default_factory=pd.DataFrame)
     first_year: int | None = None
+    population_by_age: pd.DataFrame | None = None
     child_ids: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -469,6 +475,18 @@ class Context:
             )
         return values.to_numpy(dtype=float)
 
+    def population_by_age_for(self, period_end: pd.Timestamp) -> np.ndarray | None:
+        """Population of each area (rows) in each DfE age band (columns, :data:`periods.AGE_BAND_ORDER`)
+        for the collection year containing ``period_end`` (the latest year on or before it, as
+        :meth:`population_for`); NaN where the table has no row; None without any age rows."""
+        if self.population_by_age is None:
+            return None
+        year = periods.collection_year(period_end)
+        pop = self.population_by_age[self.population_by_age["year"] <= year].sort_values("year")
+        latest = pop.drop_duplicates(["la_code", "age_band"], keep="last")
+        table = latest.pivot(index="la_code", columns="age_band", values="population_under18")
+        return table.reindex(index=list(self.areas), columns=list(periods.AGE_BAND_ORDER)).to_numpy(dtype=float)
+
 
 def _ids(values: pd.Series) -> pd.Series:
     """Child ids as plain Python strings (object dtype: pandas' string dtype is slower to index here)."""
@@ -583,8 +601,9 @@ def prepare(
             episodes[col] = np.nan if col == "pl_distance" else None
     episodes["pl_distance"] = pd.to_numeric(episodes["pl_distance"], errors="coerce")
     episodes = episodes.sort_values(["child_id", "decom"]).reset_index(drop=True)
+    population_by_age = None
     if population is not None:
-        population = _population(population)
+        population, population_by_age = _population(population)
     children = _children(tables)
     areas = _areas(children, la_code, population)
     if "la_code" in children.columns and len(areas) == 1:
@@ -631,6 +650,7 @@ def prepare(
         ad1=ad1,
         sw_episodes=sw_episodes,
         first_year=first_year,
+        population_by_age=population_by_age,
     )
 
 
@@ -701,7 +721,12 @@ def stack_authorities(authorities: dict[str, dict[str, pd.DataFrame]]) -> dict[s
     return {name: pd.concat(frames, ignore_index=True) for name, frames in stacked.items()}
 
 
-def _population(frame: pd.DataFrame) -> pd.DataFrame:
+def _population(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The under-18 totals and, when the table has an ``age_band`` column, the rows by age band.
+
+    An ``age_band`` that is blank or ``Total`` marks the under-18 total; any other must be one of
+    DfE's age bands (:data:`cpanalysis.periods.AGE_BAND_ORDER`).
+    """
     need = ("la_code", "year", "population_under18")
     # The synthetic demo and the EES file name the columns time_period / population_estimate.
     frame = frame.rename(columns={k: v for k, v in POPULATION_ALIASES.items() if v not in frame.columns})
@@ -717,7 +742,17 @@ def _population(frame: pd.DataFrame) -> pd.DataFrame:
             row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
             raise ParameterError(f"population table row {row}, column {col}: {out[col].iloc[row - 2]!r} is not valid")
         out[col] = values
-    return out
+    if "age_band" not in out.columns:
+        return out, None
+    band = out["age_band"].fillna("").astype(str).str.strip()
+    total = band.isin(("", cat.TOTAL))
+    unknown = ~total & ~band.isin(periods.AGE_BAND_ORDER)
+    if unknown.any():
+        row = int(np.flatnonzero(unknown.to_numpy())[0]) + 2
+        raise ParameterError(f"population table row {row}, column age_band: {band.iloc[row - 2]!r} is not one of "
+                             f"{', '.join(periods.AGE_BAND_ORDER)} (blank or Total for the under-18 total)")
+    by_age = out.loc[~total].assign(age_band=band[~total]).reset_index(drop=True)
+    return out.loc[total].drop(columns="age_band").reset_index(drop=True), (by_age if len(by_age) else None)
 
 
 def _year_or_nan(value: object) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cpanalysis import codes
+from cpanalysis import codes, periods
 from cpanalysis.indicators import catalogue as cat
 from cpanalysis.indicators.context import Context
 from cpanalysis.indicators.table import (
@@ -22,6 +22,7 @@ from cpanalysis.indicators.table import (
     as_category,
     count_rows,
     proportion_rows,
+    rate_by_rows,
     rate_rows,
 )
 from cpanalysis.periods import Window
@@ -108,14 +109,21 @@ def _rate(ctx: Context, frame: pd.DataFrame, indicator_id: str, win: Window, sta
     return rate_rows(frame, ctx.population_for(win.end), indicator_id, stamp)
 
 
-def cla_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
-    """Children looked after per 10,000 children under 18 (DfE CLA rate on 31 March).
+def cla_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> list:
+    """Children looked after per 10,000 children under 18 (DfE CLA rate on 31 March), and by age.
 
     Numerator: :func:`cla_on_date`. Denominator: the ONS under-18 mid-year estimate DfE uses for
     the collection year containing the period end (the latest available year for an in-year
     quarter end). Byar / exact Poisson limits. Not produced without a population table.
+    Breakdown ``age_band``: children looked after in each DfE age band per 10,000 children of
+    that age, when the population table has rows by age band (column ``age_band``). DfE
+    publishes only the under-18 rate, and no population by age is in the files the package
+    reads, so the rates by age are the authority's own, with no England figure beside them.
     """
-    return _rate(ctx, on_date_frame(ctx, win.end), "cla_rate_per_10k", win, stamp)
+    frame = on_date_frame(ctx, win.end)
+    return [_rate(ctx, frame, "cla_rate_per_10k", win, stamp),
+            rate_by_rows(frame, cat.AGE_BAND, periods.AGE_BAND_ORDER, ctx.population_by_age_for(win.end),
+                         "cla_rate_per_10k", stamp)]
 
 
 def cla_started(ctx: Context, win: Window, stamp: Stamp) -> Rows:

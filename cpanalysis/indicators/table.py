@@ -243,6 +243,28 @@ def rate_rows(frame: pd.DataFrame, population: np.ndarray | None, indicator_id: 
     return _block(indicator_id, stamp, "rate", groups, groups["units"], np.asarray(population, dtype=float))
 
 
+def rate_by_rows(frame: pd.DataFrame, breakdown: str, order: tuple[str, ...], populations: np.ndarray | None,
+                 indicator_id: str, stamp: Stamp) -> Rows | None:
+    """Rate-per-10,000 rows for each group of ``breakdown`` over that group's population.
+
+    ``populations`` holds one row per area and one column per group of ``order``; groups whose
+    population is not known (NaN) get no row, nor do units outside ``order`` ("Not known").
+    ``None`` without populations.
+    """
+    if populations is None:
+        return None
+    groups = _grouped(frame, (breakdown,), np.ones(len(frame)), len(stamp.areas), all_categories=True,
+                      orders={breakdown: order})
+    position = {v: i for i, v in enumerate(order)}
+    col = np.array([position.get(v, -1) for v in groups["breakdown_value"]], dtype=np.int64)
+    keep = (groups["breakdown"] == breakdown) & (col >= 0)
+    den = np.full(len(col), np.nan)
+    den[keep] = np.asarray(populations, dtype=float)[groups["geo"][keep], col[keep]]
+    keep &= np.isfinite(den) & (den > 0)
+    chosen = {k: v[keep] for k, v in groups.items()}
+    return _block(indicator_id, stamp, "rate", chosen, chosen["units"], den[keep])
+
+
 def mean_rows(
     frame: pd.DataFrame, column: str, indicator_id: str, stamp: Stamp, breakdowns: tuple[str, ...] = (),
     floor: float | None = 0.0,

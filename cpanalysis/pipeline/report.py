@@ -216,6 +216,10 @@ def breakdown_table(data: NotebookData, indicator_id: str, breakdown: str) -> pd
         return pd.DataFrame(columns=["Group", "Value", "Share of total (%)"])
     total = rows[rows["breakdown"] == "Total"]["value"]
     parts = rows[rows["breakdown"] == breakdown]
+    if parts.empty:  # said where the numbers would be (a rate by age needs the population by age)
+        return pd.DataFrame({"Group": [f"Every {breakdown.replace('_', ' ')}"],
+                             "Value": [f"no figures by {breakdown.replace('_', ' ')} in the data for "
+                                       f"{period_label(data.period_end, data.window)}"]})
     unit = str(parts["unit"].iloc[0]) if len(parts) else ""
     out = pd.DataFrame({"Group": parts["breakdown_value"].to_numpy(),
                         "Value": [f"[{s}]" if s else format_value(v, unit)

@@ -47,7 +47,10 @@ SIMULATION_END = dt.date(2030, 3, 31)
 #: Under-18 residents per postcode (Leicestershire 2025: 147,439 / 26,026), used to size an
 #: authority whose population is not shipped.
 UNDER_18_PER_POSTCODE = 5.66
-POPULATION_COLUMNS = ("la_code", "time_period", "population_estimate", "source")
+POPULATION_COLUMNS = ("la_code", "time_period", "population_estimate", "source", "age_band")
+#: Single years of age in each DfE age band of the under-18 population (16 and over: 16 and 17).
+YEARS_OF_AGE = {"Under 1 year": 1, "1 to 4 years": 4, "5 to 9 years": 5, "10 to 15 years": 6,
+                "16 years and over": 2}
 
 __all__ = ["DemoResult", "generate", "return_specs", "profile_for"]
 
@@ -160,8 +163,18 @@ def simulate(
     return children, places, profile
 
 
+def population_by_age(total: int) -> dict[str, int]:
+    """A synthetic split of an under-18 population into DfE's age bands: the same number of
+    children at each single year of age (the last band takes the rounding), summing to ``total``."""
+    out = {band: round(total * years / 18) for band, years in YEARS_OF_AGE.items()}
+    out["16 years and over"] += total - sum(out.values())
+    return out
+
+
 def population_rows(la_code: str, profile: params.Profile, years: list[int]) -> list[list[str]]:
-    """``population.csv`` rows: the under-18 population used for rates, marked when extrapolated."""
+    """``population.csv`` rows: the under-18 population used for rates, marked when extrapolated,
+    then (column ``age_band``) the same population split evenly by single year of age, marked
+    synthetic: no population by age is shipped with the package (DfE's files carry none)."""
     rows = []
     for year in years:
         value, estimated = profile.population_for(year)
@@ -173,7 +186,10 @@ def population_rows(la_code: str, profile: params.Profile, years: list[int]) -> 
             source = "extrapolated from the ONS mid-year estimates DfE used in 2019-2025"
         else:
             source = "ONS mid-year estimate as used by DfE (children looked after release)"
-        rows.append([la_code, str(year), str(value), source])
+        rows.append([la_code, str(year), str(value), source, ""])
+        for band, count in population_by_age(int(value)).items():
+            rows.append([la_code, str(year), str(count), "synthetic: the under-18 population split evenly by "
+                         "single year of age", band])
     return rows
 
 

@@ -156,7 +156,9 @@ def generate_many(out: Path, seed: int, n: int, first_year: int, as_at: dt.date,
     results.sort(key=lambda r: r[0])
     out.mkdir(parents=True, exist_ok=True)
     population = [row for r in results for row in r[2]]
-    files = [_write(out / "population.csv", ("la_code", "time_period", "population_estimate", "source"), population)]
+    from cpanalysis.synth import POPULATION_COLUMNS  # here: the package imports this module
+
+    files = [_write(out / "population.csv", POPULATION_COLUMNS, population)]
     files.append(_write(out / "authorities.csv", AUTHORITY_COLUMNS, [r[3] for r in results]))
     specs = return_specs(last_full, as_at)
     return DemoResult(
