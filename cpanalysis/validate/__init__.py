@@ -4,7 +4,7 @@ The package has the engine (:mod:`.engine`: the registry, :class:`Context`, :fun
 :func:`quarantine`, :func:`reconcile`) and one module per topic, each registering its rules:
 :mod:`.rows`, :mod:`.code_lists`, :mod:`.dates`, :mod:`.chains`, :mod:`.placements`,
 :mod:`.integrity`, :mod:`.health`, :mod:`.care_leavers`, :mod:`.mother`,
-:mod:`.cross_year`, :mod:`.permanence`.
+:mod:`.cross_year`, :mod:`.first_episode`, :mod:`.postcodes`, :mod:`.permanence`.
 
 Each rule is a named function registered with :func:`rule`; its docstring gives the DfE rule id,
 the DfE wording (paraphrased) and what this package checks. :data:`RULES` lists them all
@@ -44,11 +44,13 @@ from cpanalysis.validate import (  # noqa: F401
     code_lists,
     cross_year,
     dates,
+    first_episode,
     health,
     integrity,
     mother,
     permanence,
     placements,
+    postcodes,
     rows,
     stages,
 )

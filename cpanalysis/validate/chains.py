@@ -23,14 +23,17 @@ def overlapping_episodes(ctx: Context) -> pd.DataFrame:
 
 @rule("142", "episodes", "warning")
 def open_episode_followed(ctx: Context) -> pd.DataFrame:
-    """DfE 142: a new episode has started but the previous episode has not ended (no DEC).
+    """DfE 142: a new episode has started, but the previous episode has not ended (no DEC or no
+    REC).
 
-    Reported on the open episode. Stitching closes it (LIIA RULE_1/1A).
+    Reported on the episode that is not the child's last in the return. Stitching closes an
+    episode with no DEC (LIIA RULE_1/1A).
     """
     eps = ctx.sequence
-    bad = eps["has_next"] & eps["dec"].isna()
+    bad = eps["has_next"] & (eps["dec"].isna() | eps["rec"].isna())
     def message(eps):
-        return "the episode has no DEC but a later episode starts " + _dates(eps["next_decom"]) + "."
+        missing = pd.Series("DEC", index=eps.index).where(eps["dec"].isna(), "REC")
+        return "the episode has no " + missing + " but a later episode starts " + _dates(eps["next_decom"]) + "."
     return findings(eps, bad, "episodes", "DEC", message)
 
 
@@ -45,30 +48,46 @@ RNE_BOTH = codes.RNE_PLACEMENT_CHANGE & codes.RNE_LEGAL_CHANGE
 
 
 @rule("433", "episodes", "warning")
-def gap_in_period_of_care(ctx: Context) -> pd.DataFrame:
-    """DfE 433: the RNE says the episode continues a period of care (L, P, T, U, B) but it does
-    not start on the day the previous episode ended (a gap in the chain).
+def continuation_not_on_previous_dec(ctx: Context) -> pd.DataFrame:
+    """DfE 433: the reason for new episode suggests that this is a continuation episode (RNE L,
+    P, T, U, B), but the episode does not start on the same day as the last episode finished.
 
-    Only gaps are reported here (DECOM after the previous DEC); a DECOM before it is an
-    overlap (501).
+    As DfE checks it: any episode after the child's first in the return whose DECOM differs
+    from the previous episode's DEC (a gap, an overlap, or no previous DEC). An overlap is
+    also 501's; an open previous episode also 142's.
     """
     eps = ctx.sequence
-    bad = eps["rne"].isin(RNE_CONTINUATION) & eps["prev_dec"].notna() & (eps["decom"] > eps["prev_dec"])
+    bad = eps["rne"].isin(RNE_CONTINUATION) & eps["has_prev"] & ~(eps["decom"] == eps["prev_dec"]).fillna(False)
     def message(eps):
         return (
-            "RNE " + eps["rne"].astype(str) + " continues care but DECOM " + _dates(eps["decom"])
-            + " is after the previous DEC " + _dates(eps["prev_dec"]) + "."
+            "RNE " + eps["rne"].astype(str) + " suggests a continuation episode, but DECOM " + _dates(eps["decom"])
+            + " is not the previous episode's DEC (" + _dates(eps["prev_dec"]) + ")."
         )
     return findings(eps, bad, "episodes", "DECOM", message)
 
 
 @rule("388", "episodes", "warning")
-def x1_without_next_episode(ctx: Context) -> pd.DataFrame:
-    """DfE 388: REC is X1 (a new episode begins the same day) but there is no following episode
-    in the return."""
+def x1_without_continuation(ctx: Context) -> pd.DataFrame:
+    """DfE 388: reason episode ceased is coded new episode begins (X1), but there is no
+    continuation episode; or an episode ends on the day the next begins with a REC other
+    than X1.
+
+    Three cases, as DfE checks them within the return: REC X1 and the next episode does not
+    start on DEC; REC not X1 and the next episode starts on DEC (care continued, so X1
+    was due); REC X1 on the child's last episode with a DEC.
+    """
     eps = ctx.sequence
-    bad = (eps["rec"] == codes.REC_CONTINUES) & ~eps["has_next"]
-    return findings(eps, bad, "episodes", "REC", "REC X1 but no later episode follows in this return.")
+    ended = eps["dec"].notna()
+    x1 = eps["rec"] == codes.REC_CONTINUES
+    next_on_dec = (eps["next_decom"] == eps["dec"]).fillna(False)
+    x1_gap = eps["has_next"] & ended & x1 & ~next_on_dec
+    not_x1 = eps["has_next"] & ended & eps["rec"].notna() & ~x1 & next_on_dec
+    x1_last = ~eps["has_next"] & ended & x1
+    def message(eps):
+        text = pd.Series("REC X1 but no later episode follows in this return.", index=eps.index)
+        text = text.where(~x1_gap.loc[eps.index], "REC X1 but the next episode starts " + _dates(eps["next_decom"]) + ", not on DEC " + _dates(eps["dec"]) + ".")
+        return text.where(~not_x1.loc[eps.index], "REC " + eps["rec"].astype(str) + " but the next episode starts on DEC " + _dates(eps["dec"]) + " (X1 expected).")
+    return findings(eps, x1_gap | not_x1 | x1_last, "episodes", "REC", message)
 
 
 @rule("357", "episodes", "warning")
@@ -88,11 +107,14 @@ def first_episode_not_s(ctx: Context) -> pd.DataFrame:
 
 @rule("431", "episodes", "warning")
 def s_on_day_previous_ended(ctx: Context) -> pd.DataFrame:
-    """DfE 431: RNE is S (started to be looked after) but the previous episode ended the same
-    day (so care did not really stop)."""
+    """DfE 431: the reason for new episode is started to be looked after (S), but the previous
+    episode ended on the same day (or later: care did not really stop)."""
     eps = ctx.sequence
-    bad = (eps["rne"] == codes.RNE_START) & (eps["prev_dec"] == eps["decom"])
-    return findings(eps, bad, "episodes", "RNE", "RNE S but the previous episode ended on DECOM " + _dates(eps["decom"]) + ".")
+    bad = (eps["rne"] == codes.RNE_START) & (eps["decom"] <= eps["prev_dec"])
+    def message(eps):
+        when = pd.Series("on", index=eps.index).where(eps["decom"] == eps["prev_dec"], "after")
+        return "RNE S but the previous episode ended " + when + " DECOM " + _dates(eps["decom"]) + "."
+    return findings(eps, bad, "episodes", "RNE", message)
 
 
 @rule("432", "episodes", "warning")
@@ -160,3 +182,19 @@ def episodes_after_death(ctx: Context) -> pd.DataFrame:
     eps = ctx.sequence
     bad = eps["rec"].isin(codes.REC_NO_FURTHER_EPISODES) & eps["has_next"]
     return findings(eps, bad, "episodes", "REC", "REC " + eps["rec"].astype(str) + " but a later episode follows.")
+
+
+@rule("504", "episodes", "warning")
+def cin_changed_within_period(ctx: Context) -> pd.DataFrame:
+    """DfE 504: the category of need code differs from that reported at start of current period
+    of being looked after.
+
+    As DfE checks it: an episode following on from the previous one (previous REC X1 and DEC =
+    this DECOM) with a different CIN.
+    """
+    eps = ctx.sequence
+    follows = (eps["prev_rec"] == codes.REC_CONTINUES) & (eps["prev_dec"] == eps["decom"])
+    bad = follows & ~_same(eps["cin"], eps["prev_cin"])
+    def message(eps):
+        return "CIN " + eps["cin"].astype(str) + " differs from CIN " + eps["prev_cin"].astype(str) + " at the start of the period of care."
+    return findings(eps, bad, "episodes", "CIN", message)

@@ -187,6 +187,8 @@ class Context:
     def __init__(self, tables: Tables) -> None:
         self.tables = {name: tables[name] if name in tables else _empty_processed(name) for name in schema.TABLES}
         self._joined: dict[str, pd.DataFrame] = {}
+        #: Views a topic module derives once and shares between its rules (name -> value).
+        self.cache: dict[str, object] = {}
         self.unreadable: dict[tuple[str, str], set[tuple[str, int]]] = {}
 
     def table(self, name: str) -> pd.DataFrame:
@@ -232,7 +234,7 @@ class Context:
     @cached_property
     def sequence(self) -> pd.DataFrame:
         """Episodes with a usable DECOM, in order within each return and child, with the
-        previous and next episode's fields (``prev_dec``, ``prev_rec``, ``prev_ls``, ``prev_place``,
+        previous and next episode's fields (``prev_dec``, ``prev_rec``, ``prev_ls``, ``prev_cin``, ``prev_place``,
         ``prev_place_provider``, ``prev_pl_post``, ``prev_urn``, ``next_decom``; NaN/None when there
         is none) and ``has_prev``/``has_next``."""
         eps = self.with_header("episodes")
@@ -242,12 +244,49 @@ class Context:
         eps = eps[~eps[content].astype(str).duplicated()]
         eps = eps.sort_values(["return_label", "child_id", "decom", "dec", "source_row"], na_position="last", kind="stable")
         by = eps.groupby(["return_label", "child_id"], sort=False)
-        for col in ("dec", "rec", "ls", "place", "place_provider", "pl_post", "urn"):
+        for col in ("dec", "rec", "ls", "cin", "place", "place_provider", "pl_post", "urn"):
             eps[f"prev_{col}"] = by[col].shift(1)
         eps["next_decom"] = by["decom"].shift(-1)
         eps["has_prev"] = by.cumcount() > 0
         eps["has_next"] = by.cumcount(ascending=False) > 0
         return eps
+
+    @cached_property
+    def placement_geography(self) -> pd.DataFrame | None:
+        """``PL_DISTANCE``, ``PL_LA`` and ``PL_LOCATION`` of every episode row, derived from the
+        postcodes as DfE's validator derives them before its rules run (ssda903.md §6.1).
+
+        Indexed like the episodes table: ``pl_distance`` (miles to 1 d.p., NaN when either
+        postcode is blank or unknown; not blanked for short breaks or UASC, as DfE's
+        validator does not), ``pl_la`` (upper-tier authority of ``PL_POST``; ``WAL``/``SCO``/
+        ``NIR`` outside England; None when unknown) and ``pl_location`` (``IN`` when ``pl_la``
+        is the responsible authority, ``OUT`` otherwise, None when the postcode is unknown),
+        ``home_known`` and ``pl_known`` (the postcode has a grid reference). The responsible
+        authority is the English authority most home postcodes lie in (a return holds no
+        authority code; DfE's validator is told it). ``None`` when the postcode
+        lookup cannot be used: the rules needing these fields then report nothing.
+        """
+        eps = self.tables["episodes"]
+        try:
+            from cpanalysis import geography
+
+            home = geography.lookup_postcodes(eps["home_post"])
+            placed = geography.lookup_postcodes(eps["pl_post"])
+        except (ImportError, OSError, ValueError):
+            return None
+        out = pd.DataFrame(index=eps.index)
+        out["pl_distance"] = geography.grid_distance_miles(home["easting"], home["northing"], placed["easting"], placed["northing"])
+        out["pl_la"] = geography.upper_tier_of_district(placed["lad_code"])
+        home_la = geography.upper_tier_of_district(home["lad_code"])
+        english = home_la[home_la.str.startswith("E", na=False)].value_counts()
+        # ties broken by code so the choice is repeatable
+        authority = sorted(english[english == english.max()].index)[0] if len(english) else None
+        location = pd.Series(codes.PL_LOCATION_OUT, index=eps.index, dtype=object)
+        location[out["pl_la"].eq(authority).fillna(False).to_numpy(dtype=bool)] = codes.PL_LOCATION_IN
+        out["pl_location"] = location.where(placed["lad_code"].notna(), None)
+        out["home_known"] = home["easting"].notna()
+        out["pl_known"] = placed["easting"].notna()
+        return out
 
     @cached_property
     def returns(self) -> pd.DataFrame:
