@@ -24,6 +24,20 @@ RESPITE = both(add("header", {**HEADER, "CHILD": "3"}),
                add("episodes", {"CHILD": "3", "DECOM": "04/07/2024", "RNE": "S", "LS": "V3", "CIN": "N2", "PLACE": "K2",
                                 "PLACE_PROVIDER": "PR1", "DEC": "06/07/2024", "REC": "E4A", "URN": "SC333333"}))
 
+CHILD9 = add("header", {**HEADER, "CHILD": "9"})
+LEFT = edit("episodes", 1, DEC="01/01/2025", REC="E4A")
+OC2_AND_OC3 = "care-leaver information (OC3) and OC2 items for children looked after for 12 months are both given."
+
+
+def missing(start: str, end: str) -> dict:
+    return {**ROWS["missing"], "MIS_START": start, "MIS_END": end}
+
+
+def police(**episode) -> object:
+    return both(add("header", {**HEADER, "CHILD": "4"}),
+                add("episodes", {**EP1, "CHILD": "4", "DECOM": "01/07/2024", "LS": "L1", "REC": "E4A", **episode}))
+
+
 FAIL = [
     ("433", edit("episodes", 0, DEC="15/06/2024"), [
         w("episodes", 3, "1", "DECOM", "RNE P suggests a continuation episode, but DECOM 01/06/2024 is not the previous "
@@ -63,9 +77,61 @@ FAIL = [
         w("episodes", 3, "1", "PL_POST", "no placement LA: PL_POST LS1 4AA is not a known postcode."),
     ]),
     ("179", NO_PL_POST, [w("episodes", 3, "1", "PL_POST", "no placement location: PL_POST is blank.")]),
+    ("1015", edit("episodes", 1, PLACE="K2", PL_POST="BD1 1HY", PLACE_PROVIDER="PR1"), [
+        w("episodes", 3, "1", "PL_POST", "PLACE_PROVIDER PR1 (own provision) but placement LA E08000032 is not the "
+          "responsible authority."),
+    ]),
+    ("EPI", CHILD9, [w("header", 3, "9", "CHILD", "the child is in the header but has no episode and no OC3 row in this return.")]),
+    ("1012", both(CHILD9, add("reviews", {**ROWS["reviews"], "CHILD": "9"})), [
+        w("reviews", 2, "9", "CHILD", "a reviews row but the child has no episode in this return."),
+    ]),
+    ("574", add("missing", missing("10/10/2024", ""), missing("12/10/2024", "13/10/2024")), [
+        w("missing", 3, "1", "MIS_START", "the previous missing period is still open (no MIS_END)."),
+    ]),
+    ("574", add("missing", missing("10/10/2024", "14/10/2024"), missing("12/10/2024", "13/10/2024")), [
+        w("missing", 2, "1", "MIS_START", "MIS_START 10/10/2024 is before the previous missing period's MIS_END 13/10/2024."),
+    ]),
+    ("575", add("missing", missing("10/05/2024", "")), [
+        w("missing", 2, "1", "MIS_END", "no MIS_END but the placement it started in ended on 01/06/2024."),
+    ]),
+    ("577", both(LEFT, add("missing", missing("10/10/2024", ""))), [
+        w("missing", 2, "1", "MIS_END", "no MIS_END but the child's period of care has ended."),
+    ]),
+    ("577", add("missing", missing("10/10/2022", "11/10/2022")), [
+        w("missing", 2, "1", "MIS_END", "the missing period (10/10/2022 to 11/10/2022) is outside every period of care in "
+          "this return."),
+    ]),
+    ("184", add("placed_for_adoption", {**ROWS["placed_for_adoption"], "DATE_PLACED": "01/01/2010"}), [
+        w("placed_for_adoption", 2, "1", "DATE_PLACED", "DATE_PLACED 01/01/2010 is before DOB 01/06/2010."),
+    ]),
+    ("117", both(LEFT, add("placed_for_adoption", {**ROWS["placed_for_adoption"], "DATE_PLACED": "01/02/2025"})), [
+        w("placed_for_adoption", 2, "1", "DATE_PLACED", "DATE_PLACED 01/02/2025 or DATE_PLACED_CEASED blank is after the "
+          "return's end or the child's DEC."),
+        w("episodes", 3, "1", "DEC", "the child's placed-for-adoption dates are after this episode's DEC or the return's end."),
+    ]),
+    ("215", add("oc3", ROWS["oc3"]), [
+        w("oc3", 2, "1", "CHILD", OC2_AND_OC3),
+        w("oc2", 2, "1", "CHILD", OC2_AND_OC3),
+    ]),
+    ("361", police(DEC="10/07/2024"), [
+        w("episodes", 4, "4", "LS", "police protection (LS L1) for 9 days, over 72 hours."),
+    ]),
 ]
 
 PASS = [
+    ("1015", edit("episodes", 1, PLACE="K2", PLACE_PROVIDER="PR1")),  # placed in Leeds, where the homes are
+    ("1015", edit("episodes", 1, PL_POST="BD1 1HY", PLACE_PROVIDER="PR1")),  # foster care anywhere
+    ("EPI", both(CHILD9, add("oc3", {**ROWS["oc3"], "CHILD": "9"}))),
+    ("1012", add("reviews", ROWS["reviews"])),
+    ("574", add("missing", missing("10/10/2024", "11/10/2024"), missing("12/10/2024", ""))),
+    ("575", add("missing", missing("10/10/2024", ""))),  # the placement is still open
+    ("577", add("missing", missing("10/10/2024", ""))),
+    ("184", add("placed_for_adoption", ROWS["placed_for_adoption"])),
+    ("117", both(LEFT, add("placed_for_adoption", ROWS["placed_for_adoption"]))),
+    ("215", both(add("oc3", ROWS["oc3"]), edit("oc2", 0, CONVICTED="", IMMUNISATIONS="", TEETH_CHECK="",
+                                              HEALTH_ASSESSMENT="", SUBSTANCE_MISUSE=""))),
+    ("361", police(DEC="04/07/2024")),  # 3 days
+
     ("433", edit("episodes", 0, DEC="01/06/2024")),
     ("388", edit("episodes", 1, DEC="01/01/2025", REC="E4A")),
     ("142", edit("episodes", 1, REC="")),  # the last episode may be open
@@ -91,6 +157,20 @@ def test_rule_passes(tmp_path: Path, rule_id, change) -> None:
     assert found(tables, rule_id) == []
 
 
+def test_624_mc_dob_differs_from_last_year(tmp_path: Path) -> None:
+    def returns(folder: Path, last: str, this: str):
+        mother = {**HEADER, "SEX": "F", "MOTHER": "1"}
+        write_return(folder, "2023-24", {"header": [{**mother, "SEX": "2", "MC_DOB": last}], "episodes": [{**EP1, "DEC": "", "REC": ""}]})
+        write_return(folder, "2024-25", copy.deepcopy(BASE) | {"header": [{**mother, "MC_DOB": this}]})
+        return clean.normalise(ingest.read_returns(folder))[0]
+
+    assert found(returns(tmp_path / "a", "01/01/2024", ""), "624") == [
+        w("header", 2, "1", "MC_DOB", "MC_DOB blank but 01/01/2024 last year."),
+    ]
+    assert found(returns(tmp_path / "b", "01/01/2024", "01/01/2024"), "624") == []
+    assert found(returns(tmp_path / "c", "", "01/01/2024"), "624") == []  # first recorded this year
+
+
 #: Rules tested below on two returns (failing and passing cases in each test).
 FIRST_EPISODE_RULES = {"503A", "503B", "503C", "503D", "503E", "503F", "503G", "503H", "503J", "452", "453"}
 
@@ -104,6 +184,10 @@ def carried(folder: Path, last_year: dict | None = None, **this_year) -> dict:
     new["episodes"][0] = {**new["episodes"][0], **this_year}
     write_return(folder, "2024-25", new)
     return clean.normalise(ingest.read_returns(folder))[0]
+
+
+#: Rules whose failing and passing cases use two returns.
+TWO_RETURN_RULES = FIRST_EPISODE_RULES | {"624"}
 
 
 def _first_episode_findings(tables) -> dict[str, list[tuple]]:

@@ -3,7 +3,7 @@
 The package has the engine (:mod:`.engine`: the registry, :class:`Context`, :func:`validate`,
 :func:`quarantine`, :func:`reconcile`) and one module per topic, each registering its rules:
 :mod:`.rows`, :mod:`.code_lists`, :mod:`.dates`, :mod:`.chains`, :mod:`.placements`,
-:mod:`.integrity`, :mod:`.health`, :mod:`.care_leavers`, :mod:`.mother`,
+:mod:`.integrity`, :mod:`.missing`, :mod:`.health`, :mod:`.care_leavers`, :mod:`.mother`,
 :mod:`.cross_year`, :mod:`.first_episode`, :mod:`.postcodes`, :mod:`.permanence`.
 
 Each rule is a named function registered with :func:`rule`; its docstring gives the DfE rule id,
@@ -47,6 +47,7 @@ from cpanalysis.validate import (  # noqa: F401
     first_episode,
     health,
     integrity,
+    missing,
     mother,
     permanence,
     placements,

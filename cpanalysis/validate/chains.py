@@ -1,11 +1,11 @@
-"""Episode chains within one return (DfE 501, 142, 433, 388, 357, 431, 432, 434-437)."""
+"""Episode chains within one return (DfE 501, 142, 433, 388, 357, 431, 432, 434-437, 504, 361)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from cpanalysis import codes
-from cpanalysis.validate.engine import Context, _dates, _same, findings, rule
+from cpanalysis.validate.engine import Context, _dates, _none, _same, findings, rule
 
 
 @rule("501", "episodes", "warning")
@@ -198,3 +198,31 @@ def cin_changed_within_period(ctx: Context) -> pd.DataFrame:
     def message(eps):
         return "CIN " + eps["cin"].astype(str) + " differs from CIN " + eps["prev_cin"].astype(str) + " at the start of the period of care."
     return findings(eps, bad, "episodes", "CIN", message)
+
+
+#: Longest police protection (LS L1) the Children Act 1989 allows, in days (72 hours).
+MAX_POLICE_PROTECTION_DAYS = 3
+#: Legal status: police protection, in local authority accommodation.
+LS_POLICE_PROTECTION = "L1"
+
+
+@rule("361", "episodes", "warning")
+def police_protection_too_long(ctx: Context) -> pd.DataFrame:
+    """DfE 361: police protection legal status lasted longer than maximum 72 hours allowed in
+    the Children Act 1989.
+
+    As DfE checks it: consecutive LS L1 episodes (each starting on the previous DEC) form one
+    spell, open ones running to the return's end; every episode of a spell longer than 3 days
+    is reported.
+    """
+    eps = ctx.sequence
+    l1 = eps[eps["ls"] == LS_POLICE_PROTECTION]
+    if l1.empty:
+        return _none()
+    follows = (l1["prev_ls"] == LS_POLICE_PROTECTION) & (l1["prev_dec"] == l1["decom"])
+    spell = (~follows).cumsum()
+    end = l1["dec"].fillna(l1["year_end"])
+    days = (end.groupby(spell).transform("max") - l1["decom"].groupby(spell).transform("min")).dt.days
+    def message(rows):
+        return "police protection (LS L1) for " + days.loc[rows.index].astype(str) + " days, over 72 hours."
+    return findings(l1, days > MAX_POLICE_PROTECTION_DAYS, "episodes", "LS", message)

@@ -1,4 +1,4 @@
-"""Rules comparing a return with last year's (DfE 202, 203, 204, 1002).
+"""Rules comparing a return with last year's (DfE 202, 203, 204, 205B, 624, 1002).
 
 DfE's validator compares the return with the previous year's only (its ``_last`` tables).
 cpanalysis reads every return, so "last year" is the annual return of the collection year
@@ -101,3 +101,16 @@ def uasc_both_years_duc_inconsistent(ctx: Context) -> pd.DataFrame:
     on_uasc = findings(uasc, bad, "uasc", "DUC", message)
     on_header = findings(header, _in(header, uasc[bad]) & header["child_id"].notna(), "header", "CHILD", message)
     return _combine([on_uasc, on_header])
+
+
+@rule("624", "header", "warning")
+def mc_dob_differs_from_last_year(ctx: Context) -> pd.DataFrame:
+    """DfE 624: date of birth of the first child contradicts the date of birth of the first
+    child previously recorded (MC_DOB differs from a MC_DOB given in last year's return,
+    including a blank this year)."""
+    header = ctx.tables["header"]
+    last = ctx.last_year("header", ["mc_dob"])
+    bad = last["in_last_year"] & header["child_id"].notna() & last["last_mc_dob"].notna() & ~_same(header["mc_dob"], last["last_mc_dob"])
+    def message(rows):
+        return "MC_DOB " + _dates(rows["mc_dob"]) + " but " + _dates(last.loc[rows.index, "last_mc_dob"]) + " last year."
+    return findings(header, bad, "header", "MC_DOB", message)

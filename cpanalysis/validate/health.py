@@ -1,4 +1,4 @@
-"""OC2: children looked after continuously for 12 months at 31 March (DfE 180, 185, 190, 191, 198)."""
+"""OC2: children looked after continuously for 12 months at 31 March (DfE 180, 185, 190, 191, 198, 215)."""
 
 from __future__ import annotations
 
@@ -90,3 +90,26 @@ def sdq_missing_at_4_or_17(ctx: Context) -> pd.DataFrame:
         birthday_in_year |= (day >= oc2["year_start"]) & (day <= oc2["year_end"])
     bad = birthday_in_year & _in(oc2, ctx.oc2_cohort) & oc2["sdq_score"].isna() & oc2["sdq_reason"].isna()
     return findings(oc2, bad.fillna(False), "oc2", "SDQ_REASON", "4th or 17th birthday in the year but no SDQ score and no reason.")
+
+
+#: OC2 items DfE 215 counts as "completed" for a care leaver (every OC2 item but the SDQ).
+_OC2_ITEMS = ("convicted", "health_check", "immunisations", "teeth_check", "health_assessment", "substance_misuse",
+              "intervention_received", "intervention_offered")
+
+
+@rule("215", "oc3", "warning")
+def care_leaver_with_oc2_items(ctx: Context) -> pd.DataFrame:
+    """DfE 215: child has care leaver information but one or more data items relating to
+    children looked after for 12 months have been completed.
+
+    As DfE checks it: an OC3 row with IN_TOUCH, ACTIV or ACCOM given, and an OC2 row of the same
+    child in the return with any item other than the SDQ given. Reported on both rows.
+    """
+    oc3, oc2 = ctx.tables["oc3"], ctx.tables["oc2"]
+    leavers = oc3[oc3["child_id"].notna() & oc3[["in_touch", "activ", "accom"]].notna().any(axis=1)]
+    with_items = oc2[oc2["child_id"].notna() & oc2[list(_OC2_ITEMS)].notna().any(axis=1)]
+    message = "care-leaver information (OC3) and OC2 items for children looked after for 12 months are both given."
+    return _combine([
+        findings(oc3, _in(oc3, with_items) & oc3.index.to_series().isin(leavers.index), "oc3", "CHILD", message),
+        findings(oc2, _in(oc2, leavers) & oc2.index.to_series().isin(with_items.index), "oc2", "CHILD", message),
+    ])

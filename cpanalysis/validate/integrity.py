@@ -1,11 +1,11 @@
-"""Cross-table integrity within a return (DfE INT rules) and UASC / missing dates (304, 567)."""
+"""Cross-table integrity within a return (DfE INT rules, EPI, 1012) and UASC / missing dates (304, 567)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from cpanalysis import periods, schema
-from cpanalysis.validate.engine import Context, _dates, _in, findings, rule
+from cpanalysis.validate.engine import Context, _combine, _dates, _in, findings, rule
 
 _NOT_IN_HEADER = {
     "ad1": "INT01", "placed_for_adoption": "INT02", "episodes": "INT03", "missing": "INT04", "oc2": "INT05",
@@ -93,3 +93,30 @@ def missing_end_before_start(ctx: Context) -> pd.DataFrame:
     def message(missing):
         return "MIS_END " + _dates(missing["mis_end"]) + " is before MIS_START " + _dates(missing["mis_start"]) + "."
     return findings(missing, bad, "missing", "MIS_END", message)
+
+
+@rule("EPI", "header", "warning")
+def header_child_without_episodes(ctx: Context) -> pd.DataFrame:
+    """DfE EPI: episodes need to be loaded for this child before further validation is possible:
+    the child is in the header but has no episode and no care-leaver (OC3) row in the return."""
+    header = ctx.tables["header"]
+    bad = header["child_id"].notna() & ~_in(header, ctx.tables["episodes"]) & ~_in(header, ctx.tables["oc3"])
+    return findings(header, bad, "header", "CHILD", "the child is in the header but has no episode and no OC3 row in this return.")
+
+
+#: Tables DfE 1012 checks: information about a child looked after in the year.
+_NEEDS_EPISODES = ("placed_for_adoption", "missing", "reviews", "ad1", "previous_permanence", "oc2")
+
+
+@rule("1012", "all", "warning")
+def data_without_episodes(ctx: Context) -> pd.DataFrame:
+    """DfE 1012: no other data should be returned for children who had no episodes in the
+    current year (placed for adoption, missing, reviews, AD1, previous permanence, OC2 rows of
+    a child with no episode in the return)."""
+    eps = ctx.tables["episodes"]
+    found = []
+    for table in _NEEDS_EPISODES:
+        frame = ctx.tables[table]
+        bad = frame["child_id"].notna() & ~_in(frame, eps)
+        found.append(findings(frame, bad, table, "CHILD", f"a {table} row but the child has no episode in this return."))
+    return _combine(found)

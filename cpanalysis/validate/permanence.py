@@ -1,11 +1,11 @@
-"""Previous permanence (DfE 630): the permanence arrangement before a child starts care."""
+"""Previous permanence (DfE 630) and placed for adoption (DfE 184, 117)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from cpanalysis import codes
-from cpanalysis.validate.engine import Context, _none, findings, rule
+from cpanalysis.validate.engine import Context, _combine, _dates, _none, findings, rule
 
 #: PREV_PERM code meaning "no previous permanence" (or not known), which needs no LA or date.
 NO_PREVIOUS_PERMANENCE = "Z1"
@@ -36,3 +36,45 @@ def previous_permanence_missing(ctx: Context) -> pd.DataFrame:
     bad = pd.Series(eps.index.isin(list(bad_index)), index=eps.index)
     return findings(eps, bad, "episodes", "PREV_PERM",
                     "started to be looked after in the year but previous permanence is missing or incomplete.")
+
+
+@rule("184", "placed_for_adoption", "warning")
+def placed_before_birth(ctx: Context) -> pd.DataFrame:
+    """DfE 184: date of decision that a child should be placed for adoption (DATE_PLACED) is
+    before the child was born (the header's DOB)."""
+    placed = ctx.with_header("placed_for_adoption")
+    bad = (placed["date_placed"] < placed["header_dob"]).fillna(False)
+    def message(rows):
+        return "DATE_PLACED " + _dates(rows["date_placed"]) + " is before DOB " + _dates(rows["header_dob"]) + "."
+    return findings(placed, bad, "placed_for_adoption", "DATE_PLACED", message)
+
+
+@rule("117", "placed_for_adoption", "warning")
+def placement_decision_after_leaving(ctx: Context) -> pd.DataFrame:
+    """DfE 117: date of decision that a child should/should no longer be placed for adoption is
+    beyond the current collection year or after the child ceased to be looked after.
+
+    As DfE checks it: DATE_PLACED or DATE_PLACED_CEASED after the return's end, or after the DEC
+    of the child's latest episode whose REC is not X1. Reported on the placed-for-adoption row
+    and that episode.
+    """
+    placed = ctx.table("placed_for_adoption")
+    if placed.empty:
+        return _none()
+    eps = ctx.tables["episodes"]
+    latest = eps[eps["decom"].notna() & eps["child_id"].notna() & (eps["rec"] != codes.REC_CONTINUES)]
+    latest = latest.sort_values(["return_label", "child_id", "decom"], kind="stable").drop_duplicates(["return_label", "child_id"], keep="last")
+    latest = latest.assign(return_label=latest["return_label"].astype(object))[["return_label", "child_id", "dec"]].rename_axis("episode").reset_index()
+    rows = placed.assign(return_label=placed["return_label"].astype(object)).rename_axis("row").reset_index()
+    merged = rows.merge(latest, on=["return_label", "child_id"], how="left")
+    late = pd.Series(False, index=merged.index)
+    for column in ("date_placed", "date_placed_ceased"):
+        late |= (merged[column] > merged["year_end"]).fillna(False) | (merged[column] > merged["dec"]).fillna(False)
+    hit = merged[late]
+    def message(rows):
+        return "DATE_PLACED " + _dates(rows["date_placed"]) + " or DATE_PLACED_CEASED " + _dates(rows["date_placed_ceased"]) + " is after the return's end or the child's DEC."
+    on_placed = findings(placed, pd.Series(placed.index.isin(hit["row"]), index=placed.index), "placed_for_adoption", "DATE_PLACED", message)
+    episodes = hit["episode"].dropna().astype(int)
+    on_episode = findings(eps, pd.Series(eps.index.isin(episodes), index=eps.index), "episodes", "DEC",
+                          "the child's placed-for-adoption dates are after this episode's DEC or the return's end.")
+    return _combine([on_placed, on_episode])

@@ -96,3 +96,33 @@ def placement_location_missing(ctx: Context) -> pd.DataFrame:
         return pd.Series("no placement location: PL_POST is blank.", index=eps.index).where(
             eps["pl_post"].isna(), "no placement location: PL_POST " + eps["pl_post"].astype(str) + " is not a known postcode.")
     return findings(eps, bad, "episodes", "PL_POST", message)
+
+
+#: Placement types DfE 1015 leaves out: foster placements and placements for adoption.
+_PLACE_OWN_PROVISION_ANYWHERE = codes.PLACE_FOSTER | codes.PLACE_ADOPTION
+
+
+@rule("1015", "episodes", "warning")
+def own_provision_outside_la(ctx: Context) -> pd.DataFrame:
+    """DfE 1015: placement provider is own provision (PR1) but the child is not placed in own LA.
+
+    As DfE checks it: PLACE_PROVIDER PR1, a placement type other than foster care (U1-U6) or
+    placed for adoption (A3-A6), LS given and not V3/V4, and the placement LA (derived from
+    PL_POST) is not the responsible authority (:attr:`Context.placement_geography`).
+    """
+    geo = ctx.placement_geography
+    if geo is None:
+        return _none()
+    eps = ctx.tables["episodes"]
+    checked = (
+        eps["place_provider"].isin(codes.PROVIDER_IN_HOUSE) & eps["place"].notna() & ~eps["place"].isin(_PLACE_OWN_PROVISION_ANYWHERE)
+        & eps["ls"].notna() & ~eps["ls"].isin(codes.LS_SHORT_BREAK)
+    )
+    bad = checked & (geo["pl_location"] != codes.PL_LOCATION_IN)
+    def message(rows):
+        return "PLACE_PROVIDER PR1 (own provision) but placement LA " + _text(geo.loc[rows.index, "pl_la"]) + " is not the responsible authority."
+    return findings(eps, bad, "episodes", "PL_POST", message)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), "unknown").astype(str)
