@@ -125,22 +125,144 @@ def _cases(work: Path) -> list[dict]:
     return cases
 
 
-#: Documented reasons a DfE finding is not to be reproduced (docs/validation_rules.md), by the
-#: DfE rule they concern; :func:`explain` checks each finding against its reason.
+#: Documented reasons a DfE finding is not to be reproduced (docs/validation_rules.md);
+#: :func:`explain` checks each finding against its reason.
 REASONS = {
     "202": "DfE defect: compares SEX codes across the 2024-25 recoding (1 = M, 2 = F)",
     "146": "DfE defect: its 2024-25 PLACE list spells K3 as 'k3', so every K3 is reported",
     "1001": "DfE false positive: it sees two years; the young person's care is in an earlier return",
     "1002": "DfE false positive: it sees two years; the young person's care is in an earlier return",
+    "365": "DfE defect: its rule 365 writes 31 March into every blank DEC of the shared episode table, "
+           "so this rule sees the child's open episode as ended",
+    "SW12STG2": "DfE defect: SW12STG2 as coded reports the social worker episodes outside care that its "
+                "own message asks for (and what it reports depends on rule 365's change)",
+    "copy": "an exact copy of an episode row: DfE counts it as a further episode; cpanalysis reports "
+            "the copy once (DUP) and does not use it",
+    "spelling": "a value with spaces or written as an Excel number (' 1001 ', '1001.0'): DfE reads another "
+                "child or an invalid code; cpanalysis trims it (INGEST_TIDY)",
+    "blank line": "an entirely blank line: DfE reads a row with every field blank; cpanalysis skips it "
+                  "(INGEST_BLANK)",
+    "no child": "a row with no CHILD: cpanalysis quarantines it (REQ, an error) and does not also "
+                "report it as a child missing from the header",
+    "date form": "a date written yyyy-mm-dd or as an Excel serial number: DfE cannot read it; "
+                 "cpanalysis reads it and logs the fix (DATE_FORMAT)",
+    "no episodes": "DfE ran without the return's episodes (no CSV file has exactly its episodes "
+                   "columns); cpanalysis reads the file, or refuses the return with a plain message",
 }
+#: Episode-chain rules a copied episode row makes DfE report.
+CHAIN_RULES = {"142", "388", "431", "432", "433", "434", "435", "436", "501", "504"}
+#: DfE's episodes columns (a CSV with exactly these is DfE's episodes table).
+DFE_EPISODE_COLUMNS = {"CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                       "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"}
+#: Date cells DfE cannot read but cpanalysis reads (yyyy-mm-dd, an Excel serial number).
+OTHER_DATE_FORM = r"^\s*(\d{4}-\d{2}-\d{2}|\d{5})\s*$"
+
+
+def _read(path: str | Path, cache: dict) -> pd.DataFrame:
+    key = str(path)
+    if key not in cache:
+        try:
+            cache[key] = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError):
+            cache[key] = pd.DataFrame()  # a file DfE's reader refused too
+    return cache[key]
 
 
 def _cell(path: str, row: int, column: str, cache: dict) -> str | None:
-    if path not in cache:
-        cache[path] = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame = cache[path]
+    frame = _read(path, cache)
     value = frame.iloc[row - 2][column] if 0 <= row - 2 < len(frame) else ""
     return value.strip().upper() or None
+
+
+def _return_files(path: str) -> list[Path]:
+    return sorted(p for p in Path(path).parent.iterdir() if p.suffix.lower() == ".csv")
+
+
+def _child_rows(path: str, child: str, cache: dict) -> pd.DataFrame:
+    """Rows of the child (CHILD as DfE read it) in every CSV file of the finding's return."""
+    frames = []
+    for file in _return_files(path):
+        frame = _read(file, cache)
+        if "CHILD" in frame:
+            frames.append(frame[frame["CHILD"] == child].assign(_file=file.name))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["CHILD", "_file"])
+
+
+def _episodes_file(path: str) -> Path | None:
+    for file in _return_files(path):
+        with file.open(encoding="utf-8-sig", errors="replace") as handle:
+            if {c.strip() for c in handle.readline().strip().split(",")} == DFE_EPISODE_COLUMNS:
+                return file
+    return None
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="%d/%m/%Y", errors="coerce")
+
+
+def _reason(row, folders: dict, earlier: dict, cache: dict) -> str | None:
+    """The documented reason this one DfE finding is not to be reproduced, or None."""
+    child = row.child if isinstance(row.child, str) else None
+    if row.rule == "202":
+        current = _cell(row.file, row.row, "SEX", cache)
+        last_file = Path(row.file).parent.parent / DEMO_RETURNS[1] / Path(row.file).name
+        if last_file.exists():
+            last = _read(last_file, cache)
+            was = last.loc[last["CHILD"] == row.child, "SEX"].str.strip().str.upper()
+            meaning = {"1": "M", "2": "F"}
+            if len(was) and meaning.get(was.iloc[0], was.iloc[0]) == current:
+                return REASONS["202"]
+        return None
+    if row.rule == "146":
+        return REASONS["146"] if _cell(row.file, row.row, "PLACE", cache) == "K3" else None
+    if row.rule in ("1001", "1002"):
+        if row.case not in earlier:
+            seen = set()
+            for folder in folders[row.case].iterdir():
+                if folder.is_dir() and folder.name < DEMO_RETURNS[1] and (folder / "episodes.csv").exists():
+                    seen |= set(pd.read_csv(folder / "episodes.csv", dtype=str, usecols=["CHILD"])["CHILD"])
+            earlier[row.case] = seen
+        return REASONS[row.rule] if row.child in earlier[row.case] else None
+    if row.rule == "EPI" and _episodes_file(row.file) is None:
+        return REASONS["no episodes"]
+    frame = _read(row.file, cache)
+    cells = frame.iloc[row.row - 2] if 0 <= row.row - 2 < len(frame) else pd.Series(dtype=object)
+    if child is None:
+        return REASONS["blank line"] if cells.str.strip().eq("").all() else REASONS["no child"]
+    rows = _child_rows(row.file, child, cache)
+    tidy = child.strip().removesuffix(".0")
+    spellings = set()
+    for file in _return_files(row.file):
+        ids = _read(file, cache).get("CHILD", pd.Series(dtype=str))
+        spellings |= set(ids[ids.str.strip().str.removesuffix(".0") == tidy])
+    if len(spellings) > 1 or cells.str.contains(r"^\s|\s$", regex=True).any():
+        return REASONS["spelling"]
+    if rows.drop(columns="_file").astype(str).apply(lambda c: c.str.contains(OTHER_DATE_FORM, regex=True)).any().any():
+        return REASONS["date form"]
+    if row.rule in CHAIN_RULES:
+        in_file = rows[rows["_file"] == Path(row.file).name].drop(columns="_file")
+        if in_file.duplicated().any():
+            return REASONS["copy"]
+    eps_file = _episodes_file(row.file)
+    child_eps = _read(eps_file, cache) if eps_file is not None else pd.DataFrame(columns=sorted(DFE_EPISODE_COLUMNS))
+    child_eps = child_eps[child_eps["CHILD"] == child]
+    open_eps = child_eps[child_eps["DEC"].str.strip() == ""]
+    if row.rule == "575" and len(open_eps):
+        start = _dates(pd.Series([_cell(row.file, row.row, "MIS_START", cache)])).iloc[0]
+        if (_dates(open_eps["DECOM"]) <= start).any():
+            return REASONS["365"]
+    if row.rule == "577" and len(open_eps):
+        return REASONS["365"]
+    if row.rule == "SW12STG2":
+        sw_file = next((f for f in _return_files(row.file) if "SW_DECOM" in _read(f, cache)), None)
+        if sw_file is not None:
+            sw = _read(sw_file, cache)
+            sw_start = _dates(sw.loc[sw["CHILD"] == child, "SW_DECOM"])
+            starts = _dates(child_eps.loc[child_eps["RNE"].str.strip() == "S", "DECOM"])
+            ends = _dates(child_eps.loc[~child_eps["REC"].str.strip().isin(["X1", ""]), "DEC"])
+            if (len(starts) and (sw_start < starts.max()).any()) or (len(ends) and (sw_start > ends.min()).any()):
+                return REASONS["SW12STG2"]
+    return None
 
 
 def explain(dfe: pd.DataFrame, cases: list[dict]) -> pd.Series:
@@ -148,36 +270,18 @@ def explain(dfe: pd.DataFrame, cases: list[dict]) -> pd.Series:
 
     Each reason is checked on the finding itself: 202 only when last year's code means the same
     sex; 146 only when PLACE is K3; 1001/1002 only when an earlier return than DfE's "previous
-    year" holds an episode of the young person.
+    year" holds an episode of the young person; EPI only when DfE had no episodes file; a blank
+    line or a row with no CHILD from the row itself; a spelling when the finding's row has a
+    padded value or the return spells the child's CHILD in more than one way; a date form when
+    the child's rows hold a yyyy-mm-dd or Excel-serial date; a copy (episode-chain rules only)
+    when the child's episodes hold an exact copy of a row; 575/577 only when the child has an
+    open episode (rule 365's overwrite); SW12STG2 only when the child has a social worker
+    episode starting before an RNE S episode or after an episode that ended care.
     """
     folders = {c["case"]: Path(c["folder"]) for c in cases}
     cache: dict = {}
     earlier: dict[str, set] = {}
-    reasons = []
-    for row in dfe.itertuples(index=False):
-        reason = None
-        if row.rule == "202":
-            current = _cell(row.file, row.row, "SEX", cache)
-            last_file = Path(row.file).parent.parent / DEMO_RETURNS[1] / Path(row.file).name
-            if last_file.exists():
-                last = pd.read_csv(last_file, dtype=str, keep_default_na=False) if str(last_file) not in cache else cache[str(last_file)]
-                cache[str(last_file)] = last
-                was = last.loc[last["CHILD"] == row.child, "SEX"].str.strip().str.upper()
-                meaning = {"1": "M", "2": "F"}
-                if len(was) and meaning.get(was.iloc[0], was.iloc[0]) == current:
-                    reason = REASONS["202"]
-        elif row.rule == "146" and _cell(row.file, row.row, "PLACE", cache) == "K3":
-            reason = REASONS["146"]
-        elif row.rule in ("1001", "1002"):
-            if row.case not in earlier:
-                seen = set()
-                for folder in folders[row.case].iterdir():
-                    if folder.is_dir() and folder.name < DEMO_RETURNS[1] and (folder / "episodes.csv").exists():
-                        seen |= set(pd.read_csv(folder / "episodes.csv", dtype=str, usecols=["CHILD"])["CHILD"])
-                earlier[row.case] = seen
-            if row.child in earlier[row.case]:
-                reason = REASONS[row.rule]
-        reasons.append(reason)
+    reasons = [_reason(row, folders, earlier, cache) for row in dfe.itertuples(index=False)]
     return pd.Series(reasons, index=dfe.index, dtype=object)
 
 
