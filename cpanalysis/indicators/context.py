@@ -247,7 +247,7 @@ class Context:
             open_ = (e["decom"] <= date) & (e["dec"].isna() | (e["dec"] > date))
             # Episodes are sorted by child and start (prepare); overlaps are repaired upstream,
             # and if any remain the latest start wins.
-            rows = e.loc[open_].drop_duplicates("child_id", keep="last")
+            rows = e.take(_last_per_child(e["child_id"], open_))  # one copy of the rows kept
             self._cache[key] = rows.set_index("child_id")
         return self._cache[key]
 
@@ -255,7 +255,7 @@ class Context:
         """Children with a non-V3/V4 episode overlapping ``start``..``end`` (inclusive)."""
         e = self.care_episodes
         hit = (e["decom"] <= end) & (e["dec"].isna() | (e["dec"] >= start))
-        return pd.Index(e.loc[hit, "child_id"].unique(), name="child_id", dtype=object)
+        return pd.Index(e["child_id"][hit].unique(), name="child_id", dtype=object)
 
     def current_period(self, date: pd.Timestamp) -> pd.DataFrame:
         """Period of care of each child looked after on ``date`` (indexed by child_id)."""
@@ -263,7 +263,7 @@ class Context:
 
     def _current_period(self, date: pd.Timestamp) -> pd.DataFrame:
         on = self.looked_after_on(date)
-        p = self.periods_of_care.set_index(["child_id", "period_id"])
+        p = self.cached("periods_by_key", lambda: self.periods_of_care.set_index(["child_id", "period_id"]))
         keys = pd.MultiIndex.from_arrays([on.index, on["period_id"]])
         out = p.reindex(keys).reset_index().set_index("child_id")
         return out
@@ -342,7 +342,12 @@ class Context:
         if key not in self._cache:
             p = self.placements
             open_ = (~p["is_short_break"]) & (p["start"] <= date) & (p["end"].isna() | (p["end"] > date))
-            rows = p.loc[open_].sort_values(["child_id", "start"]).drop_duplicates("child_id", keep="last")
+            # the latest start per child: positions ordered by child and start (stable, as
+            # sort_values on the open rows would), then each child's last
+            positions = np.flatnonzero(open_.to_numpy(dtype=bool))
+            child, start = p["child_id"].to_numpy()[positions], p["start"].to_numpy()[positions]
+            positions = positions[np.lexsort((start, child))]
+            rows = p.take(positions[_last_of_runs(p["child_id"].to_numpy()[positions])])
             self._cache[key] = rows.set_index("child_id")
         return self._cache[key]
 
@@ -464,6 +469,9 @@ class Context:
         if self.population is None:
             return None
         year = periods.collection_year(period_end)
+        return self.cached(("population", year), lambda: self._population_in(year)).copy()
+
+    def _population_in(self, year: int) -> np.ndarray:
         pop = self.population[self.population["year"] <= year].sort_values("year")
         latest = pop.drop_duplicates("la_code", keep="last").set_index("la_code")["population_under18"]
         values = latest.reindex(list(self.areas))
@@ -486,6 +494,22 @@ class Context:
         latest = pop.drop_duplicates(["la_code", "age_band"], keep="last")
         table = latest.pivot(index="la_code", columns="age_band", values="population_under18")
         return table.reindex(index=list(self.areas), columns=list(periods.AGE_BAND_ORDER)).to_numpy(dtype=float)
+
+
+def _last_of_runs(keys: np.ndarray) -> np.ndarray:
+    """Whether each position holds the last of its run of equal ``keys`` (a boolean mask)."""
+    last = np.ones(len(keys), dtype=bool)
+    if len(keys) > 1:
+        last[:-1] = keys[1:] != keys[:-1]
+    return last
+
+
+def _last_per_child(child_id: pd.Series, mask: pd.Series) -> np.ndarray:
+    """Positions of ``mask``'s rows keeping each child's last one, in order: the rows of
+    ``frame.loc[mask].drop_duplicates("child_id", keep="last")`` found on two columns, not the frame."""
+    positions = np.flatnonzero(mask.to_numpy(dtype=bool))
+    children = pd.Series(child_id.to_numpy()[positions])
+    return positions[~children.duplicated(keep="last").to_numpy()]
 
 
 def _ids(values: pd.Series) -> pd.Series:
@@ -539,16 +563,10 @@ def _periods(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.Data
     _require({"periods_of_care": p}, "periods_of_care", ("child_id", "period_id", "start", "end"))
     p = _dates(p, "start", "end")
     p["child_id"] = _ids(p["child_id"])
-    last = (
-        episodes.sort_values(["child_id", "period_id", "decom"])
-        .drop_duplicates(["child_id", "period_id"], keep="last")
-        .set_index(["child_id", "period_id"])
-    )
-    first = (
-        episodes.sort_values(["child_id", "period_id", "decom"])
-        .drop_duplicates(["child_id", "period_id"], keep="first")
-        .set_index(["child_id", "period_id"])
-    )
+    in_order = episodes[["child_id", "period_id", "decom", "ls", "place", "rec"]].sort_values(
+        ["child_id", "period_id", "decom"])
+    last = in_order.drop_duplicates(["child_id", "period_id"], keep="last").set_index(["child_id", "period_id"])
+    first = in_order.drop_duplicates(["child_id", "period_id"], keep="first").set_index(["child_id", "period_id"])
     keys = pd.MultiIndex.from_arrays([p["child_id"], p["period_id"]])
     p["last_ls"] = last["ls"].reindex(keys).to_numpy()
     p["last_place"] = last["place"].reindex(keys).to_numpy()

@@ -21,7 +21,8 @@ MISSING_CODE, AWAY_CODE = (c.code for c in codes.MISSING)
 
 def _frame(ctx: Context, win: Window, kind: str) -> pd.DataFrame:
     cohort = ctx.cached(("during", win), lambda: ctx.looked_after_during(win.start, win.end))
-    frame = ctx.attributes(cohort, win.end)
+    # missing and away share the cohort and its attributes; each adds its own "hit"
+    frame = ctx.cached(("during_attributes", win), lambda: ctx.attributes(cohort, win.end)).copy()
     m = ctx.missing
     in_window = (m["mis_start"] >= win.start) & (m["mis_start"] <= win.end)
     if ctx.options.missing_started_before_window:
@@ -29,8 +30,8 @@ def _frame(ctx: Context, win: Window, kind: str) -> pd.DataFrame:
         ended = m["mis_end"] if "mis_end" in m.columns else pd.Series(pd.NaT, index=m.index)
         ongoing = (m["mis_start"] < win.start) & (ended.isna() | (ended >= win.start))
         in_window |= ongoing
-    started = m.loc[(m["missing"] == kind) & in_window]
-    frame["hit"] = frame.index.isin(started["child_id"])
+    started = m["child_id"][(m["missing"] == kind) & in_window]
+    frame["hit"] = frame.index.isin(started)
     return frame
 
 

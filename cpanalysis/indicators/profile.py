@@ -175,7 +175,8 @@ def cla_started_reentry(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     Breakdowns: age band and sex at the first start.
     """
     frame = started_frame(ctx, win).copy()
-    care = ctx.periods_of_care.loc[~ctx.periods_of_care["is_short_break"]]
+    care = ctx.cached("care_periods", lambda: ctx.periods_of_care.loc[
+        ~ctx.periods_of_care["is_short_break"], ["child_id", "start", "end", "end_rec"]])
     started = care.loc[(care["start"] >= win.start) & (care["start"] <= win.end)]
     last_start = started.groupby("child_id")["start"].max().rename("last_start").reset_index()
     ended = care.loc[care["end"].notna() & (care["end_rec"] != codes.REC_CONTINUES), ["child_id", "end"]]

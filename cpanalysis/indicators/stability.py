@@ -44,7 +44,10 @@ NOT_RECORDED = "Not recorded"
 def _placements_count(ctx: Context, children: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
     """Placements of each child in the window: the rows of :func:`cpanalysis.episodes.placements_in_window`
     (short breaks excluded), counted on the context's integer child keys."""
-    rows = episodes.placements_in_window(ctx.counted_placements, start, end,
+    # only the columns placements_in_window reads: it filters the table once per window
+    counted = ctx.cached("counted_placements_narrow", lambda: ctx.counted_placements[
+        ["child_id", "start", "end", "is_short_break"]])
+    rows = episodes.placements_in_window(counted, start, end,
                                          ending_on_first_day=ctx.options.placement_ending_on_first_day)
     counts = np.bincount(rows["child_id"].to_numpy(dtype=np.int64), minlength=len(ctx.children))
     return counts[np.asarray(children, dtype=np.int64)]
@@ -198,9 +201,15 @@ def placed_in_house(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 
 
 def _new_placements(ctx: Context, win: Window) -> pd.DataFrame:
-    """Placement records (the placement-changes view) starting in the window, short breaks excluded."""
+    """Placement records (the placement-changes view) starting in the window, short breaks excluded:
+    the columns the two new-placement indicators read, once per window."""
+    return ctx.cached(("new_placements", win), lambda: _placements_starting(ctx, win))
+
+
+def _placements_starting(ctx: Context, win: Window) -> pd.DataFrame:
     p = ctx.placement_changes
-    return p.loc[(~p["is_short_break"]) & (p["start"] >= win.start) & (p["start"] <= win.end)]
+    hit = (~p["is_short_break"]) & (p["start"] >= win.start) & (p["start"] <= win.end)
+    return p.loc[hit, ["child_id", "pl_distance", "is_change", "change_reason"]]
 
 
 def new_placements_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Rows:

@@ -358,13 +358,31 @@ def finish(parts: list) -> pd.DataFrame:
                 lower[rate], upper[rate] = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
             data[f"lower_{suffix}"], data[f"upper_{suffix}"] = lower, upper
     data["value"], data["numerator"], data["denominator"] = value, num, den
+    # The text columns repeat a few hundred values over up to a million rows: convert each
+    # distinct value once and repeat it (pandas' text dtype is slow to build row by row).
+    ids, id_values = pd.factorize(data["indicator_id"])
+    for name in ("period_type", "geography", "breakdown", "breakdown_value"):
+        data[name] = _repeated_text(*pd.factorize(data[name]))
+    data["indicator_id"] = _repeated_text(ids, id_values)
+    data["unit"] = _repeated_text(ids, [_catalogue_field(i, "unit") for i in id_values])
+    data["polarity"] = _repeated_text(ids, [_catalogue_field(i, "polarity") for i in id_values])
+    ends, end_values = pd.factorize(data["period_end"])
+    data["period_end"] = pd.Series(pd.to_datetime(end_values)).take(ends).to_numpy()
     out = pd.DataFrame(data)
-    out["unit"] = out["indicator_id"].map({k: r.unit for k, r in cat.CATALOGUE.items()})
-    out["polarity"] = out["indicator_id"].map({k: r.polarity for k, r in cat.CATALOGUE.items()})
     out["source"] = "local"
     out["suppressed"] = ""
-    out["period_end"] = pd.to_datetime(out["period_end"])
     return out[list(TIDY_COLUMNS)]
+
+
+def _repeated_text(codes_: np.ndarray, values: object) -> pd.api.extensions.ExtensionArray:
+    """``values[codes_]`` as pandas' text array (-1 codes missing), each distinct value converted once."""
+    return pd.array(pd.Series(values, dtype=object).to_numpy(), dtype="str").take(codes_, allow_fill=True)
+
+
+def _catalogue_field(indicator_id: object, name: str) -> object:
+    """An indicator's ``unit`` or ``polarity`` from the catalogue (missing for an unknown id)."""
+    record = cat.CATALOGUE.get(indicator_id)
+    return getattr(record, name) if record is not None else np.nan
 
 
 def empty() -> pd.DataFrame:
