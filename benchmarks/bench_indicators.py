@@ -104,7 +104,10 @@ def bench_england(folder: Path, ends: list[pd.Timestamp]) -> None:
     if not subfolders:
         raise SystemExit(f"{folder} holds no authority folders (expected one sub-folder per authority)")
     started = time.perf_counter()
-    authorities = {sub.name: tables_for(sub)[0] for sub in subfolders}
+    # only the tables the indicators read (indicators.TABLES): issues, reviews and the rest would
+    # sit in memory for nothing
+    authorities = {sub.name: {name: frame for name, frame in tables_for(sub)[0].items() if name in indicators.TABLES}
+                   for sub in subfolders}
     built = time.perf_counter() - started
     # `cpanalysis demo --authorities N` writes one population.csv for all authorities beside them
     population = population_for(folder)

@@ -33,3 +33,34 @@ def test_la_code_cannot_name_several_authorities():
                                            "E2": test_indicators_profile.history().tables()})
     with pytest.raises(ParameterError, match="2 authorities"):
         indicators.compute(tables, "2025-03-31", la_code="E1")
+
+
+class _Recording(dict):
+    """A table dict that remembers which tables were asked for."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked: set[str] = set()
+
+    def __getitem__(self, key):
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self.asked.add(key)
+        return super().__contains__(key)
+
+
+def test_prepare_reads_only_the_tables_it_lists():
+    """indicators.TABLES is what a caller holding many authorities loads (bench_indicators --england)."""
+    tables = test_indicators_stability.history().tables()
+    tables["issues"] = pd.DataFrame({"child_id": ["1"], "rule": ["x"]})
+    recording = _Recording(tables)
+    full = indicators.compute(recording, "2025-03-31")
+    assert recording.asked <= set(indicators.TABLES), sorted(recording.asked - set(indicators.TABLES))
+    only = indicators.compute({k: v for k, v in tables.items() if k in indicators.TABLES}, "2025-03-31")
+    pd.testing.assert_frame_equal(full, only)

@@ -32,7 +32,7 @@ from cpanalysis.indicators import (
     social_workers,
     stability,
 )
-from cpanalysis.indicators.context import Context, Options, prepare, stack_authorities
+from cpanalysis.indicators.context import TABLES, Context, Options, prepare, stack_authorities
 from cpanalysis.indicators.table import TIDY_COLUMNS, Stamp, finish
 
 #: Family modules in the order their rows appear.
@@ -47,7 +47,7 @@ FAMILIES = {
     "social_workers": social_workers,
 }
 
-__all__ = ["TIDY_COLUMNS", "FAMILIES", "compute", "compute_context", "prepare", "stack_authorities", "Options",
+__all__ = ["TIDY_COLUMNS", "TABLES", "FAMILIES", "compute", "compute_context", "prepare", "stack_authorities", "Options",
            "Context"]
 
 

@@ -55,6 +55,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "children": ("child_id", "sex", "dob"),
     "episodes": ("child_id", "decom", "dec", "rne", "ls", "place", "rec"),
 }
+#: Every processed table :func:`prepare` reads (the others, such as ``issues`` or ``reviews``, it
+#: never opens: a caller holding many authorities can load only these).
+TABLES: tuple[str, ...] = ("children", "episodes", "placements", "periods_of_care", "uasc", "oc2", "oc3",
+                           "missing", "ad1", "sw_episodes")
 _PLACEMENT_DEFAULTS = {"same_carer_moves": False, "temporary": "merge"}
 
 
@@ -730,11 +734,11 @@ def stack_authorities(authorities: dict[str, dict[str, pd.DataFrame]]) -> dict[s
         for name, frame in tables.items():
             if not isinstance(frame, pd.DataFrame):
                 continue
-            frame = frame.copy()
+            # assign, not copy-and-set: the frame's other columns are not copied before the concat
             if "child_id" in frame.columns:
-                frame["child_id"] = code + "/" + frame["child_id"].astype(str).astype(object)
+                frame = frame.assign(child_id=code + "/" + frame["child_id"].astype(str).astype(object))
             if name == "children":
-                frame["la_code"] = code
+                frame = frame.assign(la_code=code)
             stacked.setdefault(name, []).append(frame)
     return {name: pd.concat(frames, ignore_index=True) for name, frames in stacked.items()}
 
