@@ -59,11 +59,12 @@ def test_missing_started_before_window():
     h.missing.append({"child_id": "M2", "missing": "M", "mis_start": pd.Timestamp("2024-02-01"),
                       "mis_end": pd.Timestamp("2024-02-05")})
     h.missing_row("M3", "M", "2024-09-01")
+    # DfE (LAIT's methodology) counts an incident still going on 1 April: the default
     default = indicators.compute(h.tables(), END, families=["missing"])
-    assert value(default, "missing_episodes_children", column="numerator") == 1  # M3
+    assert value(default, "missing_episodes_children", column="numerator") == 2  # M1, M3
     assert value(default, "missing_episodes_children", column="denominator") == 3
-    ongoing = indicators.compute(h.tables(), END, families=["missing"], missing_started_before_window=True)
-    assert value(ongoing, "missing_episodes_children", column="numerator") == 2  # M1, M3
+    started = indicators.compute(h.tables(), END, families=["missing"], missing_started_before_window=False)
+    assert value(started, "missing_episodes_children", column="numerator") == 1  # M3
 
 
 def test_activity_not_known_is_neither_eet_nor_neet():
@@ -89,7 +90,10 @@ def test_every_published_measure_says_whether_its_definition_is_dfes():
         assert record.dfe_definition.startswith(("published definition", "reading:", "differs:")), record.id
 
 
-@pytest.mark.parametrize("name", ["oc2_ceased_on_period_end", "placement_ending_on_first_day",
-                                  "missing_started_before_window"])
+@pytest.mark.parametrize("name", ["oc2_ceased_on_period_end", "placement_ending_on_first_day"])
 def test_defaults_are_false(name):
     assert getattr(indicators.Options(), name) is False
+
+
+def test_missing_incidents_going_on_1_april_count_by_default():
+    assert indicators.Options().missing_started_before_window is True

@@ -67,8 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="put children ceasing on the period end in the 12-month (OC2) cohort (DfE: not)")
     parser.add_argument("--placement-ending-on-first-day", action="store_true",
                         help="count a placement ending on the window's first day in '3 or more placements'")
-    parser.add_argument("--missing-started-before-window", action="store_true",
-                        help="count a missing/away incident begun before the window and still going on its first day")
+    parser.add_argument("--missing-started-before-window", action=argparse.BooleanOptionalAction, default=True,
+                        help="count a missing/away incident begun before the window and still going on its first "
+                        "day (default, as DfE); --no-missing-started-before-window counts only those starting in it")
     parser.add_argument("--a2-match-before-authority", choices=("zero", "exclude"), default="zero",
                         help="adoption scorecard A2 for a match dated before the placement order: 0 days "
                         "(default) or left out")

@@ -66,6 +66,10 @@ MEASURES: tuple[LaitMeasure, ...] = (
     LaitMeasure("CareLeaverAcc", "leavers_19_21_suitable_accommodation", "percent", "NoCareLeaverAcc",
                 "NoCareLeavers"),
     LaitMeasure("CareLeavers_LA_NotInTouch", "leavers_19_21_not_in_touch", "percent"),
+    # Missing and away from placement, of children looked after during the year; DfE counts an
+    # incident still going on 1 April (LAIT's methodology), as missing_started_before_window=True.
+    LaitMeasure("Children_missing", "missing_episodes_children", "percent"),
+    LaitMeasure("Children_Away", "away_episodes_children", "percent"),
     # StayingPut is the 19-20 measure (England 2018 26% = EES "Aged 19 or 20"), not the at-18 one.
     LaitMeasure("StayingPut", "staying_put_19_20", "percent"),
 )

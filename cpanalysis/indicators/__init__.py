@@ -66,7 +66,7 @@ def compute(
     uasc_distance: str = "not_known",
     oc2_ceased_on_period_end: bool = False,
     placement_ending_on_first_day: bool = False,
-    missing_started_before_window: bool = False,
+    missing_started_before_window: bool = True,
     a2_match_before_authority: str = "zero",
     families: Iterable[str] | None = None,
 ) -> pd.DataFrame:
@@ -116,8 +116,9 @@ def compute(
         on 31 March, so not in it).
     placement_ending_on_first_day : bool; default False
         A placement ending on the window's first day counts in "3 or more placements".
-    missing_started_before_window : bool; default False
-        A missing/away incident started before the window and still going on its first day counts.
+    missing_started_before_window : bool; default True
+        A missing/away incident started before the window and still going on its first day counts
+        (DfE's published definition); False counts only incidents starting in the window.
     a2_match_before_authority : {"zero", "exclude"}; default "zero"
         Adoption scorecard A2 for a match dated before the placement order: 0 days, or left out.
     families : iterable of str, optional

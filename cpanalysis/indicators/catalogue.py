@@ -120,8 +120,10 @@ _EES_NEWPL = "EES la_cla_during_year_new_placements.csv"
 _EES_DIST = "EES CLA on 31 March by placement distance (derived_cla_31_march_placement_type_and_distance)"
 _EES_ACT = "EES la_care_leavers_activity.csv"
 _EES_ACC = "EES la_care_leavers_accommodation_suitability.csv"
-_SCORECARD = ("Adoption scorecard {measure} (three-year average; DfE's adoption scorecards, not in the EES or "
-              "LAIT files the package reads, so not compared)")
+#: Ends the ``dfe_equivalent`` of a measure DfE publishes somewhere the package does not read (the
+#: built-in snapshot and the downloads have no rows of it), so it is not compared.
+NOT_READ = "not in the files the package reads, so not compared"
+_SCORECARD = "Adoption scorecard {measure} (three-year average; DfE's adoption scorecards); " + NOT_READ
 _CLA_ON_DATE = "Children looked after on the period end (an episode open at the end of that day)"
 _CLA_12M = (
     "Children looked after continuously for at least 12 months at the period end: looked after "
@@ -264,13 +266,15 @@ _RECORDS: list[Indicator] = [
         "placed_inside_la", "Children placed inside the authority's boundary", "stability", "O3", "%",
         "high_good", _CLA_ON_DATE, "Those whose current placement is inside the LA boundary (PL_LOCATION IN)",
         "Children looked after on the period end",
-        dfe_equivalent="EES CLA on 31 March by characteristics: placement location 'Inside the local authority boundary'",
+        dfe_equivalent="EES CLA on 31 March by characteristics: placement location 'Inside the local authority "
+        "boundary' (la_cla_on_31_march_by_characteristics.csv); " + NOT_READ,
     ),
     Indicator(
         "placed_in_house", "Children placed in the authority's own provision", "stability", "O3", "%",
         "high_good", _CLA_ON_DATE, "Those whose current placement provider is the LA's own provision (PR1)",
         "Children looked after on the period end",
-        dfe_equivalent="EES CLA on 31 March by characteristics: placement provider 'Own provision (by the LA)'",
+        dfe_equivalent="EES CLA on 31 March by characteristics: placement provider 'Own provision (by the LA)' "
+        "(la_cla_on_31_march_by_characteristics.csv); " + NOT_READ,
         breakdowns=(PLACEMENT_TYPE,),
     ),
     Indicator(
@@ -295,7 +299,8 @@ _RECORDS: list[Indicator] = [
         "Those whose reason for ceasing is an SGO (E43-E48) or a residence/child arrangements order (E41)",
         "All children ceasing in the window",
         dfe_equivalent="EES children who ceased during the year: reason 'Special guardianship orders' + "
-        "'Residence order or child arrangement order granted'",
+        "'Residence order or child arrangement order granted' (la_children_who_ceased_during_the_year.csv); "
+        + NOT_READ,
     ),
     Indicator(
         "adoption_days_entry_to_placement", "Average days from entering care to moving in with the adoptive family",
@@ -304,7 +309,7 @@ _RECORDS: list[Indicator] = [
         "placement (PLACE A3-A6); for a child adopted by their foster carers, the start of that foster placement",
         "Children adopted in the window (mean, t interval)",
         dfe_equivalent="Adoption scorecard A10 for the window's children (DfE publishes the three-year "
-        "average: adoption_a10_days); not in the files the package reads",
+        "average: adoption_a10_days); " + NOT_READ,
     ),
     # ----------------------------------------------------------------------------- adoption scorecard
     Indicator(
@@ -436,7 +441,8 @@ _RECORDS: list[Indicator] = [
         "missing_episodes_children", "Children looked after who went missing", "missing", "O3", "%", "low_good",
         "Children looked after at any time in the window", "Those with a missing episode (MISSING M) starting in the window",
         "Children looked after during the window",
-        dfe_equivalent="EES CLA who were missing or away from placement without authorisation; LAIT Children_missing",
+        dfe_equivalent="LAIT Children_missing (EES children who were missing or away from placement without "
+        "authorisation)",
         breakdowns=(AGE_BAND, SEX),
     ),
     Indicator(
@@ -444,7 +450,8 @@ _RECORDS: list[Indicator] = [
         "missing", "O3", "%", "low_good", "Children looked after at any time in the window",
         "Those with an away-from-placement episode (MISSING A) starting in the window",
         "Children looked after during the window",
-        dfe_equivalent="EES CLA who were missing or away from placement without authorisation; LAIT Children_Away",
+        dfe_equivalent="LAIT Children_Away (EES children who were missing or away from placement without "
+        "authorisation)",
         breakdowns=(AGE_BAND, SEX),
     ),
     # ----------------------------------------------------------------------------- O5 staying put
@@ -455,7 +462,7 @@ _RECORDS: list[Indicator] = [
         "from a foster placement (U1-U6)",
         "Those still living with their former foster carers (ACCOM type Z)", "The cohort",
         exclusions=SHORT_BREAKS + "; died, returned home 6+ months",
-        dfe_equivalent="EES care leavers staying put at 18 (experimental; not in LAIT)",
+        dfe_equivalent="EES care leavers staying put at 18 (experimental; not in LAIT); " + NOT_READ,
     ),
     Indicator(
         "staying_put_19_20", "Care leavers aged 19-20 still living with former foster carers", "care_leavers",
@@ -588,9 +595,10 @@ DFE_DEFINITIONS: dict[str, str] = {
     "social_workers_3plus_12m": "reading: different SW_IDs with an episode overlapping the year (one ending on "
                                 "1 April is not counted), XX placeholders left out; DfE does not publish its "
                                 "counting rule",
-    "missing_episodes_children": "reading: incidents starting in the year; one still going on 1 April that began "
-                                 "before is left out (parameter missing_started_before_window)",
-    "away_episodes_children": "reading: as missing_episodes_children",
+    "missing_episodes_children": f"{_PUBLISHED}: incidents in the year, including one begun before and still "
+                                 "going on 1 April, as LAIT's methodology says (parameter "
+                                 "missing_started_before_window, default True)",
+    "away_episodes_children": f"{_PUBLISHED}: as missing_episodes_children",
     "staying_put_18": "reading: left foster care (U1-U6) on the 18th birthday, from the period of care ending that day",
     "staying_put_19_20": "reading: as staying_put_18, for the 19th and 20th birthdays",
 }

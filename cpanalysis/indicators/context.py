@@ -90,10 +90,11 @@ class Options:
     placement_ending_on_first_day : bool, default False
         Count a placement ending on the window's first day in "3 or more placements"
         (:func:`cpanalysis.episodes.placements_in_window`).
-    missing_started_before_window : bool, default False
+    missing_started_before_window : bool, default True
         Count a missing or away incident that started before the window and was still going on
-        its first day (MIS_END blank or on/after it) in the missing indicators; by default only
-        incidents starting in the window count, as DfE's "went missing during the year".
+        its first day (MIS_END blank or on/after it) in the missing indicators, as DfE does (LAIT's
+        methodology: "includes children who were missing or away from placement without
+        authorisation at 1 April"); False counts only incidents starting in the window.
     a2_match_before_authority : {"zero", "exclude"}, default "zero"
         Adoption scorecard A2 for a child whose match (AD1 DATE_MATCH) is dated before the
         placement order: counted as 0 days (``"zero"``: the child did not wait for a match once
@@ -108,7 +109,7 @@ class Options:
     uasc_distance: str = "not_known"
     oc2_ceased_on_period_end: bool = False
     placement_ending_on_first_day: bool = False
-    missing_started_before_window: bool = False
+    missing_started_before_window: bool = True
     a2_match_before_authority: str = "zero"
 
     def __post_init__(self) -> None:

@@ -40,8 +40,9 @@ def missing_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 
     Cohort and denominator: children looked after at any time in the window (a non-V3/V4 episode
     overlapping it). Numerator: those with a Missing-table row with MISSING = M (missing from
-    care) starting in the window (with ``missing_started_before_window=True``, also one started
-    before it and still going on its first day). Breakdowns: age band on the period end, sex.
+    care) in the window: starting in it or, as DfE counts (LAIT's methodology), started before it
+    and still going on its first day (``missing_started_before_window=False`` leaves those out).
+    Breakdowns: age band on the period end, sex.
     """
     frame = _frame(ctx, win, MISSING_CODE)
     indicator_id = "missing_episodes_children"
@@ -52,7 +53,7 @@ def away_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Children looked after who were away from placement without authorisation (LAIT ``Children_Away``).
 
     Cohort and denominator: as :func:`missing_episodes_children`. Numerator: those with a
-    Missing-table row with MISSING = A starting in the window.
+    Missing-table row with MISSING = A in the window (as :func:`missing_episodes_children`).
     """
     frame = _frame(ctx, win, AWAY_CODE)
     indicator_id = "away_episodes_children"
