@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cpanalysis.pipeline import journeys, load_for_notebook
+from cpanalysis.reports import care_leavers, deep_dive, placement_moves, sdq_changes
+from cpanalysis.reports.loading import load_for_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,19 +29,19 @@ def calls(data, cohort: str) -> dict[str, Callable[[], object]]:
     """The heavier calls of the four notebooks, by name."""
     k = {"cohort_filter": cohort}
     return {
-        "03 reliable change": lambda: journeys.reliable_change_table(data, by="moves_between_band", **k),
-        "03 paired change": lambda: journeys.paired_change_table(data, by="placement_group", **k),
-        "03 mixed model": lambda: journeys.trajectory_table(data, **k),
-        "03 completion and who lacks a score": lambda: journeys.missing_scores_table(data, **k),
-        "04 moves per child-year": lambda: journeys.moves_table(data, by="placement_group", **k),
-        "04 reasons": lambda: journeys.reasons_table(data, level="reason", **k),
-        "04 Kaplan-Meier table": lambda: journeys.survival_table(data, by="placement_group", **k),
-        "04 cumulative incidence": lambda: journeys.disruption_table(data, **k),
-        "04 Cox model": lambda: journeys.cox_table(data, **k),
-        "04 moves by distance": lambda: journeys.distance_table(data, **k),
-        "05 destinations": lambda: journeys.destinations_table(data, "activity", **k),
-        "05 flows": lambda: journeys.flows_table(data, **k),
-        "08 cohort vs everyone else": lambda: journeys.compare_cohort(data, cohort or "placed_over_20_miles"),
+        "03 reliable change": lambda: sdq_changes.reliable_change_table(data, by="moves_between_band", **k),
+        "03 paired change": lambda: sdq_changes.paired_change_table(data, by="placement_group", **k),
+        "03 mixed model": lambda: sdq_changes.trajectory_table(data, **k),
+        "03 completion and who lacks a score": lambda: sdq_changes.missing_scores_table(data, **k),
+        "04 moves per child-year": lambda: placement_moves.moves_table(data, by="placement_group", **k),
+        "04 reasons": lambda: placement_moves.reasons_table(data, level="reason", **k),
+        "04 Kaplan-Meier table": lambda: placement_moves.survival_table(data, by="placement_group", **k),
+        "04 cumulative incidence": lambda: placement_moves.disruption_table(data, **k),
+        "04 Cox model": lambda: placement_moves.cox_table(data, **k),
+        "04 moves by distance": lambda: placement_moves.distance_table(data, **k),
+        "05 destinations": lambda: care_leavers.destinations_table(data, "activity", **k),
+        "05 flows": lambda: care_leavers.flows_table(data, **k),
+        "08 cohort vs everyone else": lambda: deep_dive.compare_cohort(data, cohort or "placed_over_20_miles"),
     }
 
 

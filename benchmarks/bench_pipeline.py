@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, reports)")
     args = parser.parse_args(argv)
 
-    from cpanalysis.pipeline import data as loading
+    from cpanalysis.reports import loading
 
     returns = loading.ensure_demo(args.demo / "903", progress=lambda line: print(line, file=sys.stderr))
     count = len(list(NOTEBOOKS.glob("*.ipynb")))

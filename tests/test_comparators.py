@@ -12,8 +12,9 @@ from IPython.display import Markdown
 
 from cpanalysis.dfe import snapshot
 from cpanalysis.indicators import TIDY_COLUMNS
-from cpanalysis.pipeline import comparators, html
-from cpanalysis.pipeline.data import NotebookData
+from cpanalysis.pipeline import html
+from cpanalysis.reports import national_comparison as comparators
+from cpanalysis.reports.loading import NotebookData
 
 LA = "E10000018"
 REGION = "E12000004"
@@ -100,7 +101,7 @@ def test_index_lists_missing_comparisons(tmp_path: Path) -> None:
 
 def test_fresh_clone_neighbours_table_from_the_snapshot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from cpanalysis.dfe import folders
-    from cpanalysis.pipeline import data as loading
+    from cpanalysis.reports import loading
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(folders.ENV_VAR, raising=False)

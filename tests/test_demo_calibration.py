@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from cpanalysis import indicators, synth
-from cpanalysis.pipeline.data import load_tables, read_population
+from cpanalysis.reports.loading import load_tables, read_population
 
 LA = synth.DEFAULT_LA
 YEAR_ENDS = [pd.Timestamp(year, 3, 31) for year in range(2017, 2026)]

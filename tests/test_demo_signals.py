@@ -24,7 +24,7 @@ from __future__ import annotations
 import pytest
 
 from cpanalysis import sdq
-from cpanalysis.pipeline.data import load_tables
+from cpanalysis.reports.loading import load_tables
 from cpanalysis.synth.outcomes import SDQ_MOVE_EFFECT
 
 

@@ -25,7 +25,8 @@ from cpanalysis.dfe.areas import la_codes, region_of
 from cpanalysis.dfe.load import load_dfe
 from cpanalysis.dfe.neighbours import neighbour_table, statistical_neighbours
 from cpanalysis.errors import DfeDataError
-from cpanalysis.pipeline import data, report
+from cpanalysis.reports import common
+from cpanalysis.reports import loading as data
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "tests" / "fixtures" / "good"
@@ -199,7 +200,7 @@ def test_fresh_clone_reports_compare_with_england_region_and_neighbours(fresh_cl
     assert loaded.comparators == {"E92000001": "England", "E12000004": "East Midlands"}
     assert loaded.national_source.startswith("National figures: DfE published statistics")
     assert "built-in snapshot" in loaded.national_source
-    assert loaded.national_source in report.describe_run(loaded)  # every page states its source
+    assert loaded.national_source in common.describe_run(loaded)  # every page states its source
     charts = loaded.for_charts
     assert {"E92000001", "E12000004", *LEIC_NEIGHBOURS} <= set(charts["geography"])
 

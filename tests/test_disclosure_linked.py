@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 
 from cpanalysis import codes, disclosure, moves
 from cpanalysis.errors import ParameterError
-from cpanalysis.pipeline import changes, report
-from cpanalysis.pipeline.journeys.moves import linked_reasons_hidden
+from cpanalysis.pipeline import changes
+from cpanalysis.reports import data_quality, profile
+from cpanalysis.reports.placement_moves import linked_reasons_hidden
 from tests.pipeline_runs import fixture_pack
 
 
@@ -133,16 +134,16 @@ def _data(audience: str, **frames) -> SimpleNamespace:
 def test_data_quality_counts_hidden_for_external() -> None:
     manifest = {"rows": {"episodes": {"read": 120, "kept": 117, "quarantined": 3},
                          "header": {"read": 40, "kept": 40, "quarantined": 0}}}
-    table = report.row_reconciliation(_data("external", manifest=manifest))
+    table = data_quality.row_reconciliation(_data("external", manifest=manifest))
     episodes = table[table["Table"] == "episodes"].iloc[0]
     assert episodes["Quarantined"] == "[c]" and episodes["Kept"] == "[c]" and episodes["Rows read"] == 120
     header = table[table["Table"] == "header"].iloc[0]
     assert (header["Rows read"], header["Kept"], header["Quarantined"]) == (40, 40, 0)
-    inside = report.row_reconciliation(_data("internal", manifest=manifest))
+    inside = data_quality.row_reconciliation(_data("internal", manifest=manifest))
     assert inside[inside["Table"] == "episodes"]["Quarantined"].iloc[0] == 3
     issues = pd.DataFrame({"severity": ["info", "warning"], "rule_id": ["STITCH_3A", "143"],
                            "table": ["episodes", "episodes"], "action": ["removed", "kept"]})
-    summary = report.issue_summary(_data("external", tables={"issues": issues}))
+    summary = data_quality.issue_summary(_data("external", tables={"issues": issues}))
     assert summary["Rows"].tolist() == ["[c]", "[c]"]
 
 
@@ -152,7 +153,7 @@ def test_share_of_total_never_nan() -> None:
         "breakdown": ["Total", "sex", "sex"], "breakdown_value": ["Total", "F", "M"],
         "value": [40.0, np.nan, 36.0], "suppressed": ["", "c", ""], "unit": "count"})
     data = SimpleNamespace(indicators=rows, period_end=pd.Timestamp("2025-03-31"), window="year")
-    table = report.breakdown_table(data, "cla_on_date", "sex")
+    table = profile.breakdown_table(data, "cla_on_date", "sex")
     assert table["Share of total (%)"].tolist() == ["", "90.0"]
 
 

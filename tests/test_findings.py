@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpanalysis.pipeline import findings
-from cpanalysis.pipeline.data import NotebookData
+from cpanalysis.reports import findings
+from cpanalysis.reports.loading import NotebookData
 from cpanalysis.stats import wilson_interval
 
 LA = "E10000018"

@@ -16,7 +16,8 @@ import pytest
 
 from cpanalysis.pipeline import exports
 from cpanalysis.pipeline import html as pages
-from cpanalysis.pipeline.journeys import deep_dive_title, show
+from cpanalysis.reports.common import show
+from cpanalysis.reports.deep_dive import deep_dive_title
 from cpanalysis.writing import (
     excel_cell,
     markdown_text,

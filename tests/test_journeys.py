@@ -24,8 +24,8 @@ from matplotlib.figure import Figure
 
 from cpanalysis import cohort, plots
 from cpanalysis.errors import ParameterError
-from cpanalysis.pipeline import journeys
-from cpanalysis.pipeline.data import NotebookData
+from cpanalysis.reports import care_leavers, common, deep_dive, placement_moves, scope, sdq_changes
+from cpanalysis.reports.loading import NotebookData
 
 T = pd.Timestamp
 NaT = pd.NaT
@@ -90,7 +90,7 @@ def test_label_cohort_puts_the_filter_and_missing_values_apart():
 
 
 def test_compare_cohort_hand_computed(data):
-    result = journeys.compare_cohort(data, "placed_over_20_miles", min_children=2).set_index("Measure")
+    result = deep_dive.compare_cohort(data, "placed_over_20_miles", min_children=2).set_index("Measure")
     rate = result.loc["Moves per child per year in care (2024-25)"]
     years = 4 * 365 / 365.25  # four children, 365 days each
     assert rate["n_1"] == 4 and rate["x_1"] == 4 and rate["n_2"] == 4 and rate["x_2"] == 1
@@ -128,37 +128,37 @@ def test_compare_cohort_hand_computed(data):
 
 
 def test_compare_cohort_below_min_children_leaves_values_out(data):
-    result = journeys.compare_cohort(data, "placed_over_20_miles", min_children=5).set_index("Measure")
+    result = deep_dive.compare_cohort(data, "placed_over_20_miles", min_children=5).set_index("Measure")
     rate = result.loc["Moves per child per year in care (2024-25)"]
     assert rate["note"] == "not produced: fewer than 5 children"
     assert np.isnan(rate["value_1"]) and np.isnan(rate["difference"])
 
 
 def test_deep_dive_table_and_answer_words(data):
-    table = journeys.deep_dive_table(data, "placed_over_20_miles", min_children=2)
+    table = deep_dive.deep_dive_table(data, "placed_over_20_miles", min_children=2)
     row = table.set_index("Measure").loc["Average change in SDQ score (points; below 0 is better)"]
     assert row["Cohort"].startswith("+3.0 (")
     assert row["Everyone else"].startswith("-1.0 (")
     assert row["Cohort compared with everyone else"].startswith("+4.0 points (")
     rate = table.set_index("Measure").loc["Moves per child per year in care (2024-25)"]
     assert rate["Cohort compared with everyone else"].startswith("4.00 times (")
-    answer = journeys.deep_dive_answer(data, "placed_over_20_miles", min_children=2).data
+    answer = deep_dive.deep_dive_answer(data, "placed_over_20_miles", min_children=2).data
     assert "4.00 times the rate" in answer
     assert "judged on 31 March 2025" in answer
-    empty = journeys.deep_dive_table(data, "")
+    empty = deep_dive.deep_dive_table(data, "")
     assert isinstance(empty, Markdown) and "cohort_filter" in empty.data
 
 
 def test_deep_dive_title_is_the_question_under_the_report_title():
-    title = journeys.deep_dive_title("Are UASC moving more?", "uasc")
+    title = deep_dive.deep_dive_title("Are UASC moving more?", "uasc")
     assert title.data == "## Are UASC moving more?\n\nCohort: `uasc`, compared with everyone else."
-    assert journeys.deep_dive_title("", "").data.startswith("## Deep dive: every child\n\nNo cohort filter was given")
+    assert deep_dive.deep_dive_title("", "").data.startswith("## Deep dive: every child\n\nNo cohort filter was given")
 
 
 def test_deep_dive_title_without_a_question_is_neutral_and_names_the_filter():
-    assert journeys.deep_dive_title("", "uasc").data.startswith(
+    assert deep_dive.deep_dive_title("", "uasc").data.startswith(
         "## How do unaccompanied asylum-seeking children compare with everyone else?")
-    assert journeys.deep_dive_title("  ", "age >= 16").data.startswith(
+    assert deep_dive.deep_dive_title("  ", "age >= 16").data.startswith(
         "## How do children matching `age >= 16` compare with everyone else?")
 
 
@@ -190,13 +190,13 @@ ISSUE_EXAMPLE = pd.DataFrame([
     ("sdq_change", False), ("leavers_eet", True)])
 def test_beyond_chance_reads_the_interval_or_the_log_rank_test(measure_id, expected):
     row = ISSUE_EXAMPLE.set_index("measure_id", drop=False).loc[measure_id]
-    assert journeys.beyond_chance(row) is expected
+    assert deep_dive.beyond_chance(row) is expected
 
 
 def test_answer_names_every_measure_beyond_chance_under_a_within_chance_headline(data, monkeypatch):
-    from cpanalysis.pipeline.journeys import deep_dive
+    from cpanalysis.reports import deep_dive
     monkeypatch.setattr(deep_dive, "compare_cohort", lambda *a, **k: ISSUE_EXAMPLE.copy())
-    answer = journeys.deep_dive_answer(data, "placed_over_20_miles",
+    answer = deep_dive.deep_dive_answer(data, "placed_over_20_miles",
                                        question="Are children placed more than 20 miles away moving more often?").data
     assert answer.startswith("Moves: in the latest complete year, children in the cohort moved about as often as "
                              "everyone else, within chance (1.23 times the rate, 95% interval 1.00 to 1.51).")
@@ -208,23 +208,23 @@ def test_answer_names_every_measure_beyond_chance_under_a_within_chance_headline
 
 
 def test_answer_leads_with_the_measure_the_question_asks_about(data, monkeypatch):
-    from cpanalysis.pipeline.journeys import deep_dive
+    from cpanalysis.reports import deep_dive
     monkeypatch.setattr(deep_dive, "compare_cohort", lambda *a, **k: ISSUE_EXAMPLE.copy())
-    answer = journeys.deep_dive_answer(data, "place == 'U4'", question="Do SDQ scores improve in long-term foster care?").data
+    answer = deep_dive.deep_dive_answer(data, "place == 'U4'", question="Do SDQ scores improve in long-term foster care?").data
     assert answer.startswith("Average change in SDQ score (points; below 0 is better): the cohort is about the same as "
                              "everyone else, within chance (+0.3 points against -0.1 for everyone else (difference "
                              "+0.4, 95% interval -0.5 to 1.3)).")
     assert "3 other measures differ beyond chance" in answer
-    assert journeys.lead_measure("How many care leavers are in education?") == "leavers_eet"
-    assert journeys.lead_measure("") == "moves_rate"
+    assert deep_dive.lead_measure("How many care leavers are in education?") == "leavers_eet"
+    assert deep_dive.lead_measure("") == "moves_rate"
 
 
 def test_deep_dive_for_an_external_audience_hides_counts_of_five_or_fewer():
     data = notebook_data("external")
-    table = journeys.deep_dive_table(data, "placed_over_20_miles", min_children=2).set_index("Measure")
+    table = deep_dive.deep_dive_table(data, "placed_over_20_miles", min_children=2).set_index("Measure")
     rate = table.loc["Moves per child per year in care (2024-25)"]
-    assert rate["Cohort (n)"] == journeys.HIDDEN and rate["Cohort"] == journeys.HIDDEN
-    assert rate["Cohort compared with everyone else"] == journeys.HIDDEN
+    assert rate["Cohort (n)"] == common.HIDDEN and rate["Cohort"] == common.HIDDEN
+    assert rate["Cohort compared with everyone else"] == common.HIDDEN
     text = table.to_string()
     assert not any(child in text for child in MOVES)  # never a child id
 
@@ -235,7 +235,7 @@ def test_deep_dive_for_an_external_audience_hides_counts_of_five_or_fewer():
 
 
 def test_moves_table_hand_computed(data):
-    table = journeys.moves_table(data, min_children=2)
+    table = placement_moves.moves_table(data, min_children=2)
     row = table.iloc[0]
     assert row["Year"] == "2024-25"
     assert row["Children looked after"] == "8" and row["Moves"] == "5"
@@ -244,15 +244,15 @@ def test_moves_table_hand_computed(data):
 
 
 def test_moves_table_by_cohort_shows_everyone_the_cohort_and_the_rest(data):
-    table = journeys.moves_table(data, cohort_filter="placed_over_20_miles", by="cohort_group", min_children=2)
+    table = placement_moves.moves_table(data, cohort_filter="placed_over_20_miles", by="cohort_group", min_children=2)
     assert table["Cohort"].tolist() == ["All children", "Everyone else", "In the cohort"]
     assert table["Moves"].tolist() == ["5", "1", "4"]
-    restricted = journeys.moves_table(data, cohort_filter="placed_over_20_miles", min_children=2)
+    restricted = placement_moves.moves_table(data, cohort_filter="placed_over_20_miles", min_children=2)
     assert restricted["Moves"].tolist() == ["4"] and restricted["Children looked after"].tolist() == ["4"]
 
 
 def test_paired_change_table_by_cohort(data):
-    table = journeys.paired_change_table(data, cohort_filter="placed_over_20_miles", by="cohort_group",
+    table = sdq_changes.paired_change_table(data, cohort_filter="placed_over_20_miles", by="cohort_group",
                                          min_children=2).set_index("Cohort")
     assert table.loc["In the cohort", "Average change (points)"] == "+3.0"
     assert table.loc["Everyone else", "Average change (points)"] == "-1.0"
@@ -260,60 +260,60 @@ def test_paired_change_table_by_cohort(data):
 
 
 def test_too_few_children_gives_a_sentence_not_a_table(data):
-    for result in (journeys.reliable_change_table(data, min_children=50),
-                   journeys.paired_change_table(data, min_children=50),
-                   journeys.moves_table(data, min_children=50),
-                   journeys.survival_table(data, min_children=50),
-                   journeys.cox_table(data, min_children=50)):
+    for result in (sdq_changes.reliable_change_table(data, min_children=50),
+                   sdq_changes.paired_change_table(data, min_children=50),
+                   placement_moves.moves_table(data, min_children=50),
+                   placement_moves.survival_table(data, min_children=50),
+                   placement_moves.cox_table(data, min_children=50)):
         assert isinstance(result, Markdown)
         assert "fewer than 50 children" in result.data
 
 
 def test_national_section_shows_the_message_without_files(data):
-    result = journeys.england_table(data)
+    result = care_leavers.england_table(data)
     assert isinstance(result, Markdown) and result.data == data.national_message
 
 
 def test_reliable_change_counts_for_external_readers_are_suppressed():
-    table = journeys.reliable_change_table(notebook_data("external"), min_children=2)
+    table = sdq_changes.reliable_change_table(notebook_data("external"), min_children=2)
     # 0 improved, 8 unchanged, 0 deteriorated: zeros are true zeros and stay; 8 of 8 hides nothing
     assert table["Children"].tolist()[:3] == ["0", "8", "0"]
-    internal = journeys.reliable_change_table(notebook_data("internal"), min_children=2)
+    internal = sdq_changes.reliable_change_table(notebook_data("internal"), min_children=2)
     assert internal["Share (%)"].tolist()[:3] == ["0", "100", "0"]
 
 
 def test_band_transitions_external_uses_crosstab_suppression():
     # normal (0-13) first: A1 10 -> 14, A2 12 -> 14 (borderline), A4 8 -> 11, B2 9 -> 9, B4 13 -> 12
     # (normal); borderline first: A3 15 -> 18 (concern), B1 16 -> 15; concern first: B3 20 -> 18
-    internal = journeys.band_transition_table(notebook_data(), min_children=2).set_index("First score")
+    internal = sdq_changes.band_transition_table(notebook_data(), min_children=2).set_index("First score")
     assert internal.loc["Normal", "Total"] == "5"
     assert internal.loc["Normal", "Then normal"] == "3 (60%)"
     assert internal.loc["Normal", "Then borderline"] == "2 (40%)"
     assert internal.loc["Borderline", "Then cause for concern"] == "1 (50%)"
-    external = journeys.band_transition_table(notebook_data("external"), min_children=2).set_index("First score")
-    assert external.loc["Normal", "Then normal"] == journeys.HIDDEN
+    external = sdq_changes.band_transition_table(notebook_data("external"), min_children=2).set_index("First score")
+    assert external.loc["Normal", "Then normal"] == common.HIDDEN
     assert external.loc["Total", "Total"] == "8"
 
 
 def test_hidden_cells_primary_complement_and_secondary():
     frame = pd.DataFrame({"line": ["a", "a", "a", "b", "b"], "n": [3, 10, 7, 0, 20], "total": [20, 20, 20, 20, 20]})
-    hide = journeys.hidden_cells(frame, "external", lines=(["line"], "n", "total"))
+    hide = common.hidden_cells(frame, "external", lines=(["line"], "n", "total"))
     # line a: 3 is hidden, so the next smallest non-zero (7) goes too; line b: 0 and 20 are shown
     assert hide.tolist() == [True, False, True, False, False]
     shares = pd.DataFrame({"x": [2, 8, 0, 10], "n": [20, 10, 12, 10]})
     # 2 of 20 (primary), 8 of 10 (2 without), 0 of 12 (true zero, 12 without), 10 of 10 (none without)
-    assert journeys.hidden_cells(shares, "external", shares=[("x", "n")]).tolist() == [True, True, False, False]
-    assert not journeys.hidden_cells(frame, "internal", counts=["n"]).any()
+    assert common.hidden_cells(shares, "external", shares=[("x", "n")]).tolist() == [True, True, False, False]
+    assert not common.hidden_cells(frame, "internal", counts=["n"]).any()
 
 
 def test_cohort_description_and_bad_filter(data):
-    assert "8 children" in journeys.cohort_description(data).data
-    text = journeys.cohort_description(data, "placed_over_20_miles").data
+    assert "8 children" in scope.cohort_description(data).data
+    text = scope.cohort_description(data, "placed_over_20_miles").data
     assert "4 of the 8 children" in text
-    hidden = journeys.cohort_description(notebook_data("external"), "placed_over_20_miles").data
-    assert f"{journeys.HIDDEN} of the 8" in hidden
+    hidden = scope.cohort_description(notebook_data("external"), "placed_over_20_miles").data
+    assert f"{common.HIDDEN} of the 8" in hidden
     with pytest.raises(Exception, match="unknown attribute"):
-        journeys.cohort_description(data, "miles_away > 3")
+        scope.cohort_description(data, "miles_away > 3")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,7 +341,7 @@ def test_series_with_ci_one_line_per_group():
 
 
 def test_filter_help_lists_every_attribute_a_filter_may_use_and_its_examples_work(data):
-    listed = set(journeys.FILTER_ATTRIBUTES)
+    listed = set(scope.FILTER_ATTRIBUTES)
     assert listed == set(cohort.ATTRIBUTE_COLUMNS) - {"child_id", "period_start"}
     attrs = cohort.child_attributes(data.tables, data.period_end)
     for example in ("placed_over_20_miles", "uasc", "place in ['U1', 'U4']",
@@ -361,12 +361,12 @@ def test_no_count_of_one_to_five_in_any_external_table():
     data = notebook_data("external")
     k = {"cohort_filter": "", "min_children": 2}
     tables = [
-        journeys.reliable_change_table(data, **k), journeys.paired_change_table(data, **k),
-        journeys.band_tests_table(data, **k), journeys.moves_table(data, **k),
-        journeys.moves_table(data, by="placed_over_20_miles", **k),
-        journeys.reasons_table(data, **k), journeys.survival_table(data, **k),
-        journeys.distance_table(data, **k), journeys.completion_table(data, **k),
-        journeys.deep_dive_table(data, "placed_over_20_miles", min_children=2),
+        sdq_changes.reliable_change_table(data, **k), sdq_changes.paired_change_table(data, **k),
+        sdq_changes.band_tests_table(data, **k), placement_moves.moves_table(data, **k),
+        placement_moves.moves_table(data, by="placed_over_20_miles", **k),
+        placement_moves.reasons_table(data, **k), placement_moves.survival_table(data, **k),
+        placement_moves.distance_table(data, **k), sdq_changes.completion_table(data, **k),
+        deep_dive.deep_dive_table(data, "placed_over_20_miles", min_children=2),
     ]
     checked = 0
     for table in tables:
@@ -382,24 +382,24 @@ def test_no_count_of_one_to_five_in_any_external_table():
 def test_show_drops_an_empty_note_column_and_keeps_the_caption():
     table = pd.DataFrame({"A": [1], "Note": [""]})
     table.attrs["caption"] = "Caption"
-    styled = journeys.show(table)
+    styled = common.show(table)
     assert list(styled.data.columns) == ["A"] and styled.caption == "Caption"
-    noted = journeys.show(pd.DataFrame({"A": [1], "Note": ["not produced: fewer than 10 children"]}))
+    noted = common.show(pd.DataFrame({"A": [1], "Note": ["not produced: fewer than 10 children"]}))
     assert noted.data["Note"].iloc[0] == "Not produced: fewer than 10 children"
-    assert journeys.show(Markdown("x")).data == "x"
-    years = journeys.show(pd.DataFrame({"Year": ["2024-25"], "Moves": [3]})).to_html()
+    assert common.show(Markdown("x")).data == "x"
+    years = common.show(pd.DataFrame({"Year": ["2024-25"], "Moves": [3]})).to_html()
     assert "white-space: nowrap" in years  # the year label never breaks at its hyphen
 
 
 def test_disruption_cells_behind_a_handful_of_endings_are_hidden_externally():
     # every move ends with CARPL (planned): A's 4 moves and B's 1 move, no disruption, no one left care
-    internal = journeys.disruption_table(notebook_data(), min_children=2)
+    internal = placement_moves.disruption_table(notebook_data(), min_children=2)
     planned = internal[internal["How the placement ended"] == "Planned move"].iloc[0]
-    assert planned["By 12 months"] != journeys.HIDDEN
-    external = journeys.disruption_table(notebook_data("external"), min_children=2)
+    assert planned["By 12 months"] != common.HIDDEN
+    external = placement_moves.disruption_table(notebook_data("external"), min_children=2)
     planned = external[external["How the placement ended"] == "Planned move"].iloc[0]
     # 13 placements, 5 planned endings: a handful, hidden
-    assert planned["By 12 months"] == journeys.HIDDEN
+    assert planned["By 12 months"] == common.HIDDEN
     disruption = external[external["How the placement ended"] == "Disruption"].iloc[0]
     assert disruption["By 12 months"].startswith("0%")  # a true zero stays
 
@@ -427,28 +427,28 @@ def leaver_data(national: pd.DataFrame | None = None, audience: str = "internal"
 
 def test_destinations_table_latest_year_by_age():
     # 2024-25: A (F5), B (F1), D (F2) in education, employment or training at 21, C (G6) not: 3 of 4
-    table = journeys.destinations_table(leaver_data(), "eet", min_children=1).set_index("Category")
+    table = care_leavers.destinations_table(leaver_data(), "eet", min_children=1).set_index("Category")
     assert list(table.columns) == ["Age 21"]
     assert table.loc["In education, employment or training", "Age 21"].startswith("75% (")
     assert table.loc["Not in education, employment or training", "Age 21"].startswith("25% (")
     assert table.loc["Young people (number)", "Age 21"] == "4"
-    too_few = journeys.destinations_table(leaver_data(), "eet", min_children=10)
+    too_few = care_leavers.destinations_table(leaver_data(), "eet", min_children=10)
     assert isinstance(too_few, Markdown) and "fewer than 10 young people" in too_few.data
 
 
 def test_england_table_compares_with_englands_published_value():
     national = pd.DataFrame({"indicator_id": ["leavers_19_21_eet"], "period_end": [END],
                              "geography": ["E92000001"], "breakdown": ["Total"], "value": [60.0]})
-    table = journeys.england_table(leaver_data(national), min_children=1)
+    table = care_leavers.england_table(leaver_data(national), min_children=1)
     row = table[(table["Age"] == "19 to 21 years")
                 & (table["Measure"] == "In education, employment or training")].iloc[0]
     assert row["Value (%)"] == "75" and row["England (%)"] == "60" and row["Young people"] == "4"
     assert row["Compared with England"] == "Similar"  # Wilson 95% interval of 3/4 is 30% to 95%
-    external = journeys.england_table(leaver_data(national, "external"), min_children=1)
+    external = care_leavers.england_table(leaver_data(national, "external"), min_children=1)
     row = external[(external["Age"] == "19 to 21 years")
                    & (external["Measure"] == "In education, employment or training")].iloc[0]
-    assert row["Value (%)"] == journeys.HIDDEN  # 3 of 4: a handful
-    assert journeys.england_table(leaver_data()).data == "no national files"
+    assert row["Value (%)"] == common.HIDDEN  # 3 of 4: a handful
+    assert care_leavers.england_table(leaver_data()).data == "no national files"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,20 +458,20 @@ def test_england_table_compares_with_englands_published_value():
 
 def test_distance_table_names_the_reference_group_instead_of_a_ratio_of_one(data):
     # A: 4 moves, B: 1 move, each group 4 children in care the same days: rate ratio 4
-    table = journeys.distance_table(data, min_children=2).set_index("Distance from home")
+    table = placement_moves.distance_table(data, min_children=2).set_index("Distance from home")
     assert table.loc["20 miles or less", "Rate ratio"] == "1 (reference)"
     assert table.loc["20 miles or less", "Rate ratio interval"] == ""
     assert table.loc["Over 20 miles", "Rate ratio"] == "4.00"
 
 
 def test_a_p_value_in_a_sentence_reads_p_below_or_p_equals():
-    from cpanalysis.pipeline.journeys.moves import _p_clause
+    from cpanalysis.reports.placement_moves import _p_clause
 
     assert _p_clause(0.0004) == "< 0.001" and _p_clause(0.0234) == "= 0.023"
 
 
 def test_logrank_sentence_states_the_p_value_once(data):
-    text = journeys.logrank_sentence(data, "placed_over_20_miles", min_children=2).data
+    text = placement_moves.logrank_sentence(data, "placed_over_20_miles", min_children=2).data
     assert "p = 0." in text and "= <" not in text
 
 
@@ -484,42 +484,42 @@ def test_moves_table_can_keep_only_the_latest_year():
     extra = placements[b2].assign(placement_seq=2, start=T("2025-06-01"), end=NaT, end_rec=None, end_reason=None)
     tables["placements"] = pd.concat([placements, extra], ignore_index=True)
     later = dataclasses.replace(notebook_data(), tables=tables, period_end=T("2026-03-31"))
-    both = journeys.moves_table(later, min_children=2)
+    both = placement_moves.moves_table(later, min_children=2)
     assert both["Year"].tolist() == ["2024-25", "2025-26"]
-    latest = journeys.moves_table(later, min_children=2, years=1)
+    latest = placement_moves.moves_table(later, min_children=2, years=1)
     assert latest["Year"].tolist() == ["2025-26"] and latest["Moves"].tolist() == ["1"]
     assert latest["Children looked after"].tolist() == ["8"]
 
 
 def test_paths_read_with_arrows_and_say_which_ages():
-    table = journeys.paths_table(leaver_data(), min_children=1)
+    table = care_leavers.paths_table(leaver_data(), min_children=1)
     assert all(" \u2192 " in path and "->" not in path for path in table["Journey"])
     assert table.attrs["caption"].startswith("Where each young person was at 18, 19 and 21")
 
 
 def test_check_cohort_refuses_a_cohort_below_min_children_and_lists_the_values(data):
-    assert journeys.check_cohort(data, "placed_over_20_miles", 2) == 4
-    assert journeys.check_cohort(data, "", 2) == 8
+    assert scope.check_cohort(data, "placed_over_20_miles", 2) == 4
+    assert scope.check_cohort(data, "", 2) == 8
     with pytest.raises(ParameterError, match=r"selects 4 children, fewer than min_children \(10\) on 2025-03-31"):
-        journeys.check_cohort(data, "placed_over_20_miles", 10)
+        scope.check_cohort(data, "placed_over_20_miles", 10)
     with pytest.raises(ParameterError, match=r"selects no children .* Values in the data: placed_over_20_miles: "
                                              r"'False', 'True'"):
-        journeys.check_cohort(data, "placed_over_20_miles and not placed_over_20_miles", 1)
+        scope.check_cohort(data, "placed_over_20_miles and not placed_over_20_miles", 1)
 
 
 def test_compare_cohort_can_judge_the_cohort_at_each_placement(data):
-    at_end = journeys.compare_cohort(data, "placed_over_20_miles", min_children=2).set_index("measure_id")
-    each = journeys.compare_cohort(data, "placed_over_20_miles", min_children=2,
+    at_end = deep_dive.compare_cohort(data, "placed_over_20_miles", min_children=2).set_index("measure_id")
+    each = deep_dive.compare_cohort(data, "placed_over_20_miles", min_children=2,
                                    judged="each_placement").set_index("measure_id")
     assert each.loc["moves_per_placement_year", "Measure"].endswith("(cohort judged at each placement)")
     # child-level measures are judged on the period end either way
     assert each.loc["moves_rate", "value_1"] == at_end.loc["moves_rate", "value_1"]
     with pytest.raises(ParameterError, match="cohort_judged must be one of"):
-        journeys.compare_cohort(data, "placed_over_20_miles", judged="whenever")
+        deep_dive.compare_cohort(data, "placed_over_20_miles", judged="whenever")
 
 
 def test_years_before_the_first_loaded_return_are_not_shown(data):
-    from cpanalysis.pipeline.journeys.scope import _complete_years
+    from cpanalysis.reports.scope import _complete_years
 
     table = pd.DataFrame({"collection_year": [2021, 2022, 2023, 2024, 2025]})
     assert _complete_years(data, table) == [2021, 2022, 2023, 2024, 2025]  # no manifest: every year

@@ -19,10 +19,19 @@ import pytest
 
 from cpanalysis.dfe import snapshot
 from cpanalysis.errors import ParameterError
-from cpanalysis.pipeline import changes, data, exports, html, report
+from cpanalysis.pipeline import changes, exports, html
 from cpanalysis.pipeline import run as run_module
 from cpanalysis.pipeline.execute import NotebookJob, execute_notebook, execute_notebooks
 from cpanalysis.pipeline.run import run as run_pipeline
+from cpanalysis.reports import (
+    common,
+    data_quality,
+    national_comparison,
+    outcome_trends,
+    profile,
+    strategy_scorecard,
+)
+from cpanalysis.reports import loading as data
 
 LA = "E10000018"
 COLUMNS = [
@@ -375,19 +384,19 @@ def test_load_for_notebook_builds_once_and_caches(good_project):
 
 def test_report_tables_on_the_fixture(good_project):
     _, loaded, _ = good_project
-    recon = report.row_reconciliation(loaded)
+    recon = data_quality.row_reconciliation(loaded)
     assert recon.set_index("Table").loc["episodes", "Rows read"] == 23
     assert (recon["Every row accounted for"] == "Yes").all()
-    assert report.returns_table(loaded)["Return"].tolist() == ["2023-24", "2024-25", "2025-26_Q2"]
-    summary = report.issue_summary(loaded)
+    assert data_quality.returns_table(loaded)["Return"].tolist() == ["2023-24", "2024-25", "2025-26_Q2"]
+    summary = data_quality.issue_summary(loaded)
     assert "child" not in " ".join(summary.columns).lower()
-    head = report.headline_table(loaded, ["cla_on_date"])
+    head = profile.headline_table(loaded, ["cla_on_date"])
     assert head.iloc[0][["Measure", "Value", "England"]].tolist() == [
         "Children looked after on the period end", "4", ""]
-    sexes = report.breakdown_table(loaded, "cla_on_date", "sex").set_index("Group")
+    sexes = profile.breakdown_table(loaded, "cla_on_date", "sex").set_index("Group")
     assert sexes.loc["Male", "Share of total (%)"] == "50.0"  # 1001 and 1005 of the four
     assert sexes.attrs["caption"].startswith("Children looked after on the period end by sex, ")
-    assert "Leicestershire" in report.describe_run(loaded)
+    assert "Leicestershire" in common.describe_run(loaded)
 
 
 def test_indicator_cache_follows_local_measures(tmp_path):
@@ -477,7 +486,7 @@ def test_run_writes_the_pack_and_reports_the_failure(fixture_run):
     assert "did not finish" in index and "No previous quarter" in index
     profile = (out / "01_profile.html").read_text()
     assert "30 Jun 2025" in profile and "30 Sep 2025" not in profile  # the injected period end was used
-    assert "load_for_notebook" not in profile and "report.show" not in profile  # no code
+    assert "common.setup" not in profile and "common.show" not in profile  # no code
     images = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', profile)
     assert len(images) >= 2 and all(base64.b64decode(i)[:4] == b"\x89PNG" for i in images)
     executed = nbformat.read(out / "_executed" / "01_profile.ipynb", as_version=4)
@@ -555,30 +564,30 @@ def test_kernels_start_in_the_notebook_folder_without_moving_the_caller(tmp_path
 def test_national_sections_say_how_to_get_the_files_when_absent(good_project):
     _, loaded, _ = good_project
     assert loaded.national is None
-    for shown in (report.comparison_table(loaded, ["placements_3plus_12m"]),
-                  report.national_position(loaded, ["placements_3plus_12m"]),
-                  report.funnel(loaded, "placements_3plus_12m"),
-                  report.reconciliation_table(loaded),
-                  report.outcome_trend(loaded, "ks2_rwm_expected")):  # published by DfE only
+    for shown in (outcome_trends.comparison_table(loaded, ["placements_3plus_12m"]),
+                  national_comparison.national_position(loaded, ["placements_3plus_12m"]),
+                  national_comparison.funnel(loaded, "placements_3plus_12m"),
+                  national_comparison.reconciliation_table(loaded),
+                  outcome_trends.outcome_trend(loaded, "ks2_rwm_expected")):  # published by DfE only
         assert "cpanalysis dfe download" in shown.data
-    assert report.show(report.funnel(loaded, "placements_3plus_12m")).data.startswith("*National comparison")
-    card = report.strategy_scorecard(loaded)
+    assert common.show(national_comparison.funnel(loaded, "placements_3plus_12m")).data.startswith("*National comparison")
+    card = strategy_scorecard.strategy_scorecard(loaded)
     assert card["england_value"].isna().all() and (card["target_status"] == "").all()  # no targets.csv
-    assert "no previous run" in report.changes_table(loaded).data
+    assert "no previous run" in strategy_scorecard.changes_table(loaded).data
 
 
 def test_quarter_changes_compare_with_the_previous_indicators_csv(good_project, tmp_path):
     _, loaded, _ = good_project
     ees = exports.to_ees(loaded.indicators, LA)
     previous = exports.write_indicators_csv(ees, tmp_path / "indicators.csv")
-    same = report.quarter_changes(loaded, str(previous))
+    same = strategy_scorecard.quarter_changes(loaded, str(previous))
     # the same run as the previous one: nothing moved
     assert len(same) and (same["direction"].isin(["No change", ""])).all()
-    worded = report.changes_table(loaded, str(previous))
+    worded = strategy_scorecard.changes_table(loaded, str(previous))
     end = f"{loaded.period_end:%-d %b %Y}"  # the same run twice: both columns name its period end
     assert list(worded.columns)[0] == "Measure" and list(worded.columns)[-2:] == ["Change", "Assessment"]
     assert worded.columns[1] == end
-    card = report.strategy_scorecard(loaded, str(previous))
+    card = strategy_scorecard.strategy_scorecard(loaded, str(previous))
     assert (card.dropna(subset=["change"])["change"] == 0).all() and card["change"].notna().any()
 
 

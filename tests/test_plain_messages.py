@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cpanalysis import cli
-from cpanalysis.pipeline import data as loading
+from cpanalysis.reports import loading
 
 GOOD = Path(__file__).parent / "fixtures" / "good"
 

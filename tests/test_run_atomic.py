@@ -20,10 +20,10 @@ import pytest
 
 from cpanalysis.errors import ParameterError
 from cpanalysis.indicators import catalogue
-from cpanalysis.pipeline import data as loading
 from cpanalysis.pipeline.execute import NotebookJob, execute_notebooks
 from cpanalysis.pipeline.html import stable_ids
 from cpanalysis.pipeline.run import run as run_pipeline
+from cpanalysis.reports import loading
 from cpanalysis.writing import folder_lock, move_into_place, staging_folder
 
 GOOD = Path(__file__).parent / "fixtures" / "good"

@@ -11,7 +11,8 @@ import pytest
 
 from cpanalysis import scorecard
 from cpanalysis.errors import InputFileError, ParameterError
-from cpanalysis.pipeline import changes, report
+from cpanalysis.pipeline import changes
+from cpanalysis.reports import common, strategy_scorecard
 
 LA = "E10000018"
 ENGLAND = "E92000001"
@@ -218,26 +219,25 @@ def test_target_summary(tables):
 
 
 def test_scorecard_table_states_a_shared_period_once_and_leaves_out_an_empty_change_column(tables):
-    from cpanalysis.pipeline import report
 
     local, national, targets = tables
     card = scorecard.scorecard(local, LA, "2025-09-30", national=national, targets=targets)
-    stability = report.scorecard_table(card, "O3")  # both rolling 12 months to 30 Sep 2025
+    stability = strategy_scorecard.scorecard_table(card, "O3")  # both rolling 12 months to 30 Sep 2025
     assert "Period" not in stability and "Since the previous run" not in stability  # no previous run
     assert stability.attrs["caption"] == "Latest values: the 12 months to 30 Sep 2025."
-    assert report.show(stability).caption == "Latest values: the 12 months to 30 Sep 2025."
-    education = report.scorecard_table(card, "O4")  # both the year to 31 March 2025
+    assert common.show(stability).caption == "Latest values: the 12 months to 30 Sep 2025."
+    education = strategy_scorecard.scorecard_table(card, "O4")  # both the year to 31 March 2025
     assert education.attrs["caption"] == "Latest values: the year to 31 March 2025."
     before = frame([row("placements_3plus_12m", "2025-06-30", 10, 100, 10.0, period_type="rolling_12m")])
     moved = changes.compare_runs(before, local[local["period_end"] <= "2025-09-30"], geography=LA)
-    changed = report.scorecard_table(scorecard.scorecard(local, LA, "2025-09-30", national=national,
+    changed = strategy_scorecard.scorecard_table(scorecard.scorecard(local, LA, "2025-09-30", national=national,
                                                          changes=moved), "O3")
     assert "Since the previous run" in changed
 
 
 def test_show_keeps_years_as_written():
     table = pd.DataFrame({"Measure": ["Children looked after"], "Year": [2025], "Ours": [1234]})
-    html = report.show(table).to_html()
+    html = common.show(table).to_html()
     assert ">2025<" in html and "2,025" not in html and ">1,234<" in html
 
 
@@ -255,14 +255,13 @@ def _card_row(**fields):
 
 
 def test_scorecard_tiles_are_text_with_status_interval_trend_and_target_decimals():
-    from cpanalysis.pipeline import report
 
     card = pd.DataFrame([_card_row(), _card_row(indicator_id="local_x", indicator="<b>Local</b> =measure",
                                                 source="local", value=95.0, target=90.0,
                                                 target_comparison="at_least", target_status="Met",
                                                 trend="No significant change", trend_arrow="\u2192",
                                                 trend_assessment="No significant change")])
-    html = report.scorecard_tiles(card, "O3").data
+    html = strategy_scorecard.scorecard_tiles(card, "O3").data
     first, second = html.split('role="group"')[1:]
     assert "9.4%" in first and "target at most 9.0%" in first          # not "9%, target at most 9%"
     assert "\u2716 Target not met" in first and "#D4351C" in first      # words and symbol, then colour

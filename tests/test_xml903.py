@@ -143,7 +143,7 @@ def test_bad_xml_is_refused_with_one_message(tmp_path: Path, text: str, message:
 
 
 def test_xml_returns_are_part_of_the_cache_key(tmp_path: Path) -> None:
-    from cpanalysis.pipeline.data import input_files
+    from cpanalysis.reports.loading import input_files
 
     _read(tmp_path, RETURN_XML)
     (tmp_path / "2024-25" / "notes.txt").write_text("not a return")

@@ -28,7 +28,7 @@ import pandas as pd
 from cpanalysis import build, episodes, indicators, local_measures, periods
 from cpanalysis.errors import InputFileError, ParameterError
 from cpanalysis.geography import check_la_code
-from cpanalysis.pipeline.data import check_period_end
+from cpanalysis.reports.loading import check_period_end
 from cpanalysis.writing import writable_file, write_csv
 
 

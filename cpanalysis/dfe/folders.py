@@ -6,7 +6,7 @@ Folders are looked for in this order: the folder named by the ``CPANALYSIS_DFE_D
 variable, ``data/raw/dfe`` (where ``cpanalysis dfe download`` writes), ``../shared/dfe`` (beside the
 project, as on the development machines), and last the shipped snapshot. The reports then use
 whichever of the first folder found and the snapshot holds the later year
-(:func:`cpanalysis.pipeline.data.load_national`). Only when the snapshot has been removed too do
+(:func:`cpanalysis.reports.loading.load_national`). Only when the snapshot has been removed too do
 the national sections print :func:`national_files_help` instead of failing.
 """
 

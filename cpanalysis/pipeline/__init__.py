@@ -17,12 +17,10 @@ from typing import Any
 
 #: Public name -> the sub-module that defines it.
 _LAZY = {
-    "NotebookData": "cpanalysis.pipeline.data",
-    "load_for_notebook": "cpanalysis.pipeline.data",
     "compare_runs": "cpanalysis.pipeline.changes",
 }
 
-__all__ = ["NotebookData", "compare_runs", "load_for_notebook"]
+__all__ = ["compare_runs"]
 
 
 def __getattr__(name: str) -> Any:

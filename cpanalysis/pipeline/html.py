@@ -228,7 +228,7 @@ def write_index(out: str | Path, *, title: str, intro: str, entries: Sequence[In
         Where the national figures come from (:func:`cpanalysis.dfe.snapshot.source_line`).
     missing_comparisons : sequence of str
         The comparisons the pack cannot make, one sentence per reason
-        (:func:`cpanalysis.pipeline.comparators.missing_comparisons`), listed once here.
+        (:func:`cpanalysis.reports.national_comparison.missing_comparisons`), listed once here.
 
     Returns
     -------

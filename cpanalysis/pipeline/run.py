@@ -37,8 +37,7 @@ import pandas as pd
 from cpanalysis import __version__, periods, return_files
 from cpanalysis.errors import CpanalysisError, ParameterError
 from cpanalysis.pipeline import changes as quarter
-from cpanalysis.pipeline import comparators, exports
-from cpanalysis.pipeline import data as loading
+from cpanalysis.pipeline import exports
 from cpanalysis.pipeline import html as pages
 from cpanalysis.pipeline.execute import (
     KERNEL_NAME,
@@ -48,6 +47,7 @@ from cpanalysis.pipeline.execute import (
     stderr_progress,
     stop_kernels,
 )
+from cpanalysis.reports import loading, national_comparison
 from cpanalysis.writing import (
     folder_lock,
     move_into_place,
@@ -305,7 +305,7 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
     timings["indicators"] = time.perf_counter() - tick
     if extra.get("cohort_filter"):  # a cohort matching nobody is refused before any notebook runs
         from cpanalysis.cohort import MIN_CHILDREN
-        from cpanalysis.pipeline.journeys.scope import check_cohort
+        from cpanalysis.reports.scope import check_cohort
         check_cohort(loaded, str(extra["cohort_filter"]), int(extra.get("min_children", MIN_CHILDREN)))
     if "cohort_judged" in extra:
         from cpanalysis.cohort import JUDGED_AT
@@ -387,7 +387,7 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
                       "No previous quarter's run was found (reports/<date>/indicators.csv), so nothing to compare yet."),
         # no clock time here: a rerun gives the same bytes (run_manifest.json records when)
         footer=f"cpanalysis {__version__}.",
-        national_source=loaded.national_source, missing_comparisons=comparators.missing_comparisons(loaded),
+        national_source=loaded.national_source, missing_comparisons=national_comparison.missing_comparisons(loaded),
     )
     timings["html"] = time.perf_counter() - tick
     seconds = time.perf_counter() - started

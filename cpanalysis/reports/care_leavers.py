@@ -16,8 +16,7 @@ from matplotlib.figure import Figure
 
 from cpanalysis import cohort as cohorts
 from cpanalysis import leavers, periods, plots
-from cpanalysis.pipeline.data import NotebookData
-from cpanalysis.pipeline.journeys.common import (
+from cpanalysis.reports.common import (
     HIDDEN,
     _all_not_produced,
     _blank,
@@ -31,7 +30,8 @@ from cpanalysis.pipeline.journeys.common import (
     _young,
     hidden_cells,
 )
-from cpanalysis.pipeline.journeys.scope import _complete_years, attributes
+from cpanalysis.reports.loading import NotebookData
+from cpanalysis.reports.scope import _complete_years, attributes
 
 
 def leaver_years(data: NotebookData) -> list[int]:

@@ -1,4 +1,7 @@
-"""The comparators, named: the statistical neighbours' table and the list of missing comparisons.
+"""Notebook 06, national comparison: bands and ranks, funnels, the neighbours named, reconciliation.
+
+:func:`national_position` (LAIT bands and rank among all authorities), :func:`funnel`,
+:func:`reconciliation_table` (our figures against DfE's published row) and the comparators, named:
 
 :func:`neighbours_table` is notebook 06's table of the authority beside each of its ten DfE
 statistical neighbours (named, closest first), their median, the region and England, measure by
@@ -13,9 +16,25 @@ from collections.abc import Sequence
 
 import pandas as pd
 from IPython.display import Markdown
+from matplotlib.figure import Figure
 
-from cpanalysis.pipeline.data import ENGLAND_CODE, NotebookData
+from cpanalysis import plots
+from cpanalysis.errors import CpanalysisError
 from cpanalysis.plots import format_value, indicator_label
+from cpanalysis.reports.common import (
+    _national_note,
+    _pick,
+    _shown,
+    _unavailable,
+    _with_national,
+    _yearly_local,
+    latest_published_year,
+)
+from cpanalysis.reports.loading import ENGLAND_CODE, NotebookData
+from cpanalysis.reports.outcome_trends import comparison_table
+
+__all__ = ["area_names", "comparison_table", "funnel", "latest_published_year", "missing_comparisons",
+           "national_position", "neighbours_table", "reconciliation_table"]
 
 #: Said where a published number would be but DfE has none for that area and year.
 NOT_PUBLISHED = "not published"
@@ -34,18 +53,6 @@ def area_names(data: NotebookData) -> dict[str, str]:
         return {}
     codes = codes[codes["new_la_code"] != ""]
     return dict(zip(codes["new_la_code"], codes["la_name"], strict=True))
-
-
-def latest_published_year(data: NotebookData, indicator_id: str) -> pd.Timestamp | None:
-    """The latest 31 March on or before the period end for which DfE publishes England's figure."""
-    if data.national is None:
-        return None
-    rows = data.national[(data.national["indicator_id"] == indicator_id)
-                         & (data.national["geography"].astype(str) == ENGLAND_CODE)
-                         & (data.national["breakdown"] == "Total") & data.national["value"].notna()]
-    ends = pd.to_datetime(rows["period_end"])
-    ends = ends[ends <= data.period_end]
-    return ends.max() if len(ends) else None
 
 
 def _published(data: NotebookData, indicator_id: str, when: pd.Timestamp) -> pd.DataFrame:
@@ -169,3 +176,84 @@ def missing_comparisons(data: NotebookData, indicator_ids: Sequence[str] | None 
         out.append(f"Not yet published by DfE for the year to 31 March {year} ({since}), so compared in an "
                    f"earlier year or not at all: " + "; ".join(titles) + ".")
     return out
+
+
+def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataFrame | Markdown:
+    """LAIT quartile band (A best) and rank of the authority's published figure among all authorities.
+
+    Bands and ranks are :func:`cpanalysis.compare.lait_bands` over every authority's published
+    value in the latest year DfE has published on or before the period end; our own computed
+    figure for that year is shown beside it (the reconciliation explains any difference).
+    """
+    from cpanalysis import compare
+
+    if data.national is None:
+        return _national_note(data)
+    table = _with_national(data)
+    local = _yearly_local(data)
+    rows = []
+    for ind in indicator_ids:
+        when = latest_published_year(data, ind)
+        if when is None:  # said where the numbers would be, not dropped
+            rows.append({"Measure": indicator_label(ind), "Year": "",
+                         "Published figure": f"not published by DfE up to {data.period_end:%-d %B %Y}"})
+            continue
+        bands = compare.lait_bands(table, ind, when)
+        ranked = int(bands["rank"].notna().sum())
+        mine = bands[bands["geography"].astype(str) == data.la_code]
+        ours = _pick(local, ind, when)
+        published = mine.iloc[0] if len(mine) else None
+        rows.append({
+            "Measure": indicator_label(ind), "Year": str(when.year),
+            "Published figure": _shown(published), "Band (A best)": "" if published is None else published["band"],
+            "Rank": ("" if published is None or pd.isna(published["rank"]) else
+                     f"{published['rank']:.0f} of {ranked}"),
+            "Our computed figure": _shown(ours),
+            "England": _shown(_pick(table[table["geography"] == ENGLAND_CODE], ind, when)),
+        })
+    return pd.DataFrame(rows, columns=["Measure", "Year", "Published figure", "Band (A best)", "Rank",
+                                       "Our computed figure", "England"]).fillna("")
+
+def funnel(data: NotebookData, indicator_id: str) -> Figure | Markdown:
+    """:func:`cpanalysis.plots.funnel_plot` of every authority in the latest published year, our
+    authority's point being its own computed figure for that year."""
+    if data.national is None:
+        return _national_note(data)
+    when = latest_published_year(data, indicator_id)
+    if when is None:
+        return Markdown(f"*{indicator_label(indicator_id)}: DfE publishes no England figure to compare with.*")
+    try:
+        return plots.funnel_plot(_with_national(data), indicator_id, data.la_code, period_end=when,
+                                 la_name=data.la_name)
+    except CpanalysisError as exc:
+        return _unavailable(indicator_label(indicator_id), exc)
+
+def reconciliation_table(data: NotebookData, indicator_ids: Sequence[str] | None = None) -> pd.DataFrame | Markdown:
+    """Our computed 31 March figures against DfE's published row for the authority, with the likely
+    reason for each difference (:func:`cpanalysis.compare.reconcile`), whole cohort only, latest year
+    DfE has published for the authority on or before the period end."""
+    from cpanalysis import compare
+
+    if data.national is None:
+        return _national_note(data)
+    table = _with_national(data)
+    published = table[(table["geography"] == data.la_code) & (table["source"] == "dfe")
+                      & (table["period_end"] <= data.period_end)]
+    if published.empty:
+        return Markdown(f"*DfE publishes no figures for {data.la_name} ({data.la_code}) in these files.*")
+    when = published["period_end"].max()
+    recon = compare.reconcile(table, data.la_code, period_end=when)
+    recon = recon[(recon["breakdown"] == "Total") & (recon["status"] != "not published")]
+    if indicator_ids is not None:
+        recon = recon[recon["indicator_id"].isin(list(indicator_ids))]
+    order = {ind: i for i, ind in enumerate(indicator_ids or [])}
+    recon = recon.sort_values("indicator_id", key=lambda s: s.map(lambda i: order.get(i, len(order))), kind="stable")
+    return pd.DataFrame({
+        "Measure": [indicator_label(i) for i in recon["indicator_id"]],
+        "Year": [str(when.year)] * len(recon),
+        "Ours": [format_value(v, u) if u != "%" else f"{v:.1f}%" for v, u in zip(recon["local_value"], recon["unit"], strict=True)],
+        "DfE published": [f"[{s}]" if s else (format_value(v, u) if u != "%" else f"{v:.1f}%")
+                          for v, u, s in zip(recon["dfe_value"], recon["unit"], recon["dfe_suppressed"], strict=True)],
+        "Status": recon["status"].to_numpy(),
+        "Explanation": recon["explanation"].to_numpy(),
+    })

@@ -14,8 +14,8 @@ from IPython.display import Markdown
 from cpanalysis import cohort as cohorts
 from cpanalysis import leavers, moves, periods, sdq, stats
 from cpanalysis.errors import ParameterError
-from cpanalysis.pipeline.data import NotebookData
-from cpanalysis.pipeline.journeys.common import (
+from cpanalysis.reports.care_leavers import leaver_years
+from cpanalysis.reports.common import (
     SURVIVAL_YEARS,
     _blank,
     _caption,
@@ -25,10 +25,10 @@ from cpanalysis.pipeline.journeys.common import (
     _signed,
     hidden_cells,
 )
-from cpanalysis.pipeline.journeys.leavers import leaver_years
-from cpanalysis.pipeline.journeys.moves import placement_durations
-from cpanalysis.pipeline.journeys.scope import _complete_years, attributes
-from cpanalysis.pipeline.journeys.sdq import sdq_pairs
+from cpanalysis.reports.loading import NotebookData
+from cpanalysis.reports.placement_moves import placement_durations
+from cpanalysis.reports.scope import _complete_years, attributes
+from cpanalysis.reports.sdq_changes import sdq_pairs
 from cpanalysis.writing import markdown_text
 
 #: Plain names of the commonest cohort filters, for a title when no question is given.

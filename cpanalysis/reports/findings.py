@@ -20,8 +20,8 @@ import pandas as pd
 from IPython.display import Markdown
 
 from cpanalysis import disclosure
-from cpanalysis.pipeline.data import NotebookData
 from cpanalysis.plots import format_value, period_label
+from cpanalysis.reports.loading import NotebookData
 
 #: The measures each page's findings cover (its lead measure first); ``None``: every headline
 #: measure of the strategy scorecard (:data:`cpanalysis.scorecard.OUTCOME_MEASURES`).
@@ -201,13 +201,13 @@ def _count(n: int, audience: str) -> str:
 def data_quality(data: NotebookData) -> Markdown:
     """'What this shows' for the data-quality page: returns read, every row accounted for, the
     commonest finding and the least complete key field, from the tables the page shows."""
-    from cpanalysis.pipeline import report
+    from cpanalysis.reports import data_quality as page
 
-    returns = report.returns_table(data)
+    returns = page.returns_table(data)
     # the numbers themselves: each sentence below hides what its audience must not see
-    rows = report.row_reconciliation(data, audience="internal")
-    issues = report.issue_summary(data, audience="internal")
-    fields = report.completeness(data)
+    rows = page.row_reconciliation(data, audience="internal")
+    issues = page.issue_summary(data, audience="internal")
+    fields = page.completeness(data)
     sentences = []
     if len(returns):
         sentences.append(f"{len(returns)} return{'s' if len(returns) != 1 else ''} were read "

@@ -1,6 +1,6 @@
 """Who a report covers: the cohort filter, the child attributes it reads and the years shown.
 
-Shared by every report module of :mod:`cpanalysis.pipeline.journeys`: :func:`attributes` and
+Shared by every report module of :mod:`cpanalysis.reports`: :func:`attributes` and
 :func:`scope` turn the notebooks' ``cohort_filter`` and ``by`` parameters into what the analyses
 take; :func:`cohort_description` and :func:`filter_help` say in words who is covered and which
 attributes a filter may use.
@@ -15,12 +15,12 @@ from IPython.display import Markdown
 
 from cpanalysis import cohort as cohorts
 from cpanalysis.errors import CpanalysisError, ParameterError
-from cpanalysis.pipeline.data import NotebookData
-from cpanalysis.pipeline.journeys.common import (
+from cpanalysis.reports.common import (
     HIDDEN,
     YEARS_SHOWN,
     _small,
 )
+from cpanalysis.reports.loading import NotebookData
 
 
 def attributes(data: NotebookData, cohort_filter: str = "") -> tuple[pd.DataFrame, str | None]:

@@ -13,8 +13,7 @@ from matplotlib.figure import Figure
 
 from cpanalysis import cohort as cohorts
 from cpanalysis import disclosure, periods, plots, sdq
-from cpanalysis.pipeline.data import NotebookData
-from cpanalysis.pipeline.journeys.common import (
+from cpanalysis.reports.common import (
     HIDDEN,
     TERM_LABELS,
     _all_not_produced,
@@ -32,7 +31,8 @@ from cpanalysis.pipeline.journeys.common import (
     group_label,
     hidden_cells,
 )
-from cpanalysis.pipeline.journeys.scope import _complete_years, attributes, scope
+from cpanalysis.reports.loading import NotebookData
+from cpanalysis.reports.scope import _complete_years, attributes, scope
 
 
 def sdq_pairs(data: NotebookData, pairing: sdq.Pairing = "consecutive") -> pd.DataFrame:

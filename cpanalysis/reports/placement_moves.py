@@ -17,8 +17,7 @@ from matplotlib.figure import Figure
 from cpanalysis import codes, disclosure, moves, periods, plots
 from cpanalysis import cohort as cohorts
 from cpanalysis.errors import CpanalysisError
-from cpanalysis.pipeline.data import NotebookData
-from cpanalysis.pipeline.journeys.common import (
+from cpanalysis.reports.common import (
     HIDDEN,
     SURVIVAL_YEARS,
     TERM_LABELS,
@@ -37,7 +36,8 @@ from cpanalysis.pipeline.journeys.common import (
     group_label,
     hidden_cells,
 )
-from cpanalysis.pipeline.journeys.scope import _complete_years, attributes, scope
+from cpanalysis.reports.loading import NotebookData
+from cpanalysis.reports.scope import _complete_years, attributes, scope
 
 
 def moves_table(data: NotebookData, *, cohort_filter: str = "", by: str | None = None,

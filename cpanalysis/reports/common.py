@@ -1,0 +1,391 @@
+"""What every report module of :mod:`cpanalysis.reports` shares: set-up, wording, disclosure, `show`.
+
+Numbers worded for a board paper (rounded values, intervals as text, signed changes, p-values),
+the readers' names of breakdowns and model terms, :func:`hidden_cells` (which rows hide their
+counts for an external audience, with DfE's secondary suppression) and :func:`show` (a table
+styled for a report). No analysis is done here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+from matplotlib.figure import Figure
+
+from cpanalysis import cohort as cohorts
+from cpanalysis import disclosure, plots
+from cpanalysis.errors import CpanalysisError
+from cpanalysis.plots import format_value, indicator_label, period_label
+from cpanalysis.reports.loading import ENGLAND_CODE, NotebookData, load_for_notebook
+from cpanalysis.writing import markdown_text
+
+#: What a hidden (suppressed) figure shows, as in the indicator tables.
+HIDDEN = f"[{disclosure.SUPPRESSED}]"
+#: Years of placements the survival analyses follow (placements starting in the last N years).
+SURVIVAL_YEARS = 5
+#: Collection years shown in the yearly tables.
+YEARS_SHOWN = 5
+
+#: Readers' names of the attributes and analysis columns a table may be broken down by.
+GROUP_LABELS: dict[str, str] = {
+    "moves_between_band": "Moves between the two scores",
+    "moves_band": "Moves in the current or latest period of care",
+    "placement_group": "Placement type",
+    "provider_group": "Placement provider",
+    "age_band": "Age band",
+    "distance_band": "Distance from home",
+    "placed_over_20_miles": "Placed more than 20 miles from home",
+    "out_of_area": "Placed outside the authority",
+    "uasc": "Unaccompanied asylum-seeking child",
+    "sex": "Sex",
+    "ethnic_group": "Ethnic group",
+    "in_house": "Placed in the authority's own provision",
+    "band_1": "SDQ band at the first score",
+    cohorts.COHORT_GROUP: "Cohort",
+}
+
+#: Readers' names of model terms (trajectory and Cox models).
+TERM_LABELS: dict[str, str] = {
+    "Intercept": "Starting score (intercept)",
+    "years": "Change per year since the first score",
+    "age_at_first": "Per year of age at the first score",
+    "years_in_care_at_first": "Per year in care at the first score",
+    "moves_12m": "Per placement move in the year before the score",
+    "SD of child intercepts": "Spread of children's own levels (SD)",
+    "SD of child slopes": "Spread of children's own yearly changes (SD)",
+    "age_at_start": "Per year of age at the placement start",
+    "out_of_area": "Placed outside the authority",
+    "previous_moves": "Per earlier move in the period of care",
+    "uasc": "Unaccompanied asylum-seeking child",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting and disclosure
+# ---------------------------------------------------------------------------------------------
+
+
+def _fmt(value: object, decimals: int = 0, suffix: str = "") -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value):,.{decimals}f}{suffix}"
+
+
+def _interval(lower: object, upper: object, decimals: int = 0, suffix: str = "") -> str:
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+        return ""
+    return f"{float(lower):,.{decimals}f} to {float(upper):,.{decimals}f}{suffix}"
+
+
+def _signed(value: object, decimals: int = 1) -> str:
+    """``+1.2`` / ``-0.4`` / ``+0.0`` (never ``-0``: a rounded zero has no direction)."""
+    if value is None or pd.isna(value):
+        return ""
+    rounded = round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{rounded:+.{decimals}f}"
+
+
+def _p(value: object) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def _count(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
+
+
+def _small(value: object, threshold: int = disclosure.THRESHOLD) -> bool:
+    return value is not None and not pd.isna(value) and 1 <= float(value) <= threshold
+
+
+def hidden_cells(
+    frame: pd.DataFrame,
+    audience: str,
+    *,
+    counts: Sequence[str] = (),
+    shares: Sequence[tuple[str, str]] = (),
+    lines: tuple[Sequence[str], str, str] | None = None,
+    threshold: int = disclosure.THRESHOLD,
+) -> pd.Series:
+    """Which rows of an analysis table hide their counts for an external audience.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        An analysis table (numbers, one statistic per row).
+    audience : {"internal", "external"}
+        Nothing is hidden for ``internal``.
+    counts : sequence of str
+        Columns of counts of children (or of events) hidden when 1 to ``threshold``.
+    shares : sequence of (count, denominator)
+        A share ``count`` of ``denominator``: hidden when the count or those without the outcome
+        (``denominator - count``) are 1 to ``threshold`` (either discloses a handful of children).
+    lines : (keys, count, total) or None
+        Rows with equal ``keys`` are categories whose ``count`` add up to ``total`` (the same on
+        every row of the line): DfE's secondary suppression then hides a second category, or
+        the total, so a hidden count cannot be recovered by subtraction.
+    threshold : int; default 5
+
+    Returns
+    -------
+    Series of bool
+        True for rows whose counts and every statistic computed from them must be hidden.
+    """
+    hide = pd.Series(False, index=frame.index)
+    if audience != "external" or frame.empty:
+        return hide
+    for column in counts:
+        hide |= frame[column].map(lambda v: _small(v, threshold)).astype(bool)
+    for count, denominator in shares:
+        rest = frame[denominator] - frame[count]
+        hide |= frame[count].map(lambda v: _small(v, threshold)).astype(bool)
+        hide |= rest.map(lambda v: _small(v, threshold)).astype(bool)
+        hide |= frame[denominator].map(lambda v: _small(v, threshold)).astype(bool)
+    if lines is not None:
+        keys, count, total = lines
+        for index in frame.groupby(list(keys), sort=False, dropna=False).indices.values():
+            index = frame.index[index]
+            part = frame.loc[index]
+            cells = np.r_[part[count].to_numpy(float), float(part[total].iloc[0])][None, :]
+            already = np.r_[hide.loc[index].to_numpy(), False]
+            cells = np.where(already[None, :], np.nan, cells)
+            line = [[(0, j) for j in range(cells.shape[1])]]
+            mask = disclosure.suppression_mask(cells, line, {(0, cells.shape[1] - 1)}, threshold)[0]
+            if mask[-1]:  # the total itself is hidden: every share of the line goes with it
+                mask[:] = True
+            hide.loc[index] = mask[:-1]
+    return hide
+
+
+def _blank(table: pd.DataFrame, hide: pd.Series, columns: Sequence[str]) -> pd.DataFrame:
+    out = table.copy()
+    rows = hide.to_numpy()
+    for column in columns:
+        if column in out:
+            out[column] = out[column].astype(object)
+            out.loc[rows, column] = HIDDEN
+    return out
+
+
+def _caption(table: pd.DataFrame, text: str) -> pd.DataFrame:
+    table.attrs["caption"] = text
+    return table
+
+
+def _nothing(what: str, reason: str) -> Markdown:
+    return Markdown(f"*{what}: not produced, {reason}.*")
+
+
+def _all_not_produced(frame: pd.DataFrame) -> bool:
+    return frame.empty or (frame["note"].astype(str).str.startswith("not produced")).all()
+
+
+def _young(reason: str) -> str:
+    # care leavers are young people, not children
+    return reason.replace("children", "young people")
+
+
+def _reason(frame: pd.DataFrame, min_children: int) -> str:
+    notes = frame["note"].dropna().astype(str) if "note" in frame else pd.Series(dtype=str)
+    note = next((n for n in notes if n), "")
+    if note.startswith("not produced: "):
+        return note.removeprefix("not produced: ")
+    return note or f"fewer than {min_children} children"
+
+
+def show(obj: object, caption: str | None = None):
+    """A table styled for a report; notes (Markdown) and figures are returned as they are.
+
+    No row numbers; numbers with thousands separators and one decimal, except columns naming a
+    year (2025, not 2,025); cell text escaped (a file name or title from the data is text, never
+    HTML); an empty ``Note`` column dropped, notes starting with a capital; the ``Year`` column
+    kept on one line; the caption ``caption`` or the table's ``attrs["caption"]``.
+    """
+    if not isinstance(obj, pd.DataFrame):
+        return obj
+    if "Note" in obj and (obj["Note"].fillna("") == "").all():  # an empty column of notes says nothing
+        obj = obj.drop(columns="Note")
+    elif "Note" in obj:
+        obj = obj.assign(Note=obj["Note"].fillna("").map(lambda n: n[:1].upper() + n[1:]))
+    numbers = [c for c in obj.columns if "year" not in str(c).lower()]
+    # Styler writes cell text as HTML unless told: text from the data is escaped.
+    styled = (obj.style.format(escape="html").hide(axis="index")
+              .format(thousands=",", precision=1, subset=numbers, escape="html"))
+    years = [c for c in obj.columns if str(c) == "Year"]
+    if years:  # "2024-25" would otherwise break at its hyphen in a wide table
+        styled = styled.set_properties(subset=years, **{"white-space": "nowrap"})
+    text = caption or obj.attrs.get("caption")
+    return styled.set_caption(text) if text else styled
+
+
+def group_label(by: str | None) -> str:
+    """Readers' name of a breakdown (``"placement_group"`` -> ``"Placement type"``)."""
+    if by is None:
+        return "Group"
+    return GROUP_LABELS.get(by, by.replace("_", " ").capitalize())
+
+
+def _group_names(frame: pd.DataFrame, by: str | None, cohort: str | None = None) -> pd.Series:
+    # The total row reads "All children" (or "Whole cohort" under a filter); booleans read Yes / No
+    names = {"Total": "All children" if cohort is None else "Whole cohort", "True": "Yes", "False": "No"}
+    if by in ("moves_between_band", "moves_band"):
+        names.update({"0": "No moves", "1": "1 move", "2": "2 moves", "3+": "3 or more moves"})
+    return frame["breakdown_value"].astype(str).map(lambda v: names.get(v, v))
+
+
+# ---------------------------------------------------------------------------------------------
+# Every page: set-up, the run described, comparators
+# ---------------------------------------------------------------------------------------------
+
+
+def setup(data_dir: str, period_end: str = "", la_code: str = "E10000018", *, dfe_dir: str = "",
+          audience: str = "internal", describe: bool = True) -> NotebookData:
+    """A report notebook's set-up in one call: the house style, the data, the sentence naming them.
+
+    Loads with :func:`cpanalysis.reports.loading.load_for_notebook` and, with ``describe``,
+    displays :func:`describe_run` (a page with its own title first passes ``describe=False`` and
+    shows it after the title).
+    """
+    from IPython.display import display
+
+    plots.use_house_style()
+    data = load_for_notebook(data_dir, period_end, la_code, dfe_dir=dfe_dir, audience=audience)
+    if describe:
+        display(Markdown(describe_run(data)))
+    return data
+
+
+def row_interval(row: pd.Series) -> str:
+    """A tidy row's 95% interval as text (``"8 to 13%"``); blank without limits."""
+    if pd.isna(row.get("lower_95")) or pd.isna(row.get("upper_95")):
+        return ""
+    unit = str(row["unit"])
+    if unit == "%":  # the same wording as every other page: "8 to 13%"
+        return f"{row['lower_95']:.0f} to {row['upper_95']:.0f}%"
+    return f"{format_value(row['lower_95'], unit)} to {format_value(row['upper_95'], unit)}"
+
+
+def latest_published_year(data: NotebookData, indicator_id: str) -> pd.Timestamp | None:
+    """The latest 31 March on or before the period end for which DfE publishes England's figure."""
+    if data.national is None:
+        return None
+    rows = data.national[(data.national["indicator_id"] == indicator_id)
+                         & (data.national["geography"].astype(str) == ENGLAND_CODE)
+                         & (data.national["breakdown"] == "Total") & data.national["value"].notna()]
+    ends = pd.to_datetime(rows["period_end"])
+    ends = ends[ends <= data.period_end]
+    return ends.max() if len(ends) else None
+
+
+def england_value(data: NotebookData, indicator_id: str, breakdown: str = "Total",
+                  breakdown_value: str = "Total", code: str = ENGLAND_CODE) -> tuple[float, pd.Timestamp | None]:
+    """A comparator's latest published value on or before the period end (NaN, None when absent)."""
+    if data.national is None:
+        return float("nan"), None
+    rows = data.national[(data.national["indicator_id"] == indicator_id)
+                         & (data.national["geography"].astype(str) == code)
+                         & (data.national["breakdown"] == breakdown)
+                         & (data.national["breakdown_value"] == breakdown_value)
+                         & (pd.to_datetime(data.national["period_end"]) <= data.period_end)]
+    rows = rows.dropna(subset=["value"])
+    if rows.empty:
+        return float("nan"), None
+    row = rows.loc[pd.to_datetime(rows["period_end"]).idxmax()]
+    return float(row["value"]), pd.Timestamp(row["period_end"])
+
+def period_sentence(data: NotebookData) -> str:
+    """``"the 12 months to 30 Sep 2025"`` or ``"2025"`` (year ending 31 March) for the period end."""
+    return period_label(data.period_end, data.window)
+
+def describe_run(data: NotebookData) -> str:
+    """Markdown sentences naming the authority, period, data and audience of a report, and where
+    its national figures come from (:func:`cpanalysis.dfe.snapshot.source_line`): every page
+    states its source."""
+    returns = data.manifest.get("returns", [])
+    # return labels are folder names as the analyst typed them: text, never HTML
+    span = (f"{markdown_text(returns[0]['label'])} to {markdown_text(returns[-1]['label'])}"
+            if returns else "no returns")
+    audience = ("Figures based on fewer than a handful of children are suppressed (external audience)."
+                if data.audience == "external" else "Internal report: figures are not suppressed; do not share outside the authority.")
+    source = f" {data.national_source}" if data.national_source else ""
+    return (f"**{markdown_text(data.la_name)}** ({markdown_text(data.la_code)}), "
+            f"{period_label(data.period_end, data.window)}. "
+            f"Data: {len(returns)} SSDA903 returns, {span}. {audience}{source}")
+
+def _unavailable(what: str, exc: Exception) -> Markdown:
+    return Markdown(f"*{what} is not available for this data: {markdown_text(exc)}*")
+
+def trend(data: NotebookData, indicator_id: str, *, period_type: str = "year", national: bool = True,
+          **options) -> Figure | Markdown:
+    """:func:`cpanalysis.plots.trend_chart` of one measure for the report's authority.
+
+    England and the region are drawn when ``national`` and the national files are present.
+    When the data cannot give the measure (no population table for a rate, no OC2 rows ...)
+    a one-line note is returned instead, so one missing measure never stops a report.
+
+    Parameters
+    ----------
+    data : NotebookData
+    indicator_id : str
+    period_type : str; default "year"
+        ``"year"`` (each 31 March) or ``"rolling_12m"`` (the recent quarter ends).
+    national : bool; default True
+    **options
+        Passed to :func:`~cpanalysis.plots.trend_chart` (``breakdown``, ``band`` ...).
+    """
+    table = data.for_charts if national else data.indicators
+    comparators = data.comparators if national and data.national is not None else {}
+    try:
+        return plots.trend_chart(table, indicator_id, data.la_code, comparators=comparators,
+                                 la_name=data.la_name, period_type=period_type, **options)
+    except CpanalysisError as exc:
+        return _unavailable(indicator_label(indicator_id), exc)
+
+# ----------------------------------------------------------------------------- outcomes over time, national comparison
+#: Geography code of the statistical neighbours' median in chart tables (not an ONS code).
+NEIGHBOUR_MEDIAN = "statistical_neighbours_median"
+
+def _national_note(data: NotebookData) -> Markdown:
+    return Markdown(f"*National comparison not available: {data.national_message}*")
+
+def _yearly_local(data: NotebookData) -> pd.DataFrame:
+    # Yearly rows only: at a 31 March the rolling window repeats the year's figure under the same key.
+    rows = data.indicators[data.indicators["period_type"] == "year"]
+    return rows.assign(period_end=pd.to_datetime(rows["period_end"]))
+
+def _with_national(data: NotebookData) -> pd.DataFrame:
+    national = data.national.assign(period_end=pd.to_datetime(data.national["period_end"]),
+                                    geography=data.national["geography"].astype(str))
+    return pd.concat([_yearly_local(data), national], ignore_index=True)
+
+def neighbour_median_rows(data: NotebookData) -> pd.DataFrame:
+    """The statistical neighbours' median of each published figure, as tidy rows (geography
+    :data:`NEIGHBOUR_MEDIAN`), for drawing beside England and the region; empty without them."""
+    if data.national is None or not data.neighbours:
+        return data.indicators.iloc[0:0]
+    rows = data.national[data.national["geography"].astype(str).isin(data.neighbours) & data.national["value"].notna()]
+    keys = ["indicator_id", "period_end", "period_type", "breakdown", "breakdown_value", "unit", "polarity"]
+    median = rows.groupby(keys, dropna=False, observed=True)["value"].median().reset_index()
+    return median.assign(geography=NEIGHBOUR_MEDIAN, source="dfe", suppressed="")
+
+def _pick(frame: pd.DataFrame, indicator_id: str, when: pd.Timestamp) -> pd.Series | None:
+    rows = frame[(frame["indicator_id"] == indicator_id) & (pd.to_datetime(frame["period_end"]) == when)
+                 & (frame["breakdown"] == "Total") & (frame["breakdown_value"] == "Total")]
+    return rows.iloc[0] if len(rows) else None
+
+def _shown(row: pd.Series | None, column: str = "value") -> str:
+    if row is None:
+        return ""
+    if str(row.get("suppressed") or ""):
+        return f"[{row['suppressed']}]"
+    return format_value(row[column], str(row["unit"]))
+
+def what_this_shows(data: NotebookData, page: str, cohort_filter: str = "") -> Markdown:
+    """The plain findings a page opens with (:func:`cpanalysis.reports.findings.what_this_shows`)."""
+    from cpanalysis.reports import findings
+
+    return findings.what_this_shows(data, page, cohort_filter)
