@@ -109,6 +109,39 @@ def compare_to_benchmark(
     return out.astype(object)
 
 
+def versus_label(value: float, lower: float, upper: float, benchmark: float, polarity: str,
+                 n: float | None = None, suppressed: str = "", min_n: int = MIN_DENOMINATOR) -> str:
+    """Fingertips comparison of one value with a benchmark point (England), for titles and tables.
+
+    :func:`compare_to_benchmark` (benchmark inside the 95% interval, bounds
+    inclusive, is *Similar*; otherwise *Better*/*Worse* by polarity, *Higher*/*Lower* without),
+    plus *Not compared* when the value is suppressed, missing, or on fewer than ``min_n``
+    children (``methods.md`` §4.2).
+
+    Parameters
+    ----------
+    value, lower, upper : float
+        The value and its 95% limits.
+    benchmark : float
+        The comparator's value.
+    polarity : str
+        ``high_good``, ``low_good`` or ``none``.
+    n : float, optional
+        Denominator; ``None`` skips the small-number check.
+    suppressed : str; default ""
+        DfE symbol when the value is suppressed.
+    min_n : int; default 10
+
+    Returns
+    -------
+    str
+        One of ``Better``, ``Similar``, ``Worse``, ``Higher``, ``Lower``, ``Not compared``.
+    """
+    if suppressed or pd.isna(value) or (n is not None and not pd.isna(n) and n < min_n):
+        return NOT_COMPARED
+    return str(compare_to_benchmark(lower, upper, benchmark, polarity)[0])
+
+
 def score_test(count: float, n: float, p0: float) -> tuple[float, float]:
     """Score test of a proportion against a fixed ``p0``: (z, two-sided p).
 

@@ -24,6 +24,8 @@ it does not search for solutions of several lines at once (the same limit as DfE
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -314,3 +316,69 @@ def _apply(out: pd.DataFrame, hide_num: np.ndarray, hide_den: np.ndarray, round_
         counts = (out["unit"] == "count") & out["value"].notna()
         out.loc[counts, "value"] = out.loc[counts, "numerator"]
     return out
+
+
+# ----------------------------------------------------------------------------- analysis tables
+def is_small(value: object, threshold: int = THRESHOLD) -> bool:
+    """A count of 1 to ``threshold`` children: a handful, hidden from an external audience."""
+    return value is not None and not pd.isna(value) and 1 <= float(value) <= threshold
+
+
+def hidden_cells(
+    frame: pd.DataFrame,
+    audience: str,
+    *,
+    counts: Sequence[str] = (),
+    shares: Sequence[tuple[str, str]] = (),
+    lines: tuple[Sequence[str], str, str] | None = None,
+    threshold: int = THRESHOLD,
+) -> pd.Series:
+    """Which rows of an analysis table hide their counts for an external audience (a report's
+    table suppression: counts, shares and lines of categories adding up to a total).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        An analysis table (numbers, one statistic per row).
+    audience : {"internal", "external"}
+        Nothing is hidden for ``internal``.
+    counts : sequence of str
+        Columns of counts of children (or of events) hidden when 1 to ``threshold``.
+    shares : sequence of (count, denominator)
+        A share ``count`` of ``denominator``: hidden when the count or those without the outcome
+        (``denominator - count``) are 1 to ``threshold`` (either discloses a handful of children).
+    lines : (keys, count, total) or None
+        Rows with equal ``keys`` are categories whose ``count`` add up to ``total`` (the same on
+        every row of the line): DfE's secondary suppression then hides a second category, or
+        the total, so a hidden count cannot be recovered by subtraction.
+    threshold : int; default 5
+
+    Returns
+    -------
+    Series of bool
+        True for rows whose counts and every statistic computed from them must be hidden.
+    """
+    hide = pd.Series(False, index=frame.index)
+    if audience != "external" or frame.empty:
+        return hide
+    for column in counts:
+        hide |= frame[column].map(lambda v: is_small(v, threshold)).astype(bool)
+    for count, denominator in shares:
+        rest = frame[denominator] - frame[count]
+        hide |= frame[count].map(lambda v: is_small(v, threshold)).astype(bool)
+        hide |= rest.map(lambda v: is_small(v, threshold)).astype(bool)
+        hide |= frame[denominator].map(lambda v: is_small(v, threshold)).astype(bool)
+    if lines is not None:
+        keys, count, total = lines
+        for index in frame.groupby(list(keys), sort=False, dropna=False).indices.values():
+            index = frame.index[index]
+            part = frame.loc[index]
+            cells = np.r_[part[count].to_numpy(float), float(part[total].iloc[0])][None, :]
+            already = np.r_[hide.loc[index].to_numpy(), False]
+            cells = np.where(already[None, :], np.nan, cells)
+            line = [[(0, j) for j in range(cells.shape[1])]]
+            mask = suppression_mask(cells, line, {(0, cells.shape[1] - 1)}, threshold)[0]
+            if mask[-1]:  # the total itself is hidden: every share of the line goes with it
+                mask[:] = True
+            hide.loc[index] = mask[:-1]
+    return hide

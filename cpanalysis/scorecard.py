@@ -11,7 +11,7 @@ and each headline measure of it (:data:`OUTCOME_MEASURES`), one row holding:
   (:func:`cpanalysis.compare.trend`, :func:`cpanalysis.trends.fingertips_trend`; 99.8% level with
   the leave-one-out sign check), drawn as an arrow;
 * **vs England**: England's latest published value on or before the period end against the
-  authority's 95% interval (Fingertips' rule, :func:`cpanalysis.plots.versus_label`);
+  authority's 95% interval (Fingertips' rule, :func:`cpanalysis.compare.versus_label`);
 * the **target** where the strategy sets one (:func:`read_targets`) and whether it is met;
 * the **change since the previous run** (:func:`cpanalysis.pipeline.changes.compare_runs`'s table,
   merged by indicator).
@@ -41,10 +41,11 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import compare, local_measures, trends
+from cpanalysis.compare import versus_label
 from cpanalysis.dfe import attainment
 from cpanalysis.errors import InputFileError, ParameterError
 from cpanalysis.indicators import catalogue
-from cpanalysis.plots import indicator_label, versus_label
+from cpanalysis.indicators.catalogue import title_of
 
 # Imported for their catalogue records (local_* and ks2_*/ks4_* ids), which read_targets looks up.
 _REGISTERED = (local_measures.LOCAL_INDICATORS, attainment)
@@ -307,7 +308,7 @@ def scorecard(
                                       n, suppressed)
             out = {
                 "outcome": outcome, "outcome_title": catalogue.OUTCOMES[outcome], "indicator_id": indicator_id,
-                "indicator": indicator_label(indicator_id), "unit": unit, "polarity": polarity,
+                "indicator": title_of(indicator_id), "unit": unit, "polarity": polarity,
                 "source": row["source"], "period_end": row["period_end"], "period_type": row["period_type"],
                 **{c: row[c] for c in ("numerator", "denominator", "value", "lower_95", "upper_95")},
                 "suppressed": suppressed, "trend": result.direction, "trend_assessment": result.assessment,

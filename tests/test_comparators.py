@@ -11,7 +11,7 @@ import pytest
 from IPython.display import Markdown
 
 from cpanalysis.dfe import snapshot
-from cpanalysis.indicators import TIDY_COLUMNS
+from cpanalysis.indicators import TIDY_COLUMNS, catalogue
 from cpanalysis.pipeline import html
 from cpanalysis.reports import national_comparison as comparators
 from cpanalysis.reports.loading import NotebookData
@@ -81,10 +81,10 @@ def test_missing_comparisons_listed_once_per_reason() -> None:
     lines = comparators.missing_comparisons(crafted(NATIONAL, neighbours=[], region=""))
     assert lines[0].startswith("Region: Leicestershire (E10000018) has no region")
     assert lines[1].startswith("Statistical neighbours: Leicestershire (E10000018) has none")
-    health = comparators.indicator_label("health_assessment_up_to_date")
+    health = catalogue.title_of("health_assessment_up_to_date")
     assert lines[2] == f"No England figure in the national figures the package reads, so not compared: {health}."
     assert lines[3].startswith("Not yet published by DfE for the year to 31 March 2025 (its latest is 2024)")
-    assert comparators.indicator_label("long_term_stability") in lines[3] and len(lines) == 4
+    assert catalogue.title_of("long_term_stability") in lines[3] and len(lines) == 4
     complete = [*NATIONAL, row("long_term_stability", 2025, "E92000001", 70),
                 row("health_assessment_up_to_date", 2025, "E92000001", 90)]
     assert comparators.missing_comparisons(crafted(complete)) == []

@@ -97,7 +97,7 @@ def test_local_and_attainment_ids_are_found_whatever_was_imported_first():
     import subprocess
     import sys
 
-    code = ("from cpanalysis.plots import indicator_label\n"
+    code = ("from cpanalysis.indicators.catalogue import title_of as indicator_label\n"
             "print(indicator_label('local_pep_completed'))\n"
             "print(indicator_label('ks2_rwm_expected'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()

@@ -22,9 +22,17 @@ import pytest
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
-from cpanalysis import cohort, plots
+from cpanalysis import cohort, disclosure
 from cpanalysis.errors import ParameterError
-from cpanalysis.reports import care_leavers, common, deep_dive, placement_moves, scope, sdq_changes
+from cpanalysis.reports import (
+    care_leavers,
+    common,
+    deep_dive,
+    placement_moves,
+    plots,
+    scope,
+    sdq_changes,
+)
 from cpanalysis.reports.loading import NotebookData
 
 T = pd.Timestamp
@@ -297,13 +305,13 @@ def test_band_transitions_external_uses_crosstab_suppression():
 
 def test_hidden_cells_primary_complement_and_secondary():
     frame = pd.DataFrame({"line": ["a", "a", "a", "b", "b"], "n": [3, 10, 7, 0, 20], "total": [20, 20, 20, 20, 20]})
-    hide = common.hidden_cells(frame, "external", lines=(["line"], "n", "total"))
+    hide = disclosure.hidden_cells(frame, "external", lines=(["line"], "n", "total"))
     # line a: 3 is hidden, so the next smallest non-zero (7) goes too; line b: 0 and 20 are shown
     assert hide.tolist() == [True, False, True, False, False]
     shares = pd.DataFrame({"x": [2, 8, 0, 10], "n": [20, 10, 12, 10]})
     # 2 of 20 (primary), 8 of 10 (2 without), 0 of 12 (true zero, 12 without), 10 of 10 (none without)
-    assert common.hidden_cells(shares, "external", shares=[("x", "n")]).tolist() == [True, True, False, False]
-    assert not common.hidden_cells(frame, "internal", counts=["n"]).any()
+    assert disclosure.hidden_cells(shares, "external", shares=[("x", "n")]).tolist() == [True, True, False, False]
+    assert not disclosure.hidden_cells(frame, "internal", counts=["n"]).any()
 
 
 def test_cohort_description_and_bad_filter(data):
@@ -465,7 +473,7 @@ def test_distance_table_names_the_reference_group_instead_of_a_ratio_of_one(data
 
 
 def test_a_p_value_in_a_sentence_reads_p_below_or_p_equals():
-    from cpanalysis.reports.placement_moves import _p_clause
+    from cpanalysis.reports.wording import p_clause as _p_clause
 
     assert _p_clause(0.0004) == "< 0.001" and _p_clause(0.0234) == "= 0.023"
 

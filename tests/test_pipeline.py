@@ -30,6 +30,7 @@ from cpanalysis.reports import (
     outcome_trends,
     profile,
     strategy_scorecard,
+    wording,
 )
 from cpanalysis.reports import loading as data
 
@@ -211,11 +212,11 @@ def test_compare_runs_beyond_noise_and_suppressed():
     assert out.loc["eet", "beyond_noise"] is True and out.loc["eet", "verdict"] == "Improved"
     assert out.loc["eet", "change_lower_95"] > 0
     assert out.loc["neet", "verdict"] == "Not assessed"
-    text = changes.describe_change(out.loc["eet"].to_dict())
+    text = wording.describe_change(out.loc["eet"].to_dict())
     assert text == "Up 20.0 points since 30 Jun 2025 (beyond noise)"
     rate = {"unit": "rate_per_10k", "change": -0.4, "direction": "Down", "beyond_noise": None,
             "previous_period_end": pd.Timestamp("2025-06-30"), "verdict": "Not tested"}
-    assert changes.describe_change(rate) == "Down 0.4 per 10,000 since 30 Jun 2025 (not tested)"
+    assert wording.describe_change(rate) == "Down 0.4 per 10,000 since 30 Jun 2025 (not tested)"
     readers = changes.changes_for_readers(out.reset_index())
     assert list(readers.columns) == ["Measure", "30 Jun 2025", "30 Sep 2025", "Change", "Assessment"]
     assert readers.iloc[0].tolist()[1:3] == ["20%", "40%"]
@@ -256,7 +257,7 @@ def _notebook(path, code_cells, params="la_code = 'E10000018'\nn = 1"):
 
 def test_charts_carry_their_description_as_alt_text(tmp_path):
     chart = _notebook(tmp_path / "chart.ipynb", [
-        "from cpanalysis import plots\nimport matplotlib.pyplot as plt\nplots.use_house_style()\n"
+        "from cpanalysis.reports import plots\nimport matplotlib.pyplot as plt\nplots.use_house_style()\n"
         "fig, ax = plt.subplots()\nax.plot([1, 2], [3, 4], label='Crafted')\nax.plot([1, 2], [4, 4], label='England')\n"
         "ax.legend()\nax.set_title('Moves per year')\nplt.close(fig)\nfig"])
     result = execute_notebook(NotebookJob(chart, tmp_path / "out" / "chart.ipynb", {}, tmp_path))
@@ -271,7 +272,7 @@ def test_charts_carry_their_description_as_alt_text(tmp_path):
 def test_execute_reports_failures_and_keeps_strings(tmp_path):
     good = _notebook(tmp_path / "good.ipynb", [
         "import sys\nprint(type(la_code).__name__, la_code, n)\nprint('a warning', file=sys.stderr)",
-        "from cpanalysis import plots\nplots.scorecard_tile({'indicator_id': 'x', 'value': 10.0, 'unit': '%'})",
+        "from cpanalysis.reports import plots\nplots.scorecard_tile({'indicator_id': 'x', 'value': 10.0, 'unit': '%'})",
     ])
     bad = _notebook(tmp_path / "bad.ipynb", ["x = 1", "raise ValueError('no data for that quarter')"])
     lines = []

@@ -9,8 +9,9 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 
-from cpanalysis import plots
+from cpanalysis import compare
 from cpanalysis.errors import ParameterError
+from cpanalysis.reports import plots, wording
 
 LA = "E10000018"
 ENG = "E92000001"
@@ -72,13 +73,13 @@ def test_use_house_style_sets_the_colour_cycle_and_spines():
      (1694, "count", "1,694"), (420.4, "days", "420 days"), (np.nan, "%", "not available")],
 )
 def test_format_value(value, unit, text):
-    assert plots.format_value(value, unit) == text
+    assert wording.format_value(value, unit) == text
 
 
 def test_period_label():
-    assert plots.period_label("2025-03-31", "year") == "2025"
-    assert plots.period_label("2025-09-30", "rolling_12m") == "the 12 months to 30 Sep 2025"
-    assert plots.period_label("2025-09-30", "quarter") == "the quarter to 30 Sep 2025"
+    assert wording.period_label("2025-03-31", "year") == "2025"
+    assert wording.period_label("2025-09-30", "rolling_12m") == "the 12 months to 30 Sep 2025"
+    assert wording.period_label("2025-09-30", "quarter") == "the quarter to 30 Sep 2025"
 
 
 @pytest.mark.parametrize(
@@ -94,7 +95,7 @@ def test_period_label():
     ],
 )
 def test_versus_label(value, lo, hi, bench, polarity, n, symbol, label):
-    assert plots.versus_label(value, lo, hi, bench, polarity, n, symbol) == label
+    assert compare.versus_label(value, lo, hi, bench, polarity, n, symbol) == label
 
 
 def test_finding_title_states_the_comparison(series):
@@ -306,7 +307,7 @@ def test_snapshot_title_and_n_of_a_rate():
     (np.nan, 9.0, "%", ("not available", "9%")),
 ])
 def test_format_pair_adds_decimals_only_to_tell_a_value_from_its_target(value, reference, unit, expected):
-    assert plots.format_pair(value, reference, unit) == expected
+    assert wording.format_pair(value, reference, unit) == expected
 
 
 def test_figure_alt_text_says_what_the_title_legend_axes_and_footnote_say():

@@ -641,6 +641,15 @@ def get(indicator_id: str) -> Indicator:
         ) from None
 
 
+def title_of(indicator_id: str) -> str:
+    """Plain-English title of an indicator: the catalogue's title, else the id in words
+    (``"local_gp_registration"`` -> ``"Local gp registration"``), for a measure registered late."""
+    try:
+        return get(indicator_id).title
+    except ParameterError:
+        return indicator_id.replace("_", " ").capitalize()
+
+
 def ids(family: str | None = None) -> list[str]:
     """Indicator ids in catalogue order, optionally only those of ``family``."""
     return [r.id for r in CATALOGUE.values() if family is None or r.family == family]

@@ -29,8 +29,9 @@ import pandas as pd
 from cpanalysis import trends
 from cpanalysis.errors import ParameterError
 from cpanalysis.indicators import catalogue
+from cpanalysis.indicators.catalogue import title_of
 from cpanalysis.pipeline.exports import read_indicators_csv
-from cpanalysis.plots import format_value, indicator_label
+from cpanalysis.reports.wording import describe_change, format_value
 
 #: Columns of :func:`compare_runs`.
 CHANGE_COLUMNS = (
@@ -133,7 +134,7 @@ def compare_runs(previous: pd.DataFrame | str | Path, current: pd.DataFrame | st
         direction = ("No change" if pd.notna(change) and abs(change) < 1e-9 else
                      "Up" if pd.notna(change) and change > 0 else "Down" if pd.notna(change) else "")
         rows.append({
-            "indicator_id": ind, "indicator": indicator_label(ind), "unit": unit, "polarity": polarity,
+            "indicator_id": ind, "indicator": title_of(ind), "unit": unit, "polarity": polarity,
             "previous_period_end": old["period_end"], "previous_value": old["value"],
             "period_end": new["period_end"], "value": new["value"], "change": change,
             "change_lower_95": lo, "change_upper_95": hi, "direction": direction,
@@ -144,26 +145,6 @@ def compare_runs(previous: pd.DataFrame | str | Path, current: pd.DataFrame | st
     for col in ("previous_value", "value", "change", "change_lower_95", "change_upper_95"):
         out[col] = out[col].astype(float).round(2)
     return out
-
-
-def describe_change(change: pd.Series | dict) -> str:
-    """One sentence for a scorecard or board paper (``"Up 4 points since 30 Jun 2025 (beyond noise)"``)."""
-    change = dict(change)
-    if change.get("verdict") == "Not assessed" and pd.isna(change.get("change")):
-        return "Change since the previous run not available"
-    unit = str(change.get("unit"))
-    size = abs(float(change["change"]))
-    if unit == "%":
-        amount = f"{size:.1f} points"
-    elif unit == "rate_per_10k":  # a quarter's change in a rate is often below 1 per 10,000
-        amount = f"{size:.1f} per 10,000"
-    else:
-        amount = format_value(size, unit)
-    since = f"since {pd.Timestamp(change['previous_period_end']):%-d %b %Y}"
-    if change.get("direction") == "No change":
-        return f"No change {since}"
-    note = {True: "beyond noise", False: "within noise", None: "not tested"}[change.get("beyond_noise")]
-    return f"{change['direction']} {amount} {since} ({note})"
 
 
 def headline_changes(changes: pd.DataFrame) -> pd.DataFrame:

@@ -15,20 +15,16 @@ from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from cpanalysis import cohort as cohorts
-from cpanalysis import leavers, periods, plots
+from cpanalysis import disclosure, leavers, periods
+from cpanalysis.reports import plots, wording
 from cpanalysis.reports.common import (
     HIDDEN,
     _all_not_produced,
     _blank,
     _caption,
-    _count,
-    _fmt,
-    _interval,
     _nothing,
     _reason,
-    _small,
     _young,
-    hidden_cells,
 )
 from cpanalysis.reports.loading import NotebookData
 from cpanalysis.reports.scope import _complete_years, attributes
@@ -52,9 +48,9 @@ def destinations_table(data: NotebookData, measure: leavers.Measure = "activity"
                                   attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Care leavers' destinations", _young(_reason(result, min_children)))
-    hide = hidden_cells(result, data.audience, lines=(["age"], "n", "denominator"))
+    hide = disclosure.hidden_cells(result, data.audience, lines=(["age"], "n", "denominator"))
     result = result.assign(cell=[
-        HIDDEN if h else ("" if pd.isna(p) else f"{p:.0f}% ({_interval(lo, hi, 0, '%')})")
+        HIDDEN if h else ("" if pd.isna(p) else f"{p:.0f}% ({wording.interval(lo, hi, 0, '%')})")
         for h, p, lo, hi in zip(hide, result["pct"], result["lower"], result["upper"], strict=True)])
     table = result.pivot_table(index="category", columns="age", values="cell", aggfunc="first", sort=False)
     used = result.groupby("category")["n"].sum()
@@ -62,7 +58,7 @@ def destinations_table(data: NotebookData, measure: leavers.Measure = "activity"
     table.columns = [f"Age {a}" if str(a).isdigit() else str(a) for a in table.columns]
     table = table.reset_index().rename(columns={"category": "Category"})
     totals = result.drop_duplicates("age")
-    denominators = [HIDDEN if (data.audience == "external" and _small(n)) else f"{n:,.0f}" for n in totals["denominator"]]
+    denominators = [HIDDEN if (data.audience == "external" and disclosure.is_small(n)) else f"{n:,.0f}" for n in totals["denominator"]]
     table.loc[len(table)] = ["Young people (number)", *denominators]
     notes = sorted({n for n in result["note"].dropna() if n})
     return _caption(table, f"Care leavers with their birthday in {periods.year_label(year)}: share at each age "
@@ -78,7 +74,7 @@ def destinations_chart(data: NotebookData, measure: leavers.Measure = "eet", cat
                                   attributes=attrs, min_children=min_children)
     result = result[(result["category"] == category) & (result["note"].fillna("") == "")]
     if data.audience == "external":
-        result = result[~hidden_cells(result, data.audience, shares=[("n", "denominator")])]
+        result = result[~disclosure.hidden_cells(result, data.audience, shares=[("n", "denominator")])]
     if result.empty:
         return _nothing(f"Chart of {category.lower()}", f"fewer than {min_children} young people in every year")
     return plots.series_with_ci(
@@ -105,19 +101,19 @@ def accommodation_table(data: NotebookData, *, year: int | None = None, cohort_f
     result = result.assign(age_total=result["age"].map(totals))
     types = result["accommodation"] != "All types"
     # the types of an age add up to its "All types" row: secondary suppression on that line
-    hide_n = pd.concat([hidden_cells(result[types], data.audience, lines=(["age"], "n", "age_total")),
-                        hidden_cells(result[~types], data.audience, counts=["n"])]).reindex(result.index)
-    hide = hide_n | hidden_cells(result, data.audience, shares=[("n_suitable", "n")])
+    hide_n = pd.concat([disclosure.hidden_cells(result[types], data.audience, lines=(["age"], "n", "age_total")),
+                        disclosure.hidden_cells(result[~types], data.audience, counts=["n"])]).reindex(result.index)
+    hide = hide_n | disclosure.hidden_cells(result, data.audience, shares=[("n_suitable", "n")])
     keep = (result["n"] > 0) | ~types
     result, hide, hide_n = result[keep], hide[keep], hide_n[keep]
     table = pd.DataFrame({
         "Age": result["age"],
         "Accommodation": result["accommodation"],
-        "Young people": result["n"].map(_count),
-        "Share of the age group (%)": result["pct_of_age"].map(_fmt),
-        "Suitable (%)": result["pct_suitable"].map(_fmt),
-        "95% interval": [_interval(lo, hi, 0, "%") for lo, hi in zip(result["lower"], result["upper"], strict=True)],
-        "In touch (%)": result["pct_in_touch"].map(_fmt),
+        "Young people": result["n"].map(wording.count),
+        "Share of the age group (%)": result["pct_of_age"].map(wording.number),
+        "Suitable (%)": result["pct_suitable"].map(wording.number),
+        "95% interval": [wording.interval(lo, hi, 0, "%") for lo, hi in zip(result["lower"], result["upper"], strict=True)],
+        "In touch (%)": result["pct_in_touch"].map(wording.number),
         "Note": result["note"].fillna(""),
     })
     table = _blank(table, hide_n, ["Young people", "Share of the age group (%)"])
@@ -137,16 +133,16 @@ def flows_table(data: NotebookData, ages: Sequence[int] = (18, 19, 21), measure:
         return _nothing("Birthday-to-birthday journeys", _young(_reason(result, min_children)))
     totals = result.groupby(["from_age", "from_value"])["n"].transform("sum")
     result = result.assign(total=totals)
-    hide = hidden_cells(result, data.audience, lines=(["from_age", "from_value"], "n", "total"))
+    hide = disclosure.hidden_cells(result, data.audience, lines=(["from_age", "from_value"], "n", "total"))
     table = pd.DataFrame({
         "From": [f"{v} at {a}" for a, v in zip(result["from_age"], result["from_value"], strict=True)],
         "To": [f"{v} at {a}" for a, v in zip(result["to_age"], result["to_value"], strict=True)],
-        "Young people": result["n"].map(_count),
-        "Share of 'from' (%)": result["pct_of_from"].map(_fmt),
+        "Young people": result["n"].map(wording.count),
+        "Share of 'from' (%)": result["pct_of_from"].map(wording.number),
     })
     table = _blank(table, hide, ["Young people", "Share of 'from' (%)"])
     followed = int(result["n_young_people"].iloc[0])
-    followed_text = HIDDEN if data.audience == "external" and _small(followed) else f"{followed:,}"
+    followed_text = HIDDEN if data.audience == "external" and disclosure.is_small(followed) else f"{followed:,}"
     return _caption(table, f"The same {followed_text} young people followed at ages "
                            f"{', '.join(str(a) for a in ages)} (only those in the care-leaver cohort at every age).")
 
@@ -167,7 +163,7 @@ def flows_chart(data: NotebookData, ages: Sequence[int] = (18, 19), measure: lea
     first = result[result["from_age"] == min(ages)]
     if data.audience == "external":
         first = first.assign(total=first.groupby("from_value")["n"].transform("sum"))
-        first = first[~hidden_cells(first, data.audience, lines=(["from_value"], "n", "total"))]
+        first = first[~disclosure.hidden_cells(first, data.audience, lines=(["from_value"], "n", "total"))]
     if first.empty:
         return _nothing("Chart of journeys", "every flow is a handful of young people")
     a, b = sorted(ages)[:2]
@@ -186,14 +182,14 @@ def paths_table(data: NotebookData, ages: Sequence[int] = (18, 19, 21), measure:
     if _all_not_produced(result):
         return _nothing("Journeys", _young(_reason(result, min_children)))
     if data.audience == "external":  # paths of a handful of young people are merged, never listed
-        small = result["n"].map(_small).astype(bool)
+        small = result["n"].map(disclosure.is_small).astype(bool)
         if small.any():
             merged = {"path": "Other journeys (each of 5 or fewer)", "n": result.loc[small, "n"].sum(),
                       "pct": result.loc[small, "pct"].sum()}
             result = pd.concat([result[~small], pd.DataFrame([merged])], ignore_index=True)
     table = pd.DataFrame({"Journey": result["path"].astype(str).str.replace(" -> ", " \u2192 ", regex=False),
-                          "Young people": result["n"].map(_count), "Share (%)": result["pct"].map(_fmt)})
-    if data.audience == "external" and len(table) and _small(result["n"].iloc[-1]):
+                          "Young people": result["n"].map(wording.count), "Share (%)": result["pct"].map(wording.number)})
+    if data.audience == "external" and len(table) and disclosure.is_small(result["n"].iloc[-1]):
         table.loc[table.index[-1], ["Young people", "Share (%)"]] = HIDDEN
     return _caption(table, f"Where each young person was at {', '.join(str(a) for a in ages[:-1])} and "
                            f"{ages[-1]}, in that order; the commonest journeys first.")
@@ -219,15 +215,15 @@ def england_table(data: NotebookData, *, year: int | None = None, cohort_filter:
     names = {"in_touch": "In touch", "eet": "In education, employment or training",
              "neet": "Not in education, employment or training", "higher_education": "In higher education",
              "suitable_accommodation": "In suitable accommodation"}
-    hide = hidden_cells(result, data.audience, shares=[("numerator", "denominator")])
+    hide = disclosure.hidden_cells(result, data.audience, shares=[("numerator", "denominator")])
     table = pd.DataFrame({
         "Age": result["age"],
         "Measure": result["measure"].map(names),
-        "Young people": result["denominator"].map(_count),
-        "Value (%)": result["value"].map(_fmt),
-        "95% interval": [_interval(lo, hi, 0, "%") for lo, hi in
+        "Young people": result["denominator"].map(wording.count),
+        "Value (%)": result["value"].map(wording.number),
+        "95% interval": [wording.interval(lo, hi, 0, "%") for lo, hi in
                          zip(result["lower_95"], result["upper_95"], strict=True)],
-        "England (%)": result["england"].map(_fmt),
+        "England (%)": result["england"].map(wording.number),
         "Compared with England": result["comparison"],
         "Note": result["note"].fillna(""),
     })

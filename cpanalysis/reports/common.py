@@ -1,8 +1,7 @@
 """What every report module of :mod:`cpanalysis.reports` shares: set-up, wording, disclosure, `show`.
 
 Numbers worded for a board paper (rounded values, intervals as text, signed changes, p-values),
-the readers' names of breakdowns and model terms, :func:`hidden_cells` (which rows hide their
-counts for an external audience, with DfE's secondary suppression) and :func:`show` (a table
+the readers' names of breakdowns and model terms, :func:`show` (a table
 styled for a report). No analysis is done here.
 """
 
@@ -10,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from cpanalysis import cohort as cohorts
-from cpanalysis import disclosure, plots
+from cpanalysis import disclosure
 from cpanalysis.errors import CpanalysisError
-from cpanalysis.plots import format_value, indicator_label, period_label
+from cpanalysis.indicators.catalogue import title_of
+from cpanalysis.reports import plots
 from cpanalysis.reports.loading import ENGLAND_CODE, NotebookData, load_for_notebook
+from cpanalysis.reports.wording import format_value, period_label
 from cpanalysis.writing import markdown_text
 
 #: What a hidden (suppressed) figure shows, as in the indicator tables.
@@ -66,99 +66,6 @@ TERM_LABELS: dict[str, str] = {
 # ---------------------------------------------------------------------------------------------
 # Formatting and disclosure
 # ---------------------------------------------------------------------------------------------
-
-
-def _fmt(value: object, decimals: int = 0, suffix: str = "") -> str:
-    if value is None or pd.isna(value):
-        return ""
-    return f"{float(value):,.{decimals}f}{suffix}"
-
-
-def _interval(lower: object, upper: object, decimals: int = 0, suffix: str = "") -> str:
-    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
-        return ""
-    return f"{float(lower):,.{decimals}f} to {float(upper):,.{decimals}f}{suffix}"
-
-
-def _signed(value: object, decimals: int = 1) -> str:
-    """``+1.2`` / ``-0.4`` / ``+0.0`` (never ``-0``: a rounded zero has no direction)."""
-    if value is None or pd.isna(value):
-        return ""
-    rounded = round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return f"{rounded:+.{decimals}f}"
-
-
-def _p(value: object) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
-
-
-def _count(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
-
-
-def _small(value: object, threshold: int = disclosure.THRESHOLD) -> bool:
-    return value is not None and not pd.isna(value) and 1 <= float(value) <= threshold
-
-
-def hidden_cells(
-    frame: pd.DataFrame,
-    audience: str,
-    *,
-    counts: Sequence[str] = (),
-    shares: Sequence[tuple[str, str]] = (),
-    lines: tuple[Sequence[str], str, str] | None = None,
-    threshold: int = disclosure.THRESHOLD,
-) -> pd.Series:
-    """Which rows of an analysis table hide their counts for an external audience.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        An analysis table (numbers, one statistic per row).
-    audience : {"internal", "external"}
-        Nothing is hidden for ``internal``.
-    counts : sequence of str
-        Columns of counts of children (or of events) hidden when 1 to ``threshold``.
-    shares : sequence of (count, denominator)
-        A share ``count`` of ``denominator``: hidden when the count or those without the outcome
-        (``denominator - count``) are 1 to ``threshold`` (either discloses a handful of children).
-    lines : (keys, count, total) or None
-        Rows with equal ``keys`` are categories whose ``count`` add up to ``total`` (the same on
-        every row of the line): DfE's secondary suppression then hides a second category, or
-        the total, so a hidden count cannot be recovered by subtraction.
-    threshold : int; default 5
-
-    Returns
-    -------
-    Series of bool
-        True for rows whose counts and every statistic computed from them must be hidden.
-    """
-    hide = pd.Series(False, index=frame.index)
-    if audience != "external" or frame.empty:
-        return hide
-    for column in counts:
-        hide |= frame[column].map(lambda v: _small(v, threshold)).astype(bool)
-    for count, denominator in shares:
-        rest = frame[denominator] - frame[count]
-        hide |= frame[count].map(lambda v: _small(v, threshold)).astype(bool)
-        hide |= rest.map(lambda v: _small(v, threshold)).astype(bool)
-        hide |= frame[denominator].map(lambda v: _small(v, threshold)).astype(bool)
-    if lines is not None:
-        keys, count, total = lines
-        for index in frame.groupby(list(keys), sort=False, dropna=False).indices.values():
-            index = frame.index[index]
-            part = frame.loc[index]
-            cells = np.r_[part[count].to_numpy(float), float(part[total].iloc[0])][None, :]
-            already = np.r_[hide.loc[index].to_numpy(), False]
-            cells = np.where(already[None, :], np.nan, cells)
-            line = [[(0, j) for j in range(cells.shape[1])]]
-            mask = disclosure.suppression_mask(cells, line, {(0, cells.shape[1] - 1)}, threshold)[0]
-            if mask[-1]:  # the total itself is hidden: every share of the line goes with it
-                mask[:] = True
-            hide.loc[index] = mask[:-1]
-    return hide
 
 
 def _blank(table: pd.DataFrame, hide: pd.Series, columns: Sequence[str]) -> pd.DataFrame:
@@ -259,16 +166,6 @@ def setup(data_dir: str, period_end: str = "", la_code: str = "E10000018", *, df
     return data
 
 
-def row_interval(row: pd.Series) -> str:
-    """A tidy row's 95% interval as text (``"8 to 13%"``); blank without limits."""
-    if pd.isna(row.get("lower_95")) or pd.isna(row.get("upper_95")):
-        return ""
-    unit = str(row["unit"])
-    if unit == "%":  # the same wording as every other page: "8 to 13%"
-        return f"{row['lower_95']:.0f} to {row['upper_95']:.0f}%"
-    return f"{format_value(row['lower_95'], unit)} to {format_value(row['upper_95'], unit)}"
-
-
 def latest_published_year(data: NotebookData, indicator_id: str) -> pd.Timestamp | None:
     """The latest 31 March on or before the period end for which DfE publishes England's figure."""
     if data.national is None:
@@ -321,7 +218,7 @@ def _unavailable(what: str, exc: Exception) -> Markdown:
 
 def trend(data: NotebookData, indicator_id: str, *, period_type: str = "year", national: bool = True,
           **options) -> Figure | Markdown:
-    """:func:`cpanalysis.plots.trend_chart` of one measure for the report's authority.
+    """:func:`cpanalysis.reports.plots.trend_chart` of one measure for the report's authority.
 
     England and the region are drawn when ``national`` and the national files are present.
     When the data cannot give the measure (no population table for a rate, no OC2 rows ...)
@@ -335,7 +232,7 @@ def trend(data: NotebookData, indicator_id: str, *, period_type: str = "year", n
         ``"year"`` (each 31 March) or ``"rolling_12m"`` (the recent quarter ends).
     national : bool; default True
     **options
-        Passed to :func:`~cpanalysis.plots.trend_chart` (``breakdown``, ``band`` ...).
+        Passed to :func:`~cpanalysis.reports.plots.trend_chart` (``breakdown``, ``band`` ...).
     """
     table = data.for_charts if national else data.indicators
     comparators = data.comparators if national and data.national is not None else {}
@@ -343,7 +240,7 @@ def trend(data: NotebookData, indicator_id: str, *, period_type: str = "year", n
         return plots.trend_chart(table, indicator_id, data.la_code, comparators=comparators,
                                  la_name=data.la_name, period_type=period_type, **options)
     except CpanalysisError as exc:
-        return _unavailable(indicator_label(indicator_id), exc)
+        return _unavailable(title_of(indicator_id), exc)
 
 # ----------------------------------------------------------------------------- outcomes over time, national comparison
 #: Geography code of the statistical neighbours' median in chart tables (not an ONS code).

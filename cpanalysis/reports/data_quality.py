@@ -117,11 +117,8 @@ def completeness(data: NotebookData, fields: Sequence[tuple[str, str, str]] = CO
     out["Recorded (%)"] = out["Recorded (%)"].round(1)
     if data.audience == "external":  # a handful of rows, recorded or not, is shown as [c]
         recorded = (out["Rows"] * out["Recorded (%)"] / 100).round()
-        small = [_small_count(n) or _small_count(r) or _small_count(n - r)
+        small = [disclosure.is_small(n) or disclosure.is_small(r) or disclosure.is_small(n - r)
                  for n, r in zip(out["Rows"], recorded, strict=True)]
         out = out.astype({"Rows": object, "Recorded (%)": object})
         out.loc[[bool(x) for x in small], ["Rows", "Recorded (%)"]] = HIDDEN
     return out
-
-def _small_count(value: object) -> bool:
-    return value is not None and not pd.isna(value) and 1 <= float(value) <= disclosure.THRESHOLD

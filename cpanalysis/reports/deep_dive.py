@@ -12,18 +12,14 @@ import pandas as pd
 from IPython.display import Markdown
 
 from cpanalysis import cohort as cohorts
-from cpanalysis import leavers, moves, periods, sdq, stats
+from cpanalysis import disclosure, leavers, moves, periods, sdq, stats
 from cpanalysis.errors import ParameterError
+from cpanalysis.reports import wording
 from cpanalysis.reports.care_leavers import leaver_years
 from cpanalysis.reports.common import (
     SURVIVAL_YEARS,
     _blank,
     _caption,
-    _count,
-    _interval,
-    _p,
-    _signed,
-    hidden_cells,
 )
 from cpanalysis.reports.loading import NotebookData
 from cpanalysis.reports.placement_moves import placement_durations
@@ -297,10 +293,10 @@ def _value_text(value: object, lower: object, upper: object, unit: str) -> str:
     if value is None or pd.isna(value):
         return ""
     if unit == "%":
-        return f"{value:.0f}% ({_interval(lower, upper, 0, '%')})" if not pd.isna(lower) else f"{value:.0f}%"
+        return f"{value:.0f}% ({wording.interval(lower, upper, 0, '%')})" if not pd.isna(lower) else f"{value:.0f}%"
     if unit == "points":
-        return f"{_signed(value)} ({_interval(lower, upper, 1)})"
-    return f"{value:.2f} ({_interval(lower, upper, 2)})"
+        return f"{wording.signed(value)} ({wording.interval(lower, upper, 1)})"
+    return f"{value:.2f} ({wording.interval(lower, upper, 2)})"
 
 
 def deep_dive_table(data: NotebookData, cohort_filter: str, *, min_children: int = cohorts.MIN_CHILDREN,
@@ -316,25 +312,25 @@ def deep_dive_table(data: NotebookData, cohort_filter: str, *, min_children: int
         if pd.isna(row["difference"]):
             return ""
         if row["comparison"] == "rate ratio":
-            return f"{row['difference']:.2f} times ({_interval(row['diff_lower'], row['diff_upper'], 2)})"
+            return f"{row['difference']:.2f} times ({wording.interval(row['diff_lower'], row['diff_upper'], 2)})"
         if row["unit"] == "points":
-            return f"{_signed(row['difference'])} points ({_interval(row['diff_lower'], row['diff_upper'], 1)})"
-        points = _signed(row["difference"], 0)
+            return f"{wording.signed(row['difference'])} points ({wording.interval(row['diff_lower'], row['diff_upper'], 1)})"
+        points = wording.signed(row["difference"], 0)
         unit = "point" if points in ("+1", "-1") else "points"
         if pd.isna(row["diff_lower"]):  # Kaplan-Meier: the p-value is the log-rank test's
             return f"{points} {unit} (log-rank test)"
-        return f"{points} {unit} ({_interval(row['diff_lower'], row['diff_upper'], 0)})"
+        return f"{points} {unit} ({wording.interval(row['diff_lower'], row['diff_upper'], 0)})"
 
     table = pd.DataFrame({
         "Measure": result["Measure"],
         "Cohort": [_value_text(v, lo, hi, u) for v, lo, hi, u in
                    zip(result["value_1"], result["lower_1"], result["upper_1"], result["unit"], strict=True)],
-        "Cohort (n)": result["n_1"].map(_count),
+        "Cohort (n)": result["n_1"].map(wording.count),
         "Everyone else": [_value_text(v, lo, hi, u) for v, lo, hi, u in
                           zip(result["value_2"], result["lower_2"], result["upper_2"], result["unit"], strict=True)],
-        "Everyone else (n)": result["n_2"].map(_count),
+        "Everyone else (n)": result["n_2"].map(wording.count),
         "Cohort compared with everyone else": result.apply(comparison, axis=1),
-        "p-value": result["p_value"].map(_p),
+        "p-value": result["p_value"].map(wording.p_value),
         "Note": result["note"],
     })
     table = _blank(table, hide_1, ["Cohort", "Cohort (n)", "Cohort compared with everyone else", "p-value"])
@@ -349,9 +345,9 @@ def _hidden_rows(result: pd.DataFrame, audience: str) -> tuple[pd.Series, pd.Ser
     """Rows whose cohort / everyone-else figures an external reader may not see (small counts)."""
     hidden = []
     for k in (1, 2):
-        share = hidden_cells(result.rename(columns={f"n_{k}": "n", f"x_{k}": "x"}), audience, counts=["n"],
+        share = disclosure.hidden_cells(result.rename(columns={f"n_{k}": "n", f"x_{k}": "x"}), audience, counts=["n"],
                              shares=[("x", "n")]) & (result["unit"] == "%")
-        share |= hidden_cells(result, audience, counts=[f"n_{k}", f"x_{k}"]) & (result["unit"] != "%")
+        share |= disclosure.hidden_cells(result, audience, counts=[f"n_{k}", f"x_{k}"]) & (result["unit"] != "%")
         hidden.append(share)
     return hidden[0], hidden[1]
 
@@ -360,16 +356,16 @@ def _numbers(row: pd.Series) -> str:
     """One measure's comparison as numbers in words (cohort against everyone else, interval or test)."""
     if row["comparison"] == "rate ratio":
         return (f"{row['difference']:.2f} times the rate of everyone else (95% interval "
-                f"{_interval(row['diff_lower'], row['diff_upper'], 2)})")
+                f"{wording.interval(row['diff_lower'], row['diff_upper'], 2)})")
     if row["unit"] == "points":
-        return (f"{_signed(row['value_1'])} points against {_signed(row['value_2'])} for everyone else "
-                f"(difference {_signed(row['difference'])}, 95% interval {_interval(row['diff_lower'], row['diff_upper'], 1)})")
+        return (f"{wording.signed(row['value_1'])} points against {wording.signed(row['value_2'])} for everyone else "
+                f"(difference {wording.signed(row['difference'])}, 95% interval {wording.interval(row['diff_lower'], row['diff_upper'], 1)})")
     values = f"{row['value_1']:.0f}% against {row['value_2']:.0f}% for everyone else"
     if pd.isna(row["diff_lower"]):
         p_text = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.3f}"
         return f"{values} (log-rank test, {p_text})"
-    return (f"{values} ({_signed(row['difference'], 0)} points, 95% interval "
-            f"{_interval(row['diff_lower'], row['diff_upper'], 0)})")
+    return (f"{values} ({wording.signed(row['difference'], 0)} points, 95% interval "
+            f"{wording.interval(row['diff_lower'], row['diff_upper'], 0)})")
 
 
 def _finding(row: pd.Series) -> str:
@@ -405,7 +401,7 @@ def deep_dive_answer(data: NotebookData, cohort_filter: str, *, question: str = 
                        else "about as often as everyone else, within chance")
             sentences.append(f"Moves: in the latest complete year, children in the cohort moved {verdict} "
                              f"({lead['difference']:.2f} times the rate, 95% interval "
-                             f"{_interval(lead['diff_lower'], lead['diff_upper'], 2)}).")
+                             f"{wording.interval(lead['diff_lower'], lead['diff_upper'], 2)}).")
         else:
             verdict = "differs from everyone else beyond chance" if beyond_chance(lead) else (
                 "is about the same as everyone else, within chance")

@@ -20,8 +20,8 @@ import pandas as pd
 from IPython.display import Markdown
 
 from cpanalysis import disclosure
-from cpanalysis.plots import format_value, period_label
 from cpanalysis.reports.loading import NotebookData
+from cpanalysis.reports.wording import format_value, period_label
 
 #: The measures each page's findings cover (its lead measure first); ``None``: every headline
 #: measure of the strategy scorecard (:data:`cpanalysis.scorecard.OUTCOME_MEASURES`).

@@ -18,9 +18,9 @@ import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
-from cpanalysis import plots
 from cpanalysis.errors import CpanalysisError
-from cpanalysis.plots import format_value, indicator_label
+from cpanalysis.indicators.catalogue import title_of
+from cpanalysis.reports import plots
 from cpanalysis.reports.common import (
     _national_note,
     _pick,
@@ -32,6 +32,7 @@ from cpanalysis.reports.common import (
 )
 from cpanalysis.reports.loading import ENGLAND_CODE, NotebookData
 from cpanalysis.reports.outcome_trends import comparison_table
+from cpanalysis.reports.wording import format_value
 
 __all__ = ["area_names", "comparison_table", "funnel", "latest_published_year", "missing_comparisons",
            "national_position", "neighbours_table", "reconciliation_table"]
@@ -98,7 +99,7 @@ def neighbours_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Dat
     local = data.indicators[(data.indicators["period_type"] == "year") & (data.indicators["breakdown"] == "Total")]
     for indicator_id in indicator_ids:
         when = latest_published_year(data, indicator_id)
-        title = indicator_label(indicator_id)
+        title = title_of(indicator_id)
         if when is None:
             table[title] = [NOT_PUBLISHED] * len(labels)
             continue
@@ -160,14 +161,14 @@ def missing_comparisons(data: NotebookData, indicator_ids: Sequence[str] | None 
         ours = pd.to_datetime(local.loc[local["indicator_id"] == indicator_id, "period_end"])
         ours = ours[ours <= data.period_end]
         if indicator_id not in england_latest.index:
-            never.append(indicator_label(indicator_id))
+            never.append(title_of(indicator_id))
             continue
         if ours.empty:
             continue
         latest = england_latest[indicator_id]
         if latest < ours.max():
             key = (ours.max().year, latest.year)
-            behind.setdefault(key, []).append(indicator_label(indicator_id))
+            behind.setdefault(key, []).append(title_of(indicator_id))
     if never:
         out.append("No England figure in the national figures the package reads, so not compared: "
                    + "; ".join(never) + ".")
@@ -195,7 +196,7 @@ def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Da
     for ind in indicator_ids:
         when = latest_published_year(data, ind)
         if when is None:  # said where the numbers would be, not dropped
-            rows.append({"Measure": indicator_label(ind), "Year": "",
+            rows.append({"Measure": title_of(ind), "Year": "",
                          "Published figure": f"not published by DfE up to {data.period_end:%-d %B %Y}"})
             continue
         bands = compare.lait_bands(table, ind, when)
@@ -204,7 +205,7 @@ def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Da
         ours = _pick(local, ind, when)
         published = mine.iloc[0] if len(mine) else None
         rows.append({
-            "Measure": indicator_label(ind), "Year": str(when.year),
+            "Measure": title_of(ind), "Year": str(when.year),
             "Published figure": _shown(published), "Band (A best)": "" if published is None else published["band"],
             "Rank": ("" if published is None or pd.isna(published["rank"]) else
                      f"{published['rank']:.0f} of {ranked}"),
@@ -215,18 +216,18 @@ def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Da
                                        "Our computed figure", "England"]).fillna("")
 
 def funnel(data: NotebookData, indicator_id: str) -> Figure | Markdown:
-    """:func:`cpanalysis.plots.funnel_plot` of every authority in the latest published year, our
+    """:func:`cpanalysis.reports.plots.funnel_plot` of every authority in the latest published year, our
     authority's point being its own computed figure for that year."""
     if data.national is None:
         return _national_note(data)
     when = latest_published_year(data, indicator_id)
     if when is None:
-        return Markdown(f"*{indicator_label(indicator_id)}: DfE publishes no England figure to compare with.*")
+        return Markdown(f"*{title_of(indicator_id)}: DfE publishes no England figure to compare with.*")
     try:
         return plots.funnel_plot(_with_national(data), indicator_id, data.la_code, period_end=when,
                                  la_name=data.la_name)
     except CpanalysisError as exc:
-        return _unavailable(indicator_label(indicator_id), exc)
+        return _unavailable(title_of(indicator_id), exc)
 
 def reconciliation_table(data: NotebookData, indicator_ids: Sequence[str] | None = None) -> pd.DataFrame | Markdown:
     """Our computed 31 March figures against DfE's published row for the authority, with the likely
@@ -249,7 +250,7 @@ def reconciliation_table(data: NotebookData, indicator_ids: Sequence[str] | None
     order = {ind: i for i, ind in enumerate(indicator_ids or [])}
     recon = recon.sort_values("indicator_id", key=lambda s: s.map(lambda i: order.get(i, len(order))), kind="stable")
     return pd.DataFrame({
-        "Measure": [indicator_label(i) for i in recon["indicator_id"]],
+        "Measure": [title_of(i) for i in recon["indicator_id"]],
         "Year": [str(when.year)] * len(recon),
         "Ours": [format_value(v, u) if u != "%" else f"{v:.1f}%" for v, u in zip(recon["local_value"], recon["unit"], strict=True)],
         "DfE published": [f"[{s}]" if s else (format_value(v, u) if u != "%" else f"{v:.1f}%")

@@ -15,9 +15,9 @@ import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
-from cpanalysis import plots
 from cpanalysis.errors import CpanalysisError
-from cpanalysis.plots import format_value, indicator_label
+from cpanalysis.indicators.catalogue import title_of
+from cpanalysis.reports import plots, wording
 from cpanalysis.reports.common import (
     NEIGHBOUR_MEDIAN,
     _national_note,
@@ -29,10 +29,8 @@ from cpanalysis.reports.common import (
     neighbour_median_rows,
     trend,
 )
-from cpanalysis.reports.common import (
-    row_interval as _interval,
-)
 from cpanalysis.reports.loading import ENGLAND_CODE, NotebookData
+from cpanalysis.reports.wording import format_value
 
 
 def outcome_trend(data: NotebookData, indicator_id: str, **options) -> Figure | Markdown:
@@ -57,7 +55,7 @@ def outcome_trend(data: NotebookData, indicator_id: str, **options) -> Figure | 
         return plots.trend_chart(table, indicator_id, data.la_code, comparators=comparators,
                                  la_name=data.la_name, period_type="year", **options)
     except CpanalysisError as exc:
-        return _unavailable(indicator_label(indicator_id), exc)
+        return _unavailable(title_of(indicator_id), exc)
 
 def comparison_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataFrame | Markdown:
     """Each measure in the latest year DfE has published: ours, England, the region, the neighbours.
@@ -85,21 +83,21 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Dat
     for ind in indicator_ids:
         when = latest_published_year(data, ind)
         if when is None:  # said where the numbers would be, not dropped
-            rows.append({"Measure": indicator_label(ind), "Year": "",
+            rows.append({"Measure": title_of(ind), "Year": "",
                          "England": f"not published by DfE up to {data.period_end:%-d %B %Y}"})
             continue
         ours = _pick(neighbours, ind, when)
         if ours is None:
             england = _pick(table[table["geography"] == ENGLAND_CODE], ind, when)
-            rows.append({"Measure": indicator_label(ind), "Year": str(when.year),
+            rows.append({"Measure": title_of(ind), "Year": str(when.year),
                          "Ours": f"no figure of ours for {when.year}", "England": _shown(england)})
             continue
         unit = str(ours["unit"])
         reg = _pick(region, ind, when)
         england = _pick(table[table["geography"] == ENGLAND_CODE], ind, when)
         rows.append({
-            "Measure": indicator_label(ind), "Year": str(when.year), "Ours": _shown(ours),
-            "95% interval": _interval(ours) if not str(ours.get("suppressed") or "") else "",
+            "Measure": title_of(ind), "Year": str(when.year), "Ours": _shown(ours),
+            "95% interval": wording.row_interval(ours) if not str(ours.get("suppressed") or "") else "",
             "England": _shown(england),
             "Region": "" if reg is None else format_value(reg["region_value"], unit),
             "vs rest of region": "" if reg is None else reg["comparison"],

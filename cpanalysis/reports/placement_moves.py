@@ -14,9 +14,10 @@ import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
-from cpanalysis import codes, disclosure, moves, periods, plots
+from cpanalysis import codes, disclosure, moves, periods
 from cpanalysis import cohort as cohorts
 from cpanalysis.errors import CpanalysisError
+from cpanalysis.reports import plots, wording
 from cpanalysis.reports.common import (
     HIDDEN,
     SURVIVAL_YEARS,
@@ -25,16 +26,10 @@ from cpanalysis.reports.common import (
     _all_not_produced,
     _blank,
     _caption,
-    _count,
-    _fmt,
     _group_names,
-    _interval,
     _nothing,
-    _p,
     _reason,
-    _small,
     group_label,
-    hidden_cells,
 )
 from cpanalysis.reports.loading import NotebookData
 from cpanalysis.reports.scope import _complete_years, attributes, scope
@@ -53,19 +48,19 @@ def moves_table(data: NotebookData, *, cohort_filter: str = "", by: str | None =
     result = moves.summarise_moves(child, by=by, cohort=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Placement moves", _reason(result, min_children))
-    hide = hidden_cells(result, data.audience, counts=["n_children", "n_moves"])
-    hide_3 = hide | hidden_cells(result, data.audience, shares=[("n_3plus", "n_children")])
+    hide = disclosure.hidden_cells(result, data.audience, counts=["n_children", "n_moves"])
+    hide_3 = hide | disclosure.hidden_cells(result, data.audience, shares=[("n_3plus", "n_children")])
     table = pd.DataFrame({
         "Year": result["collection_year"].map(lambda y: periods.year_label(int(y))),
         group_label(by): _group_names(result, by, cohort),
-        "Children looked after": result["n_children"].map(_count),
-        "Moves": result["n_moves"].map(_count),
-        "Moves per child per year": result["moves_per_year"].map(lambda v: _fmt(v, 2)),
-        "95% interval": [_interval(lo, hi, 2) for lo, hi in
+        "Children looked after": result["n_children"].map(wording.count),
+        "Moves": result["n_moves"].map(wording.count),
+        "Moves per child per year": result["moves_per_year"].map(lambda v: wording.number(v, 2)),
+        "95% interval": [wording.interval(lo, hi, 2) for lo, hi in
                          zip(result["moves_per_year_lower"], result["moves_per_year_upper"], strict=True)],
-        "Children with 3+ moves": result["n_3plus"].map(_count),
-        "3+ moves (%)": result["pct_3plus"].map(lambda v: _fmt(v, 1)),
-        "3+ interval": [_interval(lo, hi, 1, "%") for lo, hi in
+        "Children with 3+ moves": result["n_3plus"].map(wording.count),
+        "3+ moves (%)": result["pct_3plus"].map(lambda v: wording.number(v, 1)),
+        "3+ interval": [wording.interval(lo, hi, 1, "%") for lo, hi in
                         zip(result["pct_3plus_lower"], result["pct_3plus_upper"], strict=True)],
         "Note": result["note"].fillna(""),
     })
@@ -86,7 +81,7 @@ def moves_chart(data: NotebookData, *, cohort_filter: str = "", by: str | None =
     child = moves.moves_per_child_year(data.tables["placements"], data.tables["periods_of_care"], years)
     result = moves.summarise_moves(child, by=by, cohort=cohort, attributes=attrs, min_children=min_children)
     result = result[(result["note"].fillna("") == "")
-                    & ~hidden_cells(result, data.audience, counts=["n_children", "n_moves"])]
+                    & ~disclosure.hidden_cells(result, data.audience, counts=["n_children", "n_moves"])]
     if by is not None:
         result = result[result["breakdown"] != "Total"]
     if result.empty:
@@ -129,7 +124,7 @@ def reasons_table(data: NotebookData, *, cohort_filter: str = "", level: str = "
         used = result.groupby("reason_label")["n_moves"].sum()
         table = table[table["Reason the placement ended"].map(used) > 0]
     moves_row = result.drop_duplicates("collection_year")
-    hide_total = moves_row["total_moves"].map(_small).astype(bool) & (data.audience == "external")
+    hide_total = moves_row["total_moves"].map(disclosure.is_small).astype(bool) & (data.audience == "external")
     table.loc[len(table)] = ["All moves (number)", *[HIDDEN if h else f"{n:,.0f}" for h, n in
                                                      zip(hide_total, moves_row["total_moves"], strict=True)]]
     return _caption(table.reset_index(drop=True), "Share of the year's moves (number of moves). Disruption: the "
@@ -178,12 +173,6 @@ def placement_durations(data: NotebookData, since_years: int = SURVIVAL_YEARS) -
                                      started_from=started)
 
 
-def _share_text(value: object, lower: object, upper: object) -> str:
-    """A proportion (0-1) as ``"23% (21 to 25%)"``; no brackets when the interval is not defined."""
-    if value is None or pd.isna(value):
-        return ""
-    interval = _interval(100 * lower, 100 * upper, 0, "%") if not (pd.isna(lower) or pd.isna(upper)) else ""
-    return f"{100 * value:.0f}%" + (f" ({interval})" if interval else "")
 
 
 def _survival_cell(row: pd.Series) -> str:
@@ -194,7 +183,7 @@ def _survival_cell(row: pd.Series) -> str:
         lo, hi = row["lower"] / moves.DAYS_PER_MONTH, row["upper"] / moves.DAYS_PER_MONTH
         upper = "not reached" if pd.isna(hi) else f"{hi:.0f}"
         return f"{value:.0f} ({lo:.0f} to {upper})" if not pd.isna(lo) else f"{value:.0f}"
-    return _share_text(row["value"], row["lower"], row["upper"])
+    return wording.share_with_interval(row["value"], row["lower"], row["upper"])
 
 
 def survival_table(data: NotebookData, *, cohort_filter: str = "", by: str | None = None,
@@ -206,7 +195,7 @@ def survival_table(data: NotebookData, *, cohort_filter: str = "", by: str | Non
                                       min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Placement survival", _reason(result, min_children))
-    hide = hidden_cells(result, data.audience, counts=["n_children", "n_endings"])
+    hide = disclosure.hidden_cells(result, data.audience, counts=["n_children", "n_endings"])
     result = result.assign(cell=[HIDDEN if h else _survival_cell(r) for h, (_, r) in zip(hide, result.iterrows(),
                                                                                           strict=True)])
     result = result.assign(group=_group_names(result, by, cohort))
@@ -217,8 +206,8 @@ def survival_table(data: NotebookData, *, cohort_filter: str = "", by: str | Non
     first = result.drop_duplicates("group").set_index("group")
     table = pd.DataFrame({group_label(by): wide.index})
     first_hide = pd.Series(hide.to_numpy(), index=result["group"]).groupby(level=0).max()
-    table["Placements"] = [HIDDEN if first_hide[g] else _count(first.loc[g, "n_placements"]) for g in wide.index]
-    table["Children"] = [HIDDEN if first_hide[g] else _count(first.loc[g, "n_children"]) for g in wide.index]
+    table["Placements"] = [HIDDEN if first_hide[g] else wording.count(first.loc[g, "n_placements"]) for g in wide.index]
+    table["Children"] = [HIDDEN if first_hide[g] else wording.count(first.loc[g, "n_children"]) for g in wide.index]
     for column in wide.columns:
         table[column] = wide[column].to_numpy()
     table["Note"] = [first.loc[g, "note"] if isinstance(first.loc[g, "note"], str) else "" for g in wide.index]
@@ -257,10 +246,6 @@ def survival_chart(data: NotebookData, *, cohort_filter: str = "", by: str | Non
     return fig
 
 
-def _p_clause(value: object) -> str:
-    """``"= 0.023"`` or ``"< 0.001"``, for a p-value inside a sentence (never ``"= <0.001"``)."""
-    text = _p(value)
-    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
 
 
 def logrank_sentence(data: NotebookData, by: str, *, cohort_filter: str = "",
@@ -276,7 +261,7 @@ def logrank_sentence(data: NotebookData, by: str, *, cohort_filter: str = "",
     extra = f" ({result['note']})" if result["note"] else ""
     return Markdown(f"Log-rank test by {group_label(by).lower()}: how long placements last {verdict} "
                     f"(chi-squared {result['chi2']:.1f} on {result['df']:.0f} degrees of freedom, "
-                    f"p {_p_clause(result['p_value'])}){extra}.")
+                    f"p {wording.p_clause(result['p_value'])}){extra}.")
 
 
 def disruption_table(data: NotebookData, *, cohort_filter: str = "", by: str | None = None,
@@ -290,7 +275,7 @@ def disruption_table(data: NotebookData, *, cohort_filter: str = "", by: str | N
         return _nothing("Disruption", _reason(result, min_children))
     result = result.assign(
         group=_group_names(result, by, cohort),
-        cell=[_share_text(v, lo, hi) for v, lo, hi in
+        cell=[wording.share_with_interval(v, lo, hi) for v, lo, hi in
               zip(result["cumulative_incidence"], result["lower"], result["upper"], strict=True)],
         when=result["months"].map(lambda m: "" if pd.isna(m) else f"By {m:.0f} months"),
     )
@@ -305,7 +290,7 @@ def disruption_table(data: NotebookData, *, cohort_filter: str = "", by: str | N
         counted = dict(counts)
         endings = [counted.get((v, e, d), 0) for v, e, d in
                    zip(result["breakdown_value"], result["ending"], result["days"], strict=True)]
-        small = result["n_children"].map(_small).astype(bool) | pd.Series(endings, index=result.index).map(_small)
+        small = result["n_children"].map(disclosure.is_small).astype(bool) | pd.Series(endings, index=result.index).map(disclosure.is_small)
         result.loc[small.astype(bool), "cell"] = HIDDEN
     keys = ["group", "ending"]
     table = result.pivot_table(index=keys, columns="when", values="cell", aggfunc="first", sort=False).reset_index()
@@ -333,9 +318,9 @@ def cox_table(data: NotebookData, *, cohort_filter: str = "", event: str = "any"
 
     table = pd.DataFrame({
         "Characteristic": result["term"].map(term),
-        "Hazard ratio": result["hazard_ratio"].map(lambda v: _fmt(v, 2)),
-        "95% interval": [_interval(lo, hi, 2) for lo, hi in zip(result["lower"], result["upper"], strict=True)],
-        "p-value": result["p_value"].map(_p),
+        "Hazard ratio": result["hazard_ratio"].map(lambda v: wording.number(v, 2)),
+        "95% interval": [wording.interval(lo, hi, 2) for lo, hi in zip(result["lower"], result["upper"], strict=True)],
+        "p-value": result["p_value"].map(wording.p_value),
     })
     first = result.iloc[0]
     note = f" {first['note']}." if isinstance(first["note"], str) and first["note"] else ""
@@ -358,21 +343,21 @@ def distance_table(data: NotebookData, *, cohort_filter: str = "", by: str = "di
         return _nothing("Moves by distance", str(exc))
     if _all_not_produced(result):
         return _nothing("Moves by distance", _reason(result, min_children))
-    hide = hidden_cells(result, data.audience, counts=["n_children", "n_moves"])
+    hide = disclosure.hidden_cells(result, data.audience, counts=["n_children", "n_moves"])
     is_reference = (result["rate_ratio"] == 1) & result["p_value"].isna()
     table = pd.DataFrame({
         group_label(by): _group_names(result, by, cohort),
-        "Placements": result["n_placements"].map(_count),
-        "Moves": result["n_moves"].map(_count),
-        "Years in placement": result["years_at_risk"].map(lambda v: _fmt(v, 0)),
-        "Moves per placement-year": result["moves_per_year"].map(lambda v: _fmt(v, 2)),
-        "95% interval": [_interval(lo, hi, 2) for lo, hi in zip(result["lower"], result["upper"], strict=True)],
+        "Placements": result["n_placements"].map(wording.count),
+        "Moves": result["n_moves"].map(wording.count),
+        "Years in placement": result["years_at_risk"].map(lambda v: wording.number(v, 0)),
+        "Moves per placement-year": result["moves_per_year"].map(lambda v: wording.number(v, 2)),
+        "95% interval": [wording.interval(lo, hi, 2) for lo, hi in zip(result["lower"], result["upper"], strict=True)],
         # the reference group's ratio is 1 by definition: say so rather than "1.00 (1.00 to 1.00)"
-        "Rate ratio": [("1 (reference)" if reference else _fmt(v, 2)) for v, reference in
+        "Rate ratio": [("1 (reference)" if reference else wording.number(v, 2)) for v, reference in
                        zip(result["rate_ratio"], is_reference, strict=True)],
-        "Rate ratio interval": [("" if reference else _interval(lo, hi, 2)) for lo, hi, reference in
+        "Rate ratio interval": [("" if reference else wording.interval(lo, hi, 2)) for lo, hi, reference in
                                 zip(result["rr_lower"], result["rr_upper"], is_reference, strict=True)],
-        "p-value": result["p_value"].map(_p),
+        "p-value": result["p_value"].map(wording.p_value),
         "Note": result["note"].fillna(""),
     })
     table = _blank(table, hide, ["Placements", "Moves", "Moves per placement-year", "95% interval"])

@@ -13,19 +13,20 @@ import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
-from cpanalysis import plots
+from cpanalysis.compare import versus_label
 from cpanalysis.errors import CpanalysisError
-from cpanalysis.plots import format_value, indicator_label, period_label, versus_label
+from cpanalysis.indicators.catalogue import title_of
+from cpanalysis.reports import plots, wording
 from cpanalysis.reports.common import _unavailable, england_value
-from cpanalysis.reports.common import row_interval as _interval
 from cpanalysis.reports.loading import NotebookData
+from cpanalysis.reports.wording import format_value, period_label
 
 
 def headline_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataFrame:
     """The latest value of each measure with its interval, n, England and the comparison label.
 
     England is DfE's latest published year on or before the period end (annual, 31 March); the
-    comparison uses the Fingertips rule (:func:`cpanalysis.plots.versus_label`).
+    comparison uses the Fingertips rule (:func:`cpanalysis.compare.versus_label`).
     """
     latest = data.latest().set_index("indicator_id")
     rows = []
@@ -41,9 +42,9 @@ def headline_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataF
         if unit == "count":
             when = None
         rows.append({
-            "Measure": indicator_label(ind),
+            "Measure": title_of(ind),
             "Value": value,
-            "95% interval": _interval(row),
+            "95% interval": wording.row_interval(row),
             "Children (n)": "" if pd.isna(row["denominator"]) or unit in ("count", "rate_per_10k") else f"{row['denominator']:,.0f}",
             "England": missing if when is None else f"{format_value(bench, unit)} ({when.year})",
             "Compared with England": "" if when is None else versus_label(
@@ -80,18 +81,18 @@ def breakdown_table(data: NotebookData, indicator_id: str, breakdown: str) -> pd
         shares = parts["value"].astype(float).to_numpy() / float(total.iloc[0]) * 100
         out["Share of total (%)"] = ["" if pd.isna(v) else f"{v:.1f}" for v in shares]
     else:
-        out["95% interval"] = [_interval(r) for _, r in parts.iterrows()]
+        out["95% interval"] = [wording.row_interval(r) for _, r in parts.iterrows()]
         out["Children (n)"] = [("" if pd.isna(n) else f"{n:,.0f}") for n in parts["denominator"]]
-    out.attrs["caption"] = (f"{indicator_label(indicator_id)} by {breakdown.replace('_', ' ')}, "
+    out.attrs["caption"] = (f"{title_of(indicator_id)} by {breakdown.replace('_', ' ')}, "
                             f"{period_label(data.period_end, data.window)}.")
     return out
 
 def breakdown_chart(data: NotebookData, indicator_id: str, breakdown: str, **options) -> Figure | Markdown:
-    """:func:`cpanalysis.plots.bar_with_ci` of one measure by a breakdown at the period end (or a note)."""
+    """:func:`cpanalysis.reports.plots.bar_with_ci` of one measure by a breakdown at the period end (or a note)."""
     rows = data.for_charts
     rows = rows[rows["period_type"].isin([data.window, "year"])]
     try:
         return plots.bar_with_ci(rows, indicator_id, la_code=data.la_code, breakdown=breakdown,
                                  period_end=data.period_end, **options)
     except CpanalysisError as exc:
-        return _unavailable(f"{indicator_label(indicator_id)} by {breakdown.replace('_', ' ')}", exc)
+        return _unavailable(f"{title_of(indicator_id)} by {breakdown.replace('_', ' ')}", exc)

@@ -14,11 +14,11 @@ import pandas as pd
 from IPython.display import Markdown
 
 from cpanalysis import cohort as cohorts
+from cpanalysis import disclosure
 from cpanalysis.errors import CpanalysisError, ParameterError
 from cpanalysis.reports.common import (
     HIDDEN,
     YEARS_SHOWN,
-    _small,
 )
 from cpanalysis.reports.loading import NotebookData
 
@@ -74,7 +74,7 @@ def cohort_description(data: NotebookData, cohort_filter: str = "") -> Markdown:
     """One paragraph saying who the report covers: everyone, or the cohort and how many children."""
     attrs, cohort = attributes(data, cohort_filter)
     when = f"{data.period_end:%-d %B %Y}"
-    total = HIDDEN if data.audience == "external" and _small(len(attrs)) else f"{len(attrs):,}"
+    total = HIDDEN if data.audience == "external" and disclosure.is_small(len(attrs)) else f"{len(attrs):,}"
     if cohort is None:
         return Markdown(
             f"**Who is covered:** every child in the returns ({total} children). Children's "
@@ -82,7 +82,7 @@ def cohort_description(data: NotebookData, cohort_filter: str = "") -> Markdown:
             "placement for children who have left care."
         )
     inside = int((attrs[cohorts.COHORT_GROUP] == cohorts.IN_COHORT).sum())
-    shown = HIDDEN if data.audience == "external" and _small(inside) else f"{inside:,}"
+    shown = HIDDEN if data.audience == "external" and disclosure.is_small(inside) else f"{inside:,}"
     return Markdown(
         f"**Who is covered:** the cohort `{cohort}`: {shown} of the {total} children in the "
         f"returns, judged on {when} (the current placement, or the last one for children who have "

@@ -12,24 +12,18 @@ from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from cpanalysis import cohort as cohorts
-from cpanalysis import disclosure, periods, plots, sdq
+from cpanalysis import disclosure, periods, sdq
+from cpanalysis.reports import plots, wording
 from cpanalysis.reports.common import (
     HIDDEN,
     TERM_LABELS,
     _all_not_produced,
     _blank,
     _caption,
-    _count,
-    _fmt,
     _group_names,
-    _interval,
     _nothing,
-    _p,
     _reason,
-    _signed,
-    _small,
     group_label,
-    hidden_cells,
 )
 from cpanalysis.reports.loading import NotebookData
 from cpanalysis.reports.scope import _complete_years, attributes, scope
@@ -47,7 +41,7 @@ def sdq_overview(data: NotebookData, cohort_filter: str = "") -> Markdown:
     if pairs.empty:
         return Markdown("*No child has SDQ scores in two consecutive annual returns.*")
     n = pairs["child_id"].nunique()
-    shown = HIDDEN if data.audience == "external" and _small(n) else f"{n:,}"
+    shown = HIDDEN if data.audience == "external" and disclosure.is_small(n) else f"{n:,}"
     first, last = periods.year_label(int(pairs["year_1"].min())), periods.year_label(int(pairs["year_2"].max()))
     return Markdown(
         f"{shown} children have SDQ scores in two consecutive annual returns (from {first} to "
@@ -69,20 +63,20 @@ def reliable_change_table(data: NotebookData, *, cohort_filter: str = "", by: st
     if _all_not_produced(result):
         return _nothing("Reliable change", _reason(result, min_children))
     main = result["category"] != sdq.RECOVERED
-    hide = hidden_cells(result[main], data.audience, lines=(["breakdown_value"], "n", "denominator"))
-    hide = pd.concat([hide, hidden_cells(result[~main], data.audience, shares=[("n", "denominator")])])
+    hide = disclosure.hidden_cells(result[main], data.audience, lines=(["breakdown_value"], "n", "denominator"))
+    hide = pd.concat([hide, disclosure.hidden_cells(result[~main], data.audience, shares=[("n", "denominator")])])
     hide = hide.reindex(result.index)
     table = pd.DataFrame({
         group_label(by): _group_names(result, by, cohort),
         "Change": result["category"].map(lambda c: f"{c} (of those starting at 17+)" if c == sdq.RECOVERED else c),
-        "Children": result["n"].map(_count),
-        "Out of": result["denominator"].map(_count),
-        "Share (%)": result["pct"].map(_fmt),
-        "95% interval": [_interval(lo, hi, 0, "%") for lo, hi in zip(result["lower"], result["upper"], strict=True)],
+        "Children": result["n"].map(wording.count),
+        "Out of": result["denominator"].map(wording.count),
+        "Share (%)": result["pct"].map(wording.number),
+        "95% interval": [wording.interval(lo, hi, 0, "%") for lo, hi in zip(result["lower"], result["upper"], strict=True)],
         "Note": result["note"].fillna(""),
     })
     table = _blank(table, hide, ["Children", "Share (%)", "95% interval"])
-    table = _blank(table, result["denominator"].map(_small).astype(bool) & (data.audience == "external"), ["Out of"])
+    table = _blank(table, result["denominator"].map(disclosure.is_small).astype(bool) & (data.audience == "external"), ["Out of"])
     if by is None:
         table = table.drop(columns=group_label(by))
     smallest = int(result["smallest_reliable_change"].iloc[0])
@@ -97,17 +91,17 @@ def paired_change_table(data: NotebookData, *, cohort_filter: str = "", by: str 
     result = sdq.paired_change(sdq_pairs(data), by=by, cohort=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Change in SDQ scores", _reason(result, min_children))
-    hide = hidden_cells(result, data.audience, counts=["n_children"])
+    hide = disclosure.hidden_cells(result, data.audience, counts=["n_children"])
     table = pd.DataFrame({
         group_label(by): _group_names(result, by, cohort),
-        "Children": result["n_children"].map(_count),
-        "Average first score": result["mean_1"].map(lambda v: _fmt(v, 1)),
-        "Average second score": result["mean_2"].map(lambda v: _fmt(v, 1)),
-        "Average change (points)": result["mean_change"].map(_signed),
-        "95% interval": [_interval(lo, hi, 1) for lo, hi in zip(result["lower"], result["upper"], strict=True)],
-        "Paired t-test p": result["p_t"].map(_p),
-        "Median change": result["median_change"].map(_signed),
-        "Wilcoxon p": result["p_wilcoxon"].map(_p),
+        "Children": result["n_children"].map(wording.count),
+        "Average first score": result["mean_1"].map(lambda v: wording.number(v, 1)),
+        "Average second score": result["mean_2"].map(lambda v: wording.number(v, 1)),
+        "Average change (points)": result["mean_change"].map(wording.signed),
+        "95% interval": [wording.interval(lo, hi, 1) for lo, hi in zip(result["lower"], result["upper"], strict=True)],
+        "Paired t-test p": result["p_t"].map(wording.p_value),
+        "Median change": result["median_change"].map(wording.signed),
+        "Wilcoxon p": result["p_wilcoxon"].map(wording.p_value),
         "Note": result["note"].fillna(""),
     })
     table = _blank(table, hide, list(table.columns[1:-1]))
@@ -124,7 +118,7 @@ def sdq_change_chart(data: NotebookData, *, cohort_filter: str = "", by: str | N
     result = sdq.paired_change(sdq_pairs(data), by=by, cohort=cohort, attributes=attrs, min_children=min_children)
     result = result[result["note"].fillna("") == ""]
     if data.audience == "external":
-        result = result[~hidden_cells(result, data.audience, counts=["n_children"])]
+        result = result[~disclosure.hidden_cells(result, data.audience, counts=["n_children"])]
     if result.empty:
         return _nothing("Chart of SDQ change", f"fewer than {min_children} children in every group")
     return plots.estimate_chart(
@@ -174,13 +168,13 @@ def band_tests_table(data: NotebookData, *, cohort_filter: str = "", by: str | N
     result = sdq.band_tests(sdq_pairs(data), by=by, cohort=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Tests of band change", _reason(result, min_children))
-    hide = hidden_cells(result, data.audience, counts=["n_left_concern", "n_entered_concern"])
+    hide = disclosure.hidden_cells(result, data.audience, counts=["n_left_concern", "n_entered_concern"])
     table = pd.DataFrame({
         group_label(by): _group_names(result, by, cohort),
         "Test": result["test"],
-        "Left the concern band": result["n_left_concern"].map(_count),
-        "Entered the concern band": result["n_entered_concern"].map(_count),
-        "p-value": result["p_value"].map(_p),
+        "Left the concern band": result["n_left_concern"].map(wording.count),
+        "Entered the concern band": result["n_entered_concern"].map(wording.count),
+        "p-value": result["p_value"].map(wording.p_value),
         "Note": result["note"].fillna(""),
     })
     table = _blank(table, hide, ["Left the concern band", "Entered the concern band"])
@@ -201,12 +195,12 @@ def trajectory_table(data: NotebookData, *, cohort_filter: str = "",
         return _nothing("Trajectory model", _reason(result, min_children))
     table = pd.DataFrame({
         "Term": result["term"].map(lambda t: TERM_LABELS.get(t, t)),
-        "Estimate (points)": result["estimate"].map(lambda v: _fmt(v, 2)),
-        "95% interval": [_interval(lo, hi, 2) for lo, hi in zip(result["lower"], result["upper"], strict=True)],
-        "p-value": result["p_value"].map(_p),
+        "Estimate (points)": result["estimate"].map(lambda v: wording.number(v, 2)),
+        "95% interval": [wording.interval(lo, hi, 2) for lo, hi in zip(result["lower"], result["upper"], strict=True)],
+        "p-value": result["p_value"].map(wording.p_value),
     })
     first = result.iloc[0]
-    children = HIDDEN if data.audience == "external" and _small(first["n_children"]) else f"{first['n_children']:,.0f}"
+    children = HIDDEN if data.audience == "external" and disclosure.is_small(first["n_children"]) else f"{first['n_children']:,.0f}"
     return _caption(table, f"Linear mixed model ({first['model']}) of {first['n_scores']:,.0f} scores of "
                            f"{children} children. Positive estimates mean more difficulties.")
 
@@ -220,14 +214,14 @@ def completion_table(data: NotebookData, *, cohort_filter: str = "", by: str | N
     result = sdq.completion(oc2, years, by=by, cohort=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("SDQ completion", _reason(result, min_children))
-    hide = hidden_cells(result, data.audience, shares=[("n_with_score", "n_eligible")])
+    hide = disclosure.hidden_cells(result, data.audience, shares=[("n_with_score", "n_eligible")])
     table = pd.DataFrame({
         "Year": result["collection_year"].map(lambda y: periods.year_label(int(y))),
         group_label(by): _group_names(result, by, cohort),
-        "Eligible children": result["n_eligible"].map(_count),
-        "With a score": result["n_with_score"].map(_count),
-        "Completion (%)": result["pct"].map(_fmt),
-        "95% interval": [_interval(lo, hi, 0, "%") for lo, hi in zip(result["lower"], result["upper"], strict=True)],
+        "Eligible children": result["n_eligible"].map(wording.count),
+        "With a score": result["n_with_score"].map(wording.count),
+        "Completion (%)": result["pct"].map(wording.number),
+        "95% interval": [wording.interval(lo, hi, 0, "%") for lo, hi in zip(result["lower"], result["upper"], strict=True)],
         "Note": result["note"].fillna(""),
     })
     table = _blank(table, hide, ["Eligible children", "With a score", "Completion (%)", "95% interval"])
@@ -253,15 +247,15 @@ def missing_scores_table(data: NotebookData, *, cohort_filter: str = "", year: i
         "Characteristic": result["characteristic"].map(names),
         "Value": result["value"].map(lambda v: {"mean": "Average", "True": "Yes", "False": "No", "F": "Female",
                                                 "M": "Male"}.get(str(v), str(v))),
-        "With a score": result["with_score"].map(lambda v: _fmt(v, 1)),
-        "Without a score": result["without_score"].map(lambda v: _fmt(v, 1)),
-        "p-value": result["p_value"].map(_p),
+        "With a score": result["with_score"].map(lambda v: wording.number(v, 1)),
+        "Without a score": result["without_score"].map(lambda v: wording.number(v, 1)),
+        "p-value": result["p_value"].map(wording.p_value),
     })
     if data.audience == "external":
         n_with, n_without = result["n_with"].iloc[0], result["n_without"].iloc[0]
         pct = result["value"] != "mean"
-        small = [(pct & (result["with_score"] * n_with / 100).round().map(_small)),
-                 (pct & (result["without_score"] * n_without / 100).round().map(_small))]
+        small = [(pct & (result["with_score"] * n_with / 100).round().map(disclosure.is_small)),
+                 (pct & (result["without_score"] * n_without / 100).round().map(disclosure.is_small))]
         table = _blank(table, small[0], ["With a score"])
         table = _blank(table, small[1], ["Without a score"])
     first = result.iloc[0]
@@ -275,6 +269,6 @@ def regression_to_mean(data: NotebookData, *, cohort_filter: str = "",
     """The regression-to-the-mean caveat with this cohort's numbers (:func:`cpanalysis.sdq.regression_to_mean_note`)."""
     attrs, cohort = attributes(data, cohort_filter)
     pairs = cohorts.restrict(sdq_pairs(data), cohort=cohort, attributes=attrs)
-    if data.audience == "external" and _small((pairs["score_1"] >= 17).sum()):
+    if data.audience == "external" and disclosure.is_small((pairs["score_1"] >= 17).sum()):
         pairs = pairs[pairs["score_1"] < 17]  # too few concern-band children to describe externally
     return Markdown(sdq.regression_to_mean_note(pairs, min_children=min_children))

@@ -11,10 +11,9 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from cpanalysis import plots
-from cpanalysis.plots import format_value, period_label
-from cpanalysis.reports.common import row_interval as _interval
+from cpanalysis.reports import wording
 from cpanalysis.reports.loading import NotebookData
+from cpanalysis.reports.wording import format_value, period_label
 
 
 # ----------------------------------------------------------------------------- the strategy scorecard
@@ -81,12 +80,12 @@ def scorecard_table(card: pd.DataFrame, outcome: str) -> pd.DataFrame:
         suppressed = str(r["suppressed"] or "")
         trend_text = f"{r['trend_arrow']} {r['trend_assessment']}".strip()
         # near a target, enough decimals that "9%, target at most 9%, not met" cannot happen
-        value_text, target_text = plots.format_pair(r["value"], r["target"], unit)
+        value_text, target_text = wording.format_pair(r["value"], r["target"], unit)
         out.append({
             "Measure": r["indicator"] + (" (DfE published)" if r["source"] == "dfe" else ""),
             "Latest": f"[{suppressed}]" if suppressed else value_text,
             "Period": period_label(r["period_end"], str(r["period_type"])),
-            "95% interval": "" if suppressed else _interval(r),
+            "95% interval": "" if suppressed else wording.row_interval(r),
             "Children (n)": "" if pd.isna(r["denominator"]) or unit in ("count", "rate_per_10k") else f"{r['denominator']:,.0f}",
             "Trend (5 years)": trend_text,
             "England": "" if pd.isna(r["england_value"]) else f"{format_value(r['england_value'], unit)} ({r['england_period_end'].year})",
@@ -121,13 +120,13 @@ def _tile(r: pd.Series) -> str:
 
     unit = str(r["unit"])
     suppressed = str(r["suppressed"] or "")
-    value_text, target_text = plots.format_pair(r["value"], r["target"], unit)
+    value_text, target_text = wording.format_pair(r["value"], r["target"], unit)
     status = str(r["target_status"] or "")
     border, background = TILE_COLOURS.get(status, TILE_COLOURS[""])
     lines = [f"{period_label(r['period_end'], str(r['period_type']))}"
              + ("" if pd.isna(r["denominator"]) or unit in ("count", "rate_per_10k") else f", n = {r['denominator']:,.0f}")]
-    if not suppressed and _interval(r):
-        lines.append(f"95% interval {_interval(r)}")
+    if not suppressed and wording.row_interval(r):
+        lines.append(f"95% interval {wording.row_interval(r)}")
     if status:
         aim = "at least" if r["target_comparison"] == "at_least" else "at most"
         lines.append(f"<strong>{TILE_SYMBOLS.get(status, status)}</strong> (target {aim} {escape(target_text)})")

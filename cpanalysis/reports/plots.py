@@ -35,7 +35,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from cpanalysis import compare
-from cpanalysis.errors import CpanalysisError, ParameterError
+from cpanalysis.compare import versus_label
+from cpanalysis.errors import ParameterError
+from cpanalysis.indicators.catalogue import title_of as indicator_label
+from cpanalysis.reports.wording import VERSUS_PHRASE as _VERSUS_PHRASE
+from cpanalysis.reports.wording import format_value, period_label
 
 #: The Analysis Function categorical palette, in the order the guidance says to use it.
 PALETTE: dict[str, str] = {
@@ -157,113 +161,6 @@ def _show_figures_with_alt_text() -> None:
     if "inline" in matplotlib.get_backend():
         import matplotlib_inline.backend_inline  # noqa: F401 - imported for its registration
     shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
-
-
-# --------------------------------------------------------------------------- wording helpers
-
-
-def indicator_label(indicator_id: str) -> str:
-    """Plain-English title of an indicator: the catalogue's title, else the id in words."""
-    try:
-        from cpanalysis.indicators import catalogue
-
-        return catalogue.get(indicator_id).title
-    except (ImportError, CpanalysisError):
-        return indicator_id.replace("_", " ").capitalize()
-
-
-def format_value(value: float, unit: str) -> str:
-    """A value as a report states it (``10%``, ``47 per 10,000``, ``14.2``, ``694``, ``420 days``).
-
-    Percentages are whole numbers, as DfE publishes them; means keep one decimal place.
-    """
-    if value is None or pd.isna(value):
-        return "not available"
-    return _with_decimals(float(value), unit, DECIMALS.get(unit, 0))
-
-
-#: Decimal places :func:`format_value` shows per unit (everything else: 0).
-DECIMALS = {"mean": 1}
-
-
-def _with_decimals(value: float, unit: str, decimals: int) -> str:
-    if unit == "%":
-        return f"{value:.{decimals}f}%"
-    if unit == "rate_per_10k":
-        return f"{value:,.{decimals}f} per 10,000"
-    if unit == "days":
-        return f"{value:,.{decimals}f} days"
-    return f"{value:,.{decimals}f}"
-
-
-def format_pair(value: float, reference: float, unit: str, extra: int = 2) -> tuple[str, str]:
-    """``value`` and ``reference`` (a target) in words, with just enough decimals to tell them apart.
-
-    ``9.42%`` against a target of ``9%`` reads "9%, target at most 9%, not met" at DfE's whole
-    percentages; this gives ``9.4%`` and ``9.0%``. Up to ``extra`` more decimal places than
-    :func:`format_value` are added, and only when the usual rounding would show two different
-    values as the same.
-    """
-    if value is None or reference is None or pd.isna(value) or pd.isna(reference):
-        return format_value(value, unit), format_value(reference, unit)
-    base = DECIMALS.get(unit, 0)
-    for decimals in range(base, base + extra + 1):
-        shown = _with_decimals(float(value), unit, decimals), _with_decimals(float(reference), unit, decimals)
-        if shown[0] != shown[1] or float(value) == float(reference):
-            return shown
-    return shown
-
-
-def period_label(period_end: object, period_type: str = "year") -> str:
-    """How a report names a period: ``2025`` (year ending 31 March 2025), ``the 12 months to 30 Sep 2025``."""
-    end = pd.Timestamp(period_end)
-    if period_type == "year" and (end.month, end.day) == (3, 31):
-        return f"{end.year}"
-    if period_type == "quarter":
-        return f"the quarter to {end:%-d %b %Y}"
-    return f"the 12 months to {end:%-d %b %Y}"
-
-
-def versus_label(value: float, lower: float, upper: float, benchmark: float, polarity: str,
-                 n: float | None = None, suppressed: str = "", min_n: int = MIN_N) -> str:
-    """Fingertips comparison of one value with a benchmark point (England), for titles and tables.
-
-    :func:`cpanalysis.compare.compare_to_benchmark` (benchmark inside the 95% interval, bounds
-    inclusive, is *Similar*; otherwise *Better*/*Worse* by polarity, *Higher*/*Lower* without),
-    plus *Not compared* when the value is suppressed, missing, or on fewer than ``min_n``
-    children (``methods.md`` §4.2).
-
-    Parameters
-    ----------
-    value, lower, upper : float
-        The value and its 95% limits.
-    benchmark : float
-        The comparator's value.
-    polarity : str
-        ``high_good``, ``low_good`` or ``none``.
-    n : float, optional
-        Denominator; ``None`` skips the small-number check.
-    suppressed : str; default ""
-        DfE symbol when the value is suppressed.
-    min_n : int; default 10
-
-    Returns
-    -------
-    str
-        One of ``Better``, ``Similar``, ``Worse``, ``Higher``, ``Lower``, ``Not compared``.
-    """
-    if suppressed or pd.isna(value) or (n is not None and not pd.isna(n) and n < min_n):
-        return compare.NOT_COMPARED
-    return str(compare.compare_to_benchmark(lower, upper, benchmark, polarity)[0])
-
-
-_VERSUS_PHRASE = {
-    "Similar": "similar to",
-    "Better": "better than",
-    "Worse": "worse than",
-    "Higher": "higher than",
-    "Lower": "lower than",
-}
 
 
 def _as_str(value: object) -> str:
