@@ -316,12 +316,8 @@ def _two_group(unit: str, x1: float, n1: float, x2: float, n2: float) -> tuple[f
     if unit == "%":
         if x1 > n1 or x2 > n2:
             return np.nan, np.nan, np.nan, np.nan
-        from statsmodels.stats.proportion import confint_proportions_2indep
-        from statsmodels.stats.proportion import test_proportions_2indep as proportions_2indep_test
-
-        lo, hi = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
-        p = proportions_2indep_test(x1, n1, x2, n2, method="score", compare="diff").pvalue
-        return 100 * (x1 / n1 - x2 / n2), 100 * float(lo), 100 * float(hi), float(p)
+        diff, lo, hi = stats.difference_of_proportions(x1, n1, x2, n2)
+        return 100 * diff, 100 * lo, 100 * hi, stats.proportions_score_test(x1, n1, x2, n2)
     return np.nan, np.nan, np.nan, np.nan
 
 

@@ -215,3 +215,82 @@ def mean_interval_from_sums(
         half = sps.t.ppf(confidence + (1 - confidence) / 2, n - 1) * np.sqrt(variance / n)
     half = np.where(n >= 2, half, np.nan)
     return mean, mean - half, mean + half
+
+
+# ----------------------------------------------------------------------------- two independent groups
+def difference_of_proportions(x1: float, n1: float, x2: float, n2: float,
+                              confidence: float = 0.95) -> tuple[float, float, float]:
+    """Difference of two independent proportions ``x1/n1 - x2/n2`` with Newcombe's interval.
+
+    Newcombe's hybrid score interval (method 10 of Newcombe 1998; statsmodels
+    ``confint_proportions_2indep(method="newcomb")``): the Wilson limits of each proportion
+    combined, so it stays inside -1 to 1 and behaves near 0% and 100% (``docs/methods.md`` §5.6).
+    The one implementation the cohort comparison, the comparison with neighbours and the
+    between-runs test share.
+
+    Returns
+    -------
+    (difference, lower, upper) : tuple of float
+        As proportions (0-1); multiply by 100 for percentage points.
+
+    Examples
+    --------
+    Newcombe's (1998) worked example, 56/70 against 48/80: 0.2000 (0.0524 to 0.3339).
+
+    >>> [round(v, 4) for v in difference_of_proportions(56, 70, 48, 80)]
+    [0.2, 0.0524, 0.3339]
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    _check_confidence(confidence)
+    # statsmodels also computes ratios it does not return; a share of 0 makes them warn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo, hi = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff",
+                                           alpha=1 - confidence)
+    return float(x1 / n1 - x2 / n2), float(lo), float(hi)
+
+
+def proportions_score_test(x1: float, n1: float, x2: float, n2: float) -> float:
+    """Two-sided p-value of the score test that two independent proportions are equal
+    (statsmodels ``test_proportions_2indep(method="score")``; Miettinen and Nurminen 1985)."""
+    from statsmodels.stats.proportion import test_proportions_2indep
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(test_proportions_2indep(x1, n1, x2, n2, method="score", compare="diff").pvalue)
+
+
+def rate_ratio(events_1: float, exposure_1: float, events_2: float, exposure_2: float,
+               confidence: float = 0.95) -> tuple[float, float, float, float]:
+    """Ratio of two Poisson rates with its score interval and test.
+
+    statsmodels ``confint_poisson_2indep`` / ``test_poisson_2indep`` with ``method="score"``,
+    ``compare="ratio"``: events are taken as independent (no clustering within a child).
+
+    Returns
+    -------
+    (ratio, lower, upper, p_value) : tuple of float
+    """
+    from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
+
+    _check_confidence(confidence)
+    lo, hi = confint_poisson_2indep(events_1, exposure_1, events_2, exposure_2, method="score",
+                                    compare="ratio", alpha=1 - confidence)
+    p = test_poisson_2indep(events_1, exposure_1, events_2, exposure_2, method="score", compare="ratio").pvalue
+    return (events_1 / exposure_1) / (events_2 / exposure_2), float(lo), float(hi), float(p)
+
+
+def difference_of_means(values_1: ArrayLike, values_2: ArrayLike,
+                        confidence: float = 0.95) -> tuple[float, float, float, float]:
+    """Difference of two independent means with Welch's interval and t-test (unequal variances).
+
+    Returns
+    -------
+    (difference, lower, upper, p_value) : tuple of float
+    """
+    from scipy import stats as sps
+
+    _check_confidence(confidence)
+    a, b = np.asarray(values_1, dtype=float), np.asarray(values_2, dtype=float)
+    test = sps.ttest_ind(a, b, equal_var=False)
+    ci = test.confidence_interval(confidence)
+    return float(a.mean() - b.mean()), float(ci.low), float(ci.high), float(test.pvalue)

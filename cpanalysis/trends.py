@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cpanalysis import stats
 from cpanalysis.errors import ParameterError
 from cpanalysis.stats import z_value
 
@@ -359,11 +360,6 @@ def year_on_year(
         treating them as independent (as this does) gives a conservative interval; prefer the
         trend test to single-year changes.
     """
-    from statsmodels.stats.proportion import confint_proportions_2indep
-
-    lo, hi = confint_proportions_2indep(
-        numerator_after, denominator_after, numerator_before, denominator_before,
-        method="newcomb", compare="diff", alpha=1 - confidence,
-    )
-    diff = numerator_after / denominator_after - numerator_before / denominator_before
-    return 100 * float(diff), 100 * float(lo), 100 * float(hi)
+    diff, lo, hi = stats.difference_of_proportions(numerator_after, denominator_after, numerator_before,
+                                                   denominator_before, confidence)
+    return 100 * diff, 100 * lo, 100 * hi

@@ -22,7 +22,7 @@ import pytest
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
-from cpanalysis import cohort, disclosure
+from cpanalysis import cohort, cohort_stats, disclosure
 from cpanalysis.errors import ParameterError
 from cpanalysis.reports import (
     care_leavers,
@@ -198,7 +198,7 @@ ISSUE_EXAMPLE = pd.DataFrame([
     ("sdq_change", False), ("leavers_eet", True)])
 def test_beyond_chance_reads_the_interval_or_the_log_rank_test(measure_id, expected):
     row = ISSUE_EXAMPLE.set_index("measure_id", drop=False).loc[measure_id]
-    assert deep_dive.beyond_chance(row) is expected
+    assert cohort_stats.beyond_chance(row) is expected
 
 
 def test_answer_names_every_measure_beyond_chance_under_a_within_chance_headline(data, monkeypatch):

@@ -12,7 +12,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from cpanalysis import cohort as cohorts
-from cpanalysis import disclosure, leavers, moves, periods, sdq, stats
+from cpanalysis import cohort_stats, disclosure, leavers, moves, periods, sdq
 from cpanalysis.errors import ParameterError
 from cpanalysis.reports import wording
 from cpanalysis.reports.care_leavers import leaver_years
@@ -79,42 +79,8 @@ def lead_measure(question: str) -> str:
     return LEAD_DEFAULT
 
 
-def beyond_chance(row: pd.Series) -> bool:
-    """Whether a row of :func:`compare_cohort` differs beyond chance (95%).
-
-    A ratio beyond chance has an interval excluding 1, a difference an interval excluding 0;
-    the placements-lasting row has no interval (two Kaplan-Meier estimates) and uses its
-    log-rank p-value below 0.05.
-    """
-    if pd.isna(row["difference"]):
-        return False
-    if row["comparison"] == "rate ratio":
-        return bool(row["diff_lower"] > 1 or row["diff_upper"] < 1)
-    if pd.isna(row["diff_lower"]):
-        return bool(row["p_value"] < 0.05)
-    return bool(row["diff_lower"] > 0 or row["diff_upper"] < 0)
 
 
-def _proportion_row(measure_id: str, measure: str, x1: float, n1: float, x2: float, n2: float,
-                    min_children: int) -> dict:
-    from statsmodels.stats.proportion import confint_proportions_2indep
-    from statsmodels.stats.proportion import test_proportions_2indep as proportions_2indep_test
-
-    row = {"measure_id": measure_id, "Measure": measure, "n_1": n1, "x_1": x1, "n_2": n2, "x_2": x2, "unit": "%"}
-    note_1, note_2 = cohorts.too_few(int(n1), min_children), cohorts.too_few(int(n2), min_children)
-    for k, (x, n, note) in enumerate(((x1, n1, note_1), (x2, n2, note_2)), start=1):
-        if not note:
-            lo, hi = stats.wilson_interval(int(x), int(n))
-            row[f"value_{k}"], row[f"lower_{k}"], row[f"upper_{k}"] = 100 * x / n, 100 * float(lo), 100 * float(hi)
-    if not (note_1 or note_2):
-        # statsmodels also computes ratios it does not return; a share of 0 makes them warn
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lo, hi = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
-            p_value = proportions_2indep_test(x1, n1, x2, n2, method="score", compare="diff").pvalue
-        row.update(difference=100 * (x1 / n1 - x2 / n2), diff_lower=100 * float(lo), diff_upper=100 * float(hi),
-                   p_value=float(p_value), comparison="difference (percentage points)")
-    row["note"] = note_1 or note_2
-    return row
 
 
 def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int = cohorts.MIN_CHILDREN,
@@ -156,10 +122,6 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
         children (young people for care leavers, placements for placement measures); ``x`` is
         the count behind a share or a rate.
     """
-    from scipy import stats as sps
-    from statsmodels.stats.rates import confint_poisson_2indep
-    from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep_test
-
     attrs, cohort = attributes(data, cohort_filter)
     if cohort is None:
         attrs = cohorts.label_cohort(attrs, "True")  # no filter: every child is "in the cohort"
@@ -178,21 +140,9 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
         label = periods.year_label(years[0])
         y1, y2 = a["days_in_care"].sum() / 365.25, b["days_in_care"].sum() / 365.25
         m1, m2 = int(a["moves"].sum()), int(b["moves"].sum())
-        row = {"measure_id": "moves_rate", "Measure": f"Moves per child per year in care ({label})", "unit": "rate", "n_1": len(a), "x_1": m1,
-               "n_2": len(b), "x_2": m2}
-        note = cohorts.too_few(min(len(a), len(b)), min_children)
-        for k, (m, y, n) in enumerate(((m1, y1, len(a)), (m2, y2, len(b))), start=1):
-            if n >= min_children and y > 0:
-                lo, hi = stats.rate_interval(m, y, per=1)
-                row[f"value_{k}"], row[f"lower_{k}"], row[f"upper_{k}"] = m / y, float(lo), float(hi)
-        if not note and y1 > 0 and y2 > 0 and m2 > 0:
-            lo, hi = confint_poisson_2indep(m1, y1, m2, y2, method="score", compare="ratio")
-            p = poisson_2indep_test(m1, y1, m2, y2, method="score", compare="ratio").pvalue
-            row.update(comparison="rate ratio", difference=(m1 / y1) / (m2 / y2), diff_lower=float(lo),
-                       diff_upper=float(hi), p_value=float(p))
-        row["note"] = note
-        rows.append(row)
-        rows.append(_proportion_row("moves_3plus", f"Children with 3 or more moves ({label})",
+        rows.append(cohort_stats.rate_row("moves_rate", f"Moves per child per year in care ({label})",
+                                          (m1, m2), (y1, y2), (len(a), len(b)), min_children))
+        rows.append(cohort_stats.proportion_row("moves_3plus", f"Children with 3 or more moves ({label})",
                                     int((a["moves"] >= 3).sum()), len(a), int((b["moves"] >= 3).sum()), len(b),
                                     min_children))
 
@@ -251,25 +201,13 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
     pairs = sdq_pairs(data)
     pairs = pairs.assign(group=pairs["child_id"].map(group))
     a, b = pairs[pairs["group"] == inside], pairs[pairs["group"] == outside]
-    row = {"measure_id": "sdq_change", "Measure": "Average change in SDQ score (points; below 0 is better)",
-           "unit": "points",
-           "n_1": len(a), "n_2": len(b)}
-    for k, part in enumerate((a, b), start=1):
-        if len(part) >= min_children:
-            mean, lo, hi, _ = stats.mean_interval(part["change"].astype(float))
-            row[f"value_{k}"], row[f"lower_{k}"], row[f"upper_{k}"] = mean, lo, hi
-    row["note"] = cohorts.too_few(min(len(a), len(b)), min_children)
-    if not row["note"]:
-        test = sps.ttest_ind(a["change"].astype(float), b["change"].astype(float), equal_var=False)
-        ci = test.confidence_interval()
-        row.update(comparison="difference (points)", difference=a["change"].mean() - b["change"].mean(),
-                   diff_lower=float(ci.low), diff_upper=float(ci.high), p_value=float(test.pvalue))
-    rows.append(row)
+    rows.append(cohort_stats.mean_row("sdq_change", "Average change in SDQ score (points; below 0 is better)",
+                                      a["change"].astype(float), b["change"].astype(float), min_children))
     for category, measure_id, name in ((sdq.IMPROVED, "sdq_improved", "SDQ score reliably improved"),
                                        (sdq.DETERIORATED, "sdq_worse", "SDQ score reliably worse")):
         hit_a = sdq.change_category(a["score_1"], a["score_2"])
         hit_b = sdq.change_category(b["score_1"], b["score_2"])
-        rows.append(_proportion_row(measure_id, name, sum(c == category for c in hit_a), len(a),
+        rows.append(cohort_stats.proportion_row(measure_id, name, sum(c == category for c in hit_a), len(a),
                                     sum(c == category for c in hit_b), len(b), min_children))
 
     # care leavers aged 19-21 in education, employment or training
@@ -279,14 +217,10 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
         leaver = leaver[leaver["age"].between(19, 21)]
         leaver = leaver.assign(group=leaver["child_id"].map(group))
         a, b = leaver[leaver["group"] == inside], leaver[leaver["group"] == outside]
-        rows.append(_proportion_row("leavers_eet", f"Care leavers aged 19-21 in education, employment or training "
+        rows.append(cohort_stats.proportion_row("leavers_eet", f"Care leavers aged 19-21 in education, employment or training "
                                     f"({periods.year_label(years[-1])})", int(a["eet"].sum()), len(a),
                                     int(b["eet"].sum()), len(b), min_children))
-    columns = ["measure_id", "Measure", "unit", "n_1", "x_1", "value_1", "lower_1", "upper_1", "n_2", "x_2", "value_2", "lower_2",
-               "upper_2", "comparison", "difference", "diff_lower", "diff_upper", "p_value", "note"]
-    out = pd.DataFrame(rows).reindex(columns=columns)
-    out["note"] = out["note"].fillna("")
-    return out
+    return cohort_stats.as_table(rows)
 
 
 def _value_text(value: object, lower: object, upper: object, unit: str) -> str:
@@ -380,7 +314,7 @@ def deep_dive_answer(data: NotebookData, cohort_filter: str, *, question: str = 
 
     The lead measure comes from the question's words (:func:`lead_measure`: moves unless the
     question is about SDQ scores, care leavers' activity or how long placements last). Every
-    measure whose 95% interval excludes no difference (:func:`beyond_chance`) is named with its
+    measure whose 95% interval excludes no difference (:func:`cpanalysis.cohort_stats.beyond_chance`) is named with its
     direction and numbers, so the answer never says "within chance" above a table that shows a
     difference. For an external audience a measure whose figures the table hides is left out.
     """
@@ -403,10 +337,10 @@ def deep_dive_answer(data: NotebookData, cohort_filter: str, *, question: str = 
                              f"({lead['difference']:.2f} times the rate, 95% interval "
                              f"{wording.interval(lead['diff_lower'], lead['diff_upper'], 2)}).")
         else:
-            verdict = "differs from everyone else beyond chance" if beyond_chance(lead) else (
+            verdict = "differs from everyone else beyond chance" if cohort_stats.beyond_chance(lead) else (
                 "is about the same as everyone else, within chance")
             sentences.append(f"{lead['Measure']}: the cohort {verdict} ({_numbers(lead)}).")
-    others = shown[(shown["measure_id"] != lead_id) & shown.apply(beyond_chance, axis=1)]
+    others = shown[(shown["measure_id"] != lead_id) & shown.apply(cohort_stats.beyond_chance, axis=1)]
     if len(others):
         listed = "; ".join(_finding(row) for _, row in others.iterrows())
         many = "measures differ" if len(others) > 1 else "measure differs"
