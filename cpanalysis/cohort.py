@@ -37,11 +37,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cpanalysis import codes, periods
+from cpanalysis import codes, config, periods
 from cpanalysis.errors import ParameterError
 
 #: Default minimum number of children behind any statistic the analyses produce.
-MIN_CHILDREN = 10
+MIN_CHILDREN = config.MIN_CHILDREN
 
 #: Distance bands as EES publishes them (placement distance of children looked after).
 DISTANCE_BANDS = ("20 miles or less", "Over 20 miles", "Not known")

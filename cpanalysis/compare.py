@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import stats, trends
+from cpanalysis.config import MIN_CHILDREN
 from cpanalysis.dfe.areas import ENGLAND, geographic_level
 from cpanalysis.dfe.symbols import symbol_reason
 from cpanalysis.errors import ParameterError
@@ -41,7 +42,7 @@ HIGHER, LOWER = "Higher", "Lower"
 BEST, WORST = "Best", "Worst"
 NOT_COMPARED = "Not compared"
 #: Smallest denominator for which a proportion is compared (methods.md §4.2).
-MIN_DENOMINATOR = 10
+MIN_DENOMINATOR = MIN_CHILDREN
 
 
 # ----------------------------------------------------------------------------- the Fingertips rule

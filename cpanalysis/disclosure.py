@@ -29,12 +29,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cpanalysis.config import SUPPRESSION_THRESHOLD
 from cpanalysis.errors import ParameterError
 
 #: DfE's symbol for a value suppressed for confidentiality.
 SUPPRESSED = "c"
 #: Default largest count that is suppressed.
-THRESHOLD = 5
+THRESHOLD = SUPPRESSION_THRESHOLD
 AUDIENCES = ("internal", "external")
 #: Statistics that would reveal a hidden count; hidden with it when present in a table.
 DEPENDENT_COLUMNS = (

@@ -14,6 +14,7 @@ import ast
 import signal
 import threading
 
+from cpanalysis.config import DEFAULT_LA_CODE
 from cpanalysis.geography import check_la_code
 from cpanalysis.pipeline.run import run as run_pipeline
 
@@ -33,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="folder of national DfE files (default: data/raw/dfe or ../shared/dfe when present)")
     parser.add_argument("--period-end", default=None,
                         help="quarter end to report on, YYYY-MM-DD (default: the latest quarter in the data)")
-    parser.add_argument("--la", default="E10000018", help="the authority's ONS code (default E10000018)")
+    parser.add_argument("--la", default=DEFAULT_LA_CODE, help=f"the authority's ONS code (default {DEFAULT_LA_CODE})")
     parser.add_argument("--audience", choices=("internal", "external"), default="internal",
                         help="external suppresses small numbers in everything written (default internal)")
     parser.add_argument("--notebooks", nargs="+", default=None, metavar="NAME",

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from cpanalysis.config import ENGLAND_CODE
 from cpanalysis.dfe import snapshot
 from cpanalysis.dfe.folders import resolve_folder
 from cpanalysis.errors import DfeDataError, ParameterError
 
-ENGLAND = "E92000001"
+ENGLAND = ENGLAND_CODE
 #: The nine English regions (ONS codes as in EES ``region_code``).
 REGIONS: dict[str, str] = {
     "E12000001": "North East",

@@ -16,13 +16,14 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from cpanalysis.config import DFE_DIR, SHARED_DFE_DIR
 from cpanalysis.dfe import snapshot
 from cpanalysis.errors import DfeDataError
 
 #: Environment variable naming the folder of national files.
 ENV_VAR = "CPANALYSIS_DFE_DIR"
 #: Default place ``cpanalysis dfe download`` writes to.
-DEFAULT_OUT = Path("data") / "raw" / "dfe"
+DEFAULT_OUT = DFE_DIR
 
 #: File names that mark a folder as holding national files (any one is enough).
 MARKER_FILES = (
@@ -39,7 +40,7 @@ def default_candidates() -> list[Path]:
     out = []
     if os.environ.get(ENV_VAR):
         out.append(Path(os.environ[ENV_VAR]))
-    out += [DEFAULT_OUT, Path("..") / "shared" / "dfe", snapshot.SNAPSHOT_DIR]
+    out += [DEFAULT_OUT, SHARED_DFE_DIR, snapshot.SNAPSHOT_DIR]
     return out
 
 

@@ -45,11 +45,11 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from cpanalysis.config import ENGLAND_CODE
 from cpanalysis.errors import ParameterError
 from cpanalysis.indicators import TIDY_COLUMNS, catalogue
 from cpanalysis.writing import excel_cell, restore, write_csv
 
-ENGLAND_CODE = "E92000001"
 EES_TIME = ("time_period", "time_identifier")
 EES_GEOGRAPHY = ("geographic_level", "country_code", "country_name", "region_code", "region_name",
                  "old_la_code", "new_la_code", "la_name")

@@ -35,6 +35,7 @@ import nbformat
 import pandas as pd
 
 from cpanalysis import __version__, periods, return_files
+from cpanalysis.config import AUTHORITY_DIR, DEFAULT_LA_CODE, DEMO_DIR
 from cpanalysis.errors import CpanalysisError, ParameterError
 from cpanalysis.pipeline import changes as quarter
 from cpanalysis.pipeline import exports
@@ -120,10 +121,10 @@ def default_data_dir(root: str | Path = ".") -> Path:
     running the demo.
     """
     root = Path(root)
-    own = root / loading.AUTHORITY_DIR
+    own = root / AUTHORITY_DIR
     if own.is_dir() and any(return_files.is_data_file(p) for p in own.rglob("*")):
         return own
-    return root / loading.DEMO_DIR / "903"
+    return root / DEMO_DIR / "903"
 
 
 def notebook_parameters(notebook: Path) -> set[str]:
@@ -211,7 +212,7 @@ def _stub_page(path: Path, title: str, failure: str, banner: str) -> None:
 
 
 def run(data: str | Path | None = None, dfe: str | Path | None = None, period_end: str | None = None,
-        la_code: str = "E10000018", audience: str = "internal", notebooks: Sequence[str] | None = None,
+        la_code: str = DEFAULT_LA_CODE, audience: str = "internal", notebooks: Sequence[str] | None = None,
         out: str | Path = "reports", previous: str | Path | None = None, workers: int = 2,
         notebooks_dir: str | Path | None = None, parameters: Mapping[str, object] | None = None,
         progress: Callable[[str], None] | None = stderr_progress) -> RunResult:

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from cpanalysis import cohort as cohorts
 from cpanalysis import disclosure
+from cpanalysis.config import DEFAULT_LA_CODE
 from cpanalysis.errors import CpanalysisError
 from cpanalysis.indicators.catalogue import title_of
 from cpanalysis.reports import plots
@@ -149,7 +150,7 @@ def _group_names(frame: pd.DataFrame, by: str | None, cohort: str | None = None)
 # ---------------------------------------------------------------------------------------------
 
 
-def setup(data_dir: str, period_end: str = "", la_code: str = "E10000018", *, dfe_dir: str = "",
+def setup(data_dir: str, period_end: str = "", la_code: str = DEFAULT_LA_CODE, *, dfe_dir: str = "",
           audience: str = "internal", describe: bool = True) -> NotebookData:
     """A report notebook's set-up in one call: the house style, the data, the sentence naming them.
 

@@ -35,12 +35,11 @@ from pathlib import Path
 import pandas as pd
 
 from cpanalysis import __version__, build, disclosure, indicators, periods
+from cpanalysis.config import DEFAULT_LA_CODE, ENGLAND_CODE
 from cpanalysis.errors import CpanalysisError, ParameterError
 
 #: The demo authority's returns, relative to the project root.
-DEMO_DIR = Path("data") / "raw" / "demo"
 #: An authority's own returns, relative to the project root (``cpanalysis run`` prefers them).
-AUTHORITY_DIR = Path("data") / "raw" / "903"
 CACHE_KEY_FILE = "pipeline_cache.json"
 AUDIENCES = ("internal", "external")
 #: Set by ``cpanalysis run`` for its kernels: a pickle of the :class:`NotebookData` the runner
@@ -48,7 +47,6 @@ AUDIENCES = ("internal", "external")
 SNAPSHOT_ENV = "CPANALYSIS_NOTEBOOK_DATA"
 #: Quarter ends in the rolling series (two years of quarterly refreshes).
 QUARTERS = 8
-ENGLAND_CODE = "E92000001"
 
 Progress = Callable[[str], None]
 
@@ -522,7 +520,7 @@ def _area_details(la_code: str, national_folder: Path | None) -> dict[str, str]:
     return details
 
 
-def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_code: str = "E10000018", *,
+def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_code: str = DEFAULT_LA_CODE, *,
                       dfe_dir: str | Path = "", audience: str = "internal", quarters: int = QUARTERS,
                       progress: Progress | None = None) -> NotebookData:
     """Everything a report notebook needs, in one call (the first code cell of every notebook).

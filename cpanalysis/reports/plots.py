@@ -36,6 +36,7 @@ from matplotlib.figure import Figure
 
 from cpanalysis import compare
 from cpanalysis.compare import versus_label
+from cpanalysis.config import ENGLAND_CODE, MIN_CHILDREN
 from cpanalysis.errors import ParameterError
 from cpanalysis.indicators.catalogue import title_of as indicator_label
 from cpanalysis.reports.wording import VERSUS_PHRASE as _VERSUS_PHRASE
@@ -60,9 +61,8 @@ SUPPRESSED_COLOUR = "#B1B4B6"
 #: Text colour for annotations (GOV.UK secondary text).
 ANNOTATION_COLOUR = "#505A5F"
 
-ENGLAND_CODE = "E92000001"
 #: Values on fewer children than this are greyed and not compared (``methods.md`` §4.2).
-MIN_N = 10
+MIN_N = MIN_CHILDREN
 
 _UNIT_AXIS = {
     "%": "Percentage of children",

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import geography, periods
+from cpanalysis.config import DEFAULT_LA_CODE
 from cpanalysis.errors import ParameterError
 from cpanalysis.synth import params
 from cpanalysis.synth.lifecourse import Child, Simulation
@@ -33,7 +34,7 @@ from cpanalysis.synth.outcomes import add_outcomes
 from cpanalysis.synth.places import Places
 from cpanalysis.synth.returns import ReturnSpec, cut_return, write_return
 
-DEFAULT_LA = "E10000018"
+DEFAULT_LA = DEFAULT_LA_CODE
 DEFAULT_SEED = 2026
 DEFAULT_FIRST_YEAR = "2016-17"
 DEFAULT_AS_AT = "2025-09-30"

@@ -1,0 +1,36 @@
+"""The package's settings, named once: England's code, the default authority, the small-number
+rules and the project's folders.
+
+Every module reads these names instead of repeating the literal; the notebooks' ``parameters``
+cells keep their literals (papermill replaces them), and the CLI's defaults come from here.
+This module imports nothing from the package, so anything may import it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: ONS code of England (the country row of every DfE file).
+ENGLAND_CODE = "E92000001"
+#: The authority a run reports on when none is given: Leicestershire, the demo authority's code.
+DEFAULT_LA_CODE = "E10000018"
+
+#: Counts of 1 to this many children are hidden from an external audience (DfE's "[c]").
+SUPPRESSION_THRESHOLD = 5
+#: No statistic or comparison is computed on fewer children than this (``docs/methods.md`` §4.2).
+MIN_CHILDREN = 10
+
+#: The project's folders, relative to the project root.
+RAW_DIR = Path("data") / "raw"
+#: The authority's own returns.
+AUTHORITY_DIR = RAW_DIR / "903"
+#: Where ``cpanalysis demo`` and ``make report`` write the synthetic authority.
+DEMO_DIR = RAW_DIR / "demo"
+#: Where ``cpanalysis dfe download`` writes DfE's published files.
+DFE_DIR = RAW_DIR / "dfe"
+#: DfE's files beside the project (development machines), looked for after ``DFE_DIR``.
+SHARED_DFE_DIR = Path("..") / "shared" / "dfe"
+#: Where ``cpanalysis build`` writes the processed tables.
+PROCESSED_DIR = Path("data") / "processed"
+#: Where ``cpanalysis run`` writes the report packs.
+REPORTS_DIR = Path("reports")
