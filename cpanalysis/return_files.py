@@ -18,6 +18,8 @@ named in the ingest notes.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from cpanalysis.errors import NoReturnsError
@@ -183,3 +185,24 @@ def convert_return_folder(folder: Path, fmt: str) -> list[Path]:
     for path in csvs:
         path.unlink()
     return [out]
+
+
+# ----------------------------------------------------------------------------- file hashes
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_hashes(folder: str | Path, patterns: Iterable[str] = ("*",)) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` matching ``patterns``, keyed by relative path."""
+    folder = Path(folder)
+    if not folder.exists():
+        return {}
+    if folder.is_file():
+        return {folder.name: sha256_file(folder)}
+    files = sorted({p for pattern in patterns for p in folder.rglob(pattern) if p.is_file()})
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}

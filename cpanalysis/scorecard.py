@@ -13,7 +13,7 @@ and each headline measure of it (:data:`OUTCOME_MEASURES`), one row holding:
 * **vs England**: England's latest published value on or before the period end against the
   authority's 95% interval (Fingertips' rule, :func:`cpanalysis.compare.versus_label`);
 * the **target** where the strategy sets one (:func:`read_targets`) and whether it is met;
-* the **change since the previous run** (:func:`cpanalysis.pipeline.changes.compare_runs`'s table,
+* the **change since the previous run** (:func:`cpanalysis.reports.changes.compare_runs`'s table,
   merged by indicator).
 
 Targets layout (``data/raw/local/targets.csv``)
@@ -265,7 +265,7 @@ def scorecard(
     targets : DataFrame, optional
         :func:`read_targets`.
     changes : DataFrame, optional
-        :func:`cpanalysis.pipeline.changes.compare_runs` of the previous run against this one.
+        :func:`cpanalysis.reports.changes.compare_runs` of the previous run against this one.
     measures : dict, optional
         Outcome -> indicator ids; default :data:`OUTCOME_MEASURES`.
 

@@ -21,6 +21,7 @@ Kept separate from :mod:`cpanalysis.stats` (intervals) because these functions a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ from cpanalysis.errors import ParameterError
 from cpanalysis.stats import z_value
 
 # scipy.stats and statsmodels' submodules are imported inside the functions that use them: every
-# notebook kernel imports this module (through cpanalysis.pipeline.changes) and most never test a trend.
+# notebook kernel imports this module (through cpanalysis.reports.changes) and most never test a trend.
 
 #: Fingertips' recent-trend points and significance level.
 TREND_POINTS = 5
@@ -363,3 +364,41 @@ def year_on_year(
     diff, lo, hi = stats.difference_of_proportions(numerator_after, denominator_after, numerator_before,
                                                    denominator_before, confidence)
     return 100 * diff, 100 * lo, 100 * hi
+
+
+#: How :func:`between_runs` decided.
+NEWCOMBE = "Newcombe 95% interval of the difference"
+OVERLAP = "95% intervals do not overlap"
+
+
+def between_runs(unit: str, before: Mapping, after: Mapping) -> tuple[float, float, bool | None, str]:
+    """Whether a measure changed beyond noise between two runs (``docs/methods.md`` §5.6).
+
+    ``before`` and ``after`` are tidy rows of the same measure (``numerator``, ``denominator``,
+    ``lower_95``, ``upper_95``). A percentage with both counts: the Newcombe interval of the
+    difference (:func:`year_on_year`) excludes zero; otherwise the two 95% intervals do not
+    overlap; neither possible: not assessed.
+
+    Returns
+    -------
+    (lower, upper, beyond, method) : tuple
+        The difference's 95% limits (percentage points; NaN unless Newcombe), True / False /
+        None (not assessed) and :data:`NEWCOMBE`, :data:`OVERLAP` or ``""``.
+
+    >>> between_runs("%", {"numerator": 10, "denominator": 100}, {"numerator": 30, "denominator": 100})[2:]
+    (True, 'Newcombe 95% interval of the difference')
+    >>> between_runs("rate_per_10k", {"lower_95": 40, "upper_95": 50}, {"lower_95": 45, "upper_95": 55})[2:]
+    (False, '95% intervals do not overlap')
+    """
+    def known(row: Mapping, key: str) -> bool:
+        value = row.get(key)
+        return value is not None and not np.isnan(float(value))
+
+    counts = [(row, key) for row in (before, after) for key in ("numerator", "denominator")]
+    if unit == "%" and all(known(r, k) for r, k in counts) and before["denominator"] > 0 and after["denominator"] > 0:
+        _, lo, hi = year_on_year(before["numerator"], before["denominator"], after["numerator"], after["denominator"])
+        return lo, hi, not (lo <= 0 <= hi), NEWCOMBE
+    if all(known(r, k) for r in (before, after) for k in ("lower_95", "upper_95")):
+        beyond = bool(after["lower_95"] > before["upper_95"] or after["upper_95"] < before["lower_95"])
+        return np.nan, np.nan, beyond, OVERLAP
+    return np.nan, np.nan, None, ""

@@ -24,8 +24,7 @@ from hypothesis import strategies as st
 
 from cpanalysis import codes, disclosure, moves
 from cpanalysis.errors import ParameterError
-from cpanalysis.pipeline import changes
-from cpanalysis.reports import data_quality, profile
+from cpanalysis.reports import changes, data_quality, profile
 from cpanalysis.reports.placement_moves import linked_reasons_hidden
 from tests.pipeline_runs import fixture_pack
 

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cpanalysis.indicators import TIDY_COLUMNS, catalogue
+from cpanalysis.indicators import TIDY_COLUMNS, catalogue, ees_layout
 from cpanalysis.pipeline import exports
 
 LA = "E10000018"
@@ -58,7 +58,7 @@ AREAS = pd.DataFrame({
 
 
 def test_comparator_rows_pick_england_region_neighbours_at_our_years(local, national):
-    rows = exports.comparator_rows(local, national, LA, region_code=REGION, neighbours=NEIGHBOURS,
+    rows = ees_layout.comparator_rows(local, national, LA, region_code=REGION, neighbours=NEIGHBOURS,
                                    period_end="2025-09-30")
     got = sorted(zip(rows["indicator_id"], rows["geography"], rows["comparison"], rows["value"].fillna(-1),
                      strict=True))
@@ -71,15 +71,15 @@ def test_comparator_rows_pick_england_region_neighbours_at_our_years(local, nati
         ("placements_3plus_12m", "E92000001", "England", 10),
     ]
     assert (pd.to_datetime(rows["period_end"]) == pd.Timestamp("2025-03-31")).all()
-    assert exports.comparator_rows(local, None, LA).empty
+    assert ees_layout.comparator_rows(local, None, LA).empty
 
 
 def test_ees_rows_name_each_area_and_read_back(local, national, tmp_path):
-    comparators = exports.comparator_rows(local, national, LA, region_code=REGION, neighbours=NEIGHBOURS,
+    comparators = ees_layout.comparator_rows(local, national, LA, region_code=REGION, neighbours=NEIGHBOURS,
                                           period_end="2025-09-30")
-    ees = exports.to_ees(local, LA, la_name="Leicestershire", old_la_code="855", region_code=REGION,
+    ees = ees_layout.to_ees(local, LA, la_name="Leicestershire", old_la_code="855", region_code=REGION,
                          region_name="East Midlands", comparators=comparators, areas=AREAS)
-    assert list(ees.columns) == list(exports.EES_COLUMNS)
+    assert list(ees.columns) == list(ees_layout.EES_COLUMNS)
     march = ees[(ees["period_end"] == "2025-03-31") & (ees["indicator_id"] == "placements_3plus_12m")]
     shown = march[["comparison", "geographic_level", "region_code", "region_name", "old_la_code", "new_la_code",
                    "la_name", "value"]].values.tolist()
@@ -95,7 +95,7 @@ def test_ees_rows_name_each_area_and_read_back(local, national, tmp_path):
     england_ks2 = ees[(ees["indicator_id"] == "ks2_rwm_expected") & (ees["comparison"] == "England")].iloc[0]
     assert england_ks2["value"] == "x"  # DfE's symbol kept
     path = exports.write_indicators_csv(ees, tmp_path / "indicators.csv")
-    back = exports.read_indicators_csv(path)
+    back = ees_layout.read_indicators_csv(path)
     assert sorted(back.loc[back["source"] == "local", "geography"]) == [LA, LA]
     dfe = back[back["source"] == "dfe"]
     assert sorted(dfe["geography"]) == sorted([LA, "E92000001", "E92000001", REGION, *NEIGHBOURS])
@@ -105,15 +105,15 @@ def test_ees_rows_name_each_area_and_read_back(local, national, tmp_path):
 
 
 def test_old_indicators_csv_without_comparison_reads_as_ours(local, tmp_path):
-    ees = exports.to_ees(local, LA).drop(columns=["comparison"])
+    ees = ees_layout.to_ees(local, LA).drop(columns=["comparison"])
     path = exports.write_indicators_csv(ees, tmp_path / "old.csv")
-    back = exports.read_indicators_csv(path)
+    back = ees_layout.read_indicators_csv(path)
     assert (back["source"] == "local").all() and (back["geography"] == LA).all()
 
 
 def test_definitions_sheet(local, national, tmp_path):
-    comparators = exports.comparator_rows(local, national, LA, region_code=REGION, neighbours=NEIGHBOURS)
-    ees = exports.to_ees(local, LA, comparators=comparators, areas=AREAS)
+    comparators = ees_layout.comparator_rows(local, national, LA, region_code=REGION, neighbours=NEIGHBOURS)
+    ees = ees_layout.to_ees(local, LA, comparators=comparators, areas=AREAS)
     path = exports.write_indicators_xlsx(ees, tmp_path / "indicators.xlsx", title="Test")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames[:2] == ["Contents", "Definitions"]

@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cpanalysis.pipeline import exports
+from cpanalysis.indicators import ees_layout
 from cpanalysis.pipeline import html as pages
 from cpanalysis.reports.common import show
 from cpanalysis.reports.deep_dive import deep_dive_title
@@ -121,7 +121,7 @@ def test_no_live_html_in_any_page(hostile_pack) -> None:
 def test_local_measure_title_is_inert_in_csv_and_xlsx(hostile_pack) -> None:
     csv_text = hostile_pack.indicators_csv.read_text(encoding="utf-8")
     assert "\"'=HYPERLINK(" in csv_text and ",=HYPERLINK(" not in csv_text
-    back = exports.read_indicators_csv(hostile_pack.indicators_csv)
+    back = ees_layout.read_indicators_csv(hostile_pack.indicators_csv)
     assert (back.loc[back["indicator_id"] == "local_evil", "value"] == 75.0).all()
     book = openpyxl.load_workbook(hostile_pack.indicators_xlsx)
     formulas = [c.coordinate for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]

@@ -17,13 +17,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from cpanalysis import return_files
 from cpanalysis.dfe import snapshot
 from cpanalysis.errors import ParameterError
-from cpanalysis.pipeline import changes, exports, html
+from cpanalysis.indicators import ees_layout
+from cpanalysis.pipeline import exports, html
 from cpanalysis.pipeline import run as run_module
 from cpanalysis.pipeline.execute import NotebookJob, execute_notebook, execute_notebooks
 from cpanalysis.pipeline.run import run as run_pipeline
 from cpanalysis.reports import (
+    changes,
     common,
     data_quality,
     national_comparison,
@@ -76,13 +79,13 @@ def without_the_builtin_snapshot():
      ("2025-09-30", ("202526", "Financial year Q2")), ("2025-12-31", ("202526", "Financial year Q3"))],
 )
 def test_financial_quarter(end, expected):
-    assert exports.financial_quarter(end) == expected
+    assert ees_layout.financial_quarter(end) == expected
 
 
 @pytest.mark.parametrize(("value", "text"), [(10.0, "10"), (10.504, "10.5"), (0.126, "0.13"), (-0.0001, "0"),
                                              (81770.0, "81770"), (1234567.255, "1234567.25")])
 def test_format_number(value, text):
-    assert exports.format_number(value) == text
+    assert ees_layout.format_number(value) == text
 
 
 @pytest.fixture
@@ -98,9 +101,9 @@ def current():
 
 
 def test_to_ees_layout_symbols_and_order(current):
-    ees = exports.to_ees(current, LA, la_name="Leicestershire", old_la_code="855",
+    ees = ees_layout.to_ees(current, LA, la_name="Leicestershire", old_la_code="855",
                          region_code="E12000004", region_name="East Midlands")
-    assert list(ees.columns) == list(exports.EES_COLUMNS)
+    assert list(ees.columns) == list(ees_layout.EES_COLUMNS)
     assert list(ees.columns[:5]) == ["time_period", "time_identifier", "geographic_level", "country_code",
                                      "country_name"]
     assert len(ees) == 4  # England's row is not ours to export
@@ -117,27 +120,27 @@ def test_to_ees_layout_symbols_and_order(current):
         "30", "100", "30", "22", "39.6", "x"]
     assert total["outcome"] == "O3"
     female = ees[ees["breakdown"] == "sex"].iloc[0]
-    assert female[list(exports.EES_INDICATORS)].tolist() == ["c"] * 7
-    assert not (ees == "").any().any() or (ees[list(exports.EES_INDICATORS)] != "").all().all()
+    assert female[list(ees_layout.EES_INDICATORS)].tolist() == ["c"] * 7
+    assert not (ees == "").any().any() or (ees[list(ees_layout.EES_INDICATORS)] != "").all().all()
 
 
 def test_csv_round_trip_and_identical_bytes(tmp_path, current):
-    ees = exports.to_ees(current, LA)
+    ees = ees_layout.to_ees(current, LA)
     a = exports.write_indicators_csv(ees, tmp_path / "a" / "indicators.csv")
-    b = exports.write_indicators_csv(exports.to_ees(current.sample(frac=1, random_state=1), LA),
+    b = exports.write_indicators_csv(ees_layout.to_ees(current.sample(frac=1, random_state=1), LA),
                                      tmp_path / "b" / "indicators.csv")
     assert a.read_bytes() == b.read_bytes()
-    back = exports.read_indicators_csv(a)
+    back = ees_layout.read_indicators_csv(a)
     assert list(back.columns) == COLUMNS
     row = back[(back["indicator_id"] == "placements_3plus_12m") & (back["breakdown"] == "Total")].iloc[0]
     assert (row["numerator"], row["denominator"], row["value"], row["suppressed"]) == (30, 100, 30, "")
     assert back[back["breakdown"] == "sex"]["suppressed"].tolist() == ["c"]
     with pytest.raises(ParameterError, match="no such indicators file"):
-        exports.read_indicators_csv(tmp_path / "missing.csv")
+        ees_layout.read_indicators_csv(tmp_path / "missing.csv")
 
 
 def test_xlsx_one_sheet_per_outcome(tmp_path, current):
-    path = exports.write_indicators_xlsx(exports.to_ees(current, LA), tmp_path / "indicators.xlsx",
+    path = exports.write_indicators_xlsx(ees_layout.to_ees(current, LA), tmp_path / "indicators.xlsx",
                                          title="Test", notes=["Audience: internal"])
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Contents", "Definitions", "Profile", "O2 Emotional and mental health",
@@ -158,7 +161,7 @@ def test_one_row_per_period_and_window_at_31_march():
         tidy_row("placements_3plus_12m", "2025-03-31", 30, 100, 30.0, lo=22.0, hi=39.6),
         tidy_row("placements_3plus_12m", "2024-12-31", 28, 100, 28.0, lo=20.0, hi=37.6),
     )
-    ees = exports.to_ees(at_march, LA)
+    ees = ees_layout.to_ees(at_march, LA)
     assert ees[["time_period", "time_identifier", "period_type"]].values.tolist() == [
         ["202425", "Financial year Q3", "rolling_12m"], ["202425", "Financial year Q4", "year"]]
     assert not ees.duplicated(["time_period", "time_identifier", "indicator_id", "breakdown",
@@ -169,7 +172,7 @@ def test_manifest_helpers(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "x.csv").write_bytes(b"abc")
     # sha256("abc")
-    assert exports.file_hashes(tmp_path / "in") == {
+    assert return_files.file_hashes(tmp_path / "in") == {
         "x.csv": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}
     versions = exports.package_versions()
     assert versions["pandas"] == pd.__version__ and "python" in versions
@@ -496,9 +499,9 @@ def test_run_writes_the_pack_and_reports_the_failure(fixture_run):
     assert "previous_indicators" not in injected[0].source  # only parameters the notebook declares
     manifest = json.loads((out / "run_manifest.json").read_text())
     assert manifest["parameters"]["period_end"] == "2025-06-30" and manifest["parameters"]["kernel"] == "python3"
-    assert manifest["inputs"]["returns"]["2024-25/episodes.csv"] == exports.sha256_file(GOOD / "2024-25" / "episodes.csv")
+    assert manifest["inputs"]["returns"]["2024-25/episodes.csv"] == return_files.sha256_file(GOOD / "2024-25" / "episodes.csv")
     assert [n["ok"] for n in manifest["notebooks"]] == [True, True, False]
-    assert manifest["outputs"]["indicators.csv"] == exports.sha256_file(out / "indicators.csv")
+    assert manifest["outputs"]["indicators.csv"] == return_files.sha256_file(out / "indicators.csv")
     assert {"validate_build", "indicators", "notebooks", "total"} <= set(manifest["timings_seconds"])
     assert manifest["inputs"]["dfe_folder"] == str((root / "no_dfe").resolve())  # as given: nothing found there
     # the kernels' snapshot of the loaded data is deleted, and never written to the pack
@@ -579,7 +582,7 @@ def test_national_sections_say_how_to_get_the_files_when_absent(good_project):
 
 def test_quarter_changes_compare_with_the_previous_indicators_csv(good_project, tmp_path):
     _, loaded, _ = good_project
-    ees = exports.to_ees(loaded.indicators, LA)
+    ees = ees_layout.to_ees(loaded.indicators, LA)
     previous = exports.write_indicators_csv(ees, tmp_path / "indicators.csv")
     same = strategy_scorecard.quarter_changes(loaded, str(previous))
     # the same run as the previous one: nothing moved

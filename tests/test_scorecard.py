@@ -11,8 +11,7 @@ import pytest
 
 from cpanalysis import scorecard
 from cpanalysis.errors import InputFileError, ParameterError
-from cpanalysis.pipeline import changes
-from cpanalysis.reports import common, strategy_scorecard
+from cpanalysis.reports import changes, common, strategy_scorecard
 
 LA = "E10000018"
 ENGLAND = "E92000001"

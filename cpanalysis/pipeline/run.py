@@ -37,7 +37,7 @@ import pandas as pd
 from cpanalysis import __version__, periods, return_files
 from cpanalysis.config import AUTHORITY_DIR, DEFAULT_LA_CODE, DEMO_DIR
 from cpanalysis.errors import CpanalysisError, ParameterError
-from cpanalysis.pipeline import changes as quarter
+from cpanalysis.indicators import ees_layout
 from cpanalysis.pipeline import exports
 from cpanalysis.pipeline import html as pages
 from cpanalysis.pipeline.execute import (
@@ -48,6 +48,7 @@ from cpanalysis.pipeline.execute import (
     stderr_progress,
     stop_kernels,
 )
+from cpanalysis.reports import changes as quarter
 from cpanalysis.reports import loading, national_comparison
 from cpanalysis.writing import (
     folder_lock,
@@ -86,7 +87,7 @@ class RunResult:
     notebooks : list of NotebookResult
     index, indicators_csv, indicators_xlsx, manifest : Path
     changes : DataFrame or None
-        Quarter-on-quarter comparison (:func:`cpanalysis.pipeline.changes.compare_runs`), None
+        Quarter-on-quarter comparison (:func:`cpanalysis.reports.changes.compare_runs`), None
         without a previous run.
     seconds : float
     """
@@ -287,7 +288,7 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
     if period_end:
         periods._timestamp(period_end, "--period-end")  # not a date at all: before the build
     if previous:
-        exports.read_indicators_csv(previous)  # unreadable: refused now, not after the notebooks
+        ees_layout.read_indicators_csv(previous)  # unreadable: refused now, not after the notebooks
         quarter.check_previous_audience(previous, audience)
 
     tick = time.perf_counter()
@@ -433,11 +434,11 @@ def _exports(running: Future, loaded: loading.NotebookData, la_code: str, audien
              ) -> tuple[list[NotebookResult], pd.DataFrame | None, Path, Path]:
     """The exports, written while the notebooks run; then the notebooks' results."""
     exports_tick = time.perf_counter()
-    ees = exports.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
+    ees = ees_layout.to_ees(loaded.indicators, la_code, la_name=loaded.la_name, old_la_code=loaded.old_la_code,
                          region_code=loaded.region_code, region_name=loaded.region_name,
                          # published figures leave the authority in this pack too: the same
                          # small-number rule as its own (DfE shows authorities' counts unrounded)
-                         comparators=loading.apply_disclosure(exports.comparator_rows(
+                         comparators=loading.apply_disclosure(ees_layout.comparator_rows(
                              loaded.indicators, loaded.national, la_code, region_code=loaded.region_code,
                              neighbours=loaded.neighbours, period_end=end), audience),
                          areas=_areas(loaded))
@@ -524,7 +525,7 @@ def _reader_failure(result: NotebookResult, audience: str) -> str:
 def _manifest(values: dict, loaded: loading.NotebookData, data_dir: Path, dfe: str | Path | None,
               previous: Path | None, results: list[NotebookResult], timings: dict[str, float],
               seconds: float, out_dir: Path, templates: list[Path]) -> dict:
-    outputs = {p.relative_to(out_dir).as_posix(): exports.sha256_file(p)
+    outputs = {p.relative_to(out_dir).as_posix(): return_files.sha256_file(p)
                for p in sorted(out_dir.rglob("*")) if p.is_file() and p.name != "run_manifest.json"}
     return {
         "cpanalysis": __version__,
@@ -538,7 +539,7 @@ def _manifest(values: dict, loaded: loading.NotebookData, data_dir: Path, dfe: s
             "national_files_found": loaded.national is not None,
             "national_source": loaded.national_source,
             "previous_indicators": str(previous) if previous else "",
-            "notebook_templates": {r.name: exports.sha256_file(p) for r, p in zip(results, templates, strict=True)},
+            "notebook_templates": {r.name: return_files.sha256_file(p) for r, p in zip(results, templates, strict=True)},
         },
         "packages": exports.package_versions(),
         "timings_seconds": {**{k: round(v, 2) for k, v in timings.items()}, "total": round(seconds, 2)},

@@ -281,9 +281,3 @@ def _shown(row: pd.Series | None, column: str = "value") -> str:
     if str(row.get("suppressed") or ""):
         return f"[{row['suppressed']}]"
     return format_value(row[column], str(row["unit"]))
-
-def what_this_shows(data: NotebookData, page: str, cohort_filter: str = "") -> Markdown:
-    """The plain findings a page opens with (:func:`cpanalysis.reports.findings.what_this_shows`)."""
-    from cpanalysis.reports import findings
-
-    return findings.what_this_shows(data, page, cohort_filter)

@@ -6,7 +6,7 @@ opens with two to four sentences made from the figures below them, in this order
 1. the page's lead measure now, with its 95% interval;
 2. what changed beyond chance since the same period a year earlier (the Newcombe interval of the
    difference for percentages, non-overlapping intervals otherwise: the rule of
-   :func:`cpanalysis.pipeline.changes.compare_runs`), better or worse by the measure's polarity;
+   :func:`cpanalysis.reports.changes.compare_runs`), better or worse by the measure's polarity;
 3. the five-year trend (Fingertips' test) where it is getting better or worse;
 4. England: where the authority is better or worse than England's latest published figure.
 
@@ -65,8 +65,8 @@ def page_card(data: NotebookData, page: str) -> pd.DataFrame:
 
 
 def year_on_year(data: NotebookData, indicator_ids: list[str]) -> pd.DataFrame:
-    """:func:`cpanalysis.pipeline.changes.compare_runs` of the period end against a year earlier."""
-    from cpanalysis.pipeline.changes import compare_runs
+    """:func:`cpanalysis.reports.changes.compare_runs` of the period end against a year earlier."""
+    from cpanalysis.reports.changes import compare_runs
 
     table = data.indicators
     ends = pd.to_datetime(table["period_end"])

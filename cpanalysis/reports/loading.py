@@ -132,7 +132,7 @@ def ensure_demo(data_dir: str | Path, progress: Progress | None = None) -> Path:
 
 def input_files(data_dir: str | Path) -> dict[str, str]:
     """SHA-256 of every returns file (CSV/XLSX/XLSM/XML) under ``data_dir``, keyed by relative path."""
-    from cpanalysis.pipeline.exports import file_hashes
+    from cpanalysis.return_files import file_hashes
 
     suffixes = ("csv", "xlsx", "xlsm", "xml")  # every form ingest reads (cpanalysis.return_files)
     return file_hashes(data_dir, [f"*.{s}" for s in suffixes] + [f"*.{s.upper()}" for s in suffixes])
@@ -569,7 +569,7 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
     resolved = folder.resolve()
     local_dir = _beside(resolved, "local")
     population = read_population(resolved)
-    from cpanalysis.pipeline.exports import file_hashes
+    from cpanalysis.return_files import file_hashes
 
     # The contents of population.csv and local/ are part of the key: an analyst who corrects a
     # local measure or adds next year's population must not be shown the old cached figures.

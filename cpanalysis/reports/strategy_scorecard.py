@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML, Markdown
 
+from cpanalysis.indicators import ees_layout
 from cpanalysis.reports import wording
 from cpanalysis.reports.loading import NotebookData
 from cpanalysis.reports.wording import format_value, period_label
@@ -18,22 +19,22 @@ from cpanalysis.reports.wording import format_value, period_label
 
 # ----------------------------------------------------------------------------- the strategy scorecard
 def quarter_changes(data: NotebookData, previous_indicators: str = "") -> pd.DataFrame | None:
-    """:func:`cpanalysis.pipeline.changes.compare_runs` of the previous run's ``indicators.csv`` against
+    """:func:`cpanalysis.reports.changes.compare_runs` of the previous run's ``indicators.csv`` against
     this one, or None when there is no previous run. For an external audience the previous run's
     figures are suppressed too (the previous run may have been internal)."""
-    from cpanalysis.pipeline import changes, exports
+    from cpanalysis.reports import changes
     from cpanalysis.reports.loading import apply_disclosure
 
     if not previous_indicators:
         return None
-    before = exports.read_indicators_csv(previous_indicators)
+    before = ees_layout.read_indicators_csv(previous_indicators)
     # compare_runs reads the previous run at its own latest period end only: protect just that
     # period (every breakdown, for secondary suppression), which is much faster than the whole file.
     ends = pd.to_datetime(before["period_end"])
     before = apply_disclosure(before[ends == ends.max()], data.audience)
     # This run's figures as its indicators.csv states them (rounded alike), so an unchanged value
     # shows no change, exactly as the run's changes.csv compares the two files.
-    now = exports.from_ees(exports.to_ees(data.indicators, data.la_code).astype(str))
+    now = ees_layout.from_ees(ees_layout.to_ees(data.indicators, data.la_code).astype(str))
     return changes.compare_runs(before, now, geography=data.la_code)
 
 def strategy_scorecard(data: NotebookData, previous_indicators: str = "") -> pd.DataFrame:
@@ -61,11 +62,9 @@ def scorecard_summary(card: pd.DataFrame) -> pd.DataFrame:
     })
 
 def _change_text(row: pd.Series) -> str:
-    from cpanalysis.pipeline.changes import describe_change
-
     if pd.isna(row.get("previous_period_end")):
         return ""
-    return describe_change({"verdict": row["change_verdict"], "change": row["change"], "unit": row["unit"],
+    return wording.describe_change({"verdict": row["change_verdict"], "change": row["change"], "unit": row["unit"],
                             "previous_period_end": row["previous_period_end"], "direction": row["change_direction"],
                             "beyond_noise": row["beyond_noise"]})
 
@@ -166,7 +165,7 @@ def scorecard_tiles(card: pd.DataFrame, outcome: str, columns: int = 3) -> HTML 
 def changes_table(data: NotebookData, previous_indicators: str = "") -> pd.DataFrame | Markdown:
     """What changed since the previous quarter's run, beyond-noise changes first (for the board paper),
     or a sentence saying there is no previous run to compare with."""
-    from cpanalysis.pipeline import changes
+    from cpanalysis.reports import changes
 
     table = quarter_changes(data, previous_indicators)
     if table is None:

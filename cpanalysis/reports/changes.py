@@ -8,7 +8,7 @@ of each run's own period end.
 Is a change beyond noise?
 
 - Percentages: the Newcombe (hybrid Wilson score) 95% confidence interval of the difference of two
-  independent proportions (:func:`cpanalysis.trends.year_on_year`;
+  independent proportions (:func:`cpanalysis.trends.between_runs`, :func:`cpanalysis.trends.year_on_year`;
   Newcombe 1998, ``methods.md`` §5.6) excludes zero. Many of the same children are in both
   rolling windows, so the two are positively correlated and this interval is *conservative*:
   a change it calls beyond noise is real; one it does not may still be.
@@ -30,7 +30,7 @@ from cpanalysis import trends
 from cpanalysis.errors import ParameterError
 from cpanalysis.indicators import catalogue
 from cpanalysis.indicators.catalogue import title_of
-from cpanalysis.pipeline.exports import read_indicators_csv
+from cpanalysis.indicators.ees_layout import read_indicators_csv
 from cpanalysis.reports.wording import describe_change, format_value
 
 #: Columns of :func:`compare_runs`.
@@ -40,8 +40,7 @@ CHANGE_COLUMNS = (
     "beyond_noise", "verdict", "method",
 )
 _RUN_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-NEWCOMBE = "Newcombe 95% interval of the difference"
-OVERLAP = "95% intervals do not overlap"
+NEWCOMBE, OVERLAP = trends.NEWCOMBE, trends.OVERLAP
 
 
 def _latest_totals(tidy: pd.DataFrame, geography: str | None) -> pd.DataFrame:
@@ -117,20 +116,9 @@ def compare_runs(previous: pd.DataFrame | str | Path, current: pd.DataFrame | st
         old, new = before.loc[ind], after.loc[ind]
         unit, polarity = str(new["unit"]), str(new["polarity"])
         change = new["value"] - old["value"]
-        lo = hi = np.nan
-        beyond: bool | None = None
-        method = ""
         suppressed = bool(str(old["suppressed"] or "")) or bool(str(new["suppressed"] or ""))
-        if not suppressed and pd.notna(change):
-            counts = [old["numerator"], old["denominator"], new["numerator"], new["denominator"]]
-            if unit == "%" and all(pd.notna(c) for c in counts) and old["denominator"] > 0 and new["denominator"] > 0:
-                _, lo, hi = trends.year_on_year(old["numerator"], old["denominator"],
-                                                new["numerator"], new["denominator"])
-                beyond = not (lo <= 0 <= hi)
-                method = NEWCOMBE
-            elif all(pd.notna(new[c]) and pd.notna(old[c]) for c in ("lower_95", "upper_95")):
-                beyond = bool(new["lower_95"] > old["upper_95"] or new["upper_95"] < old["lower_95"])
-                method = OVERLAP
+        lo, hi, beyond, method = ((np.nan, np.nan, None, "") if suppressed or pd.isna(change)
+                                  else trends.between_runs(unit, old, new))
         direction = ("No change" if pd.notna(change) and abs(change) < 1e-9 else
                      "Up" if pd.notna(change) and change > 0 else "Down" if pd.notna(change) else "")
         rows.append({
