@@ -5,7 +5,7 @@ Usage::
     python benchmarks/bench_journeys.py                    # the demo authority (generated if needed)
     python benchmarks/bench_journeys.py --data data/raw/903 --cohort "uasc"
 
-Times each call of :mod:`cpanalysis.pipeline.journeys` a notebook makes (after loading, which is
+Times each call of the report modules (:mod:`cpanalysis.reports`) notebooks 03-05 and 08 make (after loading, which is
 cached between notebooks), slowest first. The slow ones are the models: the SDQ mixed model
 (statsmodels MixedLM, random intercept and slope by child) and the Cox model of placement
 endings (``phreg`` with child-clustered errors). Target (issue 7): each notebook well under 60 s

@@ -31,12 +31,12 @@ ROOT = Path(__file__).resolve().parents[1]
 STATEMENTS = {
     "import pandas": "import pandas",
     "set-up, pages 00-02, 06, 07": (
-        "from IPython.display import Markdown\nfrom cpanalysis import plots\n"
-        "from cpanalysis.pipeline import load_for_notebook, report"
+        "from cpanalysis.reports import common, data_quality, findings, national_comparison, outcome_trends, "
+        "profile, strategy_scorecard"
     ),
     "set-up, pages 03-05, 08": (
-        "from IPython.display import Markdown\nfrom cpanalysis import plots\n"
-        "from cpanalysis.pipeline import journeys, load_for_notebook, report"
+        "from IPython.display import Markdown\n"
+        "from cpanalysis.reports import care_leavers, common, deep_dive, findings, placement_moves, scope, sdq_changes"
     ),
 }
 COUNT = "\nimport sys\nprint(sum(m.split('.')[0] in ('scipy', 'statsmodels') for m in sys.modules))"
