@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import pandas as pd
 
 from cpanalysis import codes, schema
@@ -70,7 +71,10 @@ _FORMAT_NAMES = {"dmy_variant": "d/m/yyyy or dd-mm-yyyy",
 
 
 def _blank_to_none(values: pd.Series) -> pd.Series:
-    return pd.Series([None if v is None or v != v or v == "" else v for v in values], index=values.index, dtype=object)
+    """Text with ``None`` for every blank ("", None, NaN); the same string objects otherwise."""
+    array = np.asarray(values, dtype=object).copy()
+    array[pd.isna(array) | (array == "")] = None
+    return pd.Series(array, index=values.index, dtype=object)
 
 
 def _value_issue(frame: pd.DataFrame, mask: pd.Series, table: str, col: str, what: str) -> list[dict]:
@@ -177,13 +181,17 @@ def _empty_processed(name: str) -> pd.DataFrame:
     return _typed(name, empty_table(name))[0]
 
 
-def normalise(raw: RawReturns) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def normalise(raw: RawReturns, release: bool = False) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Typed, processed-name tables and the issue rows for every fix.
 
     Parameters
     ----------
     raw : RawReturns
         What :func:`cpanalysis.ingest.read_returns` read.
+    release : bool, default False
+        Let each text table go once it is typed (:meth:`RawReturns.release`: ``raw.tables`` are
+        left empty, ``raw.rows_read()`` still counts them), so a large return is not held
+        twice (``cpanalysis validate`` does this).
 
     Returns
     -------
@@ -198,7 +206,7 @@ def normalise(raw: RawReturns) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {}
     rows: list[dict] = []
     for name in schema.TABLES:
-        tables[name], table_issues = normalise_table(name, raw.tables[name])
+        tables[name], table_issues = normalise_table(name, raw.release(name) if release else raw.tables[name])
         rows.extend(table_issues)
     issues = pd.concat([raw.issues, issue_frame(rows)], ignore_index=True) if len(raw.issues) else issue_frame(rows)
     return tables, issues

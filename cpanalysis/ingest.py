@@ -46,12 +46,15 @@ repair is summarised as an ``info`` issue row in :attr:`RawReturns.issues`.
 
 from __future__ import annotations
 
+import array
+import codecs
 import csv
 import datetime as dt
 import functools
 import hashlib
 import io
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,6 +183,8 @@ class RawReturns:
         The returns, oldest collection year first (in-year extracts after annual returns).
     issues : pandas.DataFrame
         Notes about the reading (ignored columns, repaired cells), in the issue-row layout.
+    released : dict of str to int
+        Tables handed over by :meth:`release` (now empty in ``tables``) and the rows they held.
     """
 
     root: Path
@@ -188,9 +193,23 @@ class RawReturns:
     returns: list[ReturnInfo]
     issues: pd.DataFrame = field(default_factory=lambda: issue_frame([]))
 
+    released: dict[str, int] = field(default_factory=dict)
+
     def rows_read(self) -> dict[str, int]:
-        """Rows read per table (every table, zero when absent)."""
-        return {name: len(df) for name, df in self.tables.items()}
+        """Rows read per table (every table, zero when absent; a released table its rows as read)."""
+        return {name: self.released.get(name, len(df)) for name, df in self.tables.items()}
+
+    def release(self, name: str) -> pd.DataFrame:
+        """Hand over table ``name``, keeping only its row count here (see :attr:`released`).
+
+        Cleaning a large return with ``clean.normalise(raw, release=True)`` lets each text table
+        go as soon as it is typed, so the return is never held twice in memory; the rows read
+        are still counted for :func:`cpanalysis.validate.reconcile`.
+        """
+        frame = self.tables[name]
+        self.released[name] = self.rows_read()[name]
+        self.tables[name] = empty_table(name)
+        return frame
 
 
 def issue_frame(rows: Iterable[dict]) -> pd.DataFrame:
@@ -251,16 +270,16 @@ def classify_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         years outside :data:`DATE_YEARS` are bad, not guessed).
     """
     values = values if isinstance(values, pd.Series) else pd.Series(values)
-    # A plain loop with compiled patterns: faster than the pandas string accessor at every size
-    # a 903 return reaches, and each value is judged on its own.
-    dates: list[dt.date | None] = []
-    kinds: list[str] = []
-    for value in values:
-        date, kind = _one_date("" if value is None or value != value else str(value).strip())
-        dates.append(date)
-        kinds.append(kind)
-    parsed = pd.Series(pd.to_datetime(dates), index=values.index).astype("datetime64[ns]")
-    return parsed, pd.Series(kinds, index=values.index, dtype=object)
+    # Each distinct text is judged once (a return repeats the same few thousand dates over
+    # millions of rows): a plain loop with compiled patterns over the distinct values, then
+    # every cell takes its value's date and kind. Blanks (None, NaN) are code -1, which takes
+    # the last element, the blank one.
+    codes_, distinct = pd.factorize(np.asarray(values, dtype=object))
+    judged = [_one_date(str(value).strip()) for value in distinct]
+    dates = np.array([np.datetime64(d, "ns") if d is not None else np.datetime64("NaT", "ns") for d, _ in judged]
+                     + [np.datetime64("NaT", "ns")], dtype="datetime64[ns]")
+    kinds = np.array([kind for _, kind in judged] + ["blank"], dtype=object)
+    return pd.Series(dates[codes_], index=values.index), pd.Series(kinds[codes_], index=values.index, dtype=object)
 
 
 _EXCEL_EPOCH_DATE = dt.date(1899, 12, 30)
@@ -365,7 +384,12 @@ def find_return_folders(path: Path) -> list[Path]:
 # ---------------------------------------------------------------------------------------------
 # Reading one file
 # ---------------------------------------------------------------------------------------------
-def _decode(name: str, data: bytes) -> str:
+def _decode(name: str, data: bytes) -> None:
+    """Check that ``data`` is UTF-8 text (a BOM allowed); the message names the first bad byte.
+
+    The text itself is read line by line from the bytes (:func:`_csv_table`), so a large file is
+    never held as one string as well as its bytes.
+    """
     if not data.strip():
         raise InputFileError(name, "the file is empty.", "a header row naming the SSDA903 columns and one row per record.")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 2:
@@ -375,7 +399,7 @@ def _decode(name: str, data: bytes) -> str:
             "a CSV saved as UTF-8 (in Excel: Save As > CSV UTF-8).",
         )
     try:
-        return data.decode("utf-8-sig")
+        codecs.utf_8_decode(data, "strict", True)
     except UnicodeDecodeError as exc:
         raise InputFileError(
             name,
@@ -384,57 +408,180 @@ def _decode(name: str, data: bytes) -> str:
         ) from None
 
 
-def _csv_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
-    """(spreadsheet row number, cells) for every non-blank line of a CSV file.
+class _Lines:
+    """The physical lines of a CSV file for :mod:`csv`, counting the non-blank ones as they pass.
 
-    The row number is the line on which the record starts, so it matches what a spreadsheet
-    shows even when blank lines are skipped. The records are checked against the file's own
-    lines (:func:`_check_lines`): a stray quote that makes the parser swallow lines stops the read.
+    Rule ``INGEST_LINES`` compares this count with the parser's records: the file's own lines
+    are counted independently of how the parser joins them.
     """
-    text = _decode(name, data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[str]]] = []
+
+    def __init__(self, data: bytes) -> None:
+        # newline="": line breaks (\\r\\n, \\r, \\n) reach the csv module untranslated, as it asks.
+        self._lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        self.non_blank = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        if line.strip(' \t,"\r\n'):
+            self.non_blank += 1
+        return line
+
+
+class _TableBuilder:
+    """One raw table built record by record: only the table's columns, each text stored once.
+
+    A return of millions of rows repeats the same few thousand dates, codes and ids; keeping one
+    string object per distinct text (rather than one per cell) and no list of rows is what keeps
+    a large return's text tables small (``benchmarks/bench_validate_memory.py``).
+    """
+
+    def __init__(self, where: str, header: list[str], source_file: str) -> None:
+        self.table, extra = detect_table(header, where)
+        self.spec = schema.TABLES[self.table]
+        self.source_file = source_file
+        names = [schema.normalise_header(h) for h in header]
+        position = {n: i for i, n in enumerate(names) if n in self.spec.columns}
+        self.positions = [position[col] for col in self.spec.columns]
+        self.width = len(names)
+        self.values: list[list[str]] = [[] for _ in self.spec.columns]
+        self.numbers = array.array("q")  # 8 bytes a row, not a Python int
+        self.ragged: list[int] = []
+        self.unexpected = [c for c in extra if c not in schema.IGNORED_EXTRA_COLUMNS]
+
+    def add(self, number: int, cells: list[str]) -> None:
+        """Add one non-blank record that starts on spreadsheet row ``number``."""
+        count = len(cells)
+        if count > self.width and "".join(cells[self.width:]).strip():
+            self.ragged.append(number)
+        for position, values in zip(self.positions, self.values, strict=True):
+            # sys.intern: one string object per distinct text, shared by every table (a child's
+            # id, a date, a code), however many rows repeat it.
+            values.append(sys.intern(cells[position].strip()) if position < count else "")
+        self.numbers.append(number)
+
+    def finish(self) -> tuple[str, pd.DataFrame, list[dict]]:
+        """The table's name, its frame (DfE columns as text, ``source_file``, ``source_row``) and notes."""
+        notes: list[dict] = []
+        table, source_file = self.table, self.source_file
+        if self.unexpected:
+            notes.append(
+                {"file": source_file, "table": table, "rule_id": "INGEST_COLUMNS", "severity": "info",
+                 "message": f"column(s) {', '.join(self.unexpected)} are not part of the {table} table and were ignored.", "action": "kept"}
+            )
+        if self.ragged:
+            first = self.ragged[0]
+            notes.append(
+                {"file": source_file, "table": table, "row": first, "rule_id": "INGEST_CELLS", "severity": "warning",
+                 "message": f"{len(self.ragged)} row(s) (first: row {first}) have more cells than the header has columns; the extra cells were ignored.",
+                 "action": "fixed"}
+            )
+        # One block of text, filled column by column as each list is let go (pandas keeps a
+        # DataFrame's columns of one dtype as one 2-D block: built here, it is not copied).
+        block = np.empty((len(self.spec.columns), len(self.numbers)), dtype=object)
+        for i, col in enumerate(self.spec.columns):
+            values, column_notes = _tidy_column(self.values[i], set(self.values[i]), self.spec, col, source_file)
+            notes.extend(column_notes)
+            block[i, :] = values
+            self.values[i] = []
+        frame = pd.DataFrame(block.T, columns=list(self.spec.columns), dtype=object, copy=False)
+        frame["source_file"] = _repeated(source_file, frame.index)
+        frame["source_row"] = np.array(self.numbers, dtype="int64")
+        return table, frame, notes
+
+
+def _repeated(text: str, index: pd.Index) -> pd.Series:
+    """``text`` in every row, as an object column of one shared string (8 bytes a row; pandas
+    would store a copy of the text in every row of a ``str`` column)."""
+    column = np.empty(len(index), dtype=object)
+    column.fill(text)  # np.full would make a new string for every row
+    return pd.Series(column, index=index, dtype=object)
+
+
+def _csv_table(name: str, data: bytes) -> tuple[_TableBuilder | None, int]:
+    """Read a CSV file's table record by record; (builder or ``None`` when blank, blank lines).
+
+    Each record's row number is the line on which it starts, so it matches what a spreadsheet
+    shows even when blank lines are skipped. The records are checked against the file's own
+    lines (rule ``INGEST_LINES``, :func:`_check_lines`): a stray quote that makes the parser
+    swallow lines stops the read.
+    """
+    _decode(name, data)
+    lines = _Lines(data)
+    reader = csv.reader(lines)
+    builder: _TableBuilder | None = None
+    records = 0
+    first = last = 0
+    spanning: tuple[int, list[str]] | None = None
     start = 1
+    failure: InputFileError | None = None
     try:
         for cells in reader:
-            if any(c.strip() for c in cells):
-                rows.append((start, cells))
-            start = reader.line_num + 1
+            number, start = start, reader.line_num + 1
+            if not "".join(cells).strip():
+                continue
+            records += 1
+            if spanning is None and start - number > 1:
+                spanning = (number, cells)
+            last = number
+            if records == 1:
+                first = number
+                try:
+                    builder = _TableBuilder(name, cells, name)
+                except InputFileError as exc:
+                    # Read on: a stray quote is the first thing to report (the header may be its casualty).
+                    failure = exc
+            elif builder is not None:
+                builder.add(number, cells)
     except csv.Error as exc:
         raise InputFileError(name, f"line {reader.line_num + 1} cannot be read as CSV ({exc}).", "a comma-separated text file.") from None
-    _check_lines(name, text, rows)
-    return rows
+    _check_lines(name, lines.non_blank, records, spanning)
+    if failure is not None:
+        raise failure
+    blank = last - first + 1 - records if records > 1 else 0
+    return builder, blank
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _check_lines(name: str, text: str, rows: list[tuple[int, list[str]]]) -> None:
+def _check_lines(name: str, lines: int, records: int, spanning: tuple[int, list[str]] | None) -> None:
     """Rule ``INGEST_LINES``: one record per non-blank line of the file.
 
     A 903 cell never holds a line break, so the parser's records must match the file's lines
     one for one. When they do not, a quote opened and never closed on the line named has made
     the parser read the following lines as one cell: their rows would vanish without a trace.
+
+    Parameters
+    ----------
+    name : str
+        The file, for the message.
+    lines : int
+        Non-blank lines of the file (:class:`_Lines`).
+    records : int
+        Non-blank records the CSV parser found (the header included).
+    spanning : tuple of (int, list of str) or None
+        The first record that ran over more than one line: its row number and cells.
     """
-    lines = sum(1 for line in _LINE_BREAK.split(text) if line.strip(' \t,"'))
-    if lines == len(rows):
+    if lines == records:
         return
-    for number, cells in rows:
-        spanning = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c]
-        if spanning:
-            # A quote never closed runs to the end of the file, taking its last line break too.
-            swallowed = sum(len(_LINE_BREAK.findall(c.rstrip("\r\n"))) for c in cells)
-            column = spanning[0] + 1
-            raise InputFileError(
-                name,
-                f"line {number} (column {column}) opens a quoted cell that runs on for {swallowed} more line(s), "
-                f"to line {number + swallowed}, so the CSV reader finds {len(rows)} record(s) in {lines} non-blank "
-                "line(s) and the rows on those lines would be lost (rule INGEST_LINES).",
-                f'one record per line; remove the stray " on line {number} (a quote may only enclose a whole cell).',
-            )
+    if spanning is not None:
+        number, cells = spanning
+        column = next(i for i, c in enumerate(cells) if "\n" in c or "\r" in c) + 1
+        # A quote never closed runs to the end of the file, taking its last line break too.
+        swallowed = sum(len(_LINE_BREAK.findall(c.rstrip("\r\n"))) for c in cells)
+        raise InputFileError(
+            name,
+            f"line {number} (column {column}) opens a quoted cell that runs on for {swallowed} more line(s), "
+            f"to line {number + swallowed}, so the CSV reader finds {records} record(s) in {lines} non-blank "
+            "line(s) and the rows on those lines would be lost (rule INGEST_LINES).",
+            f'one record per line; remove the stray " on line {number} (a quote may only enclose a whole cell).',
+        )
     raise InputFileError(
         name,
-        f"the CSV reader finds {len(rows)} record(s) in {lines} non-blank line(s) (rule INGEST_LINES).",
+        f"the CSV reader finds {records} record(s) in {lines} non-blank line(s) (rule INGEST_LINES).",
         "one record per line.",
     )
 
@@ -530,57 +677,57 @@ def detect_table(header: list[str], where: str) -> tuple[str, list[str]]:
 def _table_from_rows(
     where: str, rows: list[tuple[int, list[str]]], info: ReturnInfo, source_file: str
 ) -> tuple[str, pd.DataFrame, list[dict]]:
-    """Build one raw table from a header row and data rows (all text)."""
+    """Build one raw table from a header row and data rows (all text; a workbook's sheet)."""
     (_, header), body = rows[0], rows[1:]
-    table, extra = detect_table(header, where)
-    spec = schema.TABLES[table]
-    names = [schema.normalise_header(h) for h in header]
-    position = {n: i for i, n in enumerate(names) if n in spec.columns}
-    notes: list[dict] = []
-    unexpected = [c for c in extra if c not in schema.IGNORED_EXTRA_COLUMNS]
-    if unexpected:
-        notes.append(
-            {"file": source_file, "table": table, "rule_id": "INGEST_COLUMNS", "severity": "info",
-             "message": f"column(s) {', '.join(unexpected)} are not part of the {table} table and were ignored.", "action": "kept"}
-        )
-    width = len(names)
-    ragged = [number for number, cells in body if len(cells) > width and any(c.strip() for c in cells[width:])]
-    if ragged:
-        notes.append(
-            {"file": source_file, "table": table, "row": ragged[0], "rule_id": "INGEST_CELLS", "severity": "warning",
-             "message": f"{len(ragged)} row(s) (first: row {ragged[0]}) have more cells than the header has columns; the extra cells were ignored.",
-             "action": "fixed"}
-        )
-    columns = {
-        col: [cells[position[col]].strip() if position[col] < len(cells) else "" for _, cells in body] for col in spec.columns
-    }
-    frame = pd.DataFrame(columns, columns=list(spec.columns), dtype=object)
-    notes.extend(_tidy_values(frame, spec, source_file))
-    frame["source_file"] = source_file
-    frame["source_row"] = np.array([number for number, _ in body], dtype="int64")
-    return table, frame, notes
+    builder = _TableBuilder(where, header, source_file)
+    for number, cells in body:
+        builder.add(number, cells)
+    return builder.finish()
 
 
 def _tidy_values(frame: pd.DataFrame, spec: schema.TableSpec, source_file: str) -> list[dict]:
     """Upper-case codes and strip Excel's ``.0``, in place; one note per repaired column."""
     notes = []
-    whole_number_columns = {"CHILD", *spec.coded, *spec.integers}
-    # Plain Python on short string lists is much faster than the pandas string accessor here.
     for col in frame.columns:
         values = list(frame[col])
-        if col in whole_number_columns:
-            floated = [bool(_EXCEL_WHOLE_NUMBER.match(v)) for v in values]
-            if any(floated):
-                values = [v.split(".")[0] if f else v for v, f in zip(values, floated, strict=False)]
-                notes.append(_column_note(sum(floated), spec.name, col, source_file, "a trailing .0 (Excel number formatting) was removed"))
-        if col in spec.coded or col in UPPER_CASE_COLUMNS:
-            upper = [v.upper() for v in values]
-            changed = sum(u != v for u, v in zip(upper, values, strict=False))
-            if changed:
-                notes.append(_column_note(changed, spec.name, col, source_file, "lower-case letters were upper-cased"))
-            values = upper
-        frame[col] = pd.Series(values, index=frame.index, dtype=object)
+        tidied, column_notes = _tidy_column(values, dict.fromkeys(values), spec, col, source_file)
+        if column_notes:
+            frame[col] = pd.Series(tidied, index=frame.index, dtype=object)
+            notes.extend(column_notes)
     return notes
+
+
+def _tidy_column(values: list[str], distinct: Iterable[str], spec: schema.TableSpec, col: str, source_file: str) -> tuple[list[str], list[dict]]:
+    """One column's values with codes upper-cased and Excel's ``.0`` removed; its notes.
+
+    Each distinct value is judged once (``distinct`` holds every value of ``values``); the cells
+    are only gone through again when some value changes.
+    """
+    whole_number = col == "CHILD" or col in spec.coded or col in spec.integers
+    upper = col in spec.coded or col in UPPER_CASE_COLUMNS
+    floated: set[str] = set()
+    cased: set[str] = set()
+    changes: dict[str, str] = {}
+    for value in distinct:
+        tidied = value
+        if whole_number and _EXCEL_WHOLE_NUMBER.match(value):
+            floated.add(value)
+            tidied = value.split(".")[0]
+        if upper and tidied.upper() != tidied:
+            cased.add(value)
+            tidied = tidied.upper()
+        if tidied != value:
+            changes[value] = tidied
+    if not changes:
+        return values, []
+    notes = []
+    if floated:
+        count = sum(1 for v in values if v in floated)
+        notes.append(_column_note(count, spec.name, col, source_file, "a trailing .0 (Excel number formatting) was removed"))
+    if cased:
+        count = sum(1 for v in values if v in cased)
+        notes.append(_column_note(count, spec.name, col, source_file, "lower-case letters were upper-cased"))
+    return [changes.get(v, v) for v in values], notes
 
 
 def _column_note(count: int, table: str, col: str, source_file: str, what: str) -> dict:
@@ -609,9 +756,8 @@ def _read_file(path: Path, root: Path, info: ReturnInfo) -> tuple[list[SourceFil
 
         return xml903.read_xml_file(relative, data, digest, info)
     if suffix in CSV_SUFFIXES:
-        sheets = [(None, _csv_rows(relative, data))]
-    else:
-        sheets = _excel_sheets(relative, data)
+        return _read_csv_file(relative, data, digest, info)
+    sheets = _excel_sheets(relative, data)
     files, tables, notes = [], [], []
     for sheet, rows in sheets:
         where = relative if sheet is None else f"{relative} (sheet {sheet})"
@@ -637,13 +783,28 @@ def _read_file(path: Path, root: Path, info: ReturnInfo) -> tuple[list[SourceFil
         if sheet is not None and any(t == table for t, _ in tables):
             # Two sheets of one workbook hold the same table: name the sheet so that
             # (table, source_file, source_row) still identifies each row.
-            frame["source_file"] = f"{relative}[{sheet}]"
+            frame["source_file"] = _repeated(f"{relative}[{sheet}]", frame.index)
         files.append(SourceFile(relative, digest, table, len(frame), info.label, sheet))
         tables.append((table, frame))
         notes.extend(table_notes)
     if not tables:
         raise InputFileError(relative, "no sheet of the workbook is an SSDA903 table.", "a sheet whose first row names the columns of one SSDA903 table.")
     return files, tables, notes
+
+
+def _read_csv_file(relative: str, data: bytes, digest: str, info: ReturnInfo) -> tuple[list[SourceFile], list[tuple[str, pd.DataFrame]], list[dict]]:
+    """The one table of a CSV file (read record by record, :func:`_csv_table`)."""
+    builder, blank = _csv_table(relative, data)
+    if builder is None:  # only blank cells (",,,"): as empty as a 0-byte file
+        return [], [], [{"file": relative, "rule_id": "INGEST_EMPTY", "severity": "warning", "action": "kept",
+                         "message": f"{relative}: the file is empty (no header row); read as no rows."}]
+    notes = []
+    if blank:
+        notes.append({"file": relative, "rule_id": "INGEST_BLANK", "severity": "info", "action": "kept",
+                      "message": f"{relative}: {blank} blank line(s) between rows were skipped (they hold no data)."})
+    table, frame, table_notes = builder.finish()
+    notes.extend(table_notes)
+    return [SourceFile(relative, digest, table, len(frame), info.label, None)], [(table, frame)], notes
 
 
 def _blank_lines(rows: list[tuple[int, list[str]]]) -> int:
@@ -702,7 +863,7 @@ def _add_metadata(frame: pd.DataFrame, info: ReturnInfo | None) -> pd.DataFrame:
     if "source_file" not in frame:
         frame["source_file"] = pd.Series(dtype=object)
         frame["source_row"] = pd.Series(dtype="int64")
-    frame["return_label"] = info.label if info else pd.Series(dtype=object)
+    frame["return_label"] = _repeated(info.label, frame.index) if info else pd.Series(dtype=object)
     frame["collection_year"] = np.int64(info.collection_year) if info else pd.Series(dtype="int64")
     frame["is_in_year"] = info.is_in_year if info else pd.Series(dtype=bool)
     frame["as_at"] = pd.Timestamp(info.as_at) if info else pd.Series(dtype="datetime64[ns]")
@@ -800,12 +961,26 @@ def read_return(
         if len(paths) > 1:
             notes.append({"file": paths[1], "table": table, "rule_id": "INGEST_SPLIT", "severity": "warning", "action": "kept",
                           "message": f"the {table} table is in {len(paths)} files of return {label} ({', '.join(paths)}); their rows were combined."})
-    tables: dict[str, pd.DataFrame] = {}
+    by_table: dict[str, list[pd.DataFrame]] = {}
     for table, frame in pieces:
-        tables[table] = pd.concat([tables[table], frame], ignore_index=True) if table in tables else frame
+        by_table.setdefault(table, []).append(frame)
+    pieces.clear()
+    tables = {table: _stack(frames, table) for table, frames in by_table.items()}
     _check_core_tables(folder.relative_to(root).as_posix() if folder != root else label, tables, notes, require)
     tables = {name: _add_metadata(frame, info) for name, frame in tables.items()}
     return info, files, tables, notes
+
+
+def _stack(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
+    """One table from its pieces (emptying ``frames``): a single piece is used as it is, and
+    pieces are let go as soon as they are joined, so a large return is never held twice."""
+    if not frames:
+        return empty_table(name)
+    if len(frames) == 1:
+        return frames.pop()
+    joined = pd.concat(frames, ignore_index=True)
+    frames.clear()
+    return joined
 
 
 def read_returns(path: str | Path, progress: Progress | None = None, require: tuple[str, ...] = CORE_TABLES) -> RawReturns:
@@ -856,7 +1031,5 @@ def read_returns(path: str | Path, progress: Progress | None = None, require: tu
     if repeated:
         raise NoReturnsError(f"{root}: two return folders have the label {repeated[0]}. Expected one folder per return.")
     infos.sort(key=lambda i: (i.collection_year, i.is_in_year, i.as_at))
-    tables = {
-        name: (pd.concat(frames, ignore_index=True) if frames else empty_table(name)) for name, frames in stacked.items()
-    }
+    tables = {name: _stack(stacked[name], name) for name in schema.TABLES}
     return RawReturns(root=given, tables=tables, files=files, returns=infos, issues=issue_frame(notes))

@@ -258,7 +258,7 @@ def read_xml_file(relative: str, data: bytes, digest: str, info) -> tuple[list, 
         frame = pd.DataFrame({c: [values.get(c, "") for _, values in rows] for c in spec.columns},
                              columns=list(spec.columns), dtype=object)
         notes.extend(ingest._tidy_values(frame, spec, relative))
-        frame["source_file"] = relative
+        frame["source_file"] = ingest._repeated(relative, frame.index)
         frame["source_row"] = np.array(_numbered(rows), dtype="int64")
         files.append(ingest.SourceFile(relative, digest, table, len(frame), info.label, None))
         tables.append((table, frame))

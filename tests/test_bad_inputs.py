@@ -131,21 +131,22 @@ def test_command_summary(tmp_path: Path, capsys) -> None:
 
 
 def test_specific_values_survive(tmp_path: Path) -> None:
-    result = run_validation(BAD / "child_as_excel_float")
-    from cpanalysis import clean
+    from cpanalysis import clean, ingest
 
-    tables, _ = clean.normalise(result.raw)
+    # run_validation lets its text tables go once typed, so each case is read again here.
+    tables, _ = clean.normalise(ingest.read_returns(BAD / "child_as_excel_float"))
     assert tables["header"]["child_id"].tolist() == ["1001"]
     assert tables["oc2"]["sdq_score"].tolist() == [10]
-    result = run_validation(BAD / "trailing_spaces")
-    tables, _ = clean.normalise(result.raw)
+    tables, _ = clean.normalise(ingest.read_returns(BAD / "trailing_spaces"))
     assert tables["header"][["child_id", "sex", "ethnic", "upn"]].values.tolist() == [["1001", "M", "WBRI", "A123456789012"]]
     assert tables["header"]["dob"].tolist() == [pd.Timestamp("2010-06-01")]
-    result = run_validation(BAD / "excel_serial_dates")
-    tables, _ = clean.normalise(result.raw)
+    raw = ingest.read_returns(BAD / "excel_serial_dates")
+    tables, _ = clean.normalise(raw, release=True)
     assert tables["episodes"]["decom"].tolist() == [pd.Timestamp("2023-05-01"), pd.Timestamp("2024-06-01")]
     assert tables["header"]["dob"].tolist() == [pd.Timestamp("2010-06-01")]
-    assert [f.sheet for f in result.raw.files] == ["Header", "Episodes", "OC2"]
+    assert [f.sheet for f in raw.files] == ["Header", "Episodes", "OC2"]
+    # released: the text tables are empty, their rows still counted
+    assert raw.tables["episodes"].empty and raw.rows_read()["episodes"] == 2
 
 
 def test_files_not_read_are_listed(tmp_path: Path) -> None:

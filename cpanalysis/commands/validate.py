@@ -34,7 +34,8 @@ class ValidationResult:
     Attributes
     ----------
     raw : RawReturns
-        What was read.
+        What was read: the files, returns, ingest notes and rows read (its text tables are
+        released once typed, :meth:`cpanalysis.ingest.RawReturns.release`).
     issues : pandas.DataFrame
         Ingest, cleaning and validation issue rows.
     counts : pandas.DataFrame
@@ -74,7 +75,8 @@ def run_validation(
             progress(f"  read {source.path}{sheet}: {source.table}, {source.rows_read} rows")
 
     raw = ingest.read_returns(path, progress=said)
-    tables, clean_issues = clean.normalise(raw)
+    # The text tables go as soon as they are typed: a 300 MB return is not held twice.
+    tables, clean_issues = clean.normalise(raw, release=True)
     rule_issues = validate.validate(tables, prior_issues=clean_issues)
     issues = pd.concat([clean_issues, rule_issues], ignore_index=True)
     kept, quarantined = validate.quarantine(tables, issues)

@@ -198,8 +198,10 @@ class Context:
         to (31 March for an annual return, the as-at date for an in-year extract).
         """
         frame = self.tables[name]
+        # One date per collection year, mapped (not one Python call per row: returns run to millions).
+        starts = {year: periods.year_start(int(year)) for year in frame["collection_year"].unique()}
         out = frame.assign(
-            year_start=pd.to_datetime(frame["collection_year"].map(lambda y: periods.year_start(int(y)))).astype("datetime64[ns]"),
+            year_start=frame["collection_year"].map(starts).astype("datetime64[ns]"),
             year_end=frame["as_at"].astype("datetime64[ns]"),
         )
         return out
