@@ -7,6 +7,7 @@ a warm cache; reruns differed in xlsx metadata and HTML ids.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -108,8 +109,12 @@ def test_rerun_gives_the_same_bytes_but_the_manifest(project: Path) -> None:
     assert first.out_dir == second.out_dir and second.index.is_file()
     again = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     assert sorted(again) == sorted(files)
-    differ = sorted(str(k) for k in files if files[k] != again[k] and k.suffix != ".ipynb")
-    assert differ == [f"{first.out_dir.name}/run_manifest.json"]
+    differ = sorted(str(k) for k in files if files[k] != again[k])
+    assert differ == [f"{first.out_dir.name}/run_manifest.json"]  # the executed notebooks too
+    executed = json.loads((first.out_dir / "_executed" / "00_data_quality.ipynb").read_text())
+    assert "start_time" not in executed["metadata"]["papermill"]
+    assert not any("execution" in cell["metadata"] or "start_time" in cell["metadata"].get("papermill", {})
+                   for cell in executed["cells"])
     assert not list(out.glob(".*"))  # no staging folder left
 
 
@@ -132,3 +137,25 @@ def test_sigterm_stops_promptly_and_leaves_nothing(project: Path) -> None:
     processed = project / "data" / "processed"
     assert not list(processed.glob(".notebook_data_*.pkl"))
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_executed_notebook_loses_its_clock(tmp_path: Path) -> None:
+    from cpanalysis.pipeline.execute import normalise_executed
+
+    cell = {"cell_type": "code", "id": "a1b2c3", "execution_count": 1, "outputs": [], "source": "x = 1",
+            "metadata": {"tags": ["injected-parameters"],
+                         "execution": {"iopub.status.busy": "2026-12-05T11:00:00.1Z"},
+                         "papermill": {"duration": 0.5, "end_time": "2026-12-05T11:00:01Z", "exception": False,
+                                       "start_time": "2026-12-05T11:00:00Z", "status": "completed"}}}
+    nb = {"cells": [cell], "metadata": {"papermill": {"duration": 2.0, "start_time": "t0", "end_time": "t1",
+                                                      "parameters": {"la": "E10000018"}}},
+          "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "run.ipynb"
+    path.write_text(json.dumps(nb))
+    normalise_executed(path)
+    out = json.loads(path.read_text())
+    assert out["metadata"]["papermill"] == {"parameters": {"la": "E10000018"}}
+    assert out["cells"][0]["id"] == "injected-parameters"
+    assert out["cells"][0]["metadata"] == {"tags": ["injected-parameters"],
+                                           "papermill": {"exception": False, "status": "completed"}}
+    normalise_executed(tmp_path / "missing.ipynb")  # nothing to do, no error

@@ -13,6 +13,7 @@ while the other notebooks finish.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -121,6 +122,53 @@ def _failing_source(output: Path, execution_count: int | None) -> str:
     return ""
 
 
+#: Papermill's clock readings in an executed notebook (notebook and cell ``metadata.papermill``).
+_TIMINGS = ("start_time", "end_time", "duration")
+
+
+def normalise_executed(path: str | Path) -> None:
+    """Take the clock and chance out of an executed notebook, so that a rerun writes the same bytes.
+
+    Papermill records when each cell started and ended (``metadata.papermill``), the kernel's
+    message times (cell ``metadata.execution``) and gives its injected-parameters cell a random
+    id; pandas' Styler names each table with a random id. The times are removed (the run's
+    manifest has them), that cell's id is ``injected-parameters`` and the tables are numbered in
+    order (:func:`cpanalysis.pipeline.html.stable_styler_ids`). The notebook is read and written as JSON, in nbformat's own layout (one-space
+    indent, sorted keys), without nbformat's slow validation.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The executed copy; nothing is done when it is missing or not a notebook.
+    """
+    path = Path(path)
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(nb, dict):
+        return
+    from cpanalysis.pipeline.html import stable_styler_ids
+
+    for key in _TIMINGS:
+        nb.get("metadata", {}).get("papermill", {}).pop(key, None)
+    styler: dict[str, str] = {}
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            table = output.get("data", {}).get("text/html")
+            if isinstance(table, list):
+                output["data"]["text/html"] = [stable_styler_ids(line, styler) for line in table]
+            elif isinstance(table, str):
+                output["data"]["text/html"] = stable_styler_ids(table, styler)
+        metadata = cell.get("metadata", {})
+        metadata.pop("execution", None)
+        for key in _TIMINGS:
+            metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in metadata.get("tags", []) and "id" in cell:
+            cell["id"] = "injected-parameters"
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def execute_notebook(job: NotebookJob) -> NotebookResult:
     """Execute one notebook with papermill and record the outcome (never raises for a cell error).
 
@@ -154,6 +202,7 @@ def execute_notebook(job: NotebookJob) -> NotebookResult:
             extra_arguments=[KERNEL_LOG_LEVEL],
         )
     except papermill.PapermillExecutionError as exc:
+        normalise_executed(job.output)
         return NotebookResult(
             job.name, Path(job.output), False, time.perf_counter() - start, exc.cell_index,
             exc.exec_count, exc.ename, str(exc.evalue), _failing_source(Path(job.output), exc.exec_count),
@@ -161,6 +210,7 @@ def execute_notebook(job: NotebookJob) -> NotebookResult:
     except Exception as exc:  # kernel died, missing notebook, bad JSON: report, let the rest run
         return NotebookResult(job.name, Path(job.output), False, time.perf_counter() - start, None, None,
                               type(exc).__name__, str(exc))
+    normalise_executed(job.output)
     return NotebookResult(job.name, Path(job.output), True, time.perf_counter() - start)
 
 

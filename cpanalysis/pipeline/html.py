@@ -116,10 +116,23 @@ def stable_ids(body: str) -> str:
     pandas' Styler names each table ``T_`` and five random hex digits (its ``<style>`` rules use
     the same id), and papermill's injected cell gets a random cell id.
     """
-    styler: dict[str, str] = {}
-    body = _STYLER_ID.sub(lambda m: styler.setdefault(m.group(1), f"T_t{len(styler) + 1}"), body)
+    body = stable_styler_ids(body, {})
     cells: dict[str, str] = {}
     return _CELL_ID.sub(lambda m: f'id="cell-id={cells.setdefault(m.group(1), str(len(cells) + 1))}"', body)
+
+
+def stable_styler_ids(text: str, seen: dict[str, str]) -> str:
+    """pandas Styler's random table ids (``T_`` and five hex digits) as ``T_t1``, ``T_t2`` ...
+
+    Parameters
+    ----------
+    text : str
+        HTML holding Styler tables.
+    seen : dict of str to str
+        Random id -> stable id so far; pass the same dict for every piece of one document (the
+        outputs of one notebook), so that two tables never share an id.
+    """
+    return _STYLER_ID.sub(lambda m: seen.setdefault(m.group(1), f"T_t{len(seen) + 1}"), text)
 
 
 def page(title: str, body: str, banner: str = "") -> str:

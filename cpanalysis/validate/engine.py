@@ -220,18 +220,16 @@ class Context:
 
     def _with_header(self, name: str) -> pd.DataFrame:
         frame = self.table(name)
-        lookup = self._header_lookup
-        keys = list(zip(frame["return_label"], frame["child_id"], strict=False))
-        found = [lookup.get(k, (pd.NaT, None)) for k in keys]
+        # A vectorised look-up (no Python tuple per row: a large return has millions of rows).
+        lookup = self.header_dob.set_index(["return_label", "child_id"])
+        keys = pd.MultiIndex.from_arrays([frame["return_label"], frame["child_id"]])
+        found = lookup.reindex(keys)
+        sex = found["sex"].to_numpy(dtype=object, copy=True)
+        sex[pd.isna(sex)] = None
         return frame.assign(
-            header_dob=pd.Series([f[0] for f in found], index=frame.index, dtype="datetime64[ns]"),
-            header_sex=pd.Series([f[1] for f in found], index=frame.index, dtype=object),
+            header_dob=pd.Series(found["dob"].to_numpy(dtype="datetime64[ns]"), index=frame.index),
+            header_sex=pd.Series(sex, index=frame.index, dtype=object),
         )
-
-    @cached_property
-    def _header_lookup(self) -> dict[tuple[str, str], tuple[pd.Timestamp, str | None]]:
-        rows = self.header_dob
-        return {(r, c): (d, x) for r, c, d, x in zip(rows["return_label"], rows["child_id"], rows["dob"], rows["sex"], strict=False)}
 
     @cached_property
     def sequence(self) -> pd.DataFrame:
@@ -243,7 +241,7 @@ class Context:
         eps = eps[eps["decom"].notna() & eps["child_id"].notna()]
         # An exact copy (the DUP rule's) would look like an episode followed by itself.
         content = ["return_label", *[schema.processed_name(c) for c in schema.EPISODES.columns]]
-        eps = eps[~eps[content].astype(str).duplicated()]
+        eps = eps[~eps.duplicated(subset=content)]  # blanks (None, NaT) equal to each other, as a copy's are
         eps = eps.sort_values(["return_label", "child_id", "decom", "dec", "source_row"], na_position="last", kind="stable")
         by = eps.groupby(["return_label", "child_id"], sort=False)
         for col in ("dec", "rec", "ls", "cin", "place", "place_provider", "pl_post", "urn"):
