@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -122,6 +123,8 @@ def _failing_source(output: Path, execution_count: int | None) -> str:
     return ""
 
 
+#: The memory address in an object's default repr (``<pandas...Styler at 0x7f2d448143d0>``).
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 #: Papermill's clock readings in an executed notebook (notebook and cell ``metadata.papermill``).
 _TIMINGS = ("start_time", "end_time", "duration")
 
@@ -133,7 +136,8 @@ def normalise_executed(path: str | Path) -> None:
     message times (cell ``metadata.execution``) and gives its injected-parameters cell a random
     id; pandas' Styler names each table with a random id. The times are removed (the run's
     manifest has them), that cell's id is ``injected-parameters`` and the tables are numbered in
-    order (:func:`cpanalysis.pipeline.html.stable_styler_ids`). The notebook is read and written as JSON, in nbformat's own layout (one-space
+    order (:func:`cpanalysis.pipeline.html.stable_styler_ids`), and an object's memory address is
+    dropped from its plain-text repr. The notebook is read and written as JSON, in nbformat's own layout (one-space
     indent, sorted keys), without nbformat's slow validation.
 
     Parameters
@@ -160,6 +164,11 @@ def normalise_executed(path: str | Path) -> None:
                 output["data"]["text/html"] = [stable_styler_ids(line, styler) for line in table]
             elif isinstance(table, str):
                 output["data"]["text/html"] = stable_styler_ids(table, styler)
+            plain = output.get("data", {}).get("text/plain")
+            if isinstance(plain, list):
+                output["data"]["text/plain"] = [_ADDRESS.sub(">", line) for line in plain]
+            elif isinstance(plain, str):
+                output["data"]["text/plain"] = _ADDRESS.sub(">", plain)
         metadata = cell.get("metadata", {})
         metadata.pop("execution", None)
         for key in _TIMINGS:
