@@ -361,3 +361,19 @@ def test_years_without_results_are_a_gap_in_the_line():
     # no row for 2019-2020 at all: the x axis has only the years with rows, so the line joins 2018
     # and 2021 unless a NaN separates them; the chart marks missing years as missing
     assert len(ours.get_xdata()) == 4
+
+
+def test_dollar_in_a_title_is_printed_not_mathtext() -> None:
+    import matplotlib.pyplot as plt
+
+    title = "Spend per child ($5 to $10 a week)"
+    with matplotlib.rc_context():
+        plots.use_house_style()
+        fig, ax = plt.subplots()
+        shown = ax.set_title(title)
+        label = ax.set_ylabel("$x$")
+        FigureCanvasAgg(fig).draw()  # mathtext would typeset "5 to " in italics
+        assert shown._preprocess_math(shown.get_text()) == (title, False)
+        assert label._preprocess_math(label.get_text()) == ("$x$", False)
+        plt.close(fig)
+    assert matplotlib.rcParams["text.parse_math"] is True  # the test leaves the defaults as they were

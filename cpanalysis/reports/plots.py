@@ -79,7 +79,8 @@ def use_house_style() -> None:
     Call once at the top of a notebook or script. The chart functions of this module already set
     their own colours, so the style matters mostly for charts drawn directly with matplotlib or
     seaborn: the Analysis Function palette as the colour cycle, no top/right spines, light
-    horizontal grid lines, sans-serif text at sizes readable on a projected board paper.
+    horizontal grid lines, sans-serif text at sizes readable on a projected board paper, and
+    no mathtext: a ``$`` in a title or label is printed as a dollar sign.
     """
     matplotlib.rcParams.update(
         {
@@ -102,6 +103,9 @@ def use_house_style() -> None:
             "figure.dpi": 100,
             "savefig.dpi": 100,
             "savefig.bbox": "tight",
+            # Titles and labels come from data (a local measure's title, an authority's name):
+            # "$5 to $10 a week" must print as written, not as mathtext between the two $.
+            "text.parse_math": False,
         }
     )
     _show_figures_with_alt_text()
