@@ -159,3 +159,17 @@ def test_executed_notebook_loses_its_clock(tmp_path: Path) -> None:
     assert out["cells"][0]["metadata"] == {"tags": ["injected-parameters"],
                                            "papermill": {"exception": False, "status": "completed"}}
     normalise_executed(tmp_path / "missing.ipynb")  # nothing to do, no error
+
+
+def test_stop_kernels_ends_a_child_process() -> None:
+    from cpanalysis.pipeline.execute import stop_kernels
+
+    # Any platform: a child process standing in for a kernel is ended at once.
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        time.sleep(0.2)
+        stop_kernels()
+        assert child.wait(timeout=10) != 0  # ended by the signal, not after its 60 s
+    finally:
+        if child.poll() is None:
+            child.kill()

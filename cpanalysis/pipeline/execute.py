@@ -224,13 +224,29 @@ def execute_notebook(job: NotebookJob) -> NotebookResult:
 
 
 def stop_kernels() -> None:
-    """End this process's child processes (the notebooks' kernels) with SIGTERM.
+    """End this process's child processes (the notebooks' kernels).
 
     The runner calls it when it is interrupted: a kernel that ends makes papermill stop its
-    notebook at once, instead of the run waiting for every running notebook to finish. Child
-    processes are found in ``/proc`` (Linux); elsewhere nothing is done and the running
-    notebooks finish first.
+    notebook at once, instead of the run waiting for every running notebook to finish. The
+    children are found with ``psutil`` (a dependency of the package) and ended with its
+    ``terminate`` (SIGTERM on Linux and macOS, ``TerminateProcess`` on Windows). Should it be
+    missing, they are found in ``/proc`` (Linux only); elsewhere nothing is done then and the
+    running notebooks finish first.
     """
+    try:
+        import psutil
+    except ImportError:
+        _stop_children_from_proc()
+        return
+    for child in psutil.Process().children():
+        try:
+            child.terminate()
+        except psutil.Error:  # ended already, or not ours to end
+            continue
+
+
+def _stop_children_from_proc() -> None:
+    """:func:`stop_kernels` without ``psutil``: children found in ``/proc`` (Linux)."""
     me = os.getpid()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
