@@ -155,7 +155,7 @@ CHAIN_RULES = {"142", "388", "431", "432", "433", "434", "435", "436", "501", "5
 DFE_EPISODE_COLUMNS = {"CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
                        "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"}
 #: Date cells DfE cannot read but cpanalysis reads (yyyy-mm-dd, an Excel serial number).
-OTHER_DATE_FORM = r"^\s*(\d{4}-\d{2}-\d{2}|\d{5})\s*$"
+OTHER_DATE_FORM = r"^\s*(?:\d{4}-\d{2}-\d{2}|\d{5})\s*$"
 
 
 def _read(path: str | Path, cache: dict) -> pd.DataFrame:
@@ -202,7 +202,7 @@ def _dates(values: pd.Series) -> pd.Series:
 
 def _reason(row, folders: dict, earlier: dict, cache: dict) -> str | None:
     """The documented reason this one DfE finding is not to be reproduced, or None."""
-    child = row.child if isinstance(row.child, str) else None
+    child = row.child if isinstance(row.child, str) and row.child.strip() else None
     if row.rule == "202":
         current = _cell(row.file, row.row, "SEX", cache)
         last_file = Path(row.file).parent.parent / DEMO_RETURNS[1] / Path(row.file).name

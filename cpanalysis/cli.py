@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -78,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CpanalysisError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader stopped reading (``cpanalysis validate --rules | head``): not an error of
+        # the command. Later writes (Python flushes stdout at exit) go nowhere instead of failing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         # A folder or file the system refuses (no permission, a full or read-only disk): the
         # commands check their outputs first, so this is a problem that arose meanwhile.

@@ -65,7 +65,7 @@ READ = {
     "future_dates": ({"301", "302", "354", "388", "433", "INT14"}, {}),
     "dob_after_decom": ({"302", "INT14"}, {}),
     "in_year_extract_future_dec": ({"385"}, {}),
-    "unparseable_dates": ({"141", "388"}, {"episodes": 1}),
+    "unparseable_dates": ({"141", "388", "433"}, {"episodes": 1}),
     "us_date_format": ({"102"}, {"header": 1}),
     "missing_child_id": ({"REQ", "388"}, {"episodes": 1}),
     "dec_before_decom": ({"356", "185", "190"}, {"episodes": 1}),

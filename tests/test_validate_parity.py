@@ -47,6 +47,9 @@ FAIL = [
         w("episodes", 3, "1", "DECOM", "RNE P suggests a continuation episode, but DECOM 01/06/2024 is not the previous "
           "episode's DEC (blank)."),
     ]),
+    ("433", edit("episodes", 1, DECOM="31/02/2024"), [
+        w("episodes", 3, "1", "DECOM", "RNE P suggests a continuation episode, but DECOM is blank or unreadable."),
+    ]),
     ("388", edit("episodes", 0, DEC="20/05/2024"), [
         w("episodes", 2, "1", "REC", "REC X1 but the next episode starts 01/06/2024, not on DEC 20/05/2024."),
     ]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import codes
-from cpanalysis.validate.engine import Context, _dates, _none, _same, findings, rule
+from cpanalysis.validate.engine import Context, _combine, _dates, _in, _none, _same, findings, rule
 
 
 @rule("501", "episodes", "warning")
@@ -53,7 +53,8 @@ def continuation_not_on_previous_dec(ctx: Context) -> pd.DataFrame:
     P, T, U, B), but the episode does not start on the same day as the last episode finished.
 
     As DfE checks it: any episode after the child's first in the return whose DECOM differs
-    from the previous episode's DEC (a gap, an overlap, or no previous DEC). An overlap is
+    from the previous episode's DEC (a gap, an overlap, or no previous DEC), and a continuation
+    episode whose DECOM is blank or unreadable when the child has a dated episode. An overlap is
     also 501's; an open previous episode also 142's.
     """
     eps = ctx.sequence
@@ -63,7 +64,15 @@ def continuation_not_on_previous_dec(ctx: Context) -> pd.DataFrame:
             "RNE " + eps["rne"].astype(str) + " suggests a continuation episode, but DECOM " + _dates(eps["decom"])
             + " is not the previous episode's DEC (" + _dates(eps["prev_dec"]) + ")."
         )
-    return findings(eps, bad, "episodes", "DECOM", message)
+    # A continuation episode whose DECOM is blank or unreadable cannot start on the previous DEC.
+    rows = ctx.tables["episodes"]
+    dated = rows[rows["decom"].notna() & rows["child_id"].notna()]
+    undated = rows["decom"].isna() & rows["rne"].isin(RNE_CONTINUATION) & _in(rows, dated)
+    return _combine([
+        findings(eps, bad, "episodes", "DECOM", message),
+        findings(rows, undated, "episodes", "DECOM", "RNE " + rows["rne"].astype(str) + " suggests a continuation episode, "
+                 "but DECOM is blank or unreadable."),
+    ])
 
 
 @rule("388", "episodes", "warning")

@@ -7,9 +7,9 @@ one was still open (no DEC), field by field. cpanalysis does the same with the a
 of the year before (:attr:`Context.previous_annual`). ``PL_DISTANCE``, ``PL_LA`` and
 ``PL_LOCATION`` are derived from the postcodes (:attr:`Context.placement_geography`).
 
-Stitching (:mod:`cpanalysis.stitch`) also matches a carried episode by its DECOM and keeps the
-later return's values (its issue rows carry the same DfE ids); these rules report in the
-return being validated, as DfE does.
+Stitching (:mod:`cpanalysis.stitch`) also matches a carried episode by its DECOM across every
+pair of returns and keeps the later return's values (its issue rows have the id ``503``); these
+rules report in the return being validated, under DfE's ids, as DfE does.
 """
 
 from __future__ import annotations

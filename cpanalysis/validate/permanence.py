@@ -41,11 +41,11 @@ def previous_permanence_missing(ctx: Context) -> pd.DataFrame:
 @rule("184", "placed_for_adoption", "warning")
 def placed_before_birth(ctx: Context) -> pd.DataFrame:
     """DfE 184: date of decision that a child should be placed for adoption (DATE_PLACED) is
-    before the child was born (the header's DOB)."""
-    placed = ctx.with_header("placed_for_adoption")
-    bad = (placed["date_placed"] < placed["header_dob"]).fillna(False)
+    before the child was born (the DOB given in the same row, as DfE compares them)."""
+    placed = ctx.tables["placed_for_adoption"]
+    bad = (placed["date_placed"] < placed["dob"]).fillna(False)
     def message(rows):
-        return "DATE_PLACED " + _dates(rows["date_placed"]) + " is before DOB " + _dates(rows["header_dob"]) + "."
+        return "DATE_PLACED " + _dates(rows["date_placed"]) + " is before DOB " + _dates(rows["dob"]) + "."
     return findings(placed, bad, "placed_for_adoption", "DATE_PLACED", message)
 
 
