@@ -146,6 +146,8 @@ REASONS = {
                 "report it as a child missing from the header",
     "date form": "a date written yyyy-mm-dd or as an Excel serial number: DfE cannot read it; "
                  "cpanalysis reads it and logs the fix (DATE_FORMAT)",
+    "624": "DfE defect: its 624 reports a care leaver's blank MC_DOB that its 628 demands (no motherhood "
+           "details for a care leaver not looked after in the year)",
     "no episodes": "DfE ran without the return's episodes (no CSV file has exactly its episodes "
                    "columns); cpanalysis reads the file, or refuses the return with a plain message",
 }
@@ -223,6 +225,12 @@ def _reason(row, folders: dict, earlier: dict, cache: dict) -> str | None:
                     seen |= set(pd.read_csv(folder / "episodes.csv", dtype=str, usecols=["CHILD"])["CHILD"])
             earlier[row.case] = seen
         return REASONS[row.rule] if row.child in earlier[row.case] else None
+    if row.rule == "624" and _cell(row.file, row.row, "MC_DOB", cache) is None:
+        eps_file, oc3_file = _episodes_file(row.file), Path(row.file).parent / "oc3.csv"
+        no_episode = eps_file is None or not _read(eps_file, cache)["CHILD"].eq(row.child).any()
+        if no_episode and oc3_file.exists() and _read(oc3_file, cache)["CHILD"].eq(row.child).any():
+            return REASONS["624"]
+        return None
     if row.rule == "EPI" and _episodes_file(row.file) is None:
         return REASONS["no episodes"]
     frame = _read(row.file, cache)
@@ -275,7 +283,8 @@ def explain(dfe: pd.DataFrame, cases: list[dict]) -> pd.Series:
     padded value or the return spells the child's CHILD in more than one way; a date form when
     the child's rows hold a yyyy-mm-dd or Excel-serial date; a copy (episode-chain rules only)
     when the child's episodes hold an exact copy of a row; 575/577 only when the child has an
-    open episode (rule 365's overwrite); SW12STG2 only when the child has a social worker
+    open episode (rule 365's overwrite); 624 only for a blank MC_DOB of a young person in OC3 with
+    no episode in the return (what 628 asks); SW12STG2 only when the child has a social worker
     episode starting before an RNE S episode or after an episode that ended care.
     """
     folders = {c["case"]: Path(c["folder"]) for c in cases}

@@ -174,6 +174,16 @@ def test_624_mc_dob_differs_from_last_year(tmp_path: Path) -> None:
     assert found(returns(tmp_path / "c", "", "01/01/2024"), "624") == []  # first recorded this year
 
 
+def test_624_leaves_a_care_leavers_blank_mc_dob_alone(tmp_path: Path) -> None:
+    # a care leaver not looked after this year: DfE 628 asks for MOTHER and MC_DOB blank
+    mother = {**HEADER, "SEX": "F", "MOTHER": "1"}
+    write_return(tmp_path, "2023-24", {"header": [{**mother, "SEX": "2", "MC_DOB": "01/01/2024"}],
+                                       "episodes": [{**EP1, "DEC": "01/03/2024", "REC": "E4A"}]})
+    write_return(tmp_path, "2024-25", {"header": [{**HEADER, "SEX": "F"}], "episodes": [],
+                                       "oc3": [{**ROWS["oc3"], "DOB": "01/06/2010"}]})
+    assert found(clean.normalise(ingest.read_returns(tmp_path))[0], "624") == []
+
+
 #: Rules tested below on two returns (failing and passing cases in each test).
 FIRST_EPISODE_RULES = {"503A", "503B", "503C", "503D", "503E", "503F", "503G", "503H", "503J", "452", "453"}
 

@@ -191,12 +191,6 @@ def cut_return(
             is_mother = child.mc_dob is not None and child.mc_dob <= care_until
             mother = codes.MOTHER.codes[1] if is_mother else codes.MOTHER.codes[0]
             mc_dob = dfe_date(child.mc_dob) if is_mother else ""
-        elif child.sex == "F" and child.mc_dob is not None and not in_return:
-            # a care leaver (OC3 only) keeps the MOTHER and MC_DOB recorded while she was in
-            # care (rule 624: MC_DOB must not contradict last year's)
-            left_care = max((p.end for p in child.periods if not p.respite and p.episodes and p.end < first), default=None)
-            if left_care is not None and child.mc_dob <= left_care:
-                mother, mc_dob = codes.MOTHER.codes[1], dfe_date(child.mc_dob)
         rows["header"].append(
             [
                 cid,

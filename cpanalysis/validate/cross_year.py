@@ -107,10 +107,19 @@ def uasc_both_years_duc_inconsistent(ctx: Context) -> pd.DataFrame:
 def mc_dob_differs_from_last_year(ctx: Context) -> pd.DataFrame:
     """DfE 624: date of birth of the first child contradicts the date of birth of the first
     child previously recorded (MC_DOB differs from a MC_DOB given in last year's return,
-    including a blank this year)."""
+    including a blank this year).
+
+    A blank is not reported for a care leaver not looked after in the year (in OC3, no episode
+    in the return): DfE 628 asks that her motherhood details be left blank. (DfE's validator
+    reports it under 624 although its 628 demands it: see docs/validation_rules.md.)
+    """
     header = ctx.tables["header"]
     last = ctx.last_year("header", ["mc_dob"])
-    bad = last["in_last_year"] & header["child_id"].notna() & last["last_mc_dob"].notna() & ~_same(header["mc_dob"], last["last_mc_dob"])
+    oc3 = ctx.tables["oc3"]
+    leavers = oc3[oc3[["in_touch", "activ", "accom"]].notna().any(axis=1)]
+    blank_as_628_asks = header["mc_dob"].isna() & _in(header, leavers) & ~_in(header, ctx.tables["episodes"])
+    bad = (last["in_last_year"] & header["child_id"].notna() & last["last_mc_dob"].notna()
+           & ~_same(header["mc_dob"], last["last_mc_dob"]) & ~blank_as_628_asks)
     def message(rows):
         return "MC_DOB " + _dates(rows["mc_dob"]) + " but " + _dates(last.loc[rows.index, "last_mc_dob"]) + " last year."
     return findings(header, bad, "header", "MC_DOB", message)
