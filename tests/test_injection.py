@@ -129,3 +129,22 @@ def test_local_measure_title_is_inert_in_csv_and_xlsx(hostile_pack) -> None:
     titles = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
               if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert titles and all(c.quotePrefix for c in titles)
+
+
+def test_sanitise_keeps_the_scorecard_tile_layout_and_drops_styles_that_fetch() -> None:
+    """The tiles' grid, coloured border and spacing survive the page sanitiser (before, bleach's default
+    CSS list dropped them, so the report showed a plain column); a style that could fetch a URL does not."""
+    from cpanalysis.reports import strategy_scorecard
+
+    card = pd.DataFrame([dict(indicator_id="x", indicator="Measure", outcome="O3", source="dfe", unit="percent",
+                              value=9.4, numerator=66, denominator=700, lower=8.0, upper=12.0, suppressed="",
+                              period_end="2025-03-31", period_type="year", trend="", trend_arrow="",
+                              trend_assessment="", vs_england="", england_value=float("nan"), target=9.0,
+                              target_comparison="at_most", target_source="", target_status="Not met",
+                              change_verdict="", change_direction="", beyond_noise=None)])
+    clean = pages.sanitise(strategy_scorecard.scorecard_tiles(card, "O3").data)
+    assert "grid-template-columns:repeat(3, minmax(0, 1fr));gap:10px;margin:8px 0 16px 0;" in clean
+    assert "border-left:6px solid #D4351C;background-color:#FBEAE7;padding:8px 10px;" in clean
+    assert "break-inside:avoid;page-break-inside:avoid;" in clean
+    hostile = pages.sanitise('<div style="background:url(http://x/a.png);border-image:url(http://x);color:red">a</div>')
+    assert hostile == '<div style="color:red;">a</div>'

@@ -77,6 +77,16 @@ _PLAIN_ATTRIBUTES = frozenset({"class", "id", "title", "alt", "colspan", "rowspa
                                "style", "type", "width", "height"})
 
 
+#: CSS properties a ``style`` attribute may keep: bleach's default list (colours, fonts, text
+#: alignment) and the layout of the scorecard tiles (a grid, a coloured left border, spacing).
+#: Nothing that takes a ``url()`` (``background``, ``border-image``, ``content``) is allowed, so a
+#: page never fetches anything.
+ALLOWED_CSS_PROPERTIES = frozenset({
+    "border-left", "break-inside", "gap", "grid-template-columns", "margin", "margin-top", "padding",
+    "page-break-inside",
+})
+
+
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name in _PLAIN_ATTRIBUTES:
         return True
@@ -99,11 +109,12 @@ def sanitise(body: str) -> str:
     bleach's CSS sanitiser.
     """
     import bleach
-    from bleach.css_sanitizer import CSSSanitizer
+    from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES as BLEACH_CSS, CSSSanitizer
 
+    css = CSSSanitizer(allowed_css_properties=BLEACH_CSS | ALLOWED_CSS_PROPERTIES)
     return bleach.clean(body, tags=ALLOWED_TAGS, attributes=_allowed_attribute,
                         protocols={"http", "https", "mailto", "data"}, strip=False, strip_comments=True,
-                        css_sanitizer=CSSSanitizer())
+                        css_sanitizer=css)
 
 
 _STYLER_ID = re.compile(r"T_([0-9a-f]{5})(?![0-9a-f])")

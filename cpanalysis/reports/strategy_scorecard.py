@@ -141,7 +141,7 @@ def _tile(r: pd.Series) -> str:
     big = f"[{escape(suppressed)}]" if suppressed else escape(value_text)
     name = escape(str(r["indicator"]) + (" (DfE published)" if r["source"] == "dfe" else ""))
     details = "".join(f'<div style="margin-top:2px">{line}</div>' for line in lines)
-    return (f'<div role="group" aria-label="{name}" style="border-left:6px solid {border};background:{background};'
+    return (f'<div role="group" aria-label="{name}" style="border-left:6px solid {border};background-color:{background};'
             f'padding:8px 10px;break-inside:avoid;page-break-inside:avoid">'
             f'<div style="font-weight:bold">{name}</div>'
             f'<div style="font-size:1.8em;font-weight:bold;color:{border}">{big}</div>'
