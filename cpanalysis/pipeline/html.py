@@ -109,7 +109,8 @@ def sanitise(body: str) -> str:
     bleach's CSS sanitiser.
     """
     import bleach
-    from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES as BLEACH_CSS, CSSSanitizer
+    from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES as BLEACH_CSS
+    from bleach.css_sanitizer import CSSSanitizer
 
     css = CSSSanitizer(allowed_css_properties=BLEACH_CSS | ALLOWED_CSS_PROPERTIES)
     return bleach.clean(body, tags=ALLOWED_TAGS, attributes=_allowed_attribute,
