@@ -17,7 +17,10 @@ Derived episode fields. DfE computes ``PL_DISTANCE``, ``PL_LA`` and ``PL_LOCATIO
 (ssda903.md §6.1); they are never in an authority's extract, so the build recomputes them from
 ``HOME_POST`` and ``PL_POST`` with :mod:`cpanalysis.geography`: distance in miles to 1 d.p.
 (NaN when a postcode is blank or unknown, and, as DfE leaves it blank, for short breaks
-(LS V3/V4) and for children in the UASC table); ``pl_la`` the upper-tier authority of the
+(LS V3/V4) and for every episode of a child who is ``ever_uasc``, in the UASC table of any
+return: DfE waives the postcodes of UASC and former UASC children (docs/ssda903.md §6.1), and
+``ever_uasc`` rather than ``uasc_on_date`` because a former UASC's postcodes may still be
+withheld after the status ended); ``pl_la`` the upper-tier authority of the
 placement postcode; ``pl_location`` ``IN`` when that is the responsible authority, ``OUT`` when
 it is another (or Wales, Scotland, Northern Ireland), blank when unknown. The responsible
 authority is the ``la_code`` given, or else the authority most home postcodes lie in (an
@@ -145,7 +148,8 @@ def add_location(
     eps : pandas.DataFrame
         Stitched episodes (``home_post``, ``pl_post``, ``ls``, ``child_id``).
     children : pandas.DataFrame
-        The children table (its ``uasc`` flag blanks the distance, as DfE does).
+        The children table (its ``ever_uasc`` flag blanks the distance, as DfE does for UASC and
+        former UASC children).
     la_code : str, optional
         ONS code of the responsible authority; inferred from the home postcodes when omitted.
 
@@ -176,8 +180,8 @@ def add_location(
         return out, [_geography_issue(f"The postcode lookup could not be used ({exc}); placement distance and "
                                       "location are blank.")]
     issues: list[dict] = []
-    uasc_ids = set(children.loc[children["uasc"].astype(bool), "child_id"])
-    no_distance = out["ls"].isin(codes.LS_SHORT_BREAK) | out["child_id"].isin(uasc_ids)
+    ever_uasc_ids = set(children.loc[children["ever_uasc"].astype(bool), "child_id"])
+    no_distance = out["ls"].isin(codes.LS_SHORT_BREAK) | out["child_id"].isin(ever_uasc_ids)
     out["pl_distance"] = distance.where(~no_distance).astype("float64")
     out["pl_la"] = pl_la.astype(object).where(pl_la.notna(), None)
     if la_code is None:
@@ -323,6 +327,9 @@ def load_processed(folder: str | Path) -> dict[str, pd.DataFrame]:
         file = path / f"{name}.parquet"
         if file.is_file():
             tables[name] = typed(name, pd.read_parquet(file, engine="pyarrow"))
+    if "uasc" in tables.get("children", pd.DataFrame()).columns:
+        # written before the column was named for its meaning (ever in the UASC table)
+        tables["children"] = tables["children"].rename(columns={"uasc": "ever_uasc"})
     return tables
 
 

@@ -4,7 +4,7 @@ A scrutiny panel's deep-dive question ("are children placed more than 20 miles a
 often?", "how are UASC care leavers doing?") is a **cohort filter**: a true/false expression over
 child attributes, written as an analyst would type it, for example::
 
-    uasc == False and age_band == '10 to 15'
+    uasc_on_date == False and age_band == '10 to 15'
     placed_over_20_miles
     placement_group == 'Foster placements' and n_moves >= 3
 
@@ -13,6 +13,22 @@ date); :func:`select_children` evaluates it safely (only column names, literals,
 ``and``/``or``/``not`` are allowed: no function calls, attribute access or ``@`` variables).
 Every function of :mod:`cpanalysis.sdq`, :mod:`cpanalysis.moves` and :mod:`cpanalysis.leavers`
 accepts ``cohort=``, ``by=`` and ``attributes=`` and uses :func:`restrict` and :func:`groups`.
+
+UASC: two names, two meanings
+-----------------------------
+Whether a child is an unaccompanied asylum-seeking child has two readings, and the package
+never calls either of them plain ``uasc`` in a child-level table:
+
+* ``ever_uasc``: the child is in the UASC table of any loaded return (the processed
+  ``children`` table's column). A care leaver or a child granted leave to remain keeps it, so
+  it suits questions about a child's history ("how are UASC care leavers doing?"), and it is
+  what blanks the placement distance (DfE waives the postcodes of UASC and former UASC).
+* ``uasc_on_date``: UASC on a given date, as DfE counts UASC in its tables of children looked
+  after on 31 March: ``ever_uasc`` and the date of ceasing to be UASC (``DUC``, the latest
+  return's) blank or after the date (:func:`uasc_on_date`; docs/ssda903.md §3.3). The indicators'
+  ``uasc`` breakdown is this reading.
+
+A cohort filter naming plain ``uasc`` is refused with a message naming both.
 
 Small numbers
 -------------
@@ -138,7 +154,7 @@ def check_filter(expression: str, columns: list[str] | pd.Index) -> None:
     Parameters
     ----------
     expression : str
-        A boolean expression such as ``"uasc == False and age_band == '10 to 15'"``.
+        A boolean expression such as ``"uasc_on_date == False and age_band == '10 to 15'"``.
     columns : list of str
         The attribute names the expression may use.
 
@@ -150,7 +166,7 @@ def check_filter(expression: str, columns: list[str] | pd.Index) -> None:
         (the message lists the known ones).
     """
     if not isinstance(expression, str) or not expression.strip():
-        raise ParameterError('the cohort filter is empty: give a condition such as "uasc == False"')
+        raise ParameterError('the cohort filter is empty: give a condition such as "uasc_on_date == False"')
     if "@" in expression or "`" in expression:
         raise ParameterError(
             f"cohort filter {expression!r}: '@' and backticks are not allowed; use attribute "
@@ -168,6 +184,11 @@ def check_filter(expression: str, columns: list[str] | pd.Index) -> None:
             raise ParameterError(
                 f"cohort filter {expression!r}: {type(node).__name__} is not allowed; use attribute "
                 "names, literal values, comparisons (==, !=, <, >=, in) and and/or/not"
+            )
+        if isinstance(node, ast.Name) and node.id not in known and node.id == "uasc":
+            raise ParameterError(
+                f"cohort filter {expression!r}: 'uasc' has two meanings; write ever_uasc (in the UASC "
+                "table of any return) or uasc_on_date (UASC on the period end, as DfE counts it)"
             )
         if isinstance(node, ast.Name) and node.id not in known:
             raise ParameterError(
@@ -233,7 +254,7 @@ def restrict(
         Cohort filter over ``attributes`` (see :func:`select_children`).
     by : str or None
         Attribute to break results down by (``"placement_group"``, ``"moves_band"``,
-        ``"uasc"``, ``"age_band"`` ...). A column already in ``data`` is used as it is; otherwise
+        ``"ever_uasc"``, ``"age_band"`` ...). A column already in ``data`` is used as it is; otherwise
         it is taken from ``attributes``.
     attributes : DataFrame or None
         The per-child attribute table; needed whenever ``cohort`` is given or ``by`` is not a
@@ -350,12 +371,36 @@ def distance_band(miles: float | None) -> str:
     return DISTANCE_BANDS[1] if float(miles) > DISTANCE_THRESHOLD_MILES else DISTANCE_BANDS[0]
 
 
+def uasc_on_date(ever_uasc: pd.Series, duc: pd.Series, on: pd.Timestamp | pd.Series) -> pd.Series:
+    """Whether each child is UASC on a date (DfE's reading: the status on 31 March).
+
+    Parameters
+    ----------
+    ever_uasc : Series of bool
+        In the UASC table of any return (the ``children`` table's ``ever_uasc``).
+    duc : Series of datetime
+        The date the child ceased to be UASC (blank while still UASC), aligned with ``ever_uasc``.
+    on : Timestamp or Series of Timestamp
+        The date, or one date per child (aligned).
+
+    Returns
+    -------
+    Series of bool
+        ``ever_uasc`` and ``duc`` blank or after ``on``: a status ceasing **on** the date is over
+        that day, as a care episode ending on 31 March is (docs/ssda903.md §3.3).
+    """
+    ever = ever_uasc.astype("boolean").fillna(False).astype(bool)
+    ceased = pd.to_datetime(duc)
+    return ever & (ceased.isna() | (ceased > on))
+
+
 #: Columns of :func:`child_attributes`, in order.
 ATTRIBUTE_COLUMNS = (
     "child_id",
     "sex",
     "ethnic_group",
-    "uasc",
+    "ever_uasc",
+    "uasc_on_date",
     "age",
     "age_band",
     "looked_after",
@@ -374,6 +419,16 @@ ATTRIBUTE_COLUMNS = (
     "moves_12m",
     "moves_band",
 )
+
+
+def _ever_uasc(tables: Mapping[str, pd.DataFrame], children: pd.DataFrame) -> pd.Series:
+    """``ever_uasc`` of each row of ``children``: its column, else membership of the UASC table."""
+    if "ever_uasc" in children:
+        return children["ever_uasc"].astype("boolean").fillna(False).astype(bool)
+    uasc = tables.get("uasc")
+    if uasc is None:
+        return pd.Series(False, index=children.index)
+    return children["child_id"].astype(str).isin(set(uasc["child_id"].astype(str)))
 
 
 def _table(tables: Mapping[str, pd.DataFrame], name: str, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -414,7 +469,9 @@ def child_attributes(
     DataFrame
         Columns :data:`ATTRIBUTE_COLUMNS`:
 
-        - ``sex`` (M/F/U), ``ethnic_group``, ``uasc`` (bool, ever UASC);
+        - ``sex`` (M/F/U), ``ethnic_group``;
+        - ``ever_uasc`` (bool: in the UASC table of any loaded return) and ``uasc_on_date``
+          (bool: UASC on ``as_at``, :func:`uasc_on_date`); see the module docstring;
         - ``age`` (completed years on ``as_at``, ``periods.age_at``), ``age_band`` (DfE bands);
         - ``looked_after`` (bool): in care on ``as_at`` (a period that started on or before it and
           had not ended by it; DfE: a period ending on the day has ceased);
@@ -442,8 +499,10 @@ def child_attributes(
     out = pd.DataFrame({"child_id": children["child_id"].astype(str).to_numpy()})
     for column in ("sex", "ethnic_group"):
         out[column] = children[column].to_numpy() if column in children else None
-    uasc = children["uasc"] if "uasc" in children else pd.Series(False, index=children.index)
-    out["uasc"] = uasc.astype("boolean").fillna(False).astype(bool).to_numpy()
+    ever = _ever_uasc(tables, children)
+    duc = children["duc"] if "duc" in children else pd.Series(pd.NaT, index=children.index)
+    out["ever_uasc"] = ever.to_numpy()
+    out["uasc_on_date"] = uasc_on_date(ever, duc, when).to_numpy()
     out["age"] = periods.age_at(children["dob"].reset_index(drop=True), when)
     out["age_band"] = periods.age_band(out["age"])
 
@@ -573,7 +632,7 @@ JUDGED_AT = ("period_end", "each_placement")
 
 #: Placement-level columns that stand for the child attribute of the same name at each placement.
 PLACEMENT_ATTRIBUTES = ("place", "placement_group", "provider_group", "in_house", "distance",
-                        "distance_band", "out_of_area", "age_band", "uasc")
+                        "distance_band", "out_of_area", "age_band", "ever_uasc", "uasc_on_date")
 
 
 def label_placements(placements: pd.DataFrame, cohort: str, attributes: pd.DataFrame, *,
@@ -583,8 +642,9 @@ def label_placements(placements: pd.DataFrame, cohort: str, attributes: pd.DataF
     A child placed 30 miles away in 2021 and 5 miles away now is in the cohort
     ``placed_over_20_miles`` for the 2021 placement and not for the current one. The filter
     reads :data:`PLACEMENT_ATTRIBUTES` from the placement (``age`` is the age at its start,
-    ``placed_over_20_miles`` its distance over 20 miles) and every other attribute (sex, ethnic
-    group, moves) from the child's attributes on the period end.
+    ``placed_over_20_miles`` its distance over 20 miles, ``uasc_on_date`` UASC on its start date)
+    and every other attribute (sex, ethnic group, moves) from the child's attributes on the
+    period end.
 
     Parameters
     ----------

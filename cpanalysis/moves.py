@@ -47,6 +47,7 @@ from cpanalysis.cohort import (
     moves_band,
     restrict,
     too_few,
+    uasc_on_date,
     without_short_breaks,
 )
 from cpanalysis.errors import ParameterError
@@ -438,7 +439,10 @@ def placement_durations(
         Extract date: endings after it are treated as still running (censored).
     children : DataFrame or None
         The processed ``children`` table; gives ``age_at_start``, ``age_band`` (at placement
-        start) and ``uasc``. Without it those columns are missing.
+        start), ``ever_uasc`` (the child is in the UASC table of any return: the status is part
+        of the child's history, which outlasts the DUC) and ``uasc_on_date`` (UASC on the
+        placement's start date, :func:`cpanalysis.cohort.uasc_on_date`). Without it those
+        columns are missing.
     window_start : date-like or None
         Analyse time at risk from this date only: placements that ended before it are left out
         and earlier starters enter late (``entry_days`` > 0, left truncation / delayed entry).
@@ -452,7 +456,7 @@ def placement_durations(
     DataFrame
         Placement level: ``child_id, period_id, start, end, duration_days, entry_days, ended
         (bool), ending, reason, previous_moves, place, placement_group, provider_group, in_house,
-        distance, distance_band, out_of_area, age_at_start, age_band, uasc``. A placement
+        distance, distance_band, out_of_area, age_at_start, age_band, ever_uasc, uasc_on_date``. A placement
         ending on the day it started has ``duration_days`` 0.5 (:data:`SAME_DAY`); one
         starting on ``as_at`` and still running has had no time at risk and is not listed.
     """
@@ -536,8 +540,10 @@ def placement_durations(
         dob = out["child_id"].map(people["dob"])
         out["age_at_start"] = periods.age_at(dob, out["start"])
         out["age_band"] = periods.age_band(out["age_at_start"])
-        uasc = people["uasc"] if "uasc" in people else pd.Series(False, index=people.index)
-        out["uasc"] = out["child_id"].map(uasc).astype("boolean").fillna(False).astype(bool)
+        ever = people["ever_uasc"] if "ever_uasc" in people else pd.Series(False, index=people.index)
+        duc = people["duc"] if "duc" in people else pd.Series(pd.NaT, index=people.index)
+        out["ever_uasc"] = out["child_id"].map(ever).astype("boolean").fillna(False).astype(bool)
+        out["uasc_on_date"] = uasc_on_date(out["ever_uasc"], out["child_id"].map(duc), out["start"])
     return out.reset_index(drop=True)
 
 
@@ -900,8 +906,9 @@ def disruption_incidence(
     return out.reindex(columns=columns)
 
 
-#: Default Cox model covariates (methods.md §2.3).
-COX_COVARIATES = ("age_at_start", "placement_group", "out_of_area", "previous_moves", "uasc")
+#: Default Cox model covariates (methods.md §2.3). UASC enters as ``ever_uasc``: the question is
+#: whether children who came to care as UASC keep placements differently, which does not end at DUC.
+COX_COVARIATES = ("age_at_start", "placement_group", "out_of_area", "previous_moves", "ever_uasc")
 
 
 def placement_cox(
@@ -926,7 +933,7 @@ def placement_cox(
     Parameters
     ----------
     durations : DataFrame
-        :func:`placement_durations` (with ``children=`` for ``age_at_start`` and ``uasc``).
+        :func:`placement_durations` (with ``children=`` for ``age_at_start`` and ``ever_uasc``).
     covariates : sequence of str; default ``COX_COVARIATES``
         Columns of ``durations`` (keep to about one per 10-15 endings).
     event : {"any", "disruption"}; default "any"
@@ -950,7 +957,7 @@ def placement_cox(
     if missing:
         raise ParameterError(
             f"Cox covariate(s) {', '.join(missing)} not in the durations table "
-            "(age_at_start and uasc need placement_durations(..., children=...))"
+            "(age_at_start and ever_uasc need placement_durations(..., children=...))"
         )
     data = restrict(durations, cohort=cohort, attributes=attributes)
     complete = data.dropna(subset=list(covariates))

@@ -615,7 +615,7 @@ def trajectory_data(oc2: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd
         child's first score), ``age`` (at 31 March), ``age_at_first``, ``years_in_care`` (at 31
         March), ``years_in_care_at_first``, ``moves_12m`` (moves in the year to 31 March),
         ``n_moves`` (moves in the current period of care so far), ``placement_group``, ``sex``,
-        ``uasc``.
+        ``uasc_on_date`` (UASC on that 31 March: a characteristic at the date, as DfE reads it).
     """
     scores = sdq_scores(oc2)
     frames = []
@@ -629,13 +629,13 @@ def trajectory_data(oc2: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd
             "n_moves",
             "placement_group",
             "sex",
-            "uasc",
+            "uasc_on_date",
         ]
         frames.append(part.merge(attrs[keep], on="child_id", how="left"))
     if not frames:
         return pd.DataFrame(columns=["child_id", "collection_year", "score", "years", "age", "age_at_first",
                                      "years_in_care", "years_in_care_at_first", "moves_12m", "n_moves",
-                                     "placement_group", "sex", "uasc"])  # fmt: skip
+                                     "placement_group", "sex", "uasc_on_date"])  # fmt: skip
     data = pd.concat(frames, ignore_index=True).sort_values(
         ["child_id", "collection_year"], kind="stable"
     )
@@ -857,9 +857,10 @@ def completion(
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
-#: Characteristics compared between children with and without a score (methods.md §1.1).
+#: Characteristics compared between children with and without a score (methods.md §1.1), all on
+#: the year's 31 March: UASC is ``uasc_on_date`` (DfE's reading), not whether the child was ever UASC.
 COMPARED_NUMERIC = ("age", "years_in_care", "n_moves")
-COMPARED_CATEGORIES = ("placement_group", "sex", "uasc")
+COMPARED_CATEGORIES = ("placement_group", "sex", "uasc_on_date")
 
 
 def with_and_without_scores(

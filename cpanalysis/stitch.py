@@ -68,7 +68,8 @@ Other tables
 ------------
 * ``header`` becomes ``children``: one row per child seen in the header or episodes of any
   return. SEX, DOB, ETHNIC, UPN, MOTHER and MC_DOB come from the latest return that gives a
-  value; ``uasc`` is whether the child is ever in the UASC table, ``duc`` the latest DUC;
+  value; ``ever_uasc`` is whether the child is in the UASC table of any return (ever UASC in the
+  loaded history; UASC on a date is ``ever_uasc`` and ``duc`` blank or after it), ``duc`` the latest DUC;
   ``first_return``/``last_return`` the first and last return holding the child. Header rows are
   merged, not dropped, so they give no issue rows, except the DfE cross-year checks 202 (SEX),
   203 (DOB) and 204 (ETHNIC): a value different from the child's previous return is a
@@ -119,7 +120,7 @@ CHILDREN_COLUMNS = (
     "upn",
     "mother",
     "mc_dob",
-    "uasc",
+    "ever_uasc",
     "duc",
     "first_return",
     "last_return",
@@ -494,7 +495,7 @@ def stitch_children(
     uasc_rows = uasc.assign(child_id=uasc["child_id"].astype(str), stitch_rank=_rank(uasc, returns))
     uasc_rows = uasc_rows.sort_values(["child_id", "stitch_rank", "source_row"], kind="mergesort")
     uasc_ids = set(uasc_rows["child_id"])
-    children["uasc"] = children.index.isin(uasc_ids)
+    children["ever_uasc"] = children.index.isin(uasc_ids)
     children["duc"] = uasc_rows.drop_duplicates("child_id", keep="last").set_index("child_id")["duc"].reindex(
         children.index).astype("datetime64[ns]")
     for column in ("dob", "mc_dob"):

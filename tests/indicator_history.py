@@ -27,7 +27,7 @@ class History:
     def child(self, cid: str, dob: str, sex: str = "M", ethnic: str = "WBRI", uasc: bool = False,
               duc: str | None = None) -> History:
         self.children.append({"child_id": cid, "sex": sex, "dob": T(dob), "ethnic": ethnic,
-                              "ethnic_group": codes.ethnic_group(ethnic), "uasc": uasc,
+                              "ethnic_group": codes.ethnic_group(ethnic), "ever_uasc": uasc,
                               "duc": T(duc) if duc else pd.NaT})
         return self
 

@@ -121,7 +121,7 @@ def test_geography_unavailable_degrades_to_blank_distance(monkeypatch):
 
     monkeypatch.setattr(geography, "distance_miles", broken)
     eps = pd.DataFrame({"child_id": ["1"], "ls": ["C2"], "home_post": ["LS1 4AP"], "pl_post": ["LS6 1AA"]})
-    children = pd.DataFrame({"child_id": ["1"], "uasc": [False]})
+    children = pd.DataFrame({"child_id": ["1"], "ever_uasc": [False]})
     out, issues = b.add_location(eps, children)
     assert out["pl_distance"].isna().all() and out["pl_location"].isna().all()
     assert [i["rule_id"] for i in issues] == ["BUILD_GEOGRAPHY"]
@@ -133,7 +133,7 @@ def test_add_location_with_given_authority():
         {"child_id": ["1", "1", "2"], "ls": ["C2", "V3", "C2"], "home_post": ["LS1 4AP"] * 3,
          "pl_post": ["LS6 1AA", "LS6 1AA", "HX1 1AA"]}
     )
-    children = pd.DataFrame({"child_id": ["1", "2"], "uasc": [False, False]})
+    children = pd.DataFrame({"child_id": ["1", "2"], "ever_uasc": [False, False]})
     out, issues = b.add_location(eps, children, la_code="E08000035")
     assert out["pl_distance"].iloc[0] == pytest.approx(1.7)
     assert pd.isna(out["pl_distance"].iloc[1])  # short break: blank, as DfE

@@ -30,7 +30,7 @@ def tables() -> dict[str, pd.DataFrame]:
             "sex": ["M", "F", "F", "M"],
             "dob": [T("2010-06-01"), T("2007-01-15"), T("2015-03-31"), T("2012-01-01")],
             "ethnic_group": ["White", "Black", "Mixed", "White"],
-            "uasc": [False, True, False, False],
+            "ever_uasc": [False, True, False, False],
         }
     )
     periods_of_care = pd.DataFrame(
@@ -96,7 +96,7 @@ def test_attributes_of_a_child_in_care(attrs):
 def test_attributes_of_a_care_leaver_keep_the_last_placement(attrs):
     b = attrs.loc["B"]
     assert b["age"] == 18 and b["age_band"] == "16 years and over"
-    assert bool(b["uasc"]) is True and bool(b["looked_after"]) is False
+    assert bool(b["ever_uasc"]) is True and bool(b["looked_after"]) is False
     assert b["years_in_care"] == pytest.approx((T("2024-01-15") - T("2022-05-01")).days / 365.25)
     assert b["place"] == "K2" and b["placement_group"] == "Secure homes and children's homes"
     assert b["provider_group"] == "Other LA" and bool(b["in_house"]) is False
@@ -121,7 +121,7 @@ def test_attributes_have_one_row_per_child_and_documented_columns(attrs):
 def test_filters_select_the_expected_children(attrs):
     table = attrs.reset_index(drop=True)
     assert list(
-        cohort.select_children(table, "uasc == False and age_band == '10 to 15 years'")
+        cohort.select_children(table, "ever_uasc == False and age_band == '10 to 15 years'")
     ) == ["A", "C", "D"]
     assert list(cohort.select_children(table, "placed_over_20_miles")) == ["B"]
     # a missing value never satisfies a condition (C and D have no moves recorded)
@@ -162,14 +162,14 @@ def test_restrict_filters_and_labels_groups(attrs):
         ("moves_band", "2", 2),
         ("moves_band", "Not known", 2),
     ]
-    only_uasc = cohort.restrict(data, cohort="uasc", attributes=table)
+    only_uasc = cohort.restrict(data, cohort="ever_uasc", attributes=table)
     assert list(only_uasc["x"]) == [3] and set(only_uasc["breakdown_value"]) == {"Total"}
 
 
 def test_restrict_needs_attributes_for_a_filter():
     data = pd.DataFrame({"child_id": ["A"]})
     with pytest.raises(ParameterError, match="child_attributes"):
-        cohort.restrict(data, cohort="uasc")
+        cohort.restrict(data, cohort="ever_uasc")
     with pytest.raises(ParameterError, match="no such attribute"):
         cohort.restrict(
             data, by="shoe_size", attributes=pd.DataFrame({"child_id": ["A"], "age": [3]})
@@ -220,9 +220,9 @@ def test_any_text_either_selects_children_or_raises_parameter_error(text):
 
 def test_label_placements_judges_each_placement_by_its_own_characteristics():
     attributes = pd.DataFrame({"child_id": ["a", "b"], "sex": ["F", "M"], "distance": [5.0, 40.0],
-                               "placed_over_20_miles": [False, True], "age": [15, 9], "uasc": [False, False]})
+                               "placed_over_20_miles": [False, True], "age": [15, 9], "ever_uasc": [False, False]})
     placements = pd.DataFrame({"child_id": ["a", "a", "b"], "distance": [30.0, 5.0, np.nan],
-                               "age_at_start": [12, 15, 8], "uasc": [False, False, False]},
+                               "age_at_start": [12, 15, 8], "ever_uasc": [False, False, False]},
                               index=[10, 11, 12])
     # a: 30 miles at 12 (in), 5 miles now (out); b: distance not known at that placement (out)
     labels = cohort.label_placements(placements, "placed_over_20_miles", attributes)
@@ -231,3 +231,37 @@ def test_label_placements_judges_each_placement_by_its_own_characteristics():
     # attributes a placement does not have (sex) come from the child; age is the age at the start
     both = cohort.label_placements(placements, "sex == 'F' and age < 14", attributes)
     assert both.tolist() == [cohort.IN_COHORT, cohort.EVERYONE_ELSE, cohort.EVERYONE_ELSE]
+
+
+def test_uasc_on_date_and_ever_uasc_are_two_names_for_two_meanings():
+    """Hand-worked: B is in the UASC table (ever_uasc); with DUC 1 Jan 2025 B is not UASC on
+    31 March 2025; with DUC on 31 March 2025 the status ended that day (not UASC); with DUC
+    blank or after, B is UASC on the date. A is never UASC."""
+    when = T("2025-03-31")
+    ever = pd.Series([False, True, True, True, True])
+    duc = pd.Series([NaT, NaT, T("2025-01-01"), T("2025-03-31"), T("2025-04-01")])
+    assert cohort.uasc_on_date(ever, duc, when).tolist() == [False, True, False, False, True]
+
+    made = tables()
+    made["children"] = made["children"].assign(duc=[NaT, T("2023-06-01"), NaT, NaT])
+    attrs = cohort.child_attributes(made, when).set_index("child_id")
+    assert attrs["ever_uasc"].tolist() == [False, True, False, False]
+    assert attrs["uasc_on_date"].tolist() == [False, False, False, False]
+    early = cohort.child_attributes(made, T("2023-03-31")).set_index("child_id")
+    assert early["uasc_on_date"].tolist() == [False, True, False, False]
+    assert "uasc" not in attrs.columns
+
+
+def test_ever_uasc_falls_back_on_the_uasc_table():
+    made = tables()
+    made["children"] = made["children"].drop(columns=["ever_uasc"])
+    made["uasc"] = pd.DataFrame({"child_id": ["B"], "duc": [NaT]})
+    attrs = cohort.child_attributes(made, T("2025-03-31")).set_index("child_id")
+    assert attrs["ever_uasc"].tolist() == [False, True, False, False]
+
+
+def test_a_filter_on_plain_uasc_is_refused_naming_both_meanings():
+    table = cohort.child_attributes(tables(), T("2025-03-31"))
+    with pytest.raises(ParameterError, match="ever_uasc .* uasc_on_date"):
+        cohort.select_children(table, "uasc")
+    assert list(cohort.select_children(table, "ever_uasc")) == ["B"]

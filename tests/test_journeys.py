@@ -59,7 +59,7 @@ def crafted_tables() -> dict[str, pd.DataFrame]:
             })
         spells.append({"child_id": child, "period_id": 1, "start": START, "end": NaT, "is_short_break": False})
         children.append({"child_id": child, "sex": "F", "dob": T("2014-06-15"), "ethnic_group": "White",
-                         "uasc": False})
+                         "ever_uasc": False})
         for year, score in zip((2024, 2025), CHANGES[child], strict=True):
             oc2.append({"child_id": child, "collection_year": year, "sdq_score": score, "dob": T("2014-06-15")})
     oc2_table = pd.DataFrame(oc2)
@@ -158,13 +158,13 @@ def test_deep_dive_table_and_answer_words(data):
 
 
 def test_deep_dive_title_is_the_question_under_the_report_title():
-    title = deep_dive.deep_dive_title("Are UASC moving more?", "uasc")
-    assert title.data == "## Are UASC moving more?\n\nCohort: `uasc`, compared with everyone else."
+    title = deep_dive.deep_dive_title("Are UASC moving more?", "uasc_on_date")
+    assert title.data == "## Are UASC moving more?\n\nCohort: `uasc_on_date`, compared with everyone else."
     assert deep_dive.deep_dive_title("", "").data.startswith("## Deep dive: every child\n\nNo cohort filter was given")
 
 
 def test_deep_dive_title_without_a_question_is_neutral_and_names_the_filter():
-    assert deep_dive.deep_dive_title("", "uasc").data.startswith(
+    assert deep_dive.deep_dive_title("", "uasc_on_date").data.startswith(
         "## How do unaccompanied asylum-seeking children compare with everyone else?")
     assert deep_dive.deep_dive_title("  ", "age >= 16").data.startswith(
         "## How do children matching `age >= 16` compare with everyone else?")
@@ -352,7 +352,7 @@ def test_filter_help_lists_every_attribute_a_filter_may_use_and_its_examples_wor
     listed = set(scope.FILTER_ATTRIBUTES)
     assert listed == set(cohort.ATTRIBUTE_COLUMNS) - {"child_id", "period_start"}
     attrs = cohort.child_attributes(data.tables, data.period_end)
-    for example in ("placed_over_20_miles", "uasc", "place in ['U1', 'U4']",
+    for example in ("placed_over_20_miles", "uasc_on_date", "ever_uasc", "place in ['U1', 'U4']",
                     "age_band == '10 to 15 years' and n_moves >= 3"):
         cohort.select_children(attrs, example)  # refused filters raise
     # the crafted children are 10 on 31 March 2025; only A1 has 3 moves

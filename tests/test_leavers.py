@@ -29,7 +29,7 @@ def tables() -> dict[str, pd.DataFrame]:
             "child_id": list(PEOPLE),
             "sex": ["F", "M", "F", "M", "F"],
             "dob": [T(d) for d, _ in PEOPLE.values()],
-            "uasc": [False, True, False, False, False],
+            "ever_uasc": [False, True, False, False, False],
         }
     )
     # each in care from 1 Jan 2015 until their 18th birthday (left care on the day)
@@ -199,6 +199,6 @@ def test_cohort_filter_on_leavers():
     t["periods_of_care"] = t["placements"][["child_id", "period_id", "start", "end"]]
     attrs = cohort.child_attributes(t, "2025-03-31")
     out = leavers.destinations(
-        tables(), [2022], measure="eet", cohort="uasc", attributes=attrs, min_children=1
+        tables(), [2022], measure="eet", cohort="ever_uasc", attributes=attrs, min_children=1
     )
     assert set(out["denominator"]) == {1}  # only B is UASC

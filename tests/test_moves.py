@@ -215,17 +215,23 @@ def test_placement_durations_from_dates_with_delayed_entry():
         {
             "child_id": ["A", "B", "C", "E"],
             "dob": [T("2010-01-01")] * 4,
-            "uasc": [False, True, False, False],
+            "ever_uasc": [False, True, False, False],
         }
     )
     out = moves.placement_durations(
         placements, w + 190 * day, window_start=w, children=children
     ).set_index("child_id")
     # ages at each placement's start (A started 23 Sept 2023, aged 13)
-    assert list(out["age_at_start"]) == [13, 14, 13] and list(out["uasc"]) == [False, True, False]
+    assert list(out["age_at_start"]) == [13, 14, 13] and list(out["ever_uasc"]) == [False, True, False]
     assert list(out["age_band"]) == ["10 to 15 years"] * 3
     assert list(out.index) == ["A", "B", "C"]
     assert list(out["duration_days"]) == [150, 30, 200] and list(out["entry_days"]) == [100, 0, 10]
+    # UASC on each placement's start: B (no DUC) is; with a DUC on the start day the status has
+    # ended by then, so the placement is not a UASC one though B stays ever UASC
+    assert list(out["uasc_on_date"]) == [False, True, False]
+    ceased = moves.placement_durations(placements, w + 190 * day, window_start=w,
+                                       children=children.assign(duc=[NaT, w, NaT, NaT])).set_index("child_id")
+    assert list(ceased["uasc_on_date"]) == [False, False, False] and bool(ceased.loc["B", "ever_uasc"])
     assert list(out["ending"]) == [moves.DISRUPTION, moves.PLANNED, moves.CENSORED]
     assert list(out["distance_band"]) == ["Over 20 miles", "20 miles or less", "Not known"]
     # at 30 days only B and C are at risk (A enters at day 100): S = 1/2; at 150 A and C: S = 1/4

@@ -286,7 +286,7 @@ def completion_tables() -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
             "dob": dob,
             "sex": ["F", "M"] * 6 + ["F"],
             "ethnic_group": "White",
-            "uasc": False,
+            "ever_uasc": False,
         }
     )
     starts = [T("2022-01-01")] * 8 + [T("2020-01-01")] * 4 + [T("2023-01-01")]
@@ -341,3 +341,23 @@ def test_trajectory_data_adds_time_and_characteristics():
     assert data.loc[("k0", 2026), "years"] == 1 and data.loc[("k0", 2025), "years"] == 0
     assert data.loc[("k0", 2026), "age"] == 9 and data.loc[("k0", 2026), "age_at_first"] == 8
     assert data.loc[("k0", 2025), "moves_12m"] == 0 and len(data) == 16
+
+
+def test_children_without_scores_are_compared_on_uasc_on_the_date():
+    """UASC among children with and without a score is UASC on that 31 March, not ever UASC.
+
+    Hand-worked: of the 8 with a score, k0 is UASC on 31 March 2025 (DUC blank) and k1 ceased
+    to be UASC on 1 January 2025 (ever UASC only); of the 4 without, k8 ceased on 31 March 2025
+    itself (over that day). UASC on the date: 1 of 8 with a score (12.5%), 0 of 4 without (0%).
+    Before the names were separated the comparison read ever UASC: 2 of 8 (25%) and 1 of 4 (25%).
+    """
+    oc2, tables = completion_tables()
+    children = tables["children"].copy()
+    children["ever_uasc"] = children["child_id"].isin(["k0", "k1", "k8"])
+    children["duc"] = children["child_id"].map({"k1": T("2025-01-01"), "k8": T("2025-03-31")})
+    out = sdq.with_and_without_scores(oc2, {**tables, "children": children}, 2025, min_children=4).set_index(
+        ["characteristic", "value"]
+    )
+    assert out.loc[("uasc_on_date", "True"), "with_score"] == 12.5
+    assert out.loc[("uasc_on_date", "True"), "without_score"] == 0.0
+    assert not any(c == "uasc" for c, _ in out.index)

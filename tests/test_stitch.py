@@ -182,7 +182,7 @@ def test_children_table_latest_return_wins_and_cross_year_checks(three_returns):
     assert children.loc["C", "sex"] == "F"
     assert (children.loc["A", "first_return"], children.loc["A", "last_return"]) == ("2022-23", "2024-25")
     assert (children.loc["B", "first_return"], children.loc["B", "last_return"]) == ("2022-23", "2022-23")
-    assert children["uasc"].tolist() == [False, False, False, True, False, False, False]
+    assert children["ever_uasc"].tolist() == [False, False, False, True, False, False, False]
     assert children.loc["D", "duc"] == D("01/01/2025")
     assert pd.isna(children.loc["A", "duc"])
     header = issues[issues["table"] == "header"].sort_values("rule_id")

@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="a previous run's indicators.csv for the quarter-on-quarter comparison "
                         "(default: the latest earlier run under --out)")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="a further notebook parameter, e.g. -p cohort_filter uasc -p min_children 20 "
+                        help="a further notebook parameter, e.g. -p cohort_filter uasc_on_date -p min_children 20 "
                         "(repeatable; numbers and True/False are read as such). For a deep dive use "
                         "--notebooks 08 and another --out so the quarterly pack is not overwritten")
     parser.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")

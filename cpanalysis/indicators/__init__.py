@@ -110,7 +110,8 @@ def compute(
         (T0-T4) on the period end: the temporary episode's, as DfE's tables on 31 March describe
         it, or those of the placement the move interrupted (:class:`Options`).
     uasc_distance : {"not_known", "exclude"}; default "not_known"
-        UASC in the distance indicators: counted as distance not known (EES) or left out.
+        Children ``uasc_on_date`` on the period end in the distance indicators: counted as
+        distance not known (EES) or left out.
     oc2_ceased_on_period_end : bool; default False
         Children ceasing on the period end in the 12-month (OC2) cohort (DfE: not looked after
         on 31 March, so not in it).

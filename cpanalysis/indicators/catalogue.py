@@ -45,6 +45,8 @@ SEX = "sex"
 ETHNIC_GROUP = "ethnic_group"
 LEGAL_STATUS = "legal_status"
 PLACEMENT_TYPE = "placement_type"
+#: UASC on the date the breakdown is taken (``cohort.uasc_on_date``: in the UASC table, DUC blank
+#: or after the date), as DfE's characteristics tables count UASC; never "ever UASC".
 UASC = "uasc"
 CEASED_REASON = "ceased_reason"
 PLACEMENT_CHANGE_REASON = "placement_change_reason"

@@ -81,7 +81,7 @@ class Options:
         of the placement the temporary move interrupted (``"interrupted"``).
     uasc_distance : {"not_known", "exclude"}, default "not_known"
         Unaccompanied asylum-seeking children have no home postcode requirement, so no distance:
-        keep them in the distance denominators as "not known" (``"not_known"``, as EES does) or
+        keep the children ``uasc_on_date`` on the period end (DfE's characteristic) in the distance denominators as "not known" (``"not_known"``, as EES does) or
         leave them out of the distance indicators (``"exclude"``).
     oc2_ceased_on_period_end : bool, default False
         Put children whose care ends **on** the period end in the 12-month (OC2) cohort. DfE's
@@ -163,7 +163,8 @@ class Context:
     ----------
     children : DataFrame
         Indexed by ``child_id``, which inside the context is the child's row number (an
-        integer key; :attr:`child_ids` holds the ids of the returns): ``sex`` (label), ``dob``, ``ethnic_group``, ``uasc``, ``duc``
+        integer key; :attr:`child_ids` holds the ids of the returns): ``sex`` (label), ``dob``, ``ethnic_group``, ``ever_uasc`` (in the UASC table of
+        any return), ``duc``
         (and ``la_code`` when several authorities are stacked).
     episodes : DataFrame
         Every episode with ``is_short_break`` and ``is_temporary`` recomputed from LS and PLACE.
@@ -384,7 +385,9 @@ class Context:
         """Breakdown attributes of ``child_ids`` at ``date`` (a date or one date per child).
 
         Columns: ``age`` (completed years), ``age_band``, ``sex``, ``ethnic_group``, ``uasc``
-        (``"UASC"`` if in the UASC table and not ceased to be UASC by the date).
+        (the breakdown of that name: ``"UASC"`` when the child is UASC on the date, as DfE counts
+        UASC in its characteristics tables: ``ever_uasc`` and DUC blank or after the date; see
+        :func:`cpanalysis.cohort.uasc_on_date`).
         """
         arrays = self.cached("children_arrays", self._children_arrays)
         pos = self.children.index.get_indexer(child_ids)
@@ -398,14 +401,14 @@ class Context:
         age = age.where(known)  # not age[~known] = NA: a boolean-array setitem first tries a label look-up
         duc = arrays["duc"][pos]
         on_date = dates.to_numpy(dtype="datetime64[ns]")
-        uasc = known & arrays["uasc"][pos] & (np.isnat(duc) | (duc > on_date))
+        uasc_on_date = known & arrays["ever_uasc"][pos] & (np.isnat(duc) | (duc > on_date))
         return pd.DataFrame(
             {
                 "age": age,
                 "age_band": periods.age_band(age, as_category=True),
                 "sex": arrays["sex"].take(np.where(known, pos, -1), allow_fill=True),
                 "ethnic_group": arrays["ethnic_group"].take(np.where(known, pos, -1), allow_fill=True),
-                "uasc": pd.Categorical.from_codes(np.where(uasc, 0, 1), categories=list(UASC_VALUES)),
+                "uasc": pd.Categorical.from_codes(np.where(uasc_on_date, 0, 1), categories=list(UASC_VALUES)),
                 "geo": np.where(known, arrays["geo"][pos], 0),
             },
             index=child_ids,
@@ -416,7 +419,7 @@ class Context:
         return {
             "dob": c["dob"].reset_index(drop=True),
             "duc": c["duc"].to_numpy(dtype="datetime64[ns]"),
-            "uasc": c["uasc"].fillna(False).astype(bool).to_numpy(),
+            "ever_uasc": c["ever_uasc"].fillna(False).astype(bool).to_numpy(),
             "sex": as_category(c["sex"], tuple(codes.SEX_LABELS.values())),
             "ethnic_group": as_category(c["ethnic_group"], codes.ETHNIC_GROUPS),
             "geo": (
@@ -529,9 +532,9 @@ def _children(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     c["sex"] = c["sex"].map(lambda s: codes.SEX_LABELS.get(codes.SEX_NORMALISED.get(str(s), ""), NOT_KNOWN))
     if "ethnic_group" not in c.columns:
         c["ethnic_group"] = c["ethnic"].map(codes.ethnic_group) if "ethnic" in c.columns else NOT_KNOWN
-    if "uasc" not in c.columns:
+    if "ever_uasc" not in c.columns:
         uasc = tables.get("uasc")
-        c["uasc"] = c["child_id"].isin(_ids(uasc["child_id"])) if uasc is not None else False
+        c["ever_uasc"] = c["child_id"].isin(_ids(uasc["child_id"])) if uasc is not None else False
     if "duc" not in c.columns:
         c["duc"] = pd.NaT
     return c.drop_duplicates("child_id", keep="last").set_index("child_id")
@@ -690,7 +693,7 @@ def _with_every_child(children: pd.DataFrame, tables: tuple[pd.DataFrame, ...]) 
     if len(extra) == 0:
         return children
     blank = pd.DataFrame(index=pd.Index(extra, dtype=object, name="child_id"), columns=children.columns)
-    blank["sex"], blank["uasc"] = NOT_KNOWN, False
+    blank["sex"], blank["ever_uasc"] = NOT_KNOWN, False
     blank["dob"], blank["duc"] = pd.NaT, pd.NaT
     return pd.concat([children, blank.astype({c: children[c].dtype for c in ("dob", "duc")})])
 

@@ -99,7 +99,8 @@ def cla_on_date(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     before it, DEC blank or later; a DEC on the date means the child ceased that day).
     Exclusions: children whose open episode is a short break (LS V3/V4).
     Breakdowns: age band at the date, sex, ethnic group, legal status and placement type of the
-    open episode, UASC on the date.
+    open episode, UASC on the date (``uasc_on_date``, DfE's characteristic: a child whose UASC
+    status ended before the date is not UASC).
     """
     frame = on_date_frame(ctx, win.end)
     return count_rows(frame, "cla_on_date", stamp, cat.get("cla_on_date").breakdowns)
@@ -132,7 +133,8 @@ def cla_started(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     Cohort and numerator: children with a period of care (first episode RNE S) starting in the
     window; only the first start per child counts, so two starts in a year count once.
     Exclusions: short-break periods (all episodes V3/V4).
-    Breakdowns: age band at the start, sex, ethnic group, legal status at the start, UASC at the start.
+    Breakdowns: age band at the start, sex, ethnic group, legal status at the start, UASC on the
+    start date (``uasc_on_date`` then, as DfE).
     """
     frame = started_frame(ctx, win)
     return count_rows(frame, "cla_started", stamp, cat.get("cla_started").breakdowns)
@@ -150,7 +152,8 @@ def cla_ceased(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     DEC in the window and REC other than X1); only the last ceasing per child counts.
     Exclusions: short-break periods. Breakdowns: reason group (adoption, SGO, CAO, returned home,
     18 / independent living, other), age band at ceasing, sex, ethnic group, legal status and
-    placement type of the last episode, UASC at ceasing.
+    placement type of the last episode, UASC on the date of ceasing (``uasc_on_date``
+    then, as DfE).
     """
     frame = ceased_frame(ctx, win)
     return count_rows(frame, "cla_ceased", stamp, cat.get("cla_ceased").breakdowns)
@@ -189,8 +192,12 @@ def cla_started_reentry(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 def uasc_on_date(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     """Unaccompanied asylum-seeking children looked after on the period end (DfE CLA who are UASC).
 
-    Cohort: :func:`cla_on_date`. Numerator: those in the UASC table whose date of ceasing to be
-    UASC (DUC) is blank or after the period end. Breakdowns: age band, sex.
+    DfE measure: children looked after on 31 March who are UASC (EES characteristics; LAIT
+    ``Unacc_Asylmn_Seek_Childn``). Cohort: :func:`cla_on_date`. Numerator: those who are
+    ``uasc_on_date`` on the period end (in the UASC table with the date of ceasing to be UASC,
+    DUC, blank or after the period end): DfE counts the status on the date, so a child whose
+    status ended earlier (``ever_uasc`` only) is not counted. Denominator: none (a count).
+    Exclusions: as :func:`cla_on_date` (short breaks). Breakdowns: age band, sex.
     """
     frame = on_date_frame(ctx, win.end)
     frame = frame[frame["uasc"] == UASC_VALUES[0]]

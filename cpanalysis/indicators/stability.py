@@ -64,7 +64,7 @@ def placements_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     care in the window. Placements are carer spells, or every placement record with
     ``same_carer_moves=True`` (DfE does not say whether it counts same-carer changes other than
     a foster placement becoming an adoption placement, which it does not). Exclusions: short
-    breaks. Breakdowns: age band, sex, UASC.
+    breaks. Breakdowns: age band, sex, UASC on the period end (``uasc_on_date``, as DfE).
     """
     frame = on_date_frame(ctx, win.end).copy()
     frame["hit"] = _placements_count(ctx, frame.index, win.start, win.end) >= 3
@@ -124,8 +124,11 @@ def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 def _current_placement_frame(ctx: Context, win: Window, distance: bool = False) -> pd.DataFrame:
     """Children looked after on the period end with the point-in-time fields of the episode open then.
 
-    ``distance=True`` applies ``uasc_distance``: with ``"exclude"``, children who are UASC on the
-    date leave the cohort (they have no home postcode, so no distance).
+    ``distance=True`` applies ``uasc_distance``: with ``"exclude"``, children who are
+    ``uasc_on_date`` on the period end leave the cohort (they have no home postcode, so no
+    distance). UASC on the date, DfE's characteristic, rather than ``ever_uasc``: a former UASC
+    child (status ended) stays in the cohort, and counts as distance not known when the build
+    left their distance blank (it blanks it for every ``ever_uasc`` child).
     """
     frame = on_date_frame(ctx, win.end).copy()
     current = ctx.episode_on(win.end).reindex(frame.index)
@@ -145,7 +148,8 @@ def placed_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     Numerator: those whose PL_DISTANCE on the period end (the episode open then,
     :meth:`~cpanalysis.indicators.context.Context.episode_on`) is more than 20 miles (inside or
     outside the authority). A child in a temporary placement: parameter
-    ``temporary_on_period_end``; UASC (no distance): parameter ``uasc_distance``.
+    ``temporary_on_period_end``; children ``uasc_on_date`` (no distance): parameter
+    ``uasc_distance``.
     """
     frame = _current_placement_frame(ctx, win, distance=True)
     frame["hit"] = frame["pl_distance"] > DISTANCE_MILES

@@ -244,7 +244,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
     parameters : mapping, optional
         Further notebook parameters (``cohort_filter``, ``question``, ``min_children`` ...), given
         to every chosen notebook that declares them: a deep dive for a scrutiny panel is
-        ``run(notebooks=["08"], parameters={"cohort_filter": "uasc"}, out="reports/uasc")``.
+        ``run(notebooks=["08"], parameters={"cohort_filter": "uasc_on_date"}, out="reports/uasc")``.
     progress : callable or None
         Receives one plain line per step (default: standard error).
 

@@ -40,7 +40,9 @@ GROUP_LABELS: dict[str, str] = {
     "distance_band": "Distance from home",
     "placed_over_20_miles": "Placed more than 20 miles from home",
     "out_of_area": "Placed outside the authority",
-    "uasc": "Unaccompanied asylum-seeking child",
+    "uasc": "Unaccompanied asylum-seeking child",  # the indicators' breakdown: UASC on the date
+    "uasc_on_date": "Unaccompanied asylum-seeking child on the date",
+    "ever_uasc": "Ever an unaccompanied asylum-seeking child",
     "sex": "Sex",
     "ethnic_group": "Ethnic group",
     "in_house": "Placed in the authority's own provision",
@@ -60,7 +62,7 @@ TERM_LABELS: dict[str, str] = {
     "age_at_start": "Per year of age at the placement start",
     "out_of_area": "Placed outside the authority",
     "previous_moves": "Per earlier move in the period of care",
-    "uasc": "Unaccompanied asylum-seeking child",
+    "ever_uasc": "Unaccompanied asylum-seeking child",  # ever UASC (moves.COX_COVARIATES)
 }
 
 

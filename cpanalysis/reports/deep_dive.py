@@ -31,7 +31,8 @@ from cpanalysis.writing import markdown_text
 COHORT_NAMES: dict[str, str] = {
     "placed_over_20_miles": "children placed more than 20 miles from home",
     "out_of_area": "children placed outside the authority",
-    "uasc": "unaccompanied asylum-seeking children",
+    "uasc_on_date": "unaccompanied asylum-seeking children",
+    "ever_uasc": "children who are or were unaccompanied asylum-seeking children",
     "in_house": "children in the authority's own provision",
     "looked_after": "children looked after on the period end",
 }
@@ -59,7 +60,7 @@ def deep_dive_title(question: str, cohort_filter: str) -> Markdown:
 
     A second-level heading: the notebook's own first heading names the report (the index lists
     it), the question names this run of it. Without a question the heading is neutral and made
-    from the filter, so a run with ``-p cohort_filter uasc`` is never titled with another question.
+    from the filter, so a run with ``-p cohort_filter uasc_on_date`` is never titled with another question.
     """
     cohort = (cohort_filter or "").strip()
     text = markdown_text((question or "").strip())  # the analyst's words, shown as typed

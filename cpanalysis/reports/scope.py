@@ -47,7 +47,8 @@ def attributes(data: NotebookData, cohort_filter: str = "") -> tuple[pd.DataFram
 
 #: What each attribute a cohort filter may use means (columns of ``cohort.child_attributes``).
 FILTER_ATTRIBUTES: dict[str, str] = {
-    "sex": "M or F", "ethnic_group": "DfE ethnic group", "uasc": "True for unaccompanied asylum-seeking children",
+    "sex": "M or F", "ethnic_group": "DfE ethnic group", "ever_uasc": "True for a child in the UASC table of any return (UASC now or before)",
+    "uasc_on_date": "True for a child who is UASC on the period end (as DfE counts UASC)",
     "age": "age in years on the period end", "age_band": "DfE age band, e.g. '10 to 15 years'",
     "looked_after": "True when in care on the period end", "years_in_care": "years in the current or last period",
     "place": "placement code, e.g. 'U4' (long-term fostering)", "placement_group": "DfE placement type",
@@ -64,7 +65,7 @@ def filter_help() -> Markdown:
     rows = "\n".join(f"| `{name}` | {meaning} |" for name, meaning in FILTER_ATTRIBUTES.items())
     return Markdown(
         "A cohort filter is a condition on these attributes (the current placement, or the last one for a "
-        "child who has left care): for example `placed_over_20_miles`, `uasc`, "
+        "child who has left care): for example `placed_over_20_miles`, `uasc_on_date`, "
         "`place in ['U1', 'U4']` (long-term foster care) or `age_band == '16 years and over' and n_moves >= 3`.\n\n"
         "| Attribute | Meaning |\n|---|---|\n" + rows
     )

@@ -242,7 +242,7 @@ def missing_scores_table(data: NotebookData, *, cohort_filter: str = "", year: i
     if _all_not_produced(result):
         return _nothing("Who lacks a score", _reason(result, min_children))
     names = {"age": "Age (years)", "years_in_care": "Years in care", "n_moves": "Moves in this period of care",
-             "placement_group": "Placement type (%)", "sex": "Sex (%)", "uasc": "UASC (%)"}
+             "placement_group": "Placement type (%)", "sex": "Sex (%)", "uasc_on_date": "UASC (%)"}
     table = pd.DataFrame({
         "Characteristic": result["characteristic"].map(names),
         "Value": result["value"].map(lambda v: {"mean": "Average", "True": "Yes", "False": "No", "F": "Female",
