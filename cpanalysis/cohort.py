@@ -12,7 +12,13 @@ child attributes, written as an analyst would type it, for example::
 date); :func:`select_children` evaluates it safely (only column names, literals, comparisons and
 ``and``/``or``/``not`` are allowed: no function calls, attribute access or ``@`` variables).
 Every function of :mod:`cpanalysis.sdq`, :mod:`cpanalysis.moves` and :mod:`cpanalysis.leavers`
-accepts ``cohort=``, ``by=`` and ``attributes=`` and uses :func:`restrict` and :func:`groups`.
+accepts ``cohort=`` (a filter, evaluated in that call), ``children=`` (the children already
+chosen), ``by=`` and ``attributes=`` and uses :func:`restrict` and :func:`groups`.
+
+A report that shows many tables of one cohort (the deep dive) resolves the filter **once**,
+:func:`resolve_cohort`, to a :class:`ChildCohort`: the children chosen, the date their attributes
+were judged at and the labelled attribute table; it then passes ``children=`` to every call, so
+no call evaluates the filter again and every table counts the same children.
 
 UASC: two names, two meanings
 -----------------------------
@@ -47,7 +53,8 @@ attribute table and the moves analyses need it and the dependency runs one way:
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -243,6 +250,7 @@ def restrict(
     cohort: str | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
+    children: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Keep the rows of ``data`` whose child is in the cohort and add the grouping column.
 
@@ -258,7 +266,10 @@ def restrict(
         it is taken from ``attributes``.
     attributes : DataFrame or None
         The per-child attribute table; needed whenever ``cohort`` is given or ``by`` is not a
-        column of ``data``.
+        column of ``data`` (a :class:`ChildCohort` given as ``children`` brings its own).
+    children : ChildCohort or collection of str or None
+        The children already chosen (:func:`resolve_cohort`): rows of other children are left
+        out and no filter is evaluated. Not with ``cohort``.
 
     Returns
     -------
@@ -271,6 +282,10 @@ def restrict(
     ParameterError
         If attributes are needed but not given, or ``by`` names no known column.
     """
+    if cohort is not None and children is not None:
+        raise ParameterError("give a cohort filter (cohort=) or the children chosen (children=), not both")
+    if isinstance(children, ChildCohort) and attributes is None:
+        attributes = children.attributes
     out = data.copy()
     needs_attributes = cohort is not None or (by is not None and by not in data.columns)
     if needs_attributes and attributes is None:
@@ -280,6 +295,9 @@ def restrict(
         )
     if cohort is not None:
         keep = select_children(attributes, cohort)
+        out = out[out["child_id"].astype(str).isin(keep)]
+    if children is not None:
+        keep = children.children if isinstance(children, ChildCohort) else {str(c) for c in children}
         out = out[out["child_id"].astype(str).isin(keep)]
     if by is None:
         out["breakdown_value"] = TOTAL
@@ -580,6 +598,82 @@ def without_short_breaks(table: pd.DataFrame) -> pd.DataFrame:
 COHORT_GROUP = "cohort_group"
 IN_COHORT = "In the cohort"
 EVERYONE_ELSE = "Everyone else"
+
+
+@dataclass(frozen=True, eq=False)
+class ChildCohort:
+    """A cohort filter resolved once to the children it chooses, with the date it was judged at.
+
+    Pass it as ``children=`` to the analyses (:func:`restrict`): they keep these children and
+    evaluate nothing again. It is a collection of child ids (``in``, ``len``, iteration).
+
+    Attributes
+    ----------
+    filter : str
+        The filter as given, stripped ("" when every child is chosen).
+    judged_on : pandas.Timestamp
+        The date the attributes describe: each child's current placement then, or the last one
+        for a child who had left care.
+    children : frozenset of str
+        The child ids chosen.
+    attributes : DataFrame
+        :func:`child_attributes` on ``judged_on`` with :data:`COHORT_GROUP` (the cohort or
+        everyone else), for breakdowns by ``cohort_group`` and by the other attributes.
+    """
+
+    filter: str
+    judged_on: pd.Timestamp
+    children: frozenset[str]
+    attributes: pd.DataFrame = field(repr=False)
+
+    def __contains__(self, child_id: object) -> bool:
+        return str(child_id) in self.children
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.children))
+
+    def __len__(self) -> int:
+        return len(self.children)
+
+
+def resolve_cohort(
+    tables: Mapping[str, pd.DataFrame],
+    cohort_filter: str | None,
+    judged_on: date | str | pd.Timestamp,
+    *,
+    attributes: pd.DataFrame | None = None,
+) -> ChildCohort:
+    """Evaluate a cohort filter once, on the children's attributes at one date.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        The processed tables (:func:`child_attributes`).
+    cohort_filter : str or None
+        The filter (:func:`select_children`); empty or None chooses every child.
+    judged_on : date-like
+        The date the cohort is judged at (a report's period end).
+    attributes : DataFrame or None
+        :func:`child_attributes` of ``tables`` on ``judged_on`` when already computed.
+
+    Returns
+    -------
+    ChildCohort
+
+    Raises
+    ------
+    ParameterError
+        If the filter is refused (:func:`check_filter`) or ``judged_on`` is not a date.
+    """
+    when = as_timestamp(judged_on, "judged_on")
+    attrs = child_attributes(tables, when) if attributes is None else attributes
+    text = (cohort_filter or "").strip()
+    if text:
+        labelled = label_cohort(attrs, text)
+    else:  # no filter: every child is in the cohort
+        labelled = attrs.assign(**{COHORT_GROUP: IN_COHORT})
+    chosen = labelled.loc[labelled[COHORT_GROUP] == IN_COHORT, "child_id"].astype(str)
+    return ChildCohort(text, when, frozenset(chosen), labelled)
 
 
 def label_cohort(

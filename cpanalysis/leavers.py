@@ -27,7 +27,7 @@ people stays in the table, NaN, with a ``note``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -151,6 +151,7 @@ def destinations(
     age_grouping: AgeGrouping = "single",
     confidence: float = 0.95,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -173,7 +174,7 @@ def destinations(
         not known.
     age_grouping : {"single", "dfe"}; default "single"
         Each age 17-21, or DfE's groups 17 to 18 and 19 to 21 years.
-    confidence, cohort, by, attributes, min_children
+    confidence, cohort, children, by, attributes, min_children
         See :mod:`cpanalysis.cohort`.
 
     Returns
@@ -189,7 +190,7 @@ def destinations(
     if measure == "suitability":
         rows = rows[rows["in_accommodation_denominator"].astype(bool)]
     rows = rows.assign(age_label=_age_column(rows, age_grouping))
-    data = restrict(rows, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(rows, cohort=cohort, children=children, by=by, attributes=attributes)
     out = []
     for (year, age), frame in data.groupby(["collection_year", "age_label"], sort=True):
         for breakdown, value, part in groups(frame, by):
@@ -229,6 +230,7 @@ def accommodation_by_type(
     age_grouping: AgeGrouping = "dfe",
     confidence: float = 0.95,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
 ) -> pd.DataFrame:
@@ -248,7 +250,7 @@ def accommodation_by_type(
     """
     rows = leaver_rows(tables, years)
     rows = rows.assign(age_label=_age_column(rows, age_grouping))
-    data = restrict(rows, cohort=cohort, attributes=attributes)
+    data = restrict(rows, cohort=cohort, children=children, attributes=attributes)
     out = []
     for (year, age), frame in data.groupby(["collection_year", "age_label"], sort=True):
         total = len(frame)
@@ -320,6 +322,7 @@ def transitions(
     measure: Measure = "eet",
     last_year: int | None = None,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
 ) -> pd.DataFrame:
@@ -337,7 +340,7 @@ def transitions(
     measure : {"activity", "eet", "accommodation", "in_touch", "suitability"}; default "eet"
     last_year : int or None
         Latest collection year to use (default the latest in the OC3 table).
-    cohort, attributes, min_children
+    cohort, children, attributes, min_children
         See :mod:`cpanalysis.cohort`.
 
     Returns
@@ -349,7 +352,7 @@ def transitions(
         note and no flows).
     """
     wide = _journeys(tables, ages, measure, last_year)
-    wide = restrict(wide, cohort=cohort, attributes=attributes)
+    wide = restrict(wide, cohort=cohort, children=children, attributes=attributes)
     ages = sorted(int(a) for a in ages)
     n = wide["child_id"].nunique()
     columns = [
@@ -395,6 +398,7 @@ def transition_paths(
     measure: Measure = "eet",
     last_year: int | None = None,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
 ) -> pd.DataFrame:
@@ -405,7 +409,7 @@ def transition_paths(
     ``note``; largest first.
     """
     wide = _journeys(tables, ages, measure, last_year)
-    wide = restrict(wide, cohort=cohort, attributes=attributes)
+    wide = restrict(wide, cohort=cohort, children=children, attributes=attributes)
     ages = sorted(int(a) for a in ages)
     n = wide["child_id"].nunique()
     note = too_few(n, min_children)
@@ -441,6 +445,7 @@ def compare_with_england(
     ages: Sequence[str] = ("17_18", "19_21"),
     measures: Sequence[str] = ENGLAND_MEASURES,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
 ) -> pd.DataFrame:
@@ -466,7 +471,7 @@ def compare_with_england(
         Keys of ``catalogue.CARE_LEAVER_AGES`` ("17_18", "19_21", "17" ... "21"); DfE publishes
         the two groups.
     measures : sequence of str; default ("in_touch", "eet", "neet", "higher_education", "suitable_accommodation")
-    cohort, attributes, min_children
+    cohort, children, attributes, min_children
         See :mod:`cpanalysis.cohort`.
 
     Returns
@@ -490,7 +495,7 @@ def compare_with_england(
     bad = [m for m in measures if m not in _FLAG]
     if bad:
         raise ParameterError(f"unknown measure(s) {bad}; choose from {list(_FLAG)}")
-    rows = restrict(leaver_rows(tables, [year]), cohort=cohort, attributes=attributes)
+    rows = restrict(leaver_rows(tables, [year]), cohort=cohort, children=children, attributes=attributes)
     england = (
         dfe[
             (dfe["geography"] == compare.ENGLAND)

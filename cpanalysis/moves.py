@@ -31,7 +31,7 @@ be printed in reports.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -264,6 +264,7 @@ def summarise_moves(
     child_moves: pd.DataFrame,
     *,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -276,7 +277,7 @@ def summarise_moves(
     child_moves : DataFrame
         :func:`moves_per_child_year` (summarised per collection year) or :func:`moves_per_period`
         (summarised over all periods).
-    cohort, by, attributes, min_children
+    cohort, children, by, attributes, min_children
         See :mod:`cpanalysis.cohort`.
     confidence : float; default 0.95
 
@@ -289,7 +290,7 @@ def summarise_moves(
         of the rate per child-year, ``stats.rate_interval``), ``n_3plus, pct_3plus, pct_3plus_lower,
         pct_3plus_upper`` (Wilson, %), ``note``.
     """
-    data = restrict(child_moves, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(child_moves, cohort=cohort, children=children, by=by, attributes=attributes)
     per_year = "collection_year" in data.columns
     rows = []
     for year, frame in data.groupby("collection_year") if per_year else [("All", data)]:
@@ -336,6 +337,7 @@ def move_reasons(
     years: Sequence[int] | None = None,
     reason_groups: Mapping[str, str] = codes.PLACE_CHANGE_GROUPS,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -355,7 +357,7 @@ def move_reasons(
     years : sequence of int or None
         Collection years to report; default every year with a move.
     reason_groups : mapping; default ``codes.PLACE_CHANGE_GROUPS``
-    cohort, by, attributes, min_children, confidence
+    cohort, children, by, attributes, min_children, confidence
         See :mod:`cpanalysis.cohort`.
 
     Returns
@@ -368,7 +370,7 @@ def move_reasons(
     moves = placement_moves(placements, reason_groups=reason_groups)
     if years is not None:
         moves = moves[moves["collection_year"].isin(list(years))]
-    data = restrict(moves, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(moves, cohort=cohort, children=children, by=by, attributes=attributes)
     order = list(dict.fromkeys([*reason_groups.values(), "Other", NOT_RECORDED]))
     rows = []
     for year, frame in data.groupby("collection_year"):
@@ -596,6 +598,7 @@ def placement_survival(
     *,
     at_months: Sequence[float] = SURVIVAL_MONTHS,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -613,7 +616,7 @@ def placement_survival(
     durations : DataFrame
         :func:`placement_durations`.
     at_months : sequence of float; default (3, 6, 12, 24)
-    cohort, by, attributes, min_children, confidence
+    cohort, children, by, attributes, min_children, confidence
         See :mod:`cpanalysis.cohort`. ``by`` may be a placement column of ``durations``
         (``placement_group``, ``age_band``, ``provider_group``, ``distance_band`` ...) or a child
         attribute.
@@ -627,7 +630,7 @@ def placement_survival(
         reached) when fewer than half the placements have ended.
     """
     _check_durations(durations)
-    data = restrict(durations, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(durations, cohort=cohort, children=children, by=by, attributes=attributes)
     z = stats.z_value(confidence)
     rows = []
     for breakdown, value, part in groups(data, by):
@@ -680,6 +683,7 @@ def survival_curve(
     durations: pd.DataFrame,
     *,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -695,7 +699,7 @@ def survival_curve(
         than ``min_children`` children get a single row with ``note`` set and no curve.
     """
     _check_durations(durations)
-    data = restrict(durations, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(durations, cohort=cohort, children=children, by=by, attributes=attributes)
     z = stats.z_value(confidence)
     frames = []
     for breakdown, value, part in groups(data, by):
@@ -754,6 +758,7 @@ def logrank_test(
     by: str,
     *,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
 ) -> pd.DataFrame:
@@ -771,7 +776,7 @@ def logrank_test(
     from statsmodels.duration.survfunc import survdiff
 
     _check_durations(durations)
-    data = restrict(durations, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(durations, cohort=cohort, children=children, by=by, attributes=attributes)
     sizes = data.groupby("breakdown_value")["child_id"].nunique()
     small = sorted(sizes.index[sizes < min_children])
     data = data[~data["breakdown_value"].isin(small)]
@@ -806,6 +811,7 @@ def disruption_incidence(
     *,
     at_months: Sequence[float] | None = SURVIVAL_MONTHS,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -827,7 +833,7 @@ def disruption_incidence(
         :func:`placement_durations` without delayed entry.
     at_months : sequence of float or None; default (3, 6, 12, 24)
         Months to report; ``None`` gives the whole step curve (every ending time).
-    cohort, by, attributes, min_children, confidence
+    cohort, children, by, attributes, min_children, confidence
         See :mod:`cpanalysis.cohort`.
 
     Returns
@@ -849,7 +855,7 @@ def disruption_incidence(
             "cumulative incidence needs placements followed from their start: build the durations with "
             "placement_durations(..., started_from=DATE) instead of window_start"
         )
-    data = restrict(durations, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(durations, cohort=cohort, children=children, by=by, attributes=attributes)
     z = stats.z_value(confidence)
     status_of = {name: i + 1 for i, name in enumerate(ENDINGS)}
     frames = []
@@ -917,6 +923,7 @@ def placement_cox(
     covariates: Sequence[str] = COX_COVARIATES,
     event: str = "any",
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
     confidence: float = 0.95,
@@ -939,7 +946,7 @@ def placement_cox(
     event : {"any", "disruption"}; default "any"
         ``"disruption"`` fits the cause-specific hazard of disruption (other endings censored at
         their date): the right estimand for rates, not for cumulative probabilities.
-    cohort, attributes, min_children, confidence
+    cohort, children, attributes, min_children, confidence
         See :mod:`cpanalysis.cohort`.
 
     Returns
@@ -959,7 +966,7 @@ def placement_cox(
             f"Cox covariate(s) {', '.join(missing)} not in the durations table "
             "(age_at_start and ever_uasc need placement_durations(..., children=...))"
         )
-    data = restrict(durations, cohort=cohort, attributes=attributes)
+    data = restrict(durations, cohort=cohort, children=children, attributes=attributes)
     complete = data.dropna(subset=list(covariates))
     dropped = len(data) - len(complete)
     status = complete["ended"] if event == "any" else complete["ending"] == DISRUPTION
@@ -1045,6 +1052,7 @@ def moves_by_distance(
     by: str = "distance_band",
     reference: str | None = None,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
     confidence: float = 0.95,
@@ -1067,7 +1075,7 @@ def moves_by_distance(
         any other placement column or child attribute.
     reference : str or None
         Reference group; default the first group (``"20 miles or less"`` for distance).
-    cohort, attributes, min_children, confidence
+    cohort, children, attributes, min_children, confidence
         See :mod:`cpanalysis.cohort`.
 
     Returns
@@ -1082,7 +1090,7 @@ def moves_by_distance(
     from statsmodels.genmod.generalized_linear_model import GLM
 
     _check_durations(durations)
-    data = restrict(durations, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(durations, cohort=cohort, children=children, by=by, attributes=attributes)
     data = data.assign(
         moved=data["ending"].isin([DISRUPTION, PLANNED, OTHER_MOVE]).astype(int),
         years=(data["duration_days"] - data["entry_days"]).clip(lower=0) / 365.25,

@@ -29,7 +29,7 @@ Individual children's changes are never part of an output table (methods.md §1.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -294,6 +294,7 @@ def reliable_change(
     method: Literal["jacobson_truax", "maassen"] = "jacobson_truax",
     confidence: float = 0.95,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -318,7 +319,7 @@ def reliable_change(
         ``"maassen"`` (Maassen 2004) uses the observed SDs of the baseline and follow-up scores
         of ``pairs``: S_diff = sqrt((1 - r)(SD_1^2 + SD_2^2)); ``sd`` is then not used.
     confidence : float; default 0.95
-    cohort, by, attributes, min_children
+    cohort, children, by, attributes, min_children
         See :mod:`cpanalysis.cohort`.
 
     Returns
@@ -338,7 +339,7 @@ def reliable_change(
         effective_sd = sd
     threshold = reliable_change_threshold(effective_sd, reliability, confidence)
     smallest = int(np.floor(threshold)) + 1
-    data = restrict(pairs, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(pairs, cohort=cohort, children=children, by=by, attributes=attributes)
     data = data.assign(
         category=change_category(
             data["score_1"], data["score_2"], effective_sd, reliability, confidence
@@ -388,6 +389,7 @@ def paired_change(
     *,
     confidence: float = 0.95,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -407,7 +409,7 @@ def paired_change(
     """
     from scipy import stats as sps
 
-    data = restrict(pairs, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(pairs, cohort=cohort, children=children, by=by, attributes=attributes)
     rows = []
     for breakdown, value, part in groups(data, by):
         n_children = part["child_id"].nunique()
@@ -452,6 +454,7 @@ def band_transitions(
     pairs: pd.DataFrame,
     *,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -466,7 +469,7 @@ def band_transitions(
         Nine rows per group: ``breakdown, breakdown_value, band_1, band_2, n, pct_of_band_1``
         (row percentage), ``n_children, note``; counts are NaN when not produced.
     """
-    data = restrict(pairs, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(pairs, cohort=cohort, children=children, by=by, attributes=attributes)
     rows = []
     for breakdown, value, part in groups(data, by):
         n_children = part["child_id"].nunique()
@@ -500,6 +503,7 @@ def band_tests(
     pairs: pd.DataFrame,
     *,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -517,7 +521,7 @@ def band_tests(
     """
     from statsmodels.stats.contingency_tables import SquareTable, mcnemar
 
-    data = restrict(pairs, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(pairs, cohort=cohort, children=children, by=by, attributes=attributes)
     rows = []
     for breakdown, value, part in groups(data, by):
         n_children = part["child_id"].nunique()
@@ -659,6 +663,7 @@ def trajectory_model(
     covariates: Sequence[str] = TRAJECTORY_COVARIATES,
     time: str = "years",
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
     confidence: float = 0.95,
@@ -681,7 +686,7 @@ def trajectory_model(
     covariates : sequence of str; default ("age_at_first", "years_in_care_at_first", "moves_12m")
     time : str; default "years"
         Time variable of the slope (years since the first score).
-    cohort, attributes, min_children, confidence
+    cohort, children, attributes, min_children, confidence
         See :mod:`cpanalysis.cohort`.
 
     Returns
@@ -697,7 +702,7 @@ def trajectory_model(
         raise ParameterError(
             f"the trajectory data has no column(s) {', '.join(missing)}; use sdq.trajectory_data"
         )
-    data = restrict(data, cohort=cohort, attributes=attributes).dropna(subset=needed)
+    data = restrict(data, cohort=cohort, children=children, attributes=attributes).dropna(subset=needed)
     columns = [
         "term",
         "estimate",
@@ -812,6 +817,7 @@ def completion(
     ages: tuple[int, int] = (5, 16),
     confidence: float = 0.95,
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     by: str | None = None,
     attributes: pd.DataFrame | None = None,
     min_children: int = MIN_CHILDREN,
@@ -829,7 +835,7 @@ def completion(
         upper, note``.
     """
     rows_ = _eligible(oc2, years, ages)
-    data = restrict(rows_, cohort=cohort, by=by, attributes=attributes)
+    data = restrict(rows_, cohort=cohort, children=children, by=by, attributes=attributes)
     rows = []
     for year in years:
         frame = data[data["collection_year"] == year]
@@ -870,6 +876,7 @@ def with_and_without_scores(
     *,
     ages: tuple[int, int] = (5, 16),
     cohort: str | None = None,
+    children: Collection[str] | None = None,
     min_children: int = MIN_CHILDREN,
 ) -> pd.DataFrame:
     """How eligible children without a score differ from those with one (age, time in care, placement).
@@ -890,7 +897,7 @@ def with_and_without_scores(
 
     attrs = child_attributes(tables, periods.year_end(year))
     eligible = _eligible(oc2, [year], ages)
-    eligible = restrict(eligible, cohort=cohort, attributes=attrs)
+    eligible = restrict(eligible, cohort=cohort, children=children, attributes=attrs)
     data = eligible[["child_id", "has_score"]].merge(
         attrs.drop(columns=["age"]), on="child_id", how="left"
     )

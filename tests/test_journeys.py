@@ -535,3 +535,77 @@ def test_years_before_the_first_loaded_return_are_not_shown(data):
                                                             {"collection_year": 2025}]})
     # placements carried into the 2022-23 return started in 2020-21: those years hold no moves data
     assert _complete_years(short, table) == [2023, 2024, 2025]
+
+
+# ---------------------------------------------------------------------------------------------
+# The deep dive's cohort: resolved once, the same children in every table and chart
+# ---------------------------------------------------------------------------------------------
+
+
+def test_deep_dive_resolves_its_cohort_once_and_every_table_counts_the_same_children(data, monkeypatch):
+    """Every call notebook 08 makes, in its order; the filter is evaluated once, on 31 March 2025.
+
+    Hand-worked: ``placed_over_20_miles`` chooses A1-A4 (last placement 30 miles away); B1-B4
+    (5 miles) are everyone else. Every analysis the tables and charts call sees exactly A1-A4
+    as the cohort, whether it is given ``children=`` or breaks down by ``cohort_group``.
+    """
+    from cpanalysis import leavers, moves, sdq
+
+    evaluations = []
+    real_select = cohort.select_children
+
+    def counting_select(attributes, text):
+        evaluations.append(text)
+        return real_select(attributes, text)
+
+    monkeypatch.setattr(cohort, "select_children", counting_select)
+    seen = []
+    real_restrict = cohort.restrict
+
+    def recording_restrict(frame, *, cohort=None, by=None, attributes=None, children=None):
+        assert cohort is None, "a report passed a filter to the library instead of children="
+        if children is not None:
+            seen.append(frozenset(children))
+        if by == "cohort_group":
+            labels = (attributes if attributes is not None else children.attributes)
+            seen.append(frozenset(labels.loc[labels["cohort_group"] == "In the cohort", "child_id"]))
+        return real_restrict(frame, by=by, attributes=attributes, children=children)
+
+    for module in (cohort, sdq, moves, leavers):
+        monkeypatch.setattr(module, "restrict", recording_restrict)
+
+    f, n = "placed_over_20_miles", 1
+    scope.cohort_description(data, f)
+    answer = deep_dive.deep_dive_answer(data, f, min_children=n)
+    table = deep_dive.compare_cohort(data, f, min_children=n).set_index("measure_id")
+    deep_dive.deep_dive_table(data, f, min_children=n)
+    for call in (placement_moves.moves_table, placement_moves.distance_table, placement_moves.survival_table,
+                 placement_moves.survival_chart, placement_moves.disruption_table, sdq_changes.paired_change_table,
+                 sdq_changes.sdq_change_chart, sdq_changes.reliable_change_table):
+        call(data, by="cohort_group", cohort_filter=f, min_children=n)
+    sdq_changes.paired_change_table(data, by="moves_between_band", cohort_filter=f, min_children=n)
+    care_leavers.destinations_table(data, "eet", age_grouping="dfe", cohort_filter=f, min_children=n)
+
+    assert evaluations == [f]  # resolved once for the whole notebook
+    chosen = scope.resolve(data, f)
+    assert chosen.children == {"A1", "A2", "A3", "A4"} and chosen.judged_on == END and chosen.filter == f
+    assert len(seen) >= 9 and set(seen) == {frozenset({"A1", "A2", "A3", "A4"})}
+    # the deep-dive table counts the same four children: moves and SDQ changes of A1-A4
+    assert table.loc["moves_rate", "n_1"] == 4 and table.loc["sdq_change", "n_1"] == 4
+    assert table.loc["moves_rate", "n_2"] == 4
+    assert "judged on 31 March 2025" in answer.data
+
+
+def test_restrict_keeps_the_children_given_and_refuses_a_filter_with_them():
+    attrs = pd.DataFrame({"child_id": ["1", "2", "3"], "distance": [30.0, 5.0, 40.0]})
+    chosen = cohort.resolve_cohort({}, "distance > 20", END, attributes=attrs)
+    assert chosen.children == {"1", "3"} and chosen.judged_on == END and "3" in chosen and len(chosen) == 2
+    rows = pd.DataFrame({"child_id": ["1", "2", "3", "3"], "x": [1, 2, 3, 4]})
+    assert cohort.restrict(rows, children=chosen)["x"].tolist() == [1, 3, 4]
+    assert cohort.restrict(rows, children=["2"])["x"].tolist() == [2]
+    by = cohort.restrict(rows, children=chosen, by="cohort_group")  # the cohort's own attributes
+    assert set(by["breakdown_value"]) == {"In the cohort"}
+    everyone = cohort.resolve_cohort({}, "", END, attributes=attrs)
+    assert everyone.children == {"1", "2", "3"} and everyone.filter == ""
+    with pytest.raises(ParameterError, match="not both"):
+        cohort.restrict(rows, cohort="distance > 20", children=chosen, attributes=attrs)

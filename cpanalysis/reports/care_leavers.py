@@ -44,7 +44,7 @@ def destinations_table(data: NotebookData, measure: leavers.Measure = "activity"
     if not years:
         return _nothing("Care leavers", "no OC3 rows up to the period end")
     year = years[-1] if year is None else year
-    result = leavers.destinations(data.tables, [year], measure=measure, age_grouping=age_grouping, cohort=cohort,
+    result = leavers.destinations(data.tables, [year], measure=measure, age_grouping=age_grouping, children=cohort,
                                   attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Care leavers' destinations", _young(_reason(result, min_children)))
@@ -70,7 +70,7 @@ def destinations_chart(data: NotebookData, measure: leavers.Measure = "eet", cat
     """One category's share over the years, a line per DfE age group (17-18 and 19-21) with intervals."""
     attrs, cohort = attributes(data, cohort_filter)
     years = leaver_years(data)
-    result = leavers.destinations(data.tables, years, measure=measure, age_grouping="dfe", cohort=cohort,
+    result = leavers.destinations(data.tables, years, measure=measure, age_grouping="dfe", children=cohort,
                                   attributes=attrs, min_children=min_children)
     result = result[(result["category"] == category) & (result["note"].fillna("") == "")]
     if data.audience == "external":
@@ -93,7 +93,7 @@ def accommodation_table(data: NotebookData, *, year: int | None = None, cohort_f
     if not years:
         return _nothing("Care leavers' accommodation", "no OC3 rows up to the period end")
     year = years[-1] if year is None else year
-    result = leavers.accommodation_by_type(data.tables, [year], cohort=cohort, attributes=attrs,
+    result = leavers.accommodation_by_type(data.tables, [year], children=cohort, attributes=attrs,
                                            min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Care leavers' accommodation", _young(_reason(result, min_children)))
@@ -127,7 +127,7 @@ def flows_table(data: NotebookData, ages: Sequence[int] = (18, 19, 21), measure:
                 cohort_filter: str = "", min_children: int = cohorts.MIN_CHILDREN) -> pd.DataFrame | Markdown:
     """Where the same young people were at one birthday and the next (from, to, number, share)."""
     attrs, cohort = attributes(data, cohort_filter)
-    result = leavers.transitions(data.tables, ages, measure=measure, last_year=_last_year(data), cohort=cohort,
+    result = leavers.transitions(data.tables, ages, measure=measure, last_year=_last_year(data), children=cohort,
                                  attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Birthday-to-birthday journeys", _young(_reason(result, min_children)))
@@ -156,7 +156,7 @@ def flows_chart(data: NotebookData, ages: Sequence[int] = (18, 19), measure: lea
                 cohort_filter: str = "", min_children: int = cohorts.MIN_CHILDREN) -> Figure | Markdown:
     """100% stacked bars of where young people went between the first two ages of ``ages``."""
     attrs, cohort = attributes(data, cohort_filter)
-    result = leavers.transitions(data.tables, ages, measure=measure, last_year=_last_year(data), cohort=cohort,
+    result = leavers.transitions(data.tables, ages, measure=measure, last_year=_last_year(data), children=cohort,
                                  attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Chart of journeys", _young(_reason(result, min_children)))
@@ -178,7 +178,7 @@ def paths_table(data: NotebookData, ages: Sequence[int] = (18, 19, 21), measure:
     """The commonest whole journeys across ``ages`` (e.g. EET at 18 -> NEET at 19 -> EET at 21)."""
     attrs, cohort = attributes(data, cohort_filter)
     result = leavers.transition_paths(data.tables, ages, measure=measure, last_year=_last_year(data),
-                                      cohort=cohort, attributes=attrs, min_children=min_children)
+                                      children=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Journeys", _young(_reason(result, min_children)))
     if data.audience == "external":  # paths of a handful of young people are merged, never listed
@@ -210,7 +210,7 @@ def england_table(data: NotebookData, *, year: int | None = None, cohort_filter:
         return Markdown("*England's care-leaver figures are not in the national files for the years of these "
                         "returns.*")
     year = candidates[-1]
-    result = leavers.compare_with_england(data.tables, national, year, cohort=cohort, attributes=attrs,
+    result = leavers.compare_with_england(data.tables, national, year, children=cohort, attributes=attrs,
                                           min_children=min_children)
     names = {"in_touch": "In touch", "eet": "In education, employment or training",
              "neet": "Not in education, employment or training", "higher_education": "In higher education",

@@ -139,7 +139,7 @@ def group_label(by: str | None) -> str:
     return GROUP_LABELS.get(by, by.replace("_", " ").capitalize())
 
 
-def _group_names(frame: pd.DataFrame, by: str | None, cohort: str | None = None) -> pd.Series:
+def _group_names(frame: pd.DataFrame, by: str | None, cohort: cohorts.ChildCohort | None = None) -> pd.Series:
     # The total row reads "All children" (or "Whole cohort" under a filter); booleans read Yes / No
     names = {"Total": "All children" if cohort is None else "Whole cohort", "True": "Yes", "False": "No"}
     if by in ("moves_between_band", "moves_band"):

@@ -23,7 +23,7 @@ from cpanalysis.reports.common import (
 )
 from cpanalysis.reports.loading import NotebookData
 from cpanalysis.reports.placement_moves import placement_durations
-from cpanalysis.reports.scope import _complete_years, attributes
+from cpanalysis.reports.scope import _complete_years, resolve
 from cpanalysis.reports.sdq_changes import sdq_pairs
 from cpanalysis.writing import markdown_text
 
@@ -123,9 +123,8 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
         children (young people for care leavers, placements for placement measures); ``x`` is
         the count behind a share or a rate.
     """
-    attrs, cohort = attributes(data, cohort_filter)
-    if cohort is None:
-        attrs = cohorts.label_cohort(attrs, "True")  # no filter: every child is "in the cohort"
+    chosen = resolve(data, cohort_filter)  # the cohort, resolved once for every measure below
+    attrs = chosen.attributes
     group = attrs.set_index("child_id")[cohorts.COHORT_GROUP]
     inside, outside = cohorts.IN_COHORT, cohorts.EVERYONE_ELSE
     rows: list[dict] = []
@@ -151,9 +150,9 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
     if judged not in cohorts.JUDGED_AT:
         raise ParameterError(f"cohort_judged must be one of {cohorts.JUDGED_AT}; got {judged!r}")
     durations = placement_durations(data, since_years)
-    at_each = judged == "each_placement" and cohort is not None
-    if at_each:  # the placement's own characteristics; the column is used as it is by the analyses
-        durations = durations.assign(**{cohorts.COHORT_GROUP: cohorts.label_placements(durations, cohort, attrs)})
+    at_each = judged == "each_placement" and bool(chosen.filter)
+    if at_each:  # each placement judged by its own characteristics: a cohort of placements, not of children
+        durations = durations.assign(**{cohorts.COHORT_GROUP: cohorts.label_placements(durations, chosen.filter, attrs)})
     judged_note = " (cohort judged at each placement)" if at_each else ""
     by_group = moves.moves_by_distance(durations, by=cohorts.COHORT_GROUP, reference=None, attributes=attrs,
                                        min_children=1)
@@ -352,7 +351,7 @@ def deep_dive_answer(data: NotebookData, cohort_filter: str, *, question: str = 
     sentences.append(f"How sure: \"beyond chance\" means the 95% interval excludes no difference; with {compared} "
                      "measures compared, about one in twenty such findings can arise by chance alone, and a "
                      "difference is an association, not proof of cause.")
-    when = f"{data.period_end:%-d %B %Y}"
+    when = f"{resolve(data, cohort_filter).judged_on:%-d %B %Y}"
     if judged == "each_placement":
         sentences.append(f"\n\n*Who is in the cohort: for the placement measures, each placement is judged by its "
                          f"own characteristics (cohort_judged = \"each_placement\"); for the other measures, on {when} "

@@ -45,7 +45,7 @@ def moves_table(data: NotebookData, *, cohort_filter: str = "", by: str | None =
     shown = _complete_years(data, data.tables["placements"].assign(
         collection_year=data.tables["placements"]["start"].map(periods.collection_year)), last=years)
     child = moves.moves_per_child_year(data.tables["placements"], data.tables["periods_of_care"], shown)
-    result = moves.summarise_moves(child, by=by, cohort=cohort, attributes=attrs, min_children=min_children)
+    result = moves.summarise_moves(child, by=by, children=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Placement moves", _reason(result, min_children))
     hide = disclosure.hidden_cells(result, data.audience, counts=["n_children", "n_moves"])
@@ -79,7 +79,7 @@ def moves_chart(data: NotebookData, *, cohort_filter: str = "", by: str | None =
     years = _complete_years(data, data.tables["placements"].assign(
         collection_year=data.tables["placements"]["start"].map(periods.collection_year)))
     child = moves.moves_per_child_year(data.tables["placements"], data.tables["periods_of_care"], years)
-    result = moves.summarise_moves(child, by=by, cohort=cohort, attributes=attrs, min_children=min_children)
+    result = moves.summarise_moves(child, by=by, children=cohort, attributes=attrs, min_children=min_children)
     result = result[(result["note"].fillna("") == "")
                     & ~disclosure.hidden_cells(result, data.audience, counts=["n_children", "n_moves"])]
     if by is not None:
@@ -104,7 +104,7 @@ def reasons_table(data: NotebookData, *, cohort_filter: str = "", level: str = "
     attrs, cohort = attributes(data, cohort_filter)
     placements = data.tables["placements"]
     years = _complete_years(data, placements.assign(collection_year=placements["start"].map(periods.collection_year)))
-    result = moves.move_reasons(placements, years=years, cohort=cohort, attributes=attrs, min_children=min_children)
+    result = moves.move_reasons(placements, years=years, children=cohort, attributes=attrs, min_children=min_children)
     result = result[result["breakdown"] == "Total"]
     # The group table and the detailed table share their totals: suppressed together, so that a
     # group less its reasons shown never gives back a hidden reason.
@@ -191,7 +191,7 @@ def survival_table(data: NotebookData, *, cohort_filter: str = "", by: str | Non
                    ) -> pd.DataFrame | Markdown:
     """How long placements last: median (months) and the share still going at 3, 6, 12 and 24 months."""
     attrs, cohort, by = scope(data, cohort_filter, by)
-    result = moves.placement_survival(placement_durations(data, since_years), by=by, cohort=cohort, attributes=attrs,
+    result = moves.placement_survival(placement_durations(data, since_years), by=by, children=cohort, attributes=attrs,
                                       min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Placement survival", _reason(result, min_children))
@@ -226,7 +226,7 @@ def survival_chart(data: NotebookData, *, cohort_filter: str = "", by: str | Non
     the time axis stops at ``months``, where few placements are left to estimate from.
     """
     attrs, cohort, by = scope(data, cohort_filter, by)
-    curves = moves.survival_curve(placement_durations(data, since_years), by=by, cohort=cohort, attributes=attrs,
+    curves = moves.survival_curve(placement_durations(data, since_years), by=by, children=cohort, attributes=attrs,
                                   min_children=min_children)
     if by is not None:
         curves = curves[curves["breakdown"] != "Total"]
@@ -252,7 +252,7 @@ def logrank_sentence(data: NotebookData, by: str, *, cohort_filter: str = "",
                      since_years: int = SURVIVAL_YEARS, min_children: int = cohorts.MIN_CHILDREN) -> Markdown:
     """The log-rank test of equal placement survival across the groups of ``by``, in a sentence."""
     attrs, cohort, by = scope(data, cohort_filter, by)
-    result = moves.logrank_test(placement_durations(data, since_years), by, cohort=cohort, attributes=attrs,
+    result = moves.logrank_test(placement_durations(data, since_years), by, children=cohort, attributes=attrs,
                                 min_children=min_children).iloc[0]
     if pd.isna(result["p_value"]):
         return Markdown(f"*Log-rank test by {group_label(by).lower()}: {result['note']}.*")
@@ -270,7 +270,7 @@ def disruption_table(data: NotebookData, *, cohort_filter: str = "", by: str | N
     """Cumulative incidence of each way a placement ends (disruption, planned, other move, left care)."""
     attrs, cohort, by = scope(data, cohort_filter, by)
     durations = placement_durations(data, since_years)
-    result = moves.disruption_incidence(durations, by=by, cohort=cohort, attributes=attrs, min_children=min_children)
+    result = moves.disruption_incidence(durations, by=by, children=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Disruption", _reason(result, min_children))
     result = result.assign(
@@ -281,7 +281,7 @@ def disruption_table(data: NotebookData, *, cohort_filter: str = "", by: str | N
     )
     if data.audience == "external":
         # each cell rests on the endings of its kind by its time: hide those behind 1-5 endings
-        placed = cohorts.restrict(durations, cohort=cohort, by=by, attributes=attrs)
+        placed = cohorts.restrict(durations, children=cohort, by=by, attributes=attrs)
         counts = []
         for _, value, part in cohorts.groups(placed, by):
             for ending, days in zip(result["ending"], result["days"], strict=True):
@@ -305,7 +305,7 @@ def cox_table(data: NotebookData, *, cohort_filter: str = "", event: str = "any"
               since_years: int = SURVIVAL_YEARS, min_children: int = cohorts.MIN_CHILDREN) -> pd.DataFrame | Markdown:
     """Cox model of what goes with placements ending sooner: hazard ratios with 95% intervals."""
     attrs, cohort = attributes(data, cohort_filter)
-    result = moves.placement_cox(placement_durations(data, since_years), event=event, cohort=cohort,
+    result = moves.placement_cox(placement_durations(data, since_years), event=event, children=cohort,
                                  attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Cox model", _reason(result, min_children))
@@ -337,7 +337,7 @@ def distance_table(data: NotebookData, *, cohort_filter: str = "", by: str = "di
     """Moves out of placements per placement-year by distance (or out of area), with rate ratios."""
     attrs, cohort, by = scope(data, cohort_filter, by)
     try:
-        result = moves.moves_by_distance(placement_durations(data, since_years), by=by, cohort=cohort,
+        result = moves.moves_by_distance(placement_durations(data, since_years), by=by, children=cohort,
                                          attributes=attrs, min_children=min_children)
     except CpanalysisError as exc:
         return _nothing("Moves by distance", str(exc))

@@ -23,11 +23,33 @@ from cpanalysis.reports.common import (
 from cpanalysis.reports.loading import NotebookData
 
 
-def attributes(data: NotebookData, cohort_filter: str = "") -> tuple[pd.DataFrame, str | None]:
-    """Child attributes on the period end and the cohort filter (``None`` for everyone).
+def resolve(data: NotebookData, cohort_filter: str = "") -> cohorts.ChildCohort:
+    """The filter resolved once per notebook to the children it chooses, judged on the period end.
+
+    Every table and chart of a report reads this one :class:`~cpanalysis.cohort.ChildCohort`
+    (cached in ``data.cache``), so they all count the same children.
+    """
+    text = (cohort_filter or "").strip()
+    key = ("cohort", text, data.period_end)
+    if key not in data.cache:
+        data.cache[key] = cohorts.resolve_cohort(data.tables, text, data.period_end,
+                                                 attributes=_child_attributes(data))
+    return data.cache[key]
+
+
+def _child_attributes(data: NotebookData) -> pd.DataFrame:
+    key = ("child_attributes", data.period_end)
+    if key not in data.cache:  # every table of a report reads them: compute once per notebook
+        data.cache[key] = cohorts.child_attributes(data.tables, data.period_end)
+    return data.cache[key]
+
+
+def attributes(data: NotebookData, cohort_filter: str = "") -> tuple[pd.DataFrame, cohorts.ChildCohort | None]:
+    """Child attributes on the period end and the children chosen (``None`` for everyone).
 
     With a filter, the attribute table has the ``cohort_group`` column of
-    :func:`cpanalysis.cohort.label_cohort` (the cohort or everyone else).
+    :func:`cpanalysis.cohort.label_cohort` (the cohort or everyone else) and the second value is
+    the filter resolved once (:func:`resolve`), to pass as ``children=``.
 
     Raises
     ------
@@ -35,14 +57,10 @@ def attributes(data: NotebookData, cohort_filter: str = "") -> tuple[pd.DataFram
         If the filter is refused (unknown attribute, bad syntax): the message lists the
         attributes a filter may use.
     """
-    key = ("child_attributes", data.period_end)
-    if key not in data.cache:  # every table of a report reads them: compute once per notebook
-        data.cache[key] = cohorts.child_attributes(data.tables, data.period_end)
-    attrs = data.cache[key].copy()
-    text = (cohort_filter or "").strip()
-    if not text:
-        return attrs, None
-    return cohorts.label_cohort(attrs, text), text
+    chosen = resolve(data, cohort_filter)
+    if not chosen.filter:
+        return _child_attributes(data).copy(), None
+    return chosen.attributes.copy(), chosen
 
 
 #: What each attribute a cohort filter may use means (columns of ``cohort.child_attributes``).
@@ -85,8 +103,8 @@ def cohort_description(data: NotebookData, cohort_filter: str = "") -> Markdown:
     inside = int((attrs[cohorts.COHORT_GROUP] == cohorts.IN_COHORT).sum())
     shown = HIDDEN if data.audience == "external" and disclosure.is_small(inside) else f"{inside:,}"
     return Markdown(
-        f"**Who is covered:** the cohort `{cohort}`: {shown} of the {total} children in the "
-        f"returns, judged on {when} (the current placement, or the last one for children who have "
+        f"**Who is covered:** the cohort `{cohort.filter}`: {shown} of the {total} children in the "
+        f"returns, judged on {cohort.judged_on:%-d %B %Y} (the current placement, or the last one for children who have "
         "left care). Tables show everyone in the returns, the cohort and everyone else where the "
         "comparison helps."
     )
@@ -119,7 +137,7 @@ def check_cohort(data: NotebookData, cohort_filter: str, min_children: int = coh
     inside = int((attrs[cohorts.COHORT_GROUP] == cohorts.IN_COHORT).sum())
     if inside >= min_children:
         return inside
-    names = sorted({node.id for node in ast.walk(ast.parse(cohort, mode="eval")) if isinstance(node, ast.Name)})
+    names = sorted({node.id for node in ast.walk(ast.parse(cohort.filter, mode="eval")) if isinstance(node, ast.Name)})
     listed = []
     for name in names:
         values = sorted({str(v) for v in attrs[name].dropna().unique()}, key=_natural_key)
@@ -127,7 +145,7 @@ def check_cohort(data: NotebookData, cohort_filter: str, min_children: int = coh
         listed.append(f"{name}: {shown}")
     found = "no children" if inside == 0 else f"{inside} children, fewer than min_children ({min_children})"
     raise ParameterError(
-        f"cohort_filter {cohort!r} selects {found} on {data.period_end:%Y-%m-%d}. Values in the data: "
+        f"cohort_filter {cohort.filter!r} selects {found} on {cohort.judged_on:%Y-%m-%d}. Values in the data: "
         + "; ".join(listed)
     )
 
@@ -141,8 +159,8 @@ def _natural_key(text: str) -> tuple:
 
 
 def scope(data: NotebookData, cohort_filter: str = "", by: str | None = None
-          ) -> tuple[pd.DataFrame, str | None, str | None]:
-    """Attributes, the filter to pass the analyses and the breakdown, for one table.
+          ) -> tuple[pd.DataFrame, cohorts.ChildCohort | None, str | None]:
+    """Attributes, the children to pass the analyses (``children=``) and the breakdown, for one table.
 
     A cohort filter restricts a table to the cohort, except with ``by="cohort_group"`` (the
     deep dive), which shows everyone, the cohort and everyone else side by side.

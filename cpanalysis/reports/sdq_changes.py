@@ -37,7 +37,7 @@ def sdq_pairs(data: NotebookData, pairing: sdq.Pairing = "consecutive") -> pd.Da
 def sdq_overview(data: NotebookData, cohort_filter: str = "") -> Markdown:
     """A sentence with the number of children with two scores a year apart and the years covered."""
     attrs, cohort = attributes(data, cohort_filter)
-    pairs = cohorts.restrict(sdq_pairs(data), cohort=cohort, attributes=attrs)
+    pairs = cohorts.restrict(sdq_pairs(data), children=cohort, attributes=attrs)
     if pairs.empty:
         return Markdown("*No child has SDQ scores in two consecutive annual returns.*")
     n = pairs["child_id"].nunique()
@@ -58,7 +58,7 @@ def reliable_change_table(data: NotebookData, *, cohort_filter: str = "", by: st
     "improved out of the concern band" row is a share of the children who started at 17 or more.
     """
     attrs, cohort, by = scope(data, cohort_filter, by)
-    result = sdq.reliable_change(sdq_pairs(data), reliability=reliability, by=by, cohort=cohort, attributes=attrs,
+    result = sdq.reliable_change(sdq_pairs(data), reliability=reliability, by=by, children=cohort, attributes=attrs,
                                  min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Reliable change", _reason(result, min_children))
@@ -88,7 +88,7 @@ def paired_change_table(data: NotebookData, *, cohort_filter: str = "", by: str 
                         min_children: int = cohorts.MIN_CHILDREN) -> pd.DataFrame | Markdown:
     """Average first and second score, the average change with its interval, paired t and Wilcoxon."""
     attrs, cohort, by = scope(data, cohort_filter, by)
-    result = sdq.paired_change(sdq_pairs(data), by=by, cohort=cohort, attributes=attrs, min_children=min_children)
+    result = sdq.paired_change(sdq_pairs(data), by=by, children=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Change in SDQ scores", _reason(result, min_children))
     hide = disclosure.hidden_cells(result, data.audience, counts=["n_children"])
@@ -115,7 +115,7 @@ def sdq_change_chart(data: NotebookData, *, cohort_filter: str = "", by: str | N
                      min_children: int = cohorts.MIN_CHILDREN) -> Figure | Markdown:
     """The average change in score with its 95% interval for each group (and all children)."""
     attrs, cohort, by = scope(data, cohort_filter, by)
-    result = sdq.paired_change(sdq_pairs(data), by=by, cohort=cohort, attributes=attrs, min_children=min_children)
+    result = sdq.paired_change(sdq_pairs(data), by=by, children=cohort, attributes=attrs, min_children=min_children)
     result = result[result["note"].fillna("") == ""]
     if data.audience == "external":
         result = result[~disclosure.hidden_cells(result, data.audience, counts=["n_children"])]
@@ -135,7 +135,7 @@ def band_transition_table(data: NotebookData, *, cohort_filter: str = "",
                           min_children: int = cohorts.MIN_CHILDREN) -> pd.DataFrame | Markdown:
     """Band at the first score (rows) against band at the second (columns): children and row %."""
     attrs, cohort = attributes(data, cohort_filter)
-    pairs = cohorts.restrict(sdq_pairs(data), cohort=cohort, attributes=attrs)
+    pairs = cohorts.restrict(sdq_pairs(data), children=cohort, attributes=attrs)
     result = sdq.band_transitions(pairs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("SDQ band changes", _reason(result, min_children))
@@ -165,7 +165,7 @@ def band_tests_table(data: NotebookData, *, cohort_filter: str = "", by: str | N
                      min_children: int = cohorts.MIN_CHILDREN) -> pd.DataFrame | Markdown:
     """Did the share in each band change? Stuart-Maxwell (3 bands) and exact McNemar (concern or not)."""
     attrs, cohort, by = scope(data, cohort_filter, by)
-    result = sdq.band_tests(sdq_pairs(data), by=by, cohort=cohort, attributes=attrs, min_children=min_children)
+    result = sdq.band_tests(sdq_pairs(data), by=by, children=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Tests of band change", _reason(result, min_children))
     hide = disclosure.hidden_cells(result, data.audience, counts=["n_left_concern", "n_entered_concern"])
@@ -190,7 +190,7 @@ def trajectory_table(data: NotebookData, *, cohort_filter: str = "",
     """
     attrs, cohort = attributes(data, cohort_filter)
     frame = sdq.trajectory_data(data.tables["oc2"], data.tables)
-    result = sdq.trajectory_model(frame, cohort=cohort, attributes=attrs, min_children=min_children)
+    result = sdq.trajectory_model(frame, children=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Trajectory model", _reason(result, min_children))
     table = pd.DataFrame({
@@ -211,7 +211,7 @@ def completion_table(data: NotebookData, *, cohort_filter: str = "", by: str | N
     attrs, cohort, by = scope(data, cohort_filter, by)
     oc2 = data.tables["oc2"]
     years = _complete_years(data, oc2)
-    result = sdq.completion(oc2, years, by=by, cohort=cohort, attributes=attrs, min_children=min_children)
+    result = sdq.completion(oc2, years, by=by, children=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("SDQ completion", _reason(result, min_children))
     hide = disclosure.hidden_cells(result, data.audience, shares=[("n_with_score", "n_eligible")])
@@ -238,7 +238,7 @@ def missing_scores_table(data: NotebookData, *, cohort_filter: str = "", year: i
         if not years:
             return _nothing("Who lacks a score", "no complete collection year")
         year = years[-1]
-    result = sdq.with_and_without_scores(oc2, data.tables, year, cohort=cohort, min_children=min_children)
+    result = sdq.with_and_without_scores(oc2, data.tables, year, children=cohort, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Who lacks a score", _reason(result, min_children))
     names = {"age": "Age (years)", "years_in_care": "Years in care", "n_moves": "Moves in this period of care",
@@ -268,7 +268,7 @@ def regression_to_mean(data: NotebookData, *, cohort_filter: str = "",
                        min_children: int = cohorts.MIN_CHILDREN) -> Markdown:
     """The regression-to-the-mean caveat with this cohort's numbers (:func:`cpanalysis.sdq.regression_to_mean_note`)."""
     attrs, cohort = attributes(data, cohort_filter)
-    pairs = cohorts.restrict(sdq_pairs(data), cohort=cohort, attributes=attrs)
+    pairs = cohorts.restrict(sdq_pairs(data), children=cohort, attributes=attrs)
     if data.audience == "external" and disclosure.is_small((pairs["score_1"] >= 17).sum()):
         pairs = pairs[pairs["score_1"] < 17]  # too few concern-band children to describe externally
     return Markdown(sdq.regression_to_mean_note(pairs, min_children=min_children))
