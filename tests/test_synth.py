@@ -28,11 +28,10 @@ YEAR_START = pd.Timestamp(2024, 4, 1)
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default demo (Leicestershire, seed 2026, 2016-17 to 2025-26_Q2)."""
-    out = tmp_path_factory.mktemp("demo")
-    generate(out)
-    return out
+def demo(default_demo: Path) -> Path:
+    """The default demo (Leicestershire, seed 2026, 2016-17 to 2025-26_Q2): the session's shared
+    copy (``conftest.default_demo``), read only, so the run generates it once."""
+    return default_demo
 
 
 def read(demo: Path, label: str, table: str) -> pd.DataFrame:
