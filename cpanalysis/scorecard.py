@@ -50,20 +50,8 @@ from cpanalysis.indicators.catalogue import title_of
 # Imported for their catalogue records (local_* and ks2_*/ks4_* ids), which read_targets looks up.
 _REGISTERED = (local_measures.LOCAL_INDICATORS, attainment)
 
-#: Headline measures of each outcome, in the order a scorecard shows them. Local measures
-#: (``local_*``) appear only when the authority supplies them; attainment (``ks2_*``, ``ks4_*``)
-#: only when the national files are present (DfE publishes it; the 903 does not hold it).
-OUTCOME_MEASURES: dict[str, tuple[str, ...]] = {
-    "O1": ("health_assessment_up_to_date", "immunisations_up_to_date", "dental_check",
-           "development_assessment_0_4", "local_gp_registration", "local_iha_within_20_days"),
-    "O2": ("sdq_completed", "sdq_mean", "sdq_concern", "local_mh_wait_weeks"),
-    "O3": ("placements_3plus_12m", "long_term_stability", "placed_over_20_miles_outside_la",
-           "missing_episodes_children"),
-    "O4": ("local_pep_completed", "local_ks2_rwm_expected", "ks2_rwm_expected", "local_ks4_attainment8",
-           "ks4_attainment8"),
-    "O5": ("leavers_17_18_in_touch", "leavers_19_21_in_touch", "leavers_19_21_eet",
-           "leavers_19_21_suitable_accommodation", "staying_put_18"),
-}
+#: Headline measures of each outcome: the catalogue's :data:`~cpanalysis.indicators.catalogue.HEADLINES`.
+OUTCOME_MEASURES = catalogue.HEADLINES
 
 AT_LEAST, AT_MOST = "at_least", "at_most"
 COMPARISONS = (AT_LEAST, AT_MOST)

@@ -103,3 +103,23 @@ def test_local_and_attainment_ids_are_found_whatever_was_imported_first():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == ["Personal education plans completed in the term",
                    "Key stage 2: expected standard in reading, writing and maths combined"]
+
+
+def test_headline_sets_live_in_the_catalogue_and_each_id_belongs_to_its_outcome():
+    from cpanalysis import scorecard
+
+    assert scorecard.OUTCOME_MEASURES is catalogue.HEADLINES  # one list, kept in the catalogue
+    assert list(catalogue.HEADLINES) == ["O1", "O2", "O3", "O4", "O5"]
+    for outcome, ids in catalogue.HEADLINES.items():
+        for indicator_id in ids:  # local_* and ks* records are found too (registered on a miss)
+            assert catalogue.get(indicator_id).outcome == outcome, indicator_id
+
+
+def test_named_measure_sets_name_catalogue_ids():
+    for name, ids in catalogue.MEASURE_SETS.items():
+        assert catalogue.measure_set(name) == ids and len(set(ids)) == len(ids)
+        for indicator_id in ids:
+            catalogue.get(indicator_id)  # raises for an unknown id
+    assert catalogue.measure_set("O3")[0] == "placements_3plus_12m"
+    with pytest.raises(ParameterError, match="unknown set of measures 'nope'; known sets: O1"):
+        catalogue.measure_set("nope")

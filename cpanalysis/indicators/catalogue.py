@@ -38,6 +38,56 @@ OUTCOMES: dict[str, str] = {
     "O5": "Leaving care",
 }
 
+#: Headline measures of each outcome, in the order a scorecard shows them: the strategy scorecard
+#: and the findings sentences read this one set. Every id's record
+#: has the outcome it is listed under (tests check). Local measures (``local_*``) appear only when
+#: the authority supplies them; attainment (``ks2_*``, ``ks4_*``) only when the national files are
+#: present (DfE publishes it; the 903 does not hold it).
+HEADLINES: dict[str, tuple[str, ...]] = {
+    "O1": ("health_assessment_up_to_date", "immunisations_up_to_date", "dental_check",
+           "development_assessment_0_4", "local_gp_registration", "local_iha_within_20_days"),
+    "O2": ("sdq_completed", "sdq_mean", "sdq_concern", "local_mh_wait_weeks"),
+    "O3": ("placements_3plus_12m", "long_term_stability", "placed_over_20_miles_outside_la",
+           "missing_episodes_children"),
+    "O4": ("local_pep_completed", "local_ks2_rwm_expected", "ks2_rwm_expected", "local_ks4_attainment8",
+           "ks4_attainment8"),
+    "O5": ("leavers_17_18_in_touch", "leavers_19_21_in_touch", "leavers_19_21_eet",
+           "leavers_19_21_suitable_accommodation", "staying_put_18"),
+}
+
+#: The other sets of measures a report page shows, named once here rather than listed in the
+#: notebooks: ``profile`` (notebook 01's headline table), ``neighbours`` (06: each statistical
+#: neighbour's published figures), ``chat_lait`` (06: the ChAT and LAIT measures computed from the
+#: returns), ``reconciliation`` (06: our figures against DfE's published row).
+MEASURE_SETS: dict[str, tuple[str, ...]] = {
+    "profile": ("cla_on_date", "cla_rate_per_10k", "cla_started", "cla_ceased", "uasc_on_date",
+                "care_leavers_cohort"),
+    "neighbours": ("health_assessment_up_to_date", "sdq_mean", "placements_3plus_12m", "long_term_stability",
+                   "placed_over_20_miles_outside_la", "ks2_rwm_expected", "ks4_attainment8", "leavers_19_21_eet",
+                   "leavers_19_21_suitable_accommodation"),
+    "chat_lait": ("adoption_a1_days", "adoption_a2_days", "adoption_a10_days", "cla_started_reentry",
+                  "social_workers_3plus_12m"),
+    "reconciliation": ("cla_on_date", "cla_started", "cla_ceased", "cla_12m_cohort", "health_assessment_up_to_date",
+                       "immunisations_up_to_date", "dental_check", "sdq_completed", "sdq_mean",
+                       "placements_3plus_12m", "long_term_stability", "placed_over_20_miles_outside_la",
+                       "leavers_19_21_eet", "leavers_19_21_suitable_accommodation", "staying_put_19_20"),
+}
+
+
+def measure_set(name: str) -> tuple[str, ...]:
+    """The indicator ids of a named set: an outcome's headlines (``"O1"``) or a :data:`MEASURE_SETS` name.
+
+    Raises
+    ------
+    ParameterError
+        If ``name`` names no set (the message lists them).
+    """
+    if name in HEADLINES:
+        return HEADLINES[name]
+    if name in MEASURE_SETS:
+        return MEASURE_SETS[name]
+    raise ParameterError(f"unknown set of measures {name!r}; known sets: {', '.join([*HEADLINES, *MEASURE_SETS])}")
+
 #: Breakdown names used in the tidy table's ``breakdown`` column (``"Total"`` for the whole cohort).
 TOTAL = "Total"
 AGE_BAND = "age_band"

@@ -20,11 +20,12 @@ import pandas as pd
 from IPython.display import Markdown
 
 from cpanalysis import disclosure
+from cpanalysis.indicators import catalogue
 from cpanalysis.reports.loading import NotebookData
 from cpanalysis.reports.wording import format_value, period_label
 
 #: The measures each page's findings cover (its lead measure first); ``None``: every headline
-#: measure of the strategy scorecard (:data:`cpanalysis.scorecard.OUTCOME_MEASURES`).
+#: measure of the strategy scorecard (:data:`cpanalysis.indicators.catalogue.HEADLINES`).
 PAGE_MEASURES: dict[str, tuple[str, ...] | None] = {
     "profile": ("cla_on_date", "cla_rate_per_10k", "cla_started", "cla_ceased"),
     "outcome_trends": None,
@@ -59,7 +60,7 @@ def page_card(data: NotebookData, page: str) -> pd.DataFrame:
         raise KeyError(f"unknown page {page!r}; pages: {', '.join(PAGE_MEASURES)}")
     ids = PAGE_MEASURES[page]
     # one pseudo-outcome holds the page's own measures (the scorecard needs a known outcome key)
-    measures = scorecard.OUTCOME_MEASURES if ids is None else {next(iter(scorecard.OUTCOME_MEASURES)): ids}
+    measures = catalogue.HEADLINES if ids is None else {next(iter(catalogue.HEADLINES)): ids}
     return scorecard.scorecard(data.indicators, data.la_code, data.period_end, national=data.national,
                                measures=measures)
 

@@ -19,6 +19,7 @@ from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from cpanalysis.errors import CpanalysisError
+from cpanalysis.indicators import catalogue
 from cpanalysis.indicators.catalogue import title_of
 from cpanalysis.reports import plots
 from cpanalysis.reports.common import (
@@ -72,8 +73,11 @@ def _cell(rows: pd.DataFrame, code: str, unit: str) -> str:
     return format_value(row["value"], unit)
 
 
-def neighbours_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataFrame | Markdown:
+def neighbours_table(data: NotebookData, indicator_ids: Sequence[str] | str = "neighbours") -> pd.DataFrame | Markdown:
     """The authority beside each statistical neighbour, named, in DfE's latest published year.
+
+    ``indicator_ids``: ids, or the name of a catalogue set (default ``"neighbours"``,
+    :func:`cpanalysis.indicators.catalogue.measure_set`).
 
     Rows: our own computed figure, DfE's published figure for us, each of the ten neighbours
     (closest first, named), the neighbours' median, the region and England. Columns: one per
@@ -86,6 +90,8 @@ def neighbours_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Dat
     DataFrame or Markdown
         A one-sentence Markdown when there are no national figures or no neighbours.
     """
+    if isinstance(indicator_ids, str):
+        indicator_ids = catalogue.measure_set(indicator_ids)
     if data.national is None:
         return Markdown(f"*National comparison not available: {data.national_message}*")
     if not data.neighbours:
@@ -229,12 +235,15 @@ def funnel(data: NotebookData, indicator_id: str) -> Figure | Markdown:
     except CpanalysisError as exc:
         return _unavailable(title_of(indicator_id), exc)
 
-def reconciliation_table(data: NotebookData, indicator_ids: Sequence[str] | None = None) -> pd.DataFrame | Markdown:
+def reconciliation_table(data: NotebookData, indicator_ids: Sequence[str] | str | None = None) -> pd.DataFrame | Markdown:
     """Our computed 31 March figures against DfE's published row for the authority, with the likely
     reason for each difference (:func:`cpanalysis.compare.reconcile`), whole cohort only, latest year
-    DfE has published for the authority on or before the period end."""
+    DfE has published for the authority on or before the period end. ``indicator_ids``: ids, the
+    name of a catalogue set (``"reconciliation"``), or None for every published measure."""
     from cpanalysis import compare
 
+    if isinstance(indicator_ids, str):
+        indicator_ids = catalogue.measure_set(indicator_ids)
     if data.national is None:
         return _national_note(data)
     table = _with_national(data)

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from cpanalysis.compare import versus_label
 from cpanalysis.errors import CpanalysisError
+from cpanalysis.indicators import catalogue
 from cpanalysis.indicators.catalogue import title_of
 from cpanalysis.reports import plots, wording
 from cpanalysis.reports.common import _unavailable, england_value
@@ -22,12 +23,17 @@ from cpanalysis.reports.loading import NotebookData
 from cpanalysis.reports.wording import format_value, period_label
 
 
-def headline_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataFrame:
+def headline_table(data: NotebookData, indicator_ids: Sequence[str] | str) -> pd.DataFrame:
     """The latest value of each measure with its interval, n, England and the comparison label.
+
+    ``indicator_ids`` is a list of ids or the name of a catalogue set
+    (:func:`cpanalysis.indicators.catalogue.measure_set`, e.g. ``"profile"``).
 
     England is DfE's latest published year on or before the period end (annual, 31 March); the
     comparison uses the Fingertips rule (:func:`cpanalysis.compare.versus_label`).
     """
+    if isinstance(indicator_ids, str):
+        indicator_ids = catalogue.measure_set(indicator_ids)
     latest = data.latest().set_index("indicator_id")
     rows = []
     for ind in indicator_ids:
