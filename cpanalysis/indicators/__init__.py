@@ -178,4 +178,5 @@ def compute_context(
         stamp = Stamp(win.end, win.period_type, ctx.areas)
         for name in chosen:
             parts.extend(FAMILIES[name].compute(ctx, win, stamp))
+        ctx.forget_unused()  # this period end's cohorts are not needed again
     return finish(parts)

@@ -50,6 +50,8 @@ A2_MATCH_BEFORE_AUTHORITY = ("zero", "exclude")
 #: Episode fields describing where and with whom a child is placed on a date.
 POINT_IN_TIME = ("place", "place_provider", "pl_post", "pl_distance", "pl_la", "pl_location", "urn")
 
+#: Episode columns of :meth:`Context.looked_after_on` (and so of :meth:`Context.episode_on`).
+ON_DATE_COLUMNS = ("child_id", "decom", "dec", "ls", "rne", "period_id", "is_temporary", *POINT_IN_TIME)
 #: Columns each processed table must carry for the indicators (others are optional).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "children": ("child_id", "sex", "dob"),
@@ -216,6 +218,7 @@ class Context:
     population_by_age: pd.DataFrame | None = None
     child_ids: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
     _cache: dict = field(default_factory=dict, repr=False)
+    _used: set = field(default_factory=set, repr=False)
 
     @property
     def geography(self) -> str:
@@ -225,8 +228,22 @@ class Context:
     def geo_of(self, child_ids: object) -> np.ndarray:
         """Area number (index into :attr:`areas`) of each child (0 for an unknown child)."""
         arrays = self.cached("children_arrays", self._children_arrays)
-        pos = self.children.index.get_indexer(pd.Index(child_ids, dtype=object))
+        pos = self._positions(child_ids)
         return np.where(pos >= 0, arrays["geo"][np.maximum(pos, 0)], 0)
+
+    def _positions(self, child_ids: object) -> np.ndarray:
+        """Row of each child in :attr:`children` (-1 for an unknown child).
+
+        Inside the context a child's key is its row number (:func:`prepare`), so integer keys
+        are their own positions; anything else is looked up.
+        """
+        index = self.children.index
+        values = np.asarray(child_ids)
+        if (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+                and values.dtype.kind in "iu"):
+            keys = values.astype(np.int64, copy=False)
+            return np.where((keys >= 0) & (keys < len(index)), keys, -1)
+        return index.get_indexer(pd.Index(child_ids, dtype=object))
 
     def covers(self, start: pd.Timestamp) -> bool:
         """Whether the loaded returns reach back to ``start`` (a window starting earlier would
@@ -237,7 +254,21 @@ class Context:
         """``make()`` once per ``key`` (cohorts shared by several indicators of one window)."""
         if key not in self._cache:
             self._cache[key] = make()
+        self._used.add(key)
         return self._cache[key]
+
+    def forget_unused(self) -> None:
+        """Drop the cached cohorts of dates and windows not used since the last call.
+
+        :func:`cpanalysis.indicators.compute_context` calls this after each period end: a
+        cohort keyed by a date or a window (a tuple key) that the period end did not ask for
+        will not be asked for again, and 32 quarter ends' worth of them would otherwise stay in
+        memory. Views of the whole history (plain keys) are kept; a cohort carried forward to
+        the next period end (OC2 at an in-year quarter end) is kept because it was used.
+        """
+        for key in [k for k in self._cache if isinstance(k, tuple) and k not in self._used]:
+            del self._cache[key]
+        self._used = set()
 
     # ----------------------------------------------------------------------------- cohorts
     @property
@@ -246,16 +277,20 @@ class Context:
         return self.cached("care_episodes", lambda: self.episodes.loc[~self.episodes["is_short_break"]])
 
     def looked_after_on(self, date: pd.Timestamp) -> pd.DataFrame:
-        """Episodes open at the end of ``date`` (one per child, non-V3/V4), indexed by child_id."""
-        key = ("on", date)
-        if key not in self._cache:
-            e = self.care_episodes
-            open_ = (e["decom"] <= date) & (e["dec"].isna() | (e["dec"] > date))
-            # Episodes are sorted by child and start (prepare); overlaps are repaired upstream,
-            # and if any remain the latest start wins.
-            rows = e.take(_last_per_child(e["child_id"], open_))  # one copy of the rows kept
-            self._cache[key] = rows.set_index("child_id")
-        return self._cache[key]
+        """Episodes open at the end of ``date`` (one per child, non-V3/V4), indexed by child_id.
+
+        Only the columns of :data:`ON_DATE_COLUMNS` (what the cohorts on a date read).
+        """
+        return self.cached(("on", date), lambda: self._looked_after_on(date))
+
+    def _looked_after_on(self, date: pd.Timestamp) -> pd.DataFrame:
+        e = self.cached("care_episodes_on_date", lambda: self.care_episodes[
+            [c for c in ON_DATE_COLUMNS if c in self.care_episodes.columns]])
+        open_ = (e["decom"] <= date) & (e["dec"].isna() | (e["dec"] > date))
+        # Episodes are sorted by child and start (prepare); overlaps are repaired upstream,
+        # and if any remain the latest start wins.
+        rows = e.take(_last_per_child(e["child_id"], open_))  # one copy of the rows kept
+        return rows.set_index("child_id")
 
     def looked_after_during(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.Index:
         """Children with a non-V3/V4 episode overlapping ``start``..``end`` (inclusive)."""
@@ -345,8 +380,11 @@ class Context:
         has been with the same carers, and :meth:`episode_on` for where they are placed.
         """
         key = ("carer_spell_on", date)
+        self._used.add(key)
         if key not in self._cache:
-            p = self.placements
+            # the columns a carer spell on a date is read for (its start, period and sequence)
+            p = self.cached("placements_on_date", lambda: self.placements[
+                ["child_id", "period_id", "placement_seq", "start", "end", "is_short_break"]])
             open_ = (~p["is_short_break"]) & (p["start"] <= date) & (p["end"].isna() | (p["end"] > date))
             # the latest start per child: positions ordered by child and start (stable, as
             # sort_values on the open rows would), then each child's last

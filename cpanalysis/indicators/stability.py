@@ -110,8 +110,7 @@ def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     long_enough = (current["start"] <= cutoff).fillna(False).to_numpy(dtype=bool)
     adoption = frame["place"].isin(codes.PLACE_ADOPTION).to_numpy()
     if adoption.any():
-        p = ctx.placements[~ctx.placements["is_short_break"]]
-        prev = p.assign(next_seq=p["placement_seq"] + 1).set_index(["child_id", "next_seq"])
+        prev = ctx.cached("placements_by_next_seq", lambda: _placements_by_next_seq(ctx))
         keys = pd.MultiIndex.from_arrays([frame.index, current["placement_seq"].fillna(-1).astype(int)])
         prev_rows = prev.reindex(keys)
         same_period = prev_rows["period_id"].to_numpy() == current["period_id"].to_numpy()
@@ -119,6 +118,12 @@ def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> Rows:
         long_enough = long_enough | (adoption & prev_ok)
     frame["hit"] = long_enough
     return proportion_rows(frame, "hit", "long_term_stability", stamp)
+
+
+def _placements_by_next_seq(ctx: Context) -> pd.DataFrame:
+    """Non-short-break carer spells keyed by (child, the sequence number of the spell after them)."""
+    p = ctx.placements.loc[~ctx.placements["is_short_break"], ["child_id", "period_id", "placement_seq", "start"]]
+    return p.assign(next_seq=p["placement_seq"] + 1).set_index(["child_id", "next_seq"])
 
 
 def _current_placement_frame(ctx: Context, win: Window, distance: bool = False) -> pd.DataFrame:

@@ -303,27 +303,80 @@ def _flatten(parts: list) -> list[Rows]:
     return blocks
 
 
-_COLUMNS = ("indicator_id", "kind", "period_end", "period_type", "geography", "breakdown", "breakdown_value",
-            "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998")
+#: Text columns of the blocks (held as codes of their distinct values until the table is built).
+_TEXT = ("indicator_id", "kind", "period_end", "period_type", "geography", "breakdown", "breakdown_value")
+#: Number columns of the blocks.
+_NUMBERS = ("numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998")
 
 
-def _columns(blocks: list[Rows]) -> dict[str, np.ndarray]:
-    """Concatenate blocks column by column (scalars broadcast to the block's length)."""
-    columns: dict[str, list] = {c: [] for c in _COLUMNS}
+class _Distinct:
+    """The distinct values of one text column in order of first appearance, and each one's code.
+
+    A run's million rows repeat a few hundred texts: coding each block's few values (instead of
+    concatenating a Python object per row and hashing them all again) keeps :func:`finish` cheap.
+    A missing value (None, NaN) has code -1.
+    """
+
+    def __init__(self) -> None:
+        self.values: list = []
+        self._codes: dict = {}
+
+    def code(self, value: object) -> int:
+        """Code of one value (-1 when missing)."""
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return -1
+        found = self._codes.get(value)
+        if found is None:
+            found = self._codes[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+    def codes(self, values: np.ndarray) -> np.ndarray:
+        """Codes of an array of values."""
+        local, uniques = pd.factorize(values)
+        remap = np.array([self.code(u) for u in uniques] + [-1], dtype=np.int64)
+        return remap[local]  # a missing value's local code -1 picks the appended -1
+
+
+def _columns(blocks: list[Rows]) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, list]]]:
+    """Concatenate blocks column by column (scalars broadcast to the block's length).
+
+    Returns the number columns as arrays and each text column as (codes, distinct values).
+    """
+    numbers: dict[str, list] = {c: [] for c in _NUMBERS}
+    texts: dict[str, list] = {c: [] for c in _TEXT}
+    distinct = {c: _Distinct() for c in _TEXT}
+    area_codes: dict[tuple, np.ndarray] = {}
     for block in blocks:
-        block = dict(block)
+        geo = None
         if "geo" in block and "areas" in block:
-            block["geography"] = np.asarray(block.pop("areas"), dtype=object)[np.asarray(block.pop("geo"))]
-        n = max((len(v) for v in block.values() if isinstance(v, np.ndarray)), default=1)
-        for c in _COLUMNS:
+            areas = tuple(block["areas"])
+            if areas not in area_codes:
+                area_codes[areas] = np.array([distinct["geography"].code(a) for a in areas], dtype=np.int64)
+            geo = area_codes[areas][np.asarray(block["geo"])]
+        n = max((len(v) for k, v in block.items() if isinstance(v, np.ndarray) and k != "geo"),
+                default=1 if geo is None else len(geo))
+        if geo is not None:
+            n = max(n, len(geo))
+        for c in _NUMBERS:
             value = block.get(c, np.nan)
             if isinstance(value, np.ndarray):
-                columns[c].append(value)
+                numbers[c].append(value)
             else:
                 filled = np.empty(n, dtype=object if not isinstance(value, float) else float)
                 filled[:] = value
-                columns[c].append(filled)
-    return {c: np.concatenate(v) for c, v in columns.items()}
+                numbers[c].append(filled)
+        for c in _TEXT:
+            if c == "geography" and geo is not None:
+                texts[c].append(geo)
+                continue
+            value = block.get(c, np.nan)
+            if isinstance(value, np.ndarray):
+                texts[c].append(distinct[c].codes(value))
+            else:
+                texts[c].append(np.full(n, distinct[c].code(value), dtype=np.int64))
+    return ({c: np.concatenate(v) for c, v in numbers.items()},
+            {c: (np.concatenate(texts[c]), distinct[c].values) for c in _TEXT})
 
 
 def finish(parts: list) -> pd.DataFrame:
@@ -336,11 +389,12 @@ def finish(parts: list) -> pd.DataFrame:
     blocks = _flatten(parts)
     if not blocks:
         return empty()
-    data = _columns(blocks)
+    data, texts = _columns(blocks)
     num = data["numerator"].astype(float)
     den = data["denominator"].astype(float)
-    kind = data.pop("kind")
-    prop, rate, count = kind == "proportion", kind == "rate", kind == "count"
+    kind_codes, kinds = texts.pop("kind")
+    kind_of = {k: i for i, k in enumerate(kinds)}
+    prop, rate, count = (kind_codes == kind_of.get(k, -2) for k in ("proportion", "rate", "count"))
     value = data["value"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         value[prop] = np.where(den[prop] > 0, num[prop] / den[prop] * 100, np.nan)
@@ -360,13 +414,13 @@ def finish(parts: list) -> pd.DataFrame:
     data["value"], data["numerator"], data["denominator"] = value, num, den
     # The text columns repeat a few hundred values over up to a million rows: convert each
     # distinct value once and repeat it (pandas' text dtype is slow to build row by row).
-    ids, id_values = pd.factorize(data["indicator_id"])
     for name in ("period_type", "geography", "breakdown", "breakdown_value"):
-        data[name] = _repeated_text(*pd.factorize(data[name]))
+        data[name] = _repeated_text(*texts[name])
+    ids, id_values = texts["indicator_id"]
     data["indicator_id"] = _repeated_text(ids, id_values)
     data["unit"] = _repeated_text(ids, [_catalogue_field(i, "unit") for i in id_values])
     data["polarity"] = _repeated_text(ids, [_catalogue_field(i, "polarity") for i in id_values])
-    ends, end_values = pd.factorize(data["period_end"])
+    ends, end_values = texts["period_end"]
     data["period_end"] = pd.Series(pd.to_datetime(end_values)).take(ends).to_numpy()
     out = pd.DataFrame(data)
     out["source"] = "local"
