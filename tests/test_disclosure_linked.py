@@ -195,6 +195,7 @@ class _Tables(HTMLParser):
 _IN_BRACKETS = re.compile(r"\((\d[\d,]*)\)")
 
 
+@pytest.mark.slow  # runs the whole external report pack (about 25 s): make test, not make test-fast
 def test_external_pack_shows_no_count_from_1_to_5(tmp_path_factory) -> None:
     pack = fixture_pack(tmp_path_factory, "external")
     out = pack.result.out_dir

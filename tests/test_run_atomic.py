@@ -99,6 +99,7 @@ def test_local_measure_keeps_its_title_on_a_warm_cache(project: Path) -> None:
     assert (record.title, record.outcome) == ("Our own measure", "O2")
 
 
+@pytest.mark.slow  # runs the pipeline twice (build, indicators, notebook 00): about 8 s
 def test_rerun_gives_the_same_bytes_but_the_manifest(project: Path) -> None:
     out = project / "reports"
     first = run_pipeline(data=project / "data" / "raw" / "903", dfe=project / "no_dfe", notebooks=["00"],
@@ -118,6 +119,7 @@ def test_rerun_gives_the_same_bytes_but_the_manifest(project: Path) -> None:
     assert not list(out.glob(".*"))  # no staging folder left
 
 
+@pytest.mark.slow  # a pack run ended by SIGTERM in a child process
 def test_sigterm_stops_promptly_and_leaves_nothing(project: Path) -> None:
     out = project / "reports_term"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
