@@ -132,6 +132,9 @@ REASONS = {
     "146": "DfE defect: its 2024-25 PLACE list spells K3 as 'k3', so every K3 is reported",
     "1001": "DfE false positive: it sees two years; the young person's care is in an earlier return",
     "1002": "DfE false positive: it sees two years; the young person's care is in an earlier return",
+    "1001 short breaks": "DfE defect: its 1001 stacks this year's and last year's episodes and drops the "
+                         "short breaks (V3/V4) by row number, which both files share, so the young person's "
+                         "own episodes on the row numbers of the other file's short breaks are dropped too",
     "365": "DfE defect: its rule 365 writes 31 March into every blank DEC of the shared episode table, "
            "so this rule sees the child's open episode as ended",
     "SW12STG2": "DfE defect: SW12STG2 as coded reports the social worker episodes outside care that its "
@@ -224,7 +227,11 @@ def _reason(row, folders: dict, earlier: dict, cache: dict) -> str | None:
                 if folder.is_dir() and folder.name < DEMO_RETURNS[1] and (folder / "episodes.csv").exists():
                     seen |= set(pd.read_csv(folder / "episodes.csv", dtype=str, usecols=["CHILD"])["CHILD"])
             earlier[row.case] = seen
-        return REASONS[row.rule] if row.child in earlier[row.case] else None
+        if row.child in earlier[row.case]:
+            return REASONS[row.rule]
+        if row.rule == "1001" and _lost_with_short_breaks(row.file, row.child, cache):
+            return REASONS["1001 short breaks"]
+        return None
     if row.rule == "624" and _cell(row.file, row.row, "MC_DOB", cache) is None:
         eps_file, oc3_file = _episodes_file(row.file), Path(row.file).parent / "oc3.csv"
         no_episode = eps_file is None or not _read(eps_file, cache)["CHILD"].eq(row.child).any()
@@ -273,12 +280,61 @@ def _reason(row, folders: dict, earlier: dict, cache: dict) -> str | None:
     return None
 
 
+def _relevant_as_dfe(eps: pd.DataFrame, birth: pd.Timestamp, collection_end: pd.Timestamp) -> bool:
+    """DfE 1001's test on one young person's episodes (CSV text): at least 91 days looked after
+    since the 14th birthday and at least one after the 16th, each episode counted from the later
+    of DECOM and the birthday to DEC (an open last episode to the collection end)."""
+    if eps.empty:
+        return False
+    start, end = _dates(eps["DECOM"]), _dates(eps["DEC"])
+    end = end.where(end.notna() | (start < start.max()), collection_end)
+    days = [((end - start.where(start > b, b)).dt.days.clip(lower=0)).sum()
+            for b in (birth + pd.DateOffset(years=14), birth + pd.DateOffset(years=16))]
+    return bool(days[0] >= 91 and days[1] >= 1)
+
+
+def _lost_with_short_breaks(path: str, child: str, cache: dict) -> bool:
+    """Whether DfE's 1001 reports ``child`` only because of how it drops short breaks.
+
+    DfE's rule stacks this year's and last year's episodes (``pd.concat``: each keeps its CSV
+    row numbers as the index), then drops the V3/V4 episodes with ``drop(index)``, which drops
+    every row carrying one of those row numbers: the young person's episodes sitting on the row
+    number of a short break in the other year's file go too. True when the young person passes
+    DfE's own test on all their non-short-break episodes of the two years and fails it on the
+    ones DfE keeps.
+    """
+    this_year = Path(path).parent
+    last_year = this_year.parent / DEMO_RETURNS[1]
+    files = [_episodes_file(str(this_year / "x")), _episodes_file(str(last_year / "x")) if last_year.is_dir() else None]
+    header = next((f for f in _return_files(str(this_year / "x")) if {"SEX", "DOB"} <= set(_read(f, cache))), None)
+    if None in files or header is None:
+        return False
+    end = pd.Timestamp(int(DEMO_RETURNS[0][:4]) + 1, 3, 31)
+    # DfE's steps: stack the two years, keep one row per (CHILD, DECOM) (the one with the
+    # earliest DEC), keep the children of this year's header with a DOB, under 20 at the end
+    eps = pd.concat([_read(f, cache) for f in files])
+    eps = eps.assign(_dec=_dates(eps["DEC"])).sort_values("_dec").drop_duplicates(["CHILD", "DECOM"], keep="first")
+    births = _read(header, cache).assign(_dob=lambda h: _dates(h["DOB"])).dropna(subset=["_dob"])
+    births = births[births["_dob"] + pd.DateOffset(years=20) > end].drop_duplicates("CHILD").set_index("CHILD")["_dob"]
+    eps = eps[eps["CHILD"].isin(births.index)]
+    short_break = eps["LS"].str.strip().str.upper().isin(["V3", "V4"])
+    dropped = set(eps.index[short_break])  # DfE drops these row numbers, whoever's row they are
+    eps = eps[(eps["CHILD"] == child) & ~short_break]
+    if child not in births.index:
+        return False
+    kept = eps[~eps.index.isin(dropped)]
+    births = births.loc[[child]]
+    return _relevant_as_dfe(eps, births.iloc[0], end) and not _relevant_as_dfe(kept, births.iloc[0], end)
+
+
 def explain(dfe: pd.DataFrame, cases: list[dict]) -> pd.Series:
     """The documented reason (:data:`REASONS`) each DfE finding is not to be reproduced, or None.
 
     Each reason is checked on the finding itself: 202 only when last year's code means the same
     sex; 146 only when PLACE is K3; 1001/1002 only when an earlier return than DfE's "previous
-    year" holds an episode of the young person; EPI only when DfE had no episodes file; a blank
+    year" holds an episode of the young person, or (1001) when the young person passes DfE's own
+    test on their episodes of the two years but not on those left after DfE drops the short
+    breaks by row number (:func:`_lost_with_short_breaks`); EPI only when DfE had no episodes file; a blank
     line or a row with no CHILD from the row itself; a spelling when the finding's row has a
     padded value or the return spells the child's CHILD in more than one way; a date form when
     the child's rows hold a yyyy-mm-dd or Excel-serial date; a copy (episode-chain rules only)

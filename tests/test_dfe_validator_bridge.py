@@ -44,3 +44,57 @@ def test_dfe_finds_invalid_sex_on_its_row(tmp_path):
     ]
     assert "notes.csv" in found.attrs["log"]
     assert found.attrs["cpu_seconds"] > 0
+
+
+# --- DfE 1001's short-break defect, as the conformance script recognises it ---------------------
+
+_conf_spec = importlib.util.spec_from_file_location(
+    "dfe_validator_conformance", ROOT / "benchmarks" / "dfe_validator_conformance.py"
+)
+conformance = importlib.util.module_from_spec(_conf_spec)
+_conf_spec.loader.exec_module(conformance)
+
+_EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+_HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+
+
+def _short_break_case(root: Path, a_row: int, a_dec: str) -> Path:
+    """Young person A (born 01/06/2006: 14 in 2020, 16 in 2022) looked after from 01/05/2023 to
+    ``a_dec`` in last year's return, on data row ``a_row``; this year's return has a short
+    break (V3) of child B on data row 0, child D's episode on row 1 (DfE's rule reports nothing
+    when no episode is left at all), and A's care-leaver row."""
+    this_year, last_year = root / "2024-25", root / "2023-24"
+    this_year.mkdir(parents=True)
+    last_year.mkdir()
+    (this_year / "header.csv").write_text(_HEADER + "A,M,01/06/2006,WBRI,UN1,,\nB,F,01/06/2012,WBRI,UN1,,\nD,F,01/06/2012,WBRI,UN1,,\n")
+    (this_year / "episodes.csv").write_text(
+        _EPISODES + "B,01/05/2024,S,V3,N1,H5,PR1,03/05/2024,E3,,,,\nD,01/05/2024,S,C2,N1,U1,PR1,,,,,,\n"
+    )
+    (this_year / "oc3.csv").write_text("CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\nA,01/06/2006,YES,F2,B1\n")
+    rows = ["C,01/04/2023,S,C2,N1,U1,PR1,,,,,,\n"] * a_row + [f"A,01/05/2023,S,C2,N1,U1,PR1,{a_dec},E8,,,,\n"]
+    (last_year / "header.csv").write_text(_HEADER + "A,1,01/06/2006,WBRI,UN1,,\nC,2,01/06/2012,WBRI,UN1,,\n")
+    (last_year / "episodes.csv").write_text(_EPISODES + "".join(rows))
+    return this_year / "oc3.csv"
+
+
+def test_1001_short_break_defect_recognised(tmp_path):
+    # A's 276 days (01/05/2023 to 01/02/2024) make A a relevant child; A's episode sits on data row
+    # 0 of last year's file, the row number of B's short break this year: DfE drops both.
+    oc3 = _short_break_case(tmp_path / "shared_row", 0, "01/02/2024")
+    assert conformance._lost_with_short_breaks(str(oc3), "A", {}) is True
+    # on another row number A's episode survives: DfE's report (if any) is not this defect
+    oc3 = _short_break_case(tmp_path / "other_row", 1, "01/02/2024")
+    assert conformance._lost_with_short_breaks(str(oc3), "A", {}) is False
+    # 30 days (01/05/2023 to 31/05/2023) fail DfE's own test anyway: a genuine finding
+    oc3 = _short_break_case(tmp_path / "too_short", 0, "31/05/2023")
+    assert conformance._lost_with_short_breaks(str(oc3), "A", {}) is False
+
+
+@pytest.mark.skipif(_venv() is None, reason="DfE validator venv absent (make conformance creates it)")
+def test_dfe_1001_reports_a_relevant_child_whose_row_number_is_a_short_break(tmp_path):
+    for name, row in (("shared_row", 0), ("other_row", 1)):
+        oc3 = _short_break_case(tmp_path / name, row, "01/02/2024")
+        job = dfe_validator.dfe_job(oc3.parent, oc3.parent.parent / "2023-24", "lac2024_25", rules=["1001"])
+        found = dfe_validator.run_dfe_validator_jobs([job], _venv())
+        reported = found[found["rule"].eq("1001")]["child"].tolist()
+        assert reported == (["A"] if row == 0 else []), name
