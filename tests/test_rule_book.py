@@ -46,8 +46,9 @@ def test_validate_rules_prints_the_book() -> None:
     done = subprocess.run([sys.executable, "-m", "cpanalysis", "validate", "--rules"], capture_output=True, text=True)
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert lines[0].split() == ["rule", "stage", "table", "severity", "description"]
-    assert any(line.split()[:4] == ["STITCH_1", "stitch", "episodes", "warning"] for line in lines[2:])
+    assert lines[0].split() == ["rule", "stage", "table", "severity", "years", "description"]
+    assert any(line.split()[:6] == ["STITCH_1", "stitch", "episodes", "warning", "all", "years"] for line in lines[2:])
+    assert any(line.split()[:5] == ["SW13STG1", "validate", "sw_episodes", "warning", "2023-24"] for line in lines[2:])
     assert any(line.split()[:2] == ["393", "validate"] for line in lines[2:])
     assert f"{len(validate.RULES)} rules." in done.stdout
 

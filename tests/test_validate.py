@@ -363,7 +363,12 @@ def test_every_rule_has_a_failing_case() -> None:
 
 def test_rule_book() -> None:
     book = validate.describe_rules()
-    assert list(book.columns) == ["rule_id", "table", "severity", "stage", "name", "description"]
+    assert list(book.columns) == ["rule_id", "table", "severity", "stage", "collection_years", "name", "description"]
+    years = book.set_index("rule_id")["collection_years"]
+    # a rule applies from the first year DfE collects its table: social worker episodes from 2023-24
+    assert years["SW13STG1"] == "2023-24 onwards"
+    assert (years["501"], years["INGEST_CORE"], years["STITCH_1"]) == ("all years", "all years", "all years")
+    assert set(years[book.set_index("rule_id")["table"].eq("sw_episodes")]) == {"2023-24 onwards"}
     assert book["rule_id"].is_unique
     row = book.set_index("rule_id").loc["501"]
     assert (row["table"], row["severity"], row["stage"], row["name"]) == ("episodes", "warning", "validate", "overlapping_episodes")

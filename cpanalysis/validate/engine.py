@@ -46,6 +46,11 @@ class Rule:
         ``check(context) -> findings``; ``None`` for rules applied while cleaning.
     stage : str
         ``"validate"`` or ``"normalise"``.
+    first_year, last_year : int
+        Collection years (``2025`` is 2024-25) the rule applies to: by default from the first
+        year DfE collects its table (``schema.TableSpec.first_year``: social worker episodes from
+        2023-24), open-ended. A rule applies to every return holding its table, so these record
+        which returns those are; none of the package's rules is one DfE has deleted.
     """
 
     rule_id: str
@@ -55,6 +60,25 @@ class Rule:
     description: str
     check: Callable[[Context], pd.DataFrame] | None
     stage: str = "validate"
+    first_year: int = codes.FIRST_YEAR
+    last_year: int = codes.LAST_YEAR
+
+    @property
+    def collection_years(self) -> str:
+        """The years in words: ``"all years"``, ``"2023-24 onwards"``, ``"to 2024-25"``..."""
+        if self.first_year <= codes.FIRST_YEAR and self.last_year >= codes.LAST_YEAR:
+            return "all years"
+        if self.last_year >= codes.LAST_YEAR:
+            return f"{periods.year_label(self.first_year)} onwards"
+        if self.first_year <= codes.FIRST_YEAR:
+            return f"to {periods.year_label(self.last_year)}"
+        return f"{periods.year_label(self.first_year)} to {periods.year_label(self.last_year)}"
+
+
+def _table_first_year(table: str) -> int:
+    """First collection year of a table (``codes.FIRST_YEAR`` for ``"all"`` and unknown names)."""
+    spec = schema.TABLES.get(table)
+    return spec.first_year if spec is not None else codes.FIRST_YEAR
 
 
 #: Where a rule is applied, in pipeline order.
@@ -81,7 +105,8 @@ def rule(rule_id: str, table: str, severity: str = "warning") -> Callable:
             raise ValueError(f"rule {rule_id} registered twice")
         description = (func.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         description = " ".join(description.split())
-        RULES[rule_id] = Rule(rule_id, table, severity, func.__name__, description, func)
+        RULES[rule_id] = Rule(rule_id, table, severity, func.__name__, description, func,
+                              first_year=_table_first_year(table))
         return func
 
     return register
@@ -101,7 +126,7 @@ def book(rule_id: str, table: str, severity: str, stage: str, description: str) 
         raise ValueError(f"rule {rule_id}: unknown severity {severity!r} or stage {stage!r}")
     if rule_id in RULES:
         raise ValueError(f"rule {rule_id} registered twice")
-    RULES[rule_id] = Rule(rule_id, table, severity, "-", description, None, stage)
+    RULES[rule_id] = Rule(rule_id, table, severity, "-", description, None, stage, first_year=_table_first_year(table))
 
 
 def findings(frame: pd.DataFrame, mask: pd.Series, table: str, column: str | None, message: object, severity: str | None = None) -> pd.DataFrame:
@@ -394,10 +419,11 @@ def register_cleaning_rules() -> None:
 # Running the rules, quarantine, reconciliation
 # ---------------------------------------------------------------------------------------------
 def describe_rules() -> pd.DataFrame:
-    """The rule book: one row per rule (``rule_id, table, severity, stage, name, description``)."""
+    """The rule book: one row per rule (``rule_id, table, severity, stage, collection_years, name,
+    description``; ``collection_years`` as :attr:`Rule.collection_years`)."""
     return pd.DataFrame(
-        [(r.rule_id, r.table, r.severity, r.stage, r.name, r.description) for r in RULES.values()],
-        columns=["rule_id", "table", "severity", "stage", "name", "description"],
+        [(r.rule_id, r.table, r.severity, r.stage, r.collection_years, r.name, r.description) for r in RULES.values()],
+        columns=["rule_id", "table", "severity", "stage", "collection_years", "name", "description"],
     )
 
 
