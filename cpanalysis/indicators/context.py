@@ -57,6 +57,11 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "children": ("child_id", "sex", "dob"),
     "episodes": ("child_id", "decom", "dec", "rne", "ls", "place", "rec"),
 }
+#: Columns of the processed tables no indicator reads (where a row came from, identifiers the
+#: indicators never show): :func:`prepare` leaves them out of its tables, and a caller holding
+#: many authorities can leave them out when reading (``benchmarks/bench_indicators.py``).
+NOT_READ: tuple[str, ...] = ("source_file", "source_row", "repair", "upn", "mother", "mc_dob", "first_return",
+                             "last_return")
 #: Every processed table :func:`prepare` reads (the others, such as ``issues`` or ``reviews``, it
 #: never opens: a caller holding many authorities can load only these).
 TABLES: tuple[str, ...] = ("children", "episodes", "placements", "periods_of_care", "uasc", "oc2", "oc3",
@@ -148,6 +153,13 @@ def _optional(tables: dict[str, pd.DataFrame], name: str, columns: tuple[str, ..
     if frame is None:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return _require(tables, name, columns)
+
+
+def _own(frame: pd.DataFrame) -> pd.DataFrame:
+    """The context's own copy of a processed table, without the columns of :data:`NOT_READ`
+    (pandas copies on write, so the caller's table is never changed and its columns are copied
+    only when the context changes them)."""
+    return frame.drop(columns=[c for c in NOT_READ if c in frame.columns])
 
 
 def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -564,7 +576,7 @@ def _ids(values: pd.Series) -> pd.Series:
 
 
 def _children(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    c = _require(tables, "children", REQUIRED["children"]).copy()
+    c = _own(_require(tables, "children", REQUIRED["children"]))
     _dates(c, "dob", "duc")
     c["child_id"] = _ids(c["child_id"])
     c["sex"] = c["sex"].map(lambda s: codes.SEX_LABELS.get(codes.SEX_NORMALISED.get(str(s), ""), NOT_KNOWN))
@@ -583,7 +595,7 @@ def _placements(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame, options
     which view "3 or more placements" counts, :meth:`Context.counted_placements`)."""
     chosen = {"same_carer_moves": False, "temporary": options.temporary}
     if tables.get("placements") is not None and chosen == _PLACEMENT_DEFAULTS:
-        p = tables["placements"].copy()
+        p = _own(tables["placements"])
     else:
         p = episodes_module.derive_placements(episodes, **chosen)
     _require({"placements": p}, "placements", ("child_id", "period_id", "start", "end", "place"))
@@ -603,7 +615,7 @@ def _placements(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame, options
 
 def _periods(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.DataFrame:
     if tables.get("periods_of_care") is not None:
-        p = tables["periods_of_care"].copy()
+        p = _own(tables["periods_of_care"])
     else:
         p = episodes_module.derive_periods_of_care(episodes)
     _require({"periods_of_care": p}, "periods_of_care", ("child_id", "period_id", "start", "end"))
@@ -654,7 +666,7 @@ def prepare(
         If a required table or column is missing, or the population table is malformed.
     """
     options = options or Options()
-    episodes = _require(tables, "episodes", REQUIRED["episodes"]).copy()
+    episodes = _own(_require(tables, "episodes", REQUIRED["episodes"]))
     _dates(episodes, "decom", "dec")
     episodes["child_id"] = _ids(episodes["child_id"])
     if "period_id" not in episodes.columns or episodes["period_id"].isna().any():
@@ -672,15 +684,15 @@ def prepare(
     areas = _areas(children, la_code, population)
     if "la_code" in children.columns and len(areas) == 1:
         children["la_code"] = areas[0]
-    oc2 = _optional(tables, "oc2", ("child_id", "collection_year")).copy()
-    oc3 = _optional(tables, "oc3", ("child_id", "collection_year")).copy()
-    missing = _optional(tables, "missing", ("child_id", "missing", "mis_start")).copy()
+    oc2 = _own(_optional(tables, "oc2", ("child_id", "collection_year")))
+    oc3 = _own(_optional(tables, "oc3", ("child_id", "collection_year")))
+    missing = _own(_optional(tables, "missing", ("child_id", "missing", "mis_start")))
     for frame in (oc2, oc3, missing):
         frame["child_id"] = _ids(frame["child_id"])
     _dates(missing, "mis_start", "mis_end")
     _dates(oc3, "dob")
-    ad1 = _optional(tables, "ad1", ("child_id", "date_match")).copy()
-    sw_episodes = _optional(tables, "sw_episodes", ("child_id", "sw_id", "sw_decom", "sw_dec")).copy()
+    ad1 = _own(_optional(tables, "ad1", ("child_id", "date_match")))
+    sw_episodes = _own(_optional(tables, "sw_episodes", ("child_id", "sw_id", "sw_decom", "sw_dec")))
     for frame in (ad1, sw_episodes):
         frame["child_id"] = _ids(frame["child_id"])
     _dates(ad1, "date_match")
