@@ -649,3 +649,67 @@ def test_a_demo_pack_says_it_is_synthetic_on_every_page_and_export(tmp_path):
     assert json.loads(result.manifest.read_text())["synthetic_data"] == "Synthetic demonstration data, not Crafted's."
     # an authority's own returns carry no such notice
     assert run_module.synthetic_notice(GOOD) == ""
+
+
+def test_definition_choices_are_checked_and_only_changes_kept():
+    from cpanalysis.indicators import Options
+
+    chosen = Options.from_definitions({"uasc_distance": "exclude", "temporary": "merge", "same_carer_moves": True})
+    assert chosen.uasc_distance == "exclude" and chosen.same_carer_moves is True
+    assert chosen.changed() == {"same_carer_moves": True, "uasc_distance": "exclude"}  # the default dropped
+    assert Options.from_definitions(None).changed() == {} == Options.from_definitions({}).changed()
+    with pytest.raises(ParameterError, match="'uasc' is not a definition choice; the choices are same_carer_moves"):
+        Options.from_definitions({"uasc": "exclude"})
+    with pytest.raises(ParameterError, match="same_carer_moves must be True or False; got 'False'"):
+        Options.from_definitions({"same_carer_moves": "False"})  # the text "False" would be true
+    with pytest.raises(ParameterError, match="oc3_birthday_lag_months must be a whole number; got 1.5"):
+        Options.from_definitions({"oc3_birthday_lag_months": 1.5})
+    with pytest.raises(ParameterError, match="uasc_distance must be one of not_known, exclude; got 'blank'"):
+        Options.from_definitions({"uasc_distance": "blank"})
+    with pytest.raises(ParameterError, match="temporary must be one of merge, count, exclude; got 'keep'"):
+        Options.from_definitions({"temporary": "keep"})
+
+
+def test_load_for_notebook_uses_the_definitions_names_them_and_caches_them_apart(good_project, monkeypatch):
+    from cpanalysis import indicators
+
+    root, loaded, _ = good_project
+    seen = []
+    prepare = indicators.prepare
+    monkeypatch.setattr(indicators, "prepare", lambda *a, **k: seen.append(k["options"]) or prepare(*a, **k))
+    chosen = data.load_for_notebook(root / "data" / "raw" / "903", "", LA, dfe_dir=str(root / "no_dfe"),
+                                    quarters=2, definitions={"sdq_band_denominator": "cohort"})
+    assert [o.changed() for o in seen] == [{"sdq_band_denominator": "cohort"}]  # computed, not the default cache
+    assert chosen.definitions == {"sdq_band_denominator": "cohort"} and loaded.definitions == {}
+    assert ("**Definitions differ from DfE's** (sdq\\_band\\_denominator = cohort): the figures are not directly "
+            "comparable") in common.describe_run(chosen)
+    assert "Definitions differ" not in common.describe_run(loaded)
+    seen.clear()
+    data.load_for_notebook(root / "data" / "raw" / "903", "", LA, dfe_dir=str(root / "no_dfe"), quarters=2)
+    assert seen == []  # DfE's reading: still the cached series of the first load
+    with pytest.raises(ParameterError, match="'nope' is not a definition choice"):
+        data.load_for_notebook(root / "data" / "raw" / "903", "", LA, definitions={"nope": 1})
+
+
+def test_run_gives_the_definitions_to_every_notebook_and_the_manifest(good_project, tmp_path):
+    root, _, _ = good_project
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    _notebook(folder / "01_defs.ipynb", ["print(definitions)"], params="period_end = ''\ndefinitions = {}")
+    result = run_pipeline(data=root / "data" / "raw" / "903", dfe=root / "no_dfe", la_code=LA, out=tmp_path / "out",
+                          notebooks_dir=folder, definitions={"uasc_distance": "exclude"}, progress=None)
+    assert result.exit_code == 0
+    executed = nbformat.read(result.out_dir / "_executed" / "01_defs.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"].strip() == "{'uasc_distance': 'exclude'}"
+    manifest = json.loads((result.out_dir / "run_manifest.json").read_text())
+    assert manifest["parameters"]["definitions"] == {"uasc_distance": "exclude"}
+    book = openpyxl.load_workbook(result.out_dir / "indicators.xlsx")
+    notes = [c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Definitions differing from DfE's: uasc_distance = exclude" in notes
+    with pytest.raises(ParameterError, match="'definitions' is set by its own option"):
+        run_pipeline(data=root / "data" / "raw" / "903", la_code=LA, notebooks_dir=folder,
+                     parameters={"definitions": {}}, progress=None)
+    with pytest.raises(ParameterError, match="definitions: uasc_distance must be text; got 1"):
+        run_pipeline(data=root / "data" / "raw" / "903", la_code=LA, notebooks_dir=folder, out=tmp_path / "o2",
+                     definitions={"uasc_distance": 1}, progress=None)
+    assert not (tmp_path / "o2" / "2025-09-30").exists()

@@ -142,6 +142,18 @@ def test_bad_notebook_parameter_before_papermill(project: Path, capsys, name: st
     assert not list(out.rglob("*.ipynb"))  # no kernel started
 
 
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("same_carer_moves", "yes", "definitions: same_carer_moves must be True or False; got 'yes'"),
+    ("uasc_distance", "blank", "uasc_distance must be one of not_known, exclude; got 'blank'"),
+    ("uasc", "exclude", "definitions: 'uasc' is not a definition choice; the choices are same_carer_moves"),
+])
+def test_bad_definition_before_any_work(project: Path, capsys, name: str, value: str, expected: str) -> None:
+    out = project / "reports_d"
+    _fails_plainly(["run", "--data", str(project / "data" / "raw" / "903"), "--definition", name, value,
+                    "--out", str(out)], capsys, expected)
+    assert not list(out.rglob("*.ipynb"))  # no kernel started
+
+
 def test_binary_previous(project: Path, tmp_path: Path, capsys) -> None:
     binary = tmp_path / "indicators.csv"
     binary.write_bytes(bytes(range(256)) * 4)

@@ -48,6 +48,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(repeatable; numbers and True/False are read as such). For a deep dive use "
                         "--notebooks 08 and another --out so the quarterly pack is not overwritten")
     parser.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")
+    parser.add_argument("--definition", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="a definition choice where DfE is ambiguous, differing from DfE's reading "
+                        "(repeatable), e.g. --definition uasc_distance exclude; the names and choices are "
+                        "those of `cpanalysis indicators` (docs/indicator_views.md); every page names them")
     parser.set_defaults(handler=run)
 
 
@@ -64,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         data=args.data, dfe=args.dfe, period_end=args.period_end, la_code=check_la_code(args.la),
         audience=args.audience, notebooks=args.notebooks, out=args.out, previous=args.previous,
         workers=args.workers, parameters=dict(_literal(name, value) for name, value in args.parameter),
+        definitions=dict(_literal(name, value) for name, value in args.definition),
     )
     return result.exit_code
 

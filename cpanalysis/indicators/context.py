@@ -27,8 +27,8 @@ Short breaks (LS V3/V4) are excluded everywhere, as in every DfE children-looked
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import numpy as np
@@ -134,6 +134,44 @@ class Options:
             )
         if not 0 <= int(self.oc3_birthday_lag_months) <= 12:
             raise ParameterError(f"oc3_birthday_lag_months must be 0-12; got {self.oc3_birthday_lag_months}")
+        if self.temporary not in episodes_module.TEMPORARY_CHOICES:
+            raise ParameterError(f"temporary must be one of {', '.join(episodes_module.TEMPORARY_CHOICES)}; "
+                                 f"got {self.temporary!r}")
+
+    @classmethod
+    def from_definitions(cls, definitions: Mapping[str, object] | None) -> Options:
+        """The options from a report's ``definitions`` parameter (name -> choice), each checked.
+
+        A report notebook and ``cpanalysis run --definition NAME VALUE`` give only the choices
+        that differ from the defaults (DfE's reading); a name that is not an option, or a value of
+        the wrong kind (text for a True/False choice), is refused with a plain message rather than
+        silently read as something else (the text "False" is true in Python).
+
+        Raises
+        ------
+        ParameterError
+            For an unknown name or a value of the wrong kind or outside the choices.
+        """
+        defaults = {f.name: f.default for f in fields(cls)}
+        for name, value in dict(definitions or {}).items():
+            if name not in defaults:
+                raise ParameterError(f"definitions: {name!r} is not a definition choice; the choices are "
+                                     f"{', '.join(defaults)}")
+            default = defaults[name]
+            if isinstance(default, bool):
+                kind_ok, kind = isinstance(value, bool), "True or False"
+            elif isinstance(default, int):
+                kind_ok, kind = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+            else:
+                kind_ok, kind = isinstance(value, str), "text"
+            if not kind_ok:
+                raise ParameterError(f"definitions: {name} must be {kind}; got {value!r}")
+        return cls(**dict(definitions or {}))
+
+    def changed(self) -> dict[str, object]:
+        """The choices that differ from the defaults, in the order of the attributes (empty: DfE's
+        reading throughout). Reports print them, and caches are keyed on them."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != f.default}
 
 
 def _require(tables: dict[str, pd.DataFrame], name: str, columns: tuple[str, ...]) -> pd.DataFrame:

@@ -189,7 +189,8 @@ def _check_parameter_values(extra: dict[str, object], chosen: Sequence[Path]) ->
 
 
 #: The parameters `cpanalysis run` sets from its own options.
-STANDARD_PARAMETERS = ("data_dir", "dfe_dir", "period_end", "la_code", "audience", "previous_indicators")
+STANDARD_PARAMETERS = ("data_dir", "dfe_dir", "period_end", "la_code", "audience", "previous_indicators",
+                       "definitions")
 
 
 def _extra_parameters(parameters: Mapping[str, object] | None, standard: Sequence[str],
@@ -216,6 +217,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         la_code: str = DEFAULT_LA_CODE, audience: str = "internal", notebooks: Sequence[str] | None = None,
         out: str | Path = "reports", previous: str | Path | None = None, workers: int = 2,
         notebooks_dir: str | Path | None = None, parameters: Mapping[str, object] | None = None,
+        definitions: Mapping[str, object] | None = None,
         progress: Callable[[str], None] | None = stderr_progress) -> RunResult:
     """Produce the quarterly report pack (module docstring).
 
@@ -245,6 +247,10 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         Further notebook parameters (``cohort_filter``, ``question``, ``min_children`` ...), given
         to every chosen notebook that declares them: a deep dive for a scrutiny panel is
         ``run(notebooks=["08"], parameters={"cohort_filter": "uasc_on_date"}, out="reports/uasc")``.
+    definitions : mapping, optional
+        Definition choices that differ from DfE's reading, name -> choice (the fields of
+        :class:`cpanalysis.indicators.Options`, e.g. ``{"uasc_distance": "exclude"}``): the
+        indicators, the exports and every notebook use them, and every page names them.
     progress : callable or None
         Receives one plain line per step (default: standard error).
 
@@ -262,7 +268,8 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
         try:
             return _run_pack(data=data, dfe=dfe, period_end=period_end, la_code=la_code, audience=audience,
                              notebooks=notebooks, out=out, previous=previous, workers=workers,
-                             notebooks_dir=notebooks_dir, parameters=parameters, progress=progress)
+                             notebooks_dir=notebooks_dir, parameters=parameters, definitions=definitions,
+                             progress=progress)
         finally:
             # an interrupted or failed run leaves no half-written pack (only ours: the lock is held)
             for partial in Path(out).glob(".*.partial"):
@@ -272,7 +279,7 @@ def run(data: str | Path | None = None, dfe: str | Path | None = None, period_en
 def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str | None, la_code: str,
               audience: str, notebooks: Sequence[str] | None, out: str | Path, previous: str | Path | None,
               workers: int, notebooks_dir: str | Path | None, parameters: Mapping[str, object] | None,
-              progress: Callable[[str], None] | None) -> RunResult:
+              definitions: Mapping[str, object] | None, progress: Callable[[str], None] | None) -> RunResult:
     """:func:`run` under the lock on ``out``: everything is written to a staging folder moved into place."""
     started = time.perf_counter()
     say = progress or (lambda _line: None)
@@ -283,6 +290,9 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
     chosen = _choose_notebooks(notebooks, folder_nb)
     extra = _extra_parameters(parameters, STANDARD_PARAMETERS, chosen)  # refused before any work
     extra = _check_parameter_values(extra, chosen)
+    from cpanalysis.indicators import Options
+
+    chosen_definitions = Options.from_definitions(definitions).changed()  # a bad choice: refused now
     data_dir = Path(data) if data is not None else default_data_dir()
     la_code = str(la_code)
     if period_end:
@@ -302,7 +312,7 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
     tick = time.perf_counter()
     say("[2/4] Computing indicators")
     loaded = loading.load_for_notebook(
-        data_dir, period_end or "", la_code, dfe_dir=dfe or "", audience=audience,
+        data_dir, period_end or "", la_code, dfe_dir=dfe or "", audience=audience, definitions=chosen_definitions,
         progress=lambda line: say("      " + line) if "could not be read" in line else None)
     timings["indicators"] = time.perf_counter() - tick
     if extra.get("cohort_filter"):  # a cohort matching nobody is refused before any notebook runs
@@ -328,6 +338,7 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
         "data_dir": str(data_dir.resolve()), "dfe_dir": str(Path(dfe).resolve()) if dfe else "",
         "period_end": f"{end:%Y-%m-%d}", "la_code": la_code, "audience": audience,
         "previous_indicators": str(Path(previous_csv).resolve()) if previous_csv else "",
+        "definitions": chosen_definitions,
     }
     values.update(extra)
     jobs = []
@@ -355,7 +366,7 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
     loading.remove_stale_snapshots(loaded.processed_dir)  # left by a run that was killed outright
     snapshot = loading.write_snapshot(
         loaded, loading.snapshot_arguments(values["data_dir"], values["period_end"], la_code, values["dfe_dir"],
-                                           audience, loading.QUARTERS),
+                                           audience, loading.QUARTERS, chosen_definitions),
         loaded.processed_dir / f".notebook_data_{os.getpid()}_{time.time_ns()}.pkl")
     before = os.environ.get(loading.SNAPSHOT_ENV)
     os.environ[loading.SNAPSHOT_ENV] = str(snapshot)
@@ -444,7 +455,10 @@ def _exports(running: Future, loaded: loading.NotebookData, la_code: str, audien
                          areas=_areas(loaded))
     csv_path = exports.write_indicators_csv(ees, out_dir / "indicators.csv")
     notes = [*([notice] if notice else []), f"Authority: {loaded.la_name} ({la_code})",
-             f"Period end: {end:%-d %B %Y}", f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else "")]
+             f"Period end: {end:%-d %B %Y}", f"Audience: {audience}" + (" (small numbers suppressed)" if audience == "external" else ""),
+             *([("Definitions differing from DfE's: "
+                 + "; ".join(f"{name} = {value}" for name, value in loaded.definitions.items()))]
+               if loaded.definitions else [])]
     xlsx_path = exports.write_indicators_xlsx(ees, out_dir / "indicators.xlsx",
                                               title=f"Corporate parenting indicators: {loaded.la_name}",
                                               notes=notes)

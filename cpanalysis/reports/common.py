@@ -153,17 +153,19 @@ def _group_names(frame: pd.DataFrame, by: str | None, cohort: cohorts.ChildCohor
 
 
 def setup(data_dir: str, period_end: str = "", la_code: str = DEFAULT_LA_CODE, *, dfe_dir: str = "",
-          audience: str = "internal", describe: bool = True) -> NotebookData:
+          audience: str = "internal", definitions: dict | None = None, describe: bool = True) -> NotebookData:
     """A report notebook's set-up in one call: the house style, the data, the sentence naming them.
 
     Loads with :func:`cpanalysis.reports.loading.load_for_notebook` and, with ``describe``,
     displays :func:`describe_run` (a page with its own title first passes ``describe=False`` and
-    shows it after the title).
+    shows it after the title). ``definitions`` are the definition choices that differ from
+    DfE's reading (the notebooks' parameter of that name; :meth:`cpanalysis.indicators.Options.from_definitions`).
     """
     from IPython.display import display
 
     plots.use_house_style()
-    data = load_for_notebook(data_dir, period_end, la_code, dfe_dir=dfe_dir, audience=audience)
+    data = load_for_notebook(data_dir, period_end, la_code, dfe_dir=dfe_dir, audience=audience,
+                             definitions=definitions)
     if describe:
         display(Markdown(describe_run(data)))
     return data
@@ -214,7 +216,20 @@ def describe_run(data: NotebookData) -> str:
     source = f" {data.national_source}" if data.national_source else ""
     return (f"**{markdown_text(data.la_name)}** ({markdown_text(data.la_code)}), "
             f"{period_label(data.period_end, data.window)}. "
-            f"Data: {len(returns)} SSDA903 returns, {span}. {audience}{source}")
+            f"Data: {len(returns)} SSDA903 returns, {span}. {audience}{source}{definitions_sentence(data)}")
+
+
+def definitions_sentence(data: NotebookData) -> str:
+    """" Definitions differ from DfE's ..." naming each changed choice, or "" (DfE's throughout).
+
+    Figures counted another way than DfE's are not comparable with England's, so a page computed
+    with ``definitions`` says so next to its source.
+    """
+    if not getattr(data, "definitions", None):
+        return ""
+    chosen = "; ".join(f"{markdown_text(name)} = {markdown_text(value)}" for name, value in data.definitions.items())
+    return (f" **Definitions differ from DfE's** ({chosen}): the figures are not directly comparable with "
+            "DfE's published ones (the choices are explained in the package's docs/indicator_views.md).")
 
 def _unavailable(what: str, exc: Exception) -> Markdown:
     return Markdown(f"*{what} is not available for this data: {markdown_text(exc)}*")

@@ -28,7 +28,7 @@ import hashlib
 import json
 import os
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -268,7 +268,8 @@ def series_period_ends(period_end: object, first_year: int, quarters: int = QUAR
 
 def indicator_series(tables: dict[str, pd.DataFrame], period_end: object, la_code: str, *,
                      population: pd.DataFrame | None = None, local_dir: str | Path | None = None,
-                     first_year: int | None = None, quarters: int = QUARTERS) -> pd.DataFrame:
+                     first_year: int | None = None, quarters: int = QUARTERS,
+                     options: indicators.Options | None = None) -> pd.DataFrame:
     """The authority's tidy indicator table for a report: rolling quarters and every full year.
 
     DfE definitions throughout (:func:`cpanalysis.indicators.compute`): ``period_type
@@ -290,6 +291,9 @@ def indicator_series(tables: dict[str, pd.DataFrame], period_end: object, la_cod
         Folder of local-measure CSVs.
     first_year : int, optional
     quarters : int; default 8
+    options : Options, optional
+        The counting choices where DfE is ambiguous (:class:`cpanalysis.indicators.Options`);
+        DfE's reading (the defaults) when omitted.
 
     Returns
     -------
@@ -301,7 +305,7 @@ def indicator_series(tables: dict[str, pd.DataFrame], period_end: object, la_cod
         years_seen = tables["episodes"]["collection_year"].dropna()
         first_year = int(years_seen.min()) if len(years_seen) else pd.Timestamp(period_end).year
     rolling, years = series_period_ends(period_end, first_year, quarters)
-    ctx = indicators.prepare(tables, la_code=la_code, population=population)
+    ctx = indicators.prepare(tables, la_code=la_code, population=population, options=options)
     parts = [indicators.compute_context(ctx, rolling, "rolling_12m")]
     if years:
         parts.append(indicators.compute_context(ctx, years, "year"))
@@ -483,6 +487,9 @@ class NotebookData:
     cache: dict = field(default_factory=dict, repr=False, compare=False)
     national_folder: Path | None = None
     national_source: str = ""
+    #: The definition choices that differ from the defaults (:meth:`Options.changed`); empty when
+    #: every indicator follows DfE's reading. Every page names them (:func:`common.describe_run`).
+    definitions: dict = field(default_factory=dict)
 
     @property
     def window(self) -> str:
@@ -522,6 +529,7 @@ def _area_details(la_code: str, national_folder: Path | None) -> dict[str, str]:
 
 def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_code: str = DEFAULT_LA_CODE, *,
                       dfe_dir: str | Path = "", audience: str = "internal", quarters: int = QUARTERS,
+                      definitions: Mapping[str, object] | None = None,
                       progress: Progress | None = None) -> NotebookData:
     """Everything a report notebook needs, in one call (the first code cell of every notebook).
 
@@ -540,6 +548,10 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
         ``external`` applies small-number suppression to the indicator table.
     quarters : int; default 8
         Quarter ends in the rolling series.
+    definitions : mapping, optional
+        Definition choices that differ from DfE's reading, name -> choice (the fields of
+        :class:`cpanalysis.indicators.Options`, e.g. ``{"uasc_distance": "exclude"}``); checked
+        by :meth:`~cpanalysis.indicators.Options.from_definitions`.
     progress : callable, optional
 
     Returns
@@ -554,7 +566,9 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
     if audience not in AUDIENCES:
         raise ParameterError(f"audience must be one of {AUDIENCES}; got {audience!r}")
     la_code = str(la_code)
-    snapshot = read_snapshot(snapshot_arguments(data_dir, period_end, la_code, dfe_dir, audience, quarters))
+    options = indicators.Options.from_definitions(definitions)  # a bad choice is refused before any work
+    snapshot = read_snapshot(snapshot_arguments(data_dir, period_end, la_code, dfe_dir, audience, quarters,
+                                                options.changed()))
     if snapshot is not None:
         register_local_measures(snapshot.data_dir)
         return snapshot
@@ -574,14 +588,15 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
     # The contents of population.csv and local/ are part of the key: an analyst who corrects a
     # local measure or adds next year's population must not be shown the old cached figures.
     population_file = _beside(resolved, "population.csv")
-    key = {**_read_json(processed / CACHE_KEY_FILE), "quarters": quarters,
+    key = {**_read_json(processed / CACHE_KEY_FILE), "quarters": quarters, "definitions": options.changed(),
            "population": file_hashes(population_file) if population_file is not None else None,
            "local": {str(local_dir): file_hashes(local_dir)} if local_dir is not None else None}
     # The catalogue learns an authority's own measures (title, outcome) as their files are read:
     # read them on a warm cache too, or the exports and the scorecard would not know them.
     register_local_measures(resolved)
     series = _cached_series(processed, key, end, la_code, lambda: indicator_series(
-        tables, end, la_code, population=population, local_dir=local_dir, quarters=quarters), progress)
+        tables, end, la_code, population=population, local_dir=local_dir, quarters=quarters, options=options),
+        progress)
     root = project_root(resolved)
     national, message, national_folder = load_national(dfe_dir, root, progress)
     from cpanalysis.dfe import snapshot as dfe_snapshot
@@ -603,7 +618,7 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
         comparators=comparators, neighbours=neighbours, manifest=manifest, data_dir=resolved,
         processed_dir=processed, region_code=details["region_code"], region_name=details["region_name"],
         old_la_code=details["old_la_code"], national_folder=national_folder,
-        national_source=dfe_snapshot.source_line(national_folder, national),
+        national_source=dfe_snapshot.source_line(national_folder, national), definitions=options.changed(),
     )
 
 
@@ -622,12 +637,12 @@ def register_local_measures(data_dir: str | Path) -> None:
 
 
 def snapshot_arguments(data_dir: str | Path, period_end: object, la_code: str, dfe_dir: str | Path,
-                       audience: str, quarters: int) -> dict:
+                       audience: str, quarters: int, definitions: Mapping[str, object] | None = None) -> dict:
     """The arguments of a :func:`load_for_notebook` call, normalised, that a snapshot must match."""
     end = "" if period_end in ("", None) else f"{periods._timestamp(period_end, 'period end'):%Y-%m-%d}"
     return {"data_dir": str(Path(data_dir).resolve()), "period_end": end, "la_code": str(la_code),
             "dfe_dir": str(Path(dfe_dir).resolve()) if dfe_dir else "", "audience": audience,
-            "quarters": int(quarters), "version": __version__}
+            "quarters": int(quarters), "definitions": dict(definitions or {}), "version": __version__}
 
 
 def remove_stale_snapshots(folder: str | Path) -> list[Path]:
