@@ -231,6 +231,23 @@ class Context:
         )
         return out
 
+    def release(self, view: str) -> None:
+        """Let a shared view go once no later rule needs it (it is rebuilt if one asks again).
+
+        Parameters
+        ----------
+        view : str
+            A cached property (``"sequence"``, ``"header_dob"``, ...), ``"with_header:<table>"``
+            or ``"cache:<key>"`` (a topic module's entry in :attr:`cache`).
+        """
+        kind, _, name = view.partition(":")
+        if kind == "with_header":
+            self._joined.pop(name, None)
+        elif kind == "cache":
+            self.cache.pop(name, None)
+        else:
+            self.__dict__.pop(view, None)
+
     @cached_property
     def header_dob(self) -> pd.DataFrame:
         """(return_label, child_id) -> dob and sex from the header (first header row per child)."""
@@ -481,7 +498,32 @@ def validate(tables: Tables, rules: Iterable[str] | None = None, prior_issues: p
         found = rule_.check(ctx)
         if len(found):
             rows.extend(_to_issues(rule_, found, ctx.tables))
+        # A large return's shared views are each as big as a table: let each go after its last rule.
+        for view in RELEASE_AFTER.get(rule_.rule_id, ()):
+            ctx.release(view)
     return issue_frame(rows)
+
+
+#: The shared views of :class:`Context` each rule is the last to read (in :data:`RULES` order):
+#: :func:`validate` releases them after that rule, so a large return does not keep every
+#: widened copy of its tables until the end (issue 15: a 300 MB return held about 1 GB of them).
+#: A wrong entry costs time, never a finding (a released view is rebuilt when asked for);
+#: ``tests/test_validate_memory.py`` checks that no view is built twice.
+RELEASE_AFTER: dict[str, tuple[str, ...]] = {
+    "INT11": ("with_header:ad1",),
+    "INT12": ("with_header:placed_for_adoption",),
+    "INT13": ("with_header:missing",),
+    "INT14": ("with_header:oc2",),
+    "INT15": ("with_header:oc3",),
+    "INT16": ("with_header:previous_permanence",),
+    "INT17": ("with_header:reviews",),
+    "INT21": ("with_header:uasc", "header_dob"),
+    "185": ("sequence",),
+    "197B": ("oc2_cohort",),
+    "453": ("cache:first_episode_pairs",),
+    "607": ("with_header:episodes",),
+    "1015": ("placement_geography",),
+}
 
 
 def _unreadable_cells(issues: pd.DataFrame | None) -> dict[tuple[str, str], set[tuple[str, int]]]:
