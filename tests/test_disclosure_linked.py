@@ -230,3 +230,20 @@ def test_pairs_of_hidden_cells_are_never_alone_in_a_line() -> None:
         for total, members in lines:
             if not hidden[total]:
                 assert hidden[members].sum() != 1, (parts, hidden)
+
+
+def test_sdq_groups_hidden_with_their_total() -> None:
+    # found by tests/test_disclosure_demo_pack.py: "All children 22, No moves 19, 1 move [c]" gave back 3
+    from cpanalysis.reports.sdq_changes import _groups_with_total
+
+    def frame(counts: list[int]) -> pd.DataFrame:
+        return pd.DataFrame({"breakdown": ["Total", *["moves"] * (len(counts) - 1)],
+                             "breakdown_value": ["Total", *map(str, range(len(counts) - 1))], "n_children": counts})
+
+    assert _groups_with_total(frame([22, 19, 3]), "external").tolist() == [False, True, True]
+    assert _groups_with_total(frame([22, 19, 3]), "internal").tolist() == [False, False, False]
+    # the smallest other group goes with the hidden one; the whole cohort stays
+    assert _groups_with_total(frame([40, 19, 3, 18]), "external").tolist() == [False, False, True, True]
+    # a lone hidden group would be the whole cohort: both go
+    assert _groups_with_total(frame([3, 3]), "external").tolist() == [True, True]
+    assert _groups_with_total(frame([30, 12, 18]), "external").tolist() == [False, False, False]

@@ -84,6 +84,26 @@ def reliable_change_table(data: NotebookData, *, cohort_filter: str = "", by: st
                            f"{result['sd'].iloc[0]:.1f}, reliability {reliability:.2f}).")
 
 
+def _groups_with_total(result: pd.DataFrame, audience: str, count: str = "n_children") -> pd.Series:
+    """Rows hidden so that no group's children come back as the whole cohort less the other groups.
+
+    The groups (moves between the scores, in the cohort or not) and the whole-cohort row are one
+    line (:func:`cpanalysis.disclosure.hidden_cells`, ``lines``): when one group is hidden, a
+    second is too; a lone group that is hidden takes the whole-cohort row with it.
+    """
+    hide = pd.Series(False, index=result.index)
+    whole = result["breakdown"] == cohorts.TOTAL
+    parts = result[~whole]
+    if audience != "external" or parts.empty or not whole.any():
+        return hide
+    lined = parts.assign(_total=float(result.loc[whole, count].iloc[0]))
+    hidden = disclosure.hidden_cells(lined, audience, counts=[count], lines=(["breakdown"], count, "_total"))
+    hide.loc[parts.index] = hidden.to_numpy()
+    if hidden.all() and len(parts) == 1:
+        hide.loc[whole] = True
+    return hide
+
+
 def paired_change_table(data: NotebookData, *, cohort_filter: str = "", by: str | None = None,
                         min_children: int = cohorts.MIN_CHILDREN) -> pd.DataFrame | Markdown:
     """Average first and second score, the average change with its interval, paired t and Wilcoxon."""
@@ -91,7 +111,7 @@ def paired_change_table(data: NotebookData, *, cohort_filter: str = "", by: str 
     result = sdq.paired_change(sdq_pairs(data), by=by, children=cohort, attributes=attrs, min_children=min_children)
     if _all_not_produced(result):
         return _nothing("Change in SDQ scores", _reason(result, min_children))
-    hide = disclosure.hidden_cells(result, data.audience, counts=["n_children"])
+    hide = disclosure.hidden_cells(result, data.audience, counts=["n_children"]) | _groups_with_total(result, data.audience)
     table = pd.DataFrame({
         group_label(by): _group_names(result, by, cohort),
         "Children": result["n_children"].map(wording.count),
