@@ -23,7 +23,6 @@ Runs three report packs: marked ``slow`` (``make test`` runs it; ``make test-fas
 
 from __future__ import annotations
 
-import itertools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
