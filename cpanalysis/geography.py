@@ -62,7 +62,7 @@ INDEX_FORMAT = 1
 
 # Letters of the postcode directory in this process: letter -> compact arrays, and the same
 # as a DataFrame for the functions that filter whole areas.
-_LOADED: dict[str, "_Letter"] = {}
+_LOADED: dict[str, _Letter] = {}
 _TABLES: dict[str, pd.DataFrame] = {}
 
 

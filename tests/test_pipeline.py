@@ -243,6 +243,27 @@ def test_find_previous_run(tmp_path):
     assert changes.find_previous_run(tmp_path / "absent", "2025-03-31") is None
 
 
+def test_previous_run_only_with_the_same_definitions(tmp_path):
+    """A run counted another way is not "the previous quarter": its differences are not changes."""
+    for name, chosen in (("2025-03-31", {}), ("2025-06-30", {"uasc_distance": "exclude"})):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "indicators.csv").write_text("x")
+        (tmp_path / name / "run_manifest.json").write_text(json.dumps(
+            {"parameters": {"audience": "internal", "definitions": chosen}}))
+    (tmp_path / "2024-12-31").mkdir()  # a run made before --definition existed: DfE's reading
+    (tmp_path / "2024-12-31" / "indicators.csv").write_text("x")
+    (tmp_path / "2024-12-31" / "run_manifest.json").write_text(json.dumps({"parameters": {"audience": "internal"}}))
+    newer = tmp_path / "2025-06-30" / "indicators.csv"
+    assert changes.find_previous_run(tmp_path, "2025-09-30", "internal", {}) == tmp_path / "2025-03-31" / "indicators.csv"
+    assert changes.find_previous_run(tmp_path, "2025-09-30", "internal", {"uasc_distance": "exclude"}) == newer
+    assert changes.find_previous_run(tmp_path, "2025-03-31", "internal", {}) == tmp_path / "2024-12-31" / "indicators.csv"
+    assert changes.find_previous_run(tmp_path, "2025-09-30", "internal", {"same_carer_moves": True}) is None
+    changes.check_previous_definitions(newer, {"uasc_distance": "exclude"})  # the same: accepted
+    with pytest.raises(ParameterError, match=r"was counted with other definitions \(uasc_distance = exclude\) "
+                                             r"than this run \(DfE's reading\)"):
+        changes.check_previous_definitions(newer, {})
+
+
 # ----------------------------------------------------------------------------- execution and HTML
 
 

@@ -300,6 +300,7 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
     if previous:
         ees_layout.read_indicators_csv(previous)  # unreadable: refused now, not after the notebooks
         quarter.check_previous_audience(previous, audience)
+        quarter.check_previous_definitions(previous, chosen_definitions)
 
     tick = time.perf_counter()
     if loading.is_demo_dir(data_dir):
@@ -333,7 +334,7 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
     else:
         say(f"      {loaded.national_source}")
 
-    previous_csv = Path(previous) if previous else quarter.find_previous_run(out, end, audience)
+    previous_csv = Path(previous) if previous else quarter.find_previous_run(out, end, audience, chosen_definitions)
     values = {
         "data_dir": str(data_dir.resolve()), "dfe_dir": str(Path(dfe).resolve()) if dfe else "",
         "period_end": f"{end:%Y-%m-%d}", "la_code": la_code, "audience": audience,

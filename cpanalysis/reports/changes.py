@@ -186,12 +186,48 @@ def run_audience(indicators_csv: str | Path) -> str | None:
     return audience if isinstance(audience, str) else None
 
 
-def find_previous_run(reports: str | Path, period_end: object, audience: str | None = None) -> Path | None:
+def run_definitions(indicators_csv: str | Path) -> dict:
+    """The definition choices of the run that wrote ``indicators_csv`` (its ``run_manifest.json``).
+
+    Empty (DfE's reading) when the manifest names none: runs made before ``--definition`` existed,
+    or without a manifest, counted every indicator DfE's way.
+    """
+    manifest = Path(indicators_csv).parent / "run_manifest.json"
+    try:
+        chosen = json.loads(manifest.read_text(encoding="utf-8"))["parameters"].get("definitions") or {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return dict(chosen) if isinstance(chosen, dict) else {}
+
+
+def check_previous_definitions(previous: str | Path, definitions: dict) -> None:
+    """Refuse a previous run counted with other definition choices than this one.
+
+    A change between two runs counted different ways would be read as a change in the children's
+    outcomes (``changes.csv``, the scorecard's "since the previous run").
+
+    Raises
+    ------
+    ParameterError
+        When the previous run's manifest names other choices than ``definitions``.
+    """
+    found = run_definitions(previous)
+    if found != dict(definitions):
+        def words(chosen: dict) -> str:
+            return "; ".join(f"{k} = {v}" for k, v in chosen.items()) or "DfE's reading"
+        raise ParameterError(f"--previous {previous}: was counted with other definitions ({words(found)}) than "
+                             f"this run ({words(dict(definitions))}); its changes would not be changes in outcomes")
+
+
+def find_previous_run(reports: str | Path, period_end: object, audience: str | None = None,
+                      definitions: dict | None = None) -> Path | None:
     """The latest earlier run's ``indicators.csv`` under ``reports/<YYYY-MM-DD>/``, if any.
 
     With ``audience``, only a run for the same audience counts (its manifest says so): an
     external pack compared with an internal run would copy unsuppressed values into
-    ``changes.csv``, and an internal pack gains nothing from a suppressed one.
+    ``changes.csv``, and an internal pack gains nothing from a suppressed one. With
+    ``definitions``, only a run counted with the same definition choices counts
+    (:func:`run_definitions`).
     """
     reports = Path(reports)
     if not reports.is_dir():
@@ -203,7 +239,8 @@ def find_previous_run(reports: str | Path, period_end: object, audience: str | N
             continue
         when = pd.Timestamp(folder.name)
         csv = folder / "indicators.csv"
-        if folder.is_dir() and when < end and csv.is_file() and (audience is None or run_audience(csv) == audience):
+        if (folder.is_dir() and when < end and csv.is_file() and (audience is None or run_audience(csv) == audience)
+                and (definitions is None or run_definitions(csv) == dict(definitions))):
             earlier.append((when, csv))
     return max(earlier)[1] if earlier else None
 
