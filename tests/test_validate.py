@@ -449,5 +449,5 @@ def test_oc2_cohort(tmp_path: Path) -> None:
             {**EP2, "CHILD": "7", "DECOM": "01/05/2024", "RNE": "S", "LS": "V3", "DEC": "02/05/2024", "REC": "E4A"}),
     )
     tables, _ = prepare(tmp_path, change)
-    cohort = validate.Context(tables).oc2_cohort
+    cohort = validate.ValidationContext(tables).oc2_cohort
     assert sorted(cohort["child_id"]) == ["1", "4"]

@@ -1,7 +1,7 @@
 """Validation lets each shared view go after its last rule, and never has to build one twice.
 
 :data:`cpanalysis.validate.engine.RELEASE_AFTER` names, for each shared view of
-:class:`~cpanalysis.validate.Context`, the last rule that reads it (issue 15: a 300 MB return
+:class:`~cpanalysis.validate.ValidationContext`, the last rule that reads it (issue 15: a 300 MB return
 kept about 1 GB of widened copies until the end). A wrong entry would not change a finding, only
 rebuild the view, so these tests count the builds: on the demo authority's returns every view is
 built at most once, and released views are really gone at the end. The findings with and
@@ -20,7 +20,7 @@ import pytest
 from cpanalysis import clean, ingest, validate
 from cpanalysis.validate import engine
 
-#: The cached properties of Context the rules share.
+#: The cached properties of ValidationContext the rules share.
 PROPERTIES = ("header_dob", "sequence", "placement_geography", "oc2_cohort")
 
 
@@ -34,22 +34,22 @@ def _count_builds(monkeypatch: pytest.MonkeyPatch) -> Counter:
     """Count every build of a shared view (cached properties, ``with_header``, the first-episode pairs)."""
     builds: Counter = Counter()
     for name in PROPERTIES:
-        func = getattr(engine.Context, name).func
+        func = getattr(engine.ValidationContext, name).func
 
         def counted(self, _func=func, _name=name):
             builds[_name] += 1
             return _func(self)
 
         prop = cached_property(counted)
-        prop.__set_name__(engine.Context, name)
-        monkeypatch.setattr(engine.Context, name, prop)
-    original = engine.Context._with_header
+        prop.__set_name__(engine.ValidationContext, name)
+        monkeypatch.setattr(engine.ValidationContext, name, prop)
+    original = engine.ValidationContext._with_header
 
     def with_header(self, name):
         builds[f"with_header:{name}"] += 1
         return original(self, name)
 
-    monkeypatch.setattr(engine.Context, "_with_header", with_header)
+    monkeypatch.setattr(engine.ValidationContext, "_with_header", with_header)
     from cpanalysis.validate import first_episode
 
     original_pairs = first_episode.pairs
@@ -79,14 +79,14 @@ def test_release_after_names_rules_that_exist() -> None:
 
 def test_released_views_are_gone_and_findings_unchanged(monkeypatch: pytest.MonkeyPatch, demo_tables) -> None:
     tables, cleaning = demo_tables
-    seen: list[engine.Context] = []
-    original_init = engine.Context.__init__
+    seen: list[engine.ValidationContext] = []
+    original_init = engine.ValidationContext.__init__
 
     def init(self, tables_):
         original_init(self, tables_)
         seen.append(self)
 
-    monkeypatch.setattr(engine.Context, "__init__", init)
+    monkeypatch.setattr(engine.ValidationContext, "__init__", init)
     released = validate.validate(tables, prior_issues=cleaning)
     ctx = seen[-1]
     assert ctx._joined == {}
@@ -100,7 +100,7 @@ def test_released_views_are_gone_and_findings_unchanged(monkeypatch: pytest.Monk
 
 
 def test_release_of_an_unknown_view_is_harmless() -> None:
-    ctx = engine.Context({})
+    ctx = engine.ValidationContext({})
     ctx.release("with_header:episodes")
     ctx.release("cache:nothing")
     ctx.release("sequence")

@@ -1,6 +1,6 @@
 """Validation rules, quarantine and the reconciliation of rows read, kept and quarantined.
 
-The package has the engine (:mod:`.engine`: the registry, :class:`Context`, :func:`validate`,
+The package has the engine (:mod:`.engine`: the registry, :class:`ValidationContext`, :func:`validate`,
 :func:`quarantine`, :func:`reconcile`) and one module per topic, each registering its rules:
 :mod:`.rows`, :mod:`.code_lists`, :mod:`.dates`, :mod:`.chains`, :mod:`.placements`,
 :mod:`.integrity`, :mod:`.missing`, :mod:`.health`, :mod:`.care_leavers`, :mod:`.mother`,
@@ -10,7 +10,7 @@ Each rule is a named function registered with :func:`rule`; its docstring gives 
 the DfE wording (paraphrased) and what this package checks. :data:`RULES` lists them all
 (:func:`describe_rules` as a table), so the rule book can be printed, documented and tested.
 
-A rule receives a :class:`Context` (the processed tables of :func:`cpanalysis.clean.normalise`,
+A rule receives a :class:`ValidationContext` (the processed tables of :func:`cpanalysis.clean.normalise`,
 every return stacked, plus helpers) and returns *findings*: which row of which table breaks it,
 in which column, and why. :func:`validate` runs them and turns findings into issue rows
 (``file, table, row, child, column, rule_id, severity, message, action``; ``row`` is the
@@ -59,8 +59,8 @@ from cpanalysis.validate.engine import (
     FINDING_COLUMNS,
     RULES,
     STAGES,
-    Context,
     Rule,
+    ValidationContext,
     book,
     describe_rules,
     findings,
@@ -78,7 +78,7 @@ __all__ = [
     "FINDING_COLUMNS",
     "RULES",
     "STAGES",
-    "Context",
+    "ValidationContext",
     "Rule",
     "book",
     "describe_rules",

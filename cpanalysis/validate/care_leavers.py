@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import codes, periods
-from cpanalysis.validate.engine import Context, _dates, _none, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _dates, _none, findings, rule
 
 #: Birthdays for which care-leaver (OC3) information is collected (DfE 391). Ages 22 to 25
 #: (young people who ask the authority for support) are collected from 2022-23.
@@ -15,7 +15,7 @@ OC3_EXTENDED_FROM_YEAR = 2023
 
 
 @rule("391", "oc3", "warning")
-def oc3_wrong_age(ctx: Context) -> pd.DataFrame:
+def oc3_wrong_age(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 391: care-leaver information is only for young people whose 17th to 21st birthday
     (22nd to 25th too from 2022-23) falls in the collection year (1 April to 31 March)."""
     oc3 = ctx.table("oc3")
@@ -35,7 +35,7 @@ RELEVANT_MIN_DAYS = 91
 
 
 @rule("1001", "oc3", "warning")
-def oc3_not_care_leaver(ctx: Context) -> pd.DataFrame:
+def oc3_not_care_leaver(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 1001: the young person's episodes do not make them a relevant or former relevant
     child, so they should not have care-leaver information.
 
@@ -90,7 +90,7 @@ def _care_since_14(eps: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 @rule("153", "oc3", "warning")
-def oc3_partly_completed(ctx: Context) -> pd.DataFrame:
+def oc3_partly_completed(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 153: IN_TOUCH, ACTIV and ACCOM must all be completed or all be left blank."""
     oc3 = ctx.tables["oc3"]
     filled = oc3[["in_touch", "activ", "accom"]].notna().sum(axis=1)
@@ -98,7 +98,7 @@ def oc3_partly_completed(ctx: Context) -> pd.DataFrame:
 
 
 @rule("344", "oc3", "warning")
-def oc3_died_or_home_with_details(ctx: Context) -> pd.DataFrame:
+def oc3_died_or_home_with_details(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 344: the young person died (DIED) or returned home for 6 months or more (RHOM), yet
     activity or accommodation is given (they should be 0)."""
     oc3 = ctx.tables["oc3"]
@@ -110,7 +110,7 @@ def oc3_died_or_home_with_details(ctx: Context) -> pd.DataFrame:
 
 
 @rule("345", "oc3", "warning")
-def oc3_in_touch_without_details(ctx: Context) -> pd.DataFrame:
+def oc3_in_touch_without_details(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 345: the authority is in touch (IN_TOUCH YES) but activity or accommodation is 0
     (not known)."""
     oc3 = ctx.tables["oc3"]
@@ -120,7 +120,7 @@ def oc3_in_touch_without_details(ctx: Context) -> pd.DataFrame:
 
 
 @rule("1016", "oc3", "warning")
-def oc3_left_care_after_17th_or_18th(ctx: Context) -> pd.DataFrame:
+def oc3_left_care_after_17th_or_18th(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 1016: care-leaver information is not required for 17- or 18-year-olds who ceased to
     be looked after after their birthday.
 

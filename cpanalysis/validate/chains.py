@@ -5,11 +5,20 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import codes
-from cpanalysis.validate.engine import Context, _combine, _dates, _in, _none, _same, findings, rule
+from cpanalysis.validate.engine import (
+    ValidationContext,
+    _combine,
+    _dates,
+    _in,
+    _none,
+    _same,
+    findings,
+    rule,
+)
 
 
 @rule("501", "episodes", "warning")
-def overlapping_episodes(ctx: Context) -> pd.DataFrame:
+def overlapping_episodes(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 501: a new episode starts before the end date of the previous episode (overlap).
 
     Reported on the later episode. Stitching truncates the earlier one (LIIA RULE_4).
@@ -22,7 +31,7 @@ def overlapping_episodes(ctx: Context) -> pd.DataFrame:
 
 
 @rule("142", "episodes", "warning")
-def open_episode_followed(ctx: Context) -> pd.DataFrame:
+def open_episode_followed(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 142: a new episode has started, but the previous episode has not ended (no DEC or no
     REC).
 
@@ -48,7 +57,7 @@ RNE_BOTH = codes.RNE_PLACEMENT_CHANGE & codes.RNE_LEGAL_CHANGE
 
 
 @rule("433", "episodes", "warning")
-def continuation_not_on_previous_dec(ctx: Context) -> pd.DataFrame:
+def continuation_not_on_previous_dec(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 433: the reason for new episode suggests that this is a continuation episode (RNE L,
     P, T, U, B), but the episode does not start on the same day as the last episode finished.
 
@@ -76,7 +85,7 @@ def continuation_not_on_previous_dec(ctx: Context) -> pd.DataFrame:
 
 
 @rule("388", "episodes", "warning")
-def x1_without_continuation(ctx: Context) -> pd.DataFrame:
+def x1_without_continuation(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 388: reason episode ceased is coded new episode begins (X1), but there is no
     continuation episode; or an episode ends on the day the next begins with a REC other
     than X1.
@@ -100,7 +109,7 @@ def x1_without_continuation(ctx: Context) -> pd.DataFrame:
 
 
 @rule("357", "episodes", "warning")
-def first_episode_not_s(ctx: Context) -> pd.DataFrame:
+def first_episode_not_s(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 357: the first episode ever for a child must have RNE S.
 
     Judged on the first episode of a child in a return when it starts within that return's
@@ -115,7 +124,7 @@ def first_episode_not_s(ctx: Context) -> pd.DataFrame:
 
 
 @rule("431", "episodes", "warning")
-def s_on_day_previous_ended(ctx: Context) -> pd.DataFrame:
+def s_on_day_previous_ended(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 431: the reason for new episode is started to be looked after (S), but the previous
     episode ended on the same day (or later: care did not really stop)."""
     eps = ctx.sequence
@@ -127,7 +136,7 @@ def s_on_day_previous_ended(ctx: Context) -> pd.DataFrame:
 
 
 @rule("432", "episodes", "warning")
-def not_s_after_leaving(ctx: Context) -> pd.DataFrame:
+def not_s_after_leaving(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 432: the previous episode ended care (REC not X1) but the next episode's RNE is not S."""
     eps = ctx.sequence
     left = eps["prev_rec"].notna() & (eps["prev_rec"] != codes.REC_CONTINUES)
@@ -148,7 +157,7 @@ def _changes(eps: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 
 @rule("434", "episodes", "warning")
-def rne_l_inconsistent(ctx: Context) -> pd.DataFrame:
+def rne_l_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 434: RNE L (legal status change only) but the legal status did not change, or a
     placement detail (PLACE, PLACE_PROVIDER, PL_POST, URN) did."""
     eps = ctx.sequence
@@ -160,7 +169,7 @@ def rne_l_inconsistent(ctx: Context) -> pd.DataFrame:
 
 
 @rule("435", "episodes", "warning")
-def rne_p_t_inconsistent(ctx: Context) -> pd.DataFrame:
+def rne_p_t_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 435: RNE P or T (placement change only) but the legal status changed, or no
     placement detail (PLACE, PLACE_PROVIDER, PL_POST, URN) changed."""
     eps = ctx.sequence
@@ -174,7 +183,7 @@ def rne_p_t_inconsistent(ctx: Context) -> pd.DataFrame:
 
 
 @rule("436", "episodes", "warning")
-def rne_u_b_inconsistent(ctx: Context) -> pd.DataFrame:
+def rne_u_b_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 436: RNE U or B (legal status and placement change) but not both changed."""
     eps = ctx.sequence
     follows, ls_changed, placement_changed = _changes(eps)
@@ -185,7 +194,7 @@ def rne_u_b_inconsistent(ctx: Context) -> pd.DataFrame:
 
 
 @rule("437", "episodes", "warning")
-def episodes_after_death(ctx: Context) -> pd.DataFrame:
+def episodes_after_death(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 437: the episode ended because the child died (E2) or was assessed as 18 or over
     (E15), yet further episodes follow."""
     eps = ctx.sequence
@@ -194,7 +203,7 @@ def episodes_after_death(ctx: Context) -> pd.DataFrame:
 
 
 @rule("504", "episodes", "warning")
-def cin_changed_within_period(ctx: Context) -> pd.DataFrame:
+def cin_changed_within_period(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 504: the category of need code differs from that reported at start of current period
     of being looked after.
 
@@ -216,7 +225,7 @@ LS_POLICE_PROTECTION = "L1"
 
 
 @rule("361", "episodes", "warning")
-def police_protection_too_long(ctx: Context) -> pd.DataFrame:
+def police_protection_too_long(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 361: police protection legal status lasted longer than maximum 72 hours allowed in
     the Children Act 1989.
 

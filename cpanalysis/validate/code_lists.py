@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import codes, schema
-from cpanalysis.validate.engine import Context, _combine, _none, _year_label, findings, rule
+from cpanalysis.validate.engine import (
+    ValidationContext,
+    _combine,
+    _none,
+    _year_label,
+    findings,
+    rule,
+)
 
 
 def _code_message(col: str, values: pd.Series, years: pd.Series, codelist: codes.CodeList) -> pd.Series:
@@ -38,7 +45,7 @@ def _invalid_codes(frame: pd.DataFrame, table: str, col: str, source: str | None
 
 
 def _code_rule(rule_id: str, table: str, col: str, label: str) -> None:
-    def check(ctx: Context) -> pd.DataFrame:
+    def check(ctx: ValidationContext) -> pd.DataFrame:
         return _invalid_codes(ctx.tables[table], table, col)
 
     check.__name__ = f"invalid_{col.lower()}"
@@ -51,7 +58,7 @@ def _code_rule(rule_id: str, table: str, col: str, label: str) -> None:
 
 
 @rule("101", "header", "warning")
-def invalid_sex(ctx: Context) -> pd.DataFrame:
+def invalid_sex(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 101: the sex code is not valid (1/2 up to 2023-24; M/F/U from 2024-25).
 
     Checked on the code as returned (``sex_as_returned``) in the header and UASC tables.
@@ -87,7 +94,7 @@ for _rule_id, _table, _col, _label in (
 
 
 @rule("181", "oc2", "warning")
-def invalid_oc2_flags(ctx: Context) -> pd.DataFrame:
+def invalid_oc2_flags(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 181: the OC2 items (convicted, health check, immunisations ...) must be 0 or 1."""
     oc2 = ctx.tables["oc2"]
     return _combine([_invalid_codes(oc2, "oc2", flag) for flag in codes.OC2_FLAGS])

@@ -2,7 +2,7 @@
 
 DfE's validator compares the return with the previous year's only (its ``_last`` tables).
 cpanalysis reads every return, so "last year" is the annual return of the collection year
-before (:attr:`Context.previous_annual`); rules about a child's whole history (1002) look at
+before (:attr:`ValidationContext.previous_annual`); rules about a child's whole history (1002) look at
 every return read up to this one.
 """
 
@@ -11,10 +11,19 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import periods
-from cpanalysis.validate.engine import Context, _combine, _dates, _in, _none, _same, findings, rule
+from cpanalysis.validate.engine import (
+    ValidationContext,
+    _combine,
+    _dates,
+    _in,
+    _none,
+    _same,
+    findings,
+    rule,
+)
 
 
-def _header_changed(ctx: Context, column: str) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+def _header_changed(ctx: ValidationContext, column: str) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     header = ctx.tables["header"]
     last = ctx.last_year("header", [column])
     changed = last["in_last_year"] & header["child_id"].notna() & ~_same(header[column], last[f"last_{column}"])
@@ -22,7 +31,7 @@ def _header_changed(ctx: Context, column: str) -> tuple[pd.DataFrame, pd.Series,
 
 
 @rule("202", "header", "warning")
-def sex_differs_from_last_year(ctx: Context) -> pd.DataFrame:
+def sex_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 202: the child's sex conflicts with the sex recorded in last year's return.
 
     Compared by meaning (``sex``: 1 and M are both male), so the recoding of SEX from 1/2 to
@@ -36,7 +45,7 @@ def sex_differs_from_last_year(ctx: Context) -> pd.DataFrame:
 
 
 @rule("203", "header", "warning")
-def dob_differs_from_last_year(ctx: Context) -> pd.DataFrame:
+def dob_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 203: the child's date of birth differs from the one in last year's return."""
     header, changed, last = _header_changed(ctx, "dob")
     def message(rows):
@@ -45,7 +54,7 @@ def dob_differs_from_last_year(ctx: Context) -> pd.DataFrame:
 
 
 @rule("204", "header", "warning")
-def ethnicity_differs_from_last_year(ctx: Context) -> pd.DataFrame:
+def ethnicity_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 204: the child's ethnicity differs from the one in last year's return."""
     header, changed, last = _header_changed(ctx, "ethnic")
     def message(rows):
@@ -54,7 +63,7 @@ def ethnicity_differs_from_last_year(ctx: Context) -> pd.DataFrame:
 
 
 @rule("1002", "oc3", "warning")
-def care_leaver_never_looked_after(ctx: Context) -> pd.DataFrame:
+def care_leaver_never_looked_after(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 1002: the young person has no episodes of care, so should have no care-leaver
     information.
 
@@ -72,7 +81,7 @@ def care_leaver_never_looked_after(ctx: Context) -> pd.DataFrame:
 
 
 @rule("205B", "uasc", "warning")
-def uasc_both_years_duc_inconsistent(ctx: Context) -> pd.DataFrame:
+def uasc_both_years_duc_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 205B: a child previously identified as UASC is also UASC this year, but the dates UASC
     ceased in both years do not support this.
 
@@ -104,7 +113,7 @@ def uasc_both_years_duc_inconsistent(ctx: Context) -> pd.DataFrame:
 
 
 @rule("624", "header", "warning")
-def mc_dob_differs_from_last_year(ctx: Context) -> pd.DataFrame:
+def mc_dob_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 624: date of birth of the first child contradicts the date of birth of the first
     child previously recorded (MC_DOB differs from a MC_DOB given in last year's return,
     including a blank this year).

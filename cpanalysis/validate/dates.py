@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import periods
-from cpanalysis.validate.engine import Context, _dates, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _dates, findings, rule
 
 
 @rule("301", "header", "warning")
-def born_after_year_end(ctx: Context) -> pd.DataFrame:
+def born_after_year_end(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 301: the date of birth falls after the end of the collection year (or the as-at date
     of an in-year extract)."""
     header = ctx.table("header")
@@ -20,7 +20,7 @@ def born_after_year_end(ctx: Context) -> pd.DataFrame:
 
 
 @rule("351", "header", "warning")
-def over_25(ctx: Context) -> pd.DataFrame:
+def over_25(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 351: the child was over 25 at the start of the collection year (a stale record)."""
     header = ctx.table("header")
     age = periods.age_at(header["dob"], header["year_start"])
@@ -29,7 +29,7 @@ def over_25(ctx: Context) -> pd.DataFrame:
 
 
 @rule("302", "episodes", "warning")
-def episode_before_birth(ctx: Context) -> pd.DataFrame:
+def episode_before_birth(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 302: the first episode starts before the child was born (DOB from the same return's
     header)."""
     eps = ctx.sequence
@@ -41,7 +41,7 @@ def episode_before_birth(ctx: Context) -> pd.DataFrame:
 
 
 @rule("354", "episodes", "warning")
-def started_after_year_end(ctx: Context) -> pd.DataFrame:
+def started_after_year_end(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 354: the episode starts after the end of the collection year (or the as-at date of
     an in-year extract): a future or mistyped date."""
     eps = ctx.table("episodes")
@@ -52,7 +52,7 @@ def started_after_year_end(ctx: Context) -> pd.DataFrame:
 
 
 @rule("385", "episodes", "warning")
-def ceased_after_year_end(ctx: Context) -> pd.DataFrame:
+def ceased_after_year_end(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 385: the date the episode ceased must be on or before the end of the collection year
     (or the as-at date of an in-year extract)."""
     eps = ctx.table("episodes")
@@ -63,7 +63,7 @@ def ceased_after_year_end(ctx: Context) -> pd.DataFrame:
 
 
 @rule("148", "episodes", "warning")
-def dec_and_rec_together(ctx: Context) -> pd.DataFrame:
+def dec_and_rec_together(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 148: DEC and REC must both be filled or both be blank."""
     eps = ctx.tables["episodes"]
     dec_only = eps["dec"].notna() & eps["rec"].isna()

@@ -1,4 +1,4 @@
-"""The validation engine: the rule registry, the shared :class:`Context`, running the rules,
+"""The validation engine: the rule registry, the shared :class:`ValidationContext`, running the rules,
 quarantine and the reconciliation of rows read, kept and quarantined.
 
 Topic modules register their rules with :func:`rule`; see the package docstring.
@@ -58,7 +58,7 @@ class Rule:
     severity: str
     name: str
     description: str
-    check: Callable[[Context], pd.DataFrame] | None
+    check: Callable[[ValidationContext], pd.DataFrame] | None
     stage: str = "validate"
     first_year: int = codes.FIRST_YEAR
     last_year: int = codes.LAST_YEAR
@@ -100,7 +100,7 @@ def rule(rule_id: str, table: str, severity: str = "warning") -> Callable:
     if severity not in schema.SEVERITIES:
         raise ValueError(f"unknown severity {severity!r}")
 
-    def register(func: Callable[[Context], pd.DataFrame]) -> Callable[[Context], pd.DataFrame]:
+    def register(func: Callable[[ValidationContext], pd.DataFrame]) -> Callable[[ValidationContext], pd.DataFrame]:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id} registered twice")
         description = (func.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
@@ -197,9 +197,9 @@ def _year_label(year: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Context shared by the rules
+# ValidationContext shared by the rules
 # ---------------------------------------------------------------------------------------------
-class Context:
+class ValidationContext:
     """The processed tables plus derived views the rules share (computed once).
 
     Parameters
@@ -491,7 +491,7 @@ def validate(tables: Tables, rules: Iterable[str] | None = None, prior_issues: p
         if unknown:
             raise ParameterError(f"unknown validation rule(s) {', '.join(unknown)}; see validate.describe_rules().")
         selected = [RULES[r] for r in wanted]
-    ctx = Context(tables)
+    ctx = ValidationContext(tables)
     ctx.unreadable = _unreadable_cells(prior_issues)
     rows: list[dict] = []
     for rule_ in selected:
@@ -504,7 +504,7 @@ def validate(tables: Tables, rules: Iterable[str] | None = None, prior_issues: p
     return issue_frame(rows)
 
 
-#: The shared views of :class:`Context` each rule is the last to read (in :data:`RULES` order):
+#: The shared views of :class:`ValidationContext` each rule is the last to read (in :data:`RULES` order):
 #: :func:`validate` releases them after that rule, so a large return does not keep every
 #: widened copy of its tables until the end (issue 15: a 300 MB return held about 1 GB of them).
 #: A wrong entry costs time, never a finding (a released view is rebuilt when asked for);

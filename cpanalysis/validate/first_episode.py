@@ -4,8 +4,8 @@ A child looked after on 31 March is in the next annual return with the same epis
 must carry the same details. DfE's validator compares each child's first episode in the return
 (earliest DECOM) with the child's last episode in last year's return (latest DECOM) when that
 one was still open (no DEC), field by field. cpanalysis does the same with the annual return
-of the year before (:attr:`Context.previous_annual`). ``PL_DISTANCE``, ``PL_LA`` and
-``PL_LOCATION`` are derived from the postcodes (:attr:`Context.placement_geography`).
+of the year before (:attr:`ValidationContext.previous_annual`). ``PL_DISTANCE``, ``PL_LA`` and
+``PL_LOCATION`` are derived from the postcodes (:attr:`ValidationContext.placement_geography`).
 
 Stitching (:mod:`cpanalysis.stitch`) also matches a carried episode by its DECOM across every
 pair of returns and keeps the later return's values (its issue rows have the id ``503``); these
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cpanalysis.validate.engine import Context, _none, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _none, findings, rule
 
 #: DfE rule -> (field, what it is, in DfE's words). 503D's PLACE allows H5 recoded as K3.
 FIELDS = {
@@ -37,7 +37,7 @@ DISTANCE_TOLERANCE = 0.2
 PLACE_RECODED = {"H5": "K3"}
 
 
-def pairs(ctx: Context) -> pd.DataFrame:
+def pairs(ctx: ValidationContext) -> pd.DataFrame:
     """Each child's first episode in a return beside their last episode in last year's return.
 
     Returns
@@ -77,7 +77,7 @@ def _text(values: pd.Series) -> pd.Series:
 def _field_rule(rule_id: str, field: str, label: str) -> None:
     column = field.lower()
 
-    def check(ctx: Context) -> pd.DataFrame:
+    def check(ctx: ValidationContext) -> pd.DataFrame:
         both = pairs(ctx)
         if both.empty or (column.startswith("pl_") and ctx.placement_geography is None):
             return _none()
@@ -111,7 +111,7 @@ for _rule_id, (_field, _label) in FIELDS.items():
 
 
 @rule("452", "episodes", "warning")
-def placement_la_contradicts_last_year(ctx: Context) -> pd.DataFrame:
+def placement_la_contradicts_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 452: contradiction between local authority of placement code in the last episode of
     the previous year and in the first episode of the current year.
 
@@ -128,7 +128,7 @@ def placement_la_contradicts_last_year(ctx: Context) -> pd.DataFrame:
 
 
 @rule("453", "episodes", "warning")
-def distance_contradicts_last_year(ctx: Context) -> pd.DataFrame:
+def distance_contradicts_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 453: contradiction between placement distance in the last episode of the previous
     year and in the first episode of the current year.
 

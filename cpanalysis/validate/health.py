@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import codes, periods
-from cpanalysis.validate.engine import Context, _combine, _in, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _combine, _in, findings, rule
 
 
 @rule("180", "oc2", "warning")
-def sdq_out_of_range(ctx: Context) -> pd.DataFrame:
+def sdq_out_of_range(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 180: the SDQ total difficulties score must be a whole number from 0 to 40."""
     oc2 = ctx.tables["oc2"]
     score = oc2["sdq_score"]
@@ -17,22 +17,22 @@ def sdq_out_of_range(ctx: Context) -> pd.DataFrame:
     return findings(oc2, bad.fillna(False), "oc2", "SDQ_SCORE", "SDQ_SCORE " + score.astype(str) + " is outside 0-40.")
 
 
-def _oc2_outside_cohort(ctx: Context) -> pd.DataFrame:
+def _oc2_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
     oc2 = ctx.tables["oc2"]
     annual = ~oc2["is_in_year"].astype(bool)
     return oc2[annual & oc2["child_id"].notna() & ~_in(oc2, ctx.oc2_cohort)]
 
 
 @rule("185", "oc2", "warning")
-def sdq_score_outside_cohort(ctx: Context) -> pd.DataFrame:
+def sdq_score_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 185: an SDQ score is given for a child not looked after continuously for 12 months at
-    31 March (cohort: :attr:`Context.oc2_cohort`; annual returns only)."""
+    31 March (cohort: :attr:`ValidationContext.oc2_cohort`; annual returns only)."""
     outside = _oc2_outside_cohort(ctx)
     return findings(outside, outside["sdq_score"].notna(), "oc2", "SDQ_SCORE", "SDQ score given but the child is not in the 12-month cohort.")
 
 
 @rule("198", "oc2", "warning")
-def sdq_reason_outside_cohort(ctx: Context) -> pd.DataFrame:
+def sdq_reason_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 198: a reason for no SDQ score is given for a child not looked after continuously for
     12 months at 31 March (annual returns only)."""
     outside = _oc2_outside_cohort(ctx)
@@ -40,7 +40,7 @@ def sdq_reason_outside_cohort(ctx: Context) -> pd.DataFrame:
 
 
 @rule("190", "oc2", "warning")
-def oc2_items_outside_cohort(ctx: Context) -> pd.DataFrame:
+def oc2_items_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 190: OC2 items (convicted, health, substance misuse ...) are completed for a child not
     looked after continuously for 12 months at 31 March (annual returns only)."""
     outside = _oc2_outside_cohort(ctx)
@@ -53,7 +53,7 @@ OC2_ALWAYS_REQUIRED = ("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUB
 
 
 @rule("191", "oc2", "warning")
-def oc2_missing_in_cohort(ctx: Context) -> pd.DataFrame:
+def oc2_missing_in_cohort(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 191: a child looked after continuously for 12 months at 31 March has blank OC2 items
     (immunisations, teeth check, health assessment, substance misuse), or no OC2 row at all.
 
@@ -77,7 +77,7 @@ SDQ_BIRTHDAYS = (4, 17)
 
 
 @rule("197B", "oc2", "warning")
-def sdq_missing_at_4_or_17(ctx: Context) -> pd.DataFrame:
+def sdq_missing_at_4_or_17(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 197B: an SDQ score or the reason for no score should be reported for a child whose
     4th or 17th birthday falls in the year, looked after continuously for 12 months at 31 March
     (annual returns only)."""
@@ -98,7 +98,7 @@ _OC2_ITEMS = ("convicted", "health_check", "immunisations", "teeth_check", "heal
 
 
 @rule("215", "oc3", "warning")
-def care_leaver_with_oc2_items(ctx: Context) -> pd.DataFrame:
+def care_leaver_with_oc2_items(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 215: child has care leaver information but one or more data items relating to
     children looked after for 12 months have been completed.
 

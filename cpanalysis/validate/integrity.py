@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import periods, schema
-from cpanalysis.validate.engine import Context, _combine, _dates, _in, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _combine, _dates, _in, findings, rule
 
 _NOT_IN_HEADER = {
     "ad1": "INT01", "placed_for_adoption": "INT02", "episodes": "INT03", "missing": "INT04", "oc2": "INT05",
@@ -19,7 +19,7 @@ _ONCE_ONLY = {"ad1": "INT31", "header": "INT32", "oc2": "INT33", "oc3": "INT34",
 
 
 def _not_in_header_rule(rule_id: str, table: str) -> None:
-    def check(ctx: Context) -> pd.DataFrame:
+    def check(ctx: ValidationContext) -> pd.DataFrame:
         frame = ctx.tables[table]
         bad = frame["child_id"].notna() & ~_in(frame, ctx.header_dob)
         return findings(frame, bad, table, "CHILD", f"the child is in {table} but not in this return's header.")
@@ -30,7 +30,7 @@ def _not_in_header_rule(rule_id: str, table: str) -> None:
 
 
 def _dob_differs_rule(rule_id: str, table: str) -> None:
-    def check(ctx: Context) -> pd.DataFrame:
+    def check(ctx: ValidationContext) -> pd.DataFrame:
         frame = ctx.with_header(table)
         bad = frame["dob"].notna() & frame["header_dob"].notna() & (frame["dob"] != frame["header_dob"])
         def message(frame):
@@ -43,7 +43,7 @@ def _dob_differs_rule(rule_id: str, table: str) -> None:
 
 
 def _once_only_rule(rule_id: str, table: str) -> None:
-    def check(ctx: Context) -> pd.DataFrame:
+    def check(ctx: ValidationContext) -> pd.DataFrame:
         frame = ctx.tables[table]
         content = [c for c in frame.columns if c not in schema.METADATA_COLUMNS]
         exact = frame[["return_label", *content]].astype(str).duplicated()
@@ -67,7 +67,7 @@ for _table, _rule_id in _ONCE_ONLY.items():
 
 
 @rule("INT21", "uasc", "warning")
-def uasc_sex_differs(ctx: Context) -> pd.DataFrame:
+def uasc_sex_differs(ctx: ValidationContext) -> pd.DataFrame:
     """DfE INT21: SEX in the UASC table differs from SEX in the same return's header (compared
     after recoding 1/2 to M/F)."""
     uasc = ctx.with_header("uasc")
@@ -76,7 +76,7 @@ def uasc_sex_differs(ctx: Context) -> pd.DataFrame:
 
 
 @rule("304", "uasc", "warning")
-def uasc_ceased_after_18(ctx: Context) -> pd.DataFrame:
+def uasc_ceased_after_18(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 304: the date UASC status ceased (DUC) must be on or before the child's 18th birthday."""
     uasc = ctx.tables["uasc"]
     eighteenth = periods.birthday(uasc["dob"], 18) if len(uasc) else uasc["dob"]
@@ -85,7 +85,7 @@ def uasc_ceased_after_18(ctx: Context) -> pd.DataFrame:
 
 
 @rule("567", "missing", "warning")
-def missing_end_before_start(ctx: Context) -> pd.DataFrame:
+def missing_end_before_start(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 567: the date a missing (or away from placement) period ended is before the date it
     started."""
     missing = ctx.tables["missing"]
@@ -96,7 +96,7 @@ def missing_end_before_start(ctx: Context) -> pd.DataFrame:
 
 
 @rule("EPI", "header", "warning")
-def header_child_without_episodes(ctx: Context) -> pd.DataFrame:
+def header_child_without_episodes(ctx: ValidationContext) -> pd.DataFrame:
     """DfE EPI: episodes need to be loaded for this child before further validation is possible:
     the child is in the header but has no episode and no care-leaver (OC3) row in the return."""
     header = ctx.tables["header"]
@@ -109,7 +109,7 @@ _NEEDS_EPISODES = ("placed_for_adoption", "missing", "reviews", "ad1", "previous
 
 
 @rule("1012", "all", "warning")
-def data_without_episodes(ctx: Context) -> pd.DataFrame:
+def data_without_episodes(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 1012: no other data should be returned for children who had no episodes in the
     current year (placed for adoption, missing, reviews, AD1, previous permanence, OC2 rows of
     a child with no episode in the return)."""

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cpanalysis.validate.engine import Context, _dates, _none, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _dates, _none, findings, rule
 
 
-def _missing(ctx: Context) -> pd.DataFrame:
+def _missing(ctx: ValidationContext) -> pd.DataFrame:
     missing = ctx.tables["missing"]
     missing = missing[missing["child_id"].notna() & missing["mis_start"].notna()]
     return missing.assign(return_label=missing["return_label"].astype(object))
 
 
 @rule("574", "missing", "warning")
-def missing_periods_overlap(ctx: Context) -> pd.DataFrame:
+def missing_periods_overlap(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 574: a new missing/away from placement without authorisation period cannot start when
     the previous one is still open; missing periods should also not overlap.
 
@@ -38,7 +38,7 @@ def missing_periods_overlap(ctx: Context) -> pd.DataFrame:
 
 
 @rule("575", "missing", "warning")
-def missing_open_after_placement_ended(ctx: Context) -> pd.DataFrame:
+def missing_open_after_placement_ended(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 575: if the placement from which the child goes missing/away from placement without
     authorisation ends, the missing period must also have an end date.
 
@@ -63,7 +63,7 @@ def missing_open_after_placement_ended(ctx: Context) -> pd.DataFrame:
 
 
 @rule("577", "missing", "warning")
-def missing_outside_period_of_care(ctx: Context) -> pd.DataFrame:
+def missing_outside_period_of_care(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 577: child ceased to be looked after but there is a missing/away from placement
     without authorisation period without an end date.
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import codes
-from cpanalysis.validate.engine import Context, _combine, _dates, _in, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _combine, _dates, _in, findings, rule
 
 
 @rule("393", "header", "warning")
-def mother_blank_while_looked_after(ctx: Context) -> pd.DataFrame:
+def mother_blank_while_looked_after(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 393: the child is female and looked after (an episode in the return other than a
     short break, LS V3/V4) but MOTHER is blank."""
     header = ctx.tables["header"]
@@ -20,7 +20,7 @@ def mother_blank_while_looked_after(ctx: Context) -> pd.DataFrame:
 
 
 @rule("607", "episodes", "warning")
-def mother_blank_on_leaving_care(ctx: Context) -> pd.DataFrame:
+def mother_blank_on_leaving_care(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 607: the child (female) ceased to be looked after in the year (DEC in the year, REC
     not X1, LS not V3/V4) but MOTHER is blank.
 

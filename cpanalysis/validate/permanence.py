@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import codes
-from cpanalysis.validate.engine import Context, _combine, _dates, _none, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _combine, _dates, _none, findings, rule
 
 #: PREV_PERM code meaning "no previous permanence" (or not known), which needs no LA or date.
 NO_PREVIOUS_PERMANENCE = "Z1"
 
 
 @rule("630", "episodes", "warning")
-def previous_permanence_missing(ctx: Context) -> pd.DataFrame:
+def previous_permanence_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 630: information on previous permanence is missing for a child who started to be
     looked after in the year.
 
@@ -39,7 +39,7 @@ def previous_permanence_missing(ctx: Context) -> pd.DataFrame:
 
 
 @rule("184", "placed_for_adoption", "warning")
-def placed_before_birth(ctx: Context) -> pd.DataFrame:
+def placed_before_birth(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 184: date of decision that a child should be placed for adoption (DATE_PLACED) is
     before the child was born (the DOB given in the same row, as DfE compares them)."""
     placed = ctx.tables["placed_for_adoption"]
@@ -50,7 +50,7 @@ def placed_before_birth(ctx: Context) -> pd.DataFrame:
 
 
 @rule("117", "placed_for_adoption", "warning")
-def placement_decision_after_leaving(ctx: Context) -> pd.DataFrame:
+def placement_decision_after_leaving(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 117: date of decision that a child should/should no longer be placed for adoption is
     beyond the current collection year or after the child ceased to be looked after.
 

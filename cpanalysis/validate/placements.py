@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import codes
-from cpanalysis.validate.engine import Context, _none, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _none, findings, rule
 
 
 @rule("526", "episodes", "warning")
-def provider_missing(ctx: Context) -> pd.DataFrame:
+def provider_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 526: the placement provider is blank for a placement type that needs one (every type
     except temporary T0-T4 and other Z1/Z11-Z14)."""
     eps = ctx.tables["episodes"]
@@ -18,7 +18,7 @@ def provider_missing(ctx: Context) -> pd.DataFrame:
 
 
 @rule("213", "episodes", "warning")
-def provider_not_expected(ctx: Context) -> pd.DataFrame:
+def provider_not_expected(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 213: placement provider given for a temporary (T0-T4) or other (Z1/Z11-Z14) placement,
     which have none."""
     eps = ctx.tables["episodes"]
@@ -27,7 +27,7 @@ def provider_not_expected(ctx: Context) -> pd.DataFrame:
 
 
 @rule("550", "episodes", "warning")
-def parents_provider_not_p1(ctx: Context) -> pd.DataFrame:
+def parents_provider_not_p1(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 550: provider PR0 (parents) can only go with placement P1 (placed with parents)."""
     eps = ctx.tables["episodes"]
     bad = (eps["place_provider"] == codes.PROVIDER_PARENTS) & eps["place"].notna() & ~eps["place"].isin(codes.PLACE_WITH_PARENTS)
@@ -37,7 +37,7 @@ def parents_provider_not_p1(ctx: Context) -> pd.DataFrame:
 def _provider_rule(rule_id: str, provider: str) -> None:
     excluded = codes.PROVIDER_EXCLUDED_PLACES[provider]
 
-    def check(ctx: Context) -> pd.DataFrame:
+    def check(ctx: ValidationContext) -> pd.DataFrame:
         eps = ctx.tables["episodes"]
         bad = (eps["place_provider"] == provider) & eps["place"].isin(excluded)
         def message(eps):
@@ -64,7 +64,7 @@ MAX_SHORT_BREAK_DAYS_A_YEAR = 75
 
 
 @rule("365", "episodes", "warning")
-def short_break_too_long(ctx: Context) -> pd.DataFrame:
+def short_break_too_long(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 365: an individual short break (LS V3) must not exceed 17 days (DEC - DECOM, in
     nights; open breaks are not judged)."""
     eps = ctx.tables["episodes"]
@@ -74,7 +74,7 @@ def short_break_too_long(ctx: Context) -> pd.DataFrame:
 
 
 @rule("366", "episodes", "warning")
-def short_break_placement_change(ctx: Context) -> pd.DataFrame:
+def short_break_placement_change(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 366: a child cannot change placement during an individual short break: every V3
     episode must have RNE S."""
     eps = ctx.tables["episodes"]
@@ -83,7 +83,7 @@ def short_break_placement_change(ctx: Context) -> pd.DataFrame:
 
 
 @rule("367", "episodes", "warning")
-def short_breaks_over_75_days(ctx: Context) -> pd.DataFrame:
+def short_breaks_over_75_days(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 367: at most 75 days of short breaks (LS V3) in the collection year.
 
     Days are nights within the return's year (DEC - DECOM, clipped to the year; an open break

@@ -2,7 +2,7 @@
 (DfE 392a, 392b, 169, 179).
 
 DfE's validator computes ``PL_DISTANCE``, ``PL_LA`` and ``PL_LOCATION`` from ``HOME_POST`` and
-``PL_POST`` before its rules run; :attr:`Context.placement_geography` does the same with
+``PL_POST`` before its rules run; :attr:`ValidationContext.placement_geography` does the same with
 :mod:`cpanalysis.geography`. Short breaks (LS V3/V4) need no postcodes. DfE leaves out children
 formerly UASC (in the UASC table this year or last), whose postcodes may be withheld.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 import pandas as pd
 
 from cpanalysis import codes
-from cpanalysis.validate.engine import Context, _in, _none, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _in, _none, findings, rule
 
 
-def _uasc_this_or_last_year(ctx: Context, eps: pd.DataFrame) -> pd.Series:
+def _uasc_this_or_last_year(ctx: ValidationContext, eps: pd.DataFrame) -> pd.Series:
     """Whether each episode's child is in the UASC table of its return or of last year's."""
     uasc = ctx.tables["uasc"]
     this_year = _in(eps, uasc)
@@ -25,14 +25,14 @@ def _uasc_this_or_last_year(ctx: Context, eps: pd.DataFrame) -> pd.Series:
     return this_year | last_year
 
 
-def _needs_postcodes(ctx: Context) -> tuple[pd.DataFrame, pd.Series]:
+def _needs_postcodes(ctx: ValidationContext) -> tuple[pd.DataFrame, pd.Series]:
     eps = ctx.tables["episodes"]
     needed = eps["child_id"].notna() & ~eps["ls"].isin(codes.LS_SHORT_BREAK)
     return eps, needed & ~_uasc_this_or_last_year(ctx, eps)
 
 
 @rule("392b", "episodes", "warning")
-def postcodes_missing(ctx: Context) -> pd.DataFrame:
+def postcodes_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 392b: child is looked after but no postcodes are recorded (HOME_POST or PL_POST
     blank, LS not V3/V4, the child not UASC this year or last)."""
     eps, needed = _needs_postcodes(ctx)
@@ -49,7 +49,7 @@ def postcodes_missing(ctx: Context) -> pd.DataFrame:
 
 
 @rule("392a", "episodes", "warning")
-def distance_missing(ctx: Context) -> pd.DataFrame:
+def distance_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 392a: child is looked after but no distance is recorded: the placement distance
     cannot be computed because a postcode is blank or not in the ONS directory (LS not V3/V4,
     the child not UASC this year or last)."""
@@ -69,7 +69,7 @@ def distance_missing(ctx: Context) -> pd.DataFrame:
 
 
 @rule("169", "episodes", "warning")
-def placement_la_missing(ctx: Context) -> pd.DataFrame:
+def placement_la_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 169: local authority of placement (PL_LA, derived from PL_POST) is not valid or is
     missing: please check a valid postcode has been entered (LS not V3/V4)."""
     geo = ctx.placement_geography
@@ -84,7 +84,7 @@ def placement_la_missing(ctx: Context) -> pd.DataFrame:
 
 
 @rule("179", "episodes", "warning")
-def placement_location_missing(ctx: Context) -> pd.DataFrame:
+def placement_location_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 179: placement location (PL_LOCATION, in or out of the authority, derived from
     PL_POST) is not a valid code: the placement postcode is blank or unknown (LS not V3/V4)."""
     geo = ctx.placement_geography
@@ -103,12 +103,12 @@ _PLACE_OWN_PROVISION_ANYWHERE = codes.PLACE_FOSTER | codes.PLACE_ADOPTION
 
 
 @rule("1015", "episodes", "warning")
-def own_provision_outside_la(ctx: Context) -> pd.DataFrame:
+def own_provision_outside_la(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 1015: placement provider is own provision (PR1) but the child is not placed in own LA.
 
     As DfE checks it: PLACE_PROVIDER PR1, a placement type other than foster care (U1-U6) or
     placed for adoption (A3-A6), LS given and not V3/V4, and the placement LA (derived from
-    PL_POST) is not the responsible authority (:attr:`Context.placement_geography`).
+    PL_POST) is not the responsible authority (:attr:`ValidationContext.placement_geography`).
     """
     geo = ctx.placement_geography
     if geo is None:

@@ -6,11 +6,11 @@ import pandas as pd
 
 from cpanalysis import schema
 from cpanalysis.clean import UNUSABLE_WHEN_INVALID
-from cpanalysis.validate.engine import Context, _combine, _dates, findings, rule
+from cpanalysis.validate.engine import ValidationContext, _combine, _dates, findings, rule
 
 
 @rule("REQ", "all", "warning")
-def required_blank(ctx: Context) -> pd.DataFrame:
+def required_blank(ctx: ValidationContext) -> pd.DataFrame:
     """A column DfE requires is blank (liia-tools ``canbeblank: no``; DfE 103, 166, 167, 442, 564 ...).
 
     The row cannot be used (``error``) when the blank is CHILD, the header's DOB, or the date
@@ -33,7 +33,7 @@ def required_blank(ctx: Context) -> pd.DataFrame:
     return _combine(out)
 
 
-def _unreadable(ctx: Context, name: str, col: str, frame: pd.DataFrame) -> pd.Series:
+def _unreadable(ctx: ValidationContext, name: str, col: str, frame: pd.DataFrame) -> pd.Series:
     """Rows whose ``col`` held text that cleaning could not read (reported under VALUE_RULES)."""
     keys = ctx.unreadable.get((name, col), set())
     if not keys:
@@ -42,7 +42,7 @@ def _unreadable(ctx: Context, name: str, col: str, frame: pd.DataFrame) -> pd.Se
 
 
 @rule("DUP", "all", "error")
-def exact_duplicates(ctx: Context) -> pd.DataFrame:
+def exact_duplicates(ctx: ValidationContext) -> pd.DataFrame:
     """A row repeats an earlier row of the same return exactly (every DfE column equal).
 
     The copy adds nothing and would be counted twice, so it is quarantined; the first row is
@@ -65,7 +65,7 @@ def exact_duplicates(ctx: Context) -> pd.DataFrame:
 
 
 @rule("356", "episodes", "error")
-def ceased_before_started(ctx: Context) -> pd.DataFrame:
+def ceased_before_started(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 356: the date the episode ceased is before the date it started.
 
     Such an episode cannot be placed on a timeline (negative length), so it is quarantined.
