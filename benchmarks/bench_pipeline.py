@@ -14,7 +14,12 @@ Three runs, each a separate process tree (the command, papermill's kernels) meas
   national table come from the caches, as for every later run on unchanged input);
 * **floor**: the same number of notebooks as ``notebooks/`` holds, each only the parameters cell
   and ``import pandas, matplotlib.pyplot`` (issue 18's floor: a kernel that could draw a table and
-  a chart), run by the same executor, the same number at a time.
+  a chart), run by the same executor, the same number at a time, in ONE Python process (the
+  runner's way: papermill, nbformat and jupyter_client imported once);
+* **floor-cli**: the same notebooks through papermill's command line, ``papermill in.ipynb
+  out.ipynb`` once per notebook, each a new process (what issue 18's "papermill running the same
+  number of notebooks" most likely measured: every call pays Python, papermill and nbformat's
+  start-up as well as the kernel), the same number at a time; CPU of the whole tree.
 
 For each: wall seconds, CPU seconds of the whole tree (``resource.getrusage(RUSAGE_CHILDREN)``),
 the largest single process's peak RSS (the same call's ``ru_maxrss``, taken in a wrapper process
@@ -23,7 +28,8 @@ the summed RSS of the tree (sampled every 0.1 s). The cold and warm runs also pr
 went (``run_manifest.json``: build, indicators, exports, each notebook, HTML).
 
 Targets: issue 7, the warm run within 1.5x the floor and under 60 s on 2 cores; issue 18, CPU of
-the warm run at most 1.3x the floor's and of the cold run at most 1.6x.
+the warm run at most 1.3x the floor's and of the cold run at most 1.6x. Both floors' ratios are
+printed side by side: which one the issue's 29 s was is measured, not assumed.
 """
 
 from __future__ import annotations
@@ -188,8 +194,23 @@ def machine() -> str:
             f"Python {platform.python_version()}; load average {load}")
 
 
+def papermill_cli_script(folder: Path, workers: int) -> str:
+    """A script running ``papermill in out`` once per notebook of ``folder``, ``workers`` at a time.
+
+    Each notebook is its own ``papermill`` process (the command-line tool beside this Python), so
+    the tree's CPU counts every call's start-up; threads only wait for the processes.
+    """
+    papermill = Path(sys.executable).with_name("papermill")
+    return ("import subprocess, sys; from concurrent.futures import ThreadPoolExecutor; from pathlib import Path; "
+            f"folder = Path({str(folder)!r}); (folder / 'out_cli').mkdir(exist_ok=True); "
+            f"run = lambda p: subprocess.call([{str(papermill)!r}, str(p), str(folder / 'out_cli' / p.name)], "
+            "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            f"codes = list(ThreadPoolExecutor({workers}).map(run, sorted(folder.glob('*.ipynb')))); "
+            "sys.exit(max(codes))")
+
+
 def one(kind: str, work: Path, demo: Path, dfe: str, workers: int, count: int) -> Measure:
-    """One measured run of ``kind`` (cold, warm or floor) in a fresh process of this script."""
+    """One measured run of ``kind`` (cold, warm, floor or floor-cli) in a fresh process of this script."""
     if kind in ("cold", "warm"):
         out = work / f"reports_{kind}_{time.time_ns()}"
         command = [sys.executable, "-m", "cpanalysis", "run", "--data", str(demo), "--out", str(out),
@@ -202,7 +223,7 @@ def one(kind: str, work: Path, demo: Path, dfe: str, workers: int, count: int) -
                   "jobs = [NotebookJob(p, folder / 'out' / p.name, {}, folder) for p in sorted(folder.glob('*.ipynb'))]; "
                   f"results = execute_notebooks(jobs, workers={workers}); "
                   "sys.exit(0 if all(r.ok for r in results) else 1)")
-        command = [sys.executable, "-c", script]
+        command = [sys.executable, "-c", script if kind == "floor" else papermill_cli_script(folder, workers)]
     result = measure(kind, command, ROOT, work / f"{kind}_{time.time_ns()}.log")
     print(result.line(), flush=True)
     if kind in ("cold", "warm"):
@@ -237,15 +258,18 @@ def main(argv: list[str] | None = None) -> int:
     cold = one("cold", work, demo / "903", dfe, args.workers, count)
     warm = [one("warm", work, demo / "903", dfe, args.workers, count) for _ in range(args.repeat)]
     floor = [one("floor", work, demo / "903", dfe, args.workers, count) for _ in range(args.repeat)]
+    cli = [one("floor-cli", work, demo / "903", dfe, args.workers, count) for _ in range(args.repeat)]
     best_warm, best_floor = min(m.wall for m in warm), min(m.wall for m in floor)
     print(f"warm / floor = {best_warm / best_floor:.2f} (target <= 1.5); warm {best_warm:.1f} s (target < 60 s); "
           f"cold {cold.wall:.1f} s")
-    cpu_warm, cpu_floor = min(m.cpu for m in warm), min(m.cpu for m in floor)
-    print(f"CPU: warm / floor = {cpu_warm / cpu_floor:.2f} (issue 18 target <= 1.3), "
-          f"cold / floor = {cold.cpu / cpu_floor:.2f} (target <= 1.6)")
+    cpu_warm = min(m.cpu for m in warm)
+    for name, runs in (("floor (one process)", floor), ("floor-cli (papermill per notebook)", cli)):
+        cpu_floor = min(m.cpu for m in runs)
+        print(f"CPU against {name}, {cpu_floor:.1f} s: warm / floor = {cpu_warm / cpu_floor:.2f} "
+              f"(issue 18 target <= 1.3), cold / floor = {cold.cpu / cpu_floor:.2f} (target <= 1.6)")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
-    return 0 if all(m.returncode == 0 for m in [cold, *warm, *floor]) else 1
+    return 0 if all(m.returncode == 0 for m in [cold, *warm, *floor, *cli]) else 1
 
 
 if __name__ == "__main__":
