@@ -38,7 +38,7 @@ from cpanalysis.cohort import MIN_CHILDREN, groups, restrict, too_few
 from cpanalysis.errors import ParameterError
 from cpanalysis.indicators import catalogue
 from cpanalysis.indicators.care_leavers import AGE_GROUP_LABELS, leavers_frame
-from cpanalysis.indicators.context import Context, prepare
+from cpanalysis.indicators.context import IndicatorContext, prepare
 
 NOT_KNOWN = "Not known"
 #: Activity groups (ACTIV): EET split by kind; NEET by reason, labelled from ``codes.ACTIV``.
@@ -59,16 +59,16 @@ MEASURES: tuple[str, ...] = ("activity", "eet", "accommodation", "in_touch", "su
 AgeGrouping = Literal["single", "dfe"]
 
 
-def _context(tables: Mapping[str, pd.DataFrame] | Context) -> Context:
-    return tables if isinstance(tables, Context) else prepare(dict(tables))
+def _context(tables: Mapping[str, pd.DataFrame] | IndicatorContext) -> IndicatorContext:
+    return tables if isinstance(tables, IndicatorContext) else prepare(dict(tables))
 
 
-def leaver_rows(tables: Mapping[str, pd.DataFrame] | Context, years: Sequence[int]) -> pd.DataFrame:
+def leaver_rows(tables: Mapping[str, pd.DataFrame] | IndicatorContext, years: Sequence[int]) -> pd.DataFrame:
     """Care leavers aged 17-21 with their birthday in each collection year, after DfE's exclusions.
 
     Parameters
     ----------
-    tables : mapping of DataFrame, or a prepared ``indicators.context.Context``
+    tables : mapping of DataFrame, or a prepared ``indicators.context.IndicatorContext``
         Processed tables (``children``, ``episodes``, ``oc3`` at least).
     years : sequence of int
         Collection years (year ending 31 March).
@@ -144,7 +144,7 @@ def _age_column(rows: pd.DataFrame, grouping: str) -> pd.Series:
 
 
 def destinations(
-    tables: Mapping[str, pd.DataFrame] | Context,
+    tables: Mapping[str, pd.DataFrame] | IndicatorContext,
     years: Sequence[int],
     *,
     measure: Measure = "activity",
@@ -164,7 +164,7 @@ def destinations(
 
     Parameters
     ----------
-    tables : mapping of DataFrame or Context
+    tables : mapping of DataFrame or IndicatorContext
     years : sequence of int
         Collection years.
     measure : {"activity", "eet", "accommodation", "in_touch", "suitability"}; default "activity"
@@ -224,7 +224,7 @@ def destinations(
 
 
 def accommodation_by_type(
-    tables: Mapping[str, pd.DataFrame] | Context,
+    tables: Mapping[str, pd.DataFrame] | IndicatorContext,
     years: Sequence[int],
     *,
     age_grouping: AgeGrouping = "dfe",
@@ -287,7 +287,7 @@ def accommodation_by_type(
 
 
 def _journeys(
-    tables: Mapping[str, pd.DataFrame] | Context,
+    tables: Mapping[str, pd.DataFrame] | IndicatorContext,
     ages: Sequence[int],
     measure: str,
     last_year: int | None,
@@ -316,7 +316,7 @@ def _journeys(
 
 
 def transitions(
-    tables: Mapping[str, pd.DataFrame] | Context,
+    tables: Mapping[str, pd.DataFrame] | IndicatorContext,
     ages: Sequence[int] = (18, 19, 21),
     *,
     measure: Measure = "eet",
@@ -334,7 +334,7 @@ def transitions(
 
     Parameters
     ----------
-    tables : mapping of DataFrame or Context
+    tables : mapping of DataFrame or IndicatorContext
     ages : sequence of int; default (18, 19, 21)
         Two or more ages from 17 to 21; flows are between consecutive ages of the list.
     measure : {"activity", "eet", "accommodation", "in_touch", "suitability"}; default "eet"
@@ -392,7 +392,7 @@ def transitions(
 
 
 def transition_paths(
-    tables: Mapping[str, pd.DataFrame] | Context,
+    tables: Mapping[str, pd.DataFrame] | IndicatorContext,
     ages: Sequence[int] = (18, 19, 21),
     *,
     measure: Measure = "eet",
@@ -438,7 +438,7 @@ _FLAG = {"in_touch": "in_touch_flag", "eet": "eet", "neet": "neet", "higher_educ
 
 
 def compare_with_england(
-    tables: Mapping[str, pd.DataFrame] | Context,
+    tables: Mapping[str, pd.DataFrame] | IndicatorContext,
     dfe: pd.DataFrame,
     year: int,
     *,
@@ -461,7 +461,7 @@ def compare_with_england(
 
     Parameters
     ----------
-    tables : mapping of DataFrame or Context
+    tables : mapping of DataFrame or IndicatorContext
     dfe : DataFrame
         DfE rows of the tidy indicator table (e.g. ``cpanalysis.dfe.load_dfe(...)``); only the
         columns ``indicator_id, period_end, geography, breakdown, value`` are read.

@@ -32,7 +32,13 @@ from cpanalysis.indicators import (
     social_workers,
     stability,
 )
-from cpanalysis.indicators.context import TABLES, Context, Options, prepare, stack_authorities
+from cpanalysis.indicators.context import (
+    TABLES,
+    IndicatorContext,
+    Options,
+    prepare,
+    stack_authorities,
+)
 from cpanalysis.indicators.table import TIDY_COLUMNS, Stamp, finish
 
 #: Family modules in the order their rows appear.
@@ -48,7 +54,7 @@ FAMILIES = {
 }
 
 __all__ = ["TIDY_COLUMNS", "TABLES", "FAMILIES", "compute", "compute_context", "prepare", "stack_authorities", "Options",
-           "Context"]
+           "IndicatorContext"]
 
 
 def compute(
@@ -134,7 +140,7 @@ def compute(
     -----
     OC2/OC3 measures are annual; at an in-year quarter end the latest complete collection year
     is carried forward unless an in-year extract carries OC2/OC3 rows for the current year
-    (:meth:`Context.annual_rows`).
+    (:meth:`IndicatorContext.annual_rows`).
 
     Raises
     ------
@@ -159,12 +165,12 @@ def compute(
 
 
 def compute_context(
-    ctx: Context,
+    ctx: IndicatorContext,
     period_end: object | Iterable[object],
     window: periods.WindowType = "year",
     families: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """:func:`compute` on already prepared inputs (reuse one :class:`Context` for many calls)."""
+    """:func:`compute` on already prepared inputs (reuse one :class:`IndicatorContext` for many calls)."""
     ends = [period_end] if isinstance(period_end, (str, pd.Timestamp)) or not isinstance(
         period_end, Iterable
     ) else list(period_end)

@@ -16,7 +16,7 @@ years ending on the period end (36 months to a quarter end for a rolling window)
   ``DATE_MATCH``).
 
 A window is produced only when the loaded returns reach back to its first day
-(:meth:`~cpanalysis.indicators.context.Context.covers`): with fewer than three years loaded the
+(:meth:`~cpanalysis.indicators.context.IndicatorContext.covers`): with fewer than three years loaded the
 average would silently be over fewer years. The start of a period of care (A1, A10) and the
 placement order (A2) may lie before the earliest loaded return; the earliest loaded episode then
 stands for them, so load the authority's whole history for these measures.
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import codes
-from cpanalysis.indicators.context import Context
+from cpanalysis.indicators.context import IndicatorContext
 from cpanalysis.indicators.profile import ceased_frame
 from cpanalysis.indicators.table import Rows, Stamp, mean_rows
 from cpanalysis.periods import Window
@@ -45,7 +45,7 @@ def scorecard_window(win: Window) -> Window:
     return Window(win.shifted_start(SCORECARD_MONTHS), win.end, win.period_type)
 
 
-def adopted_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
+def adopted_frame(ctx: IndicatorContext, win: Window) -> pd.DataFrame | None:
     """Children adopted (last ceasing REC E11/E12) in the three years ending on the period end,
     with the start of their period of care; None when the loaded returns do not cover them."""
     three = scorecard_window(win)
@@ -55,7 +55,7 @@ def adopted_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
     return ceased[ceased["end_rec"].isin(codes.REC_ADOPTED)]
 
 
-def _last_spell(ctx: Context) -> pd.DataFrame:
+def _last_spell(ctx: IndicatorContext) -> pd.DataFrame:
     """The last carer spell of each period of care (short breaks left out), keyed on child and period."""
     p = ctx.placements[~ctx.placements["is_short_break"]]
     return p.sort_values("start").drop_duplicates(["child_id", "period_id"], keep="last").set_index(
@@ -72,7 +72,7 @@ def _days(adopted: pd.DataFrame, later: np.ndarray, earlier: np.ndarray) -> pd.D
                         index=adopted.index)
 
 
-def _moved_in_with_adopters(ctx: Context) -> pd.Series:
+def _moved_in_with_adopters(ctx: IndicatorContext) -> pd.Series:
     """First day of each period's last carer spell on which the placement was an adoptive one
     (the DECOM of its first A3-A6 episode), keyed on child and period; absent when none was."""
     spells = ctx.cached("last_spell_of_period", lambda: _last_spell(ctx))
@@ -84,7 +84,7 @@ def _moved_in_with_adopters(ctx: Context) -> pd.Series:
     return e.groupby(["child_id", "period_id"])["decom"].min()
 
 
-def adoption_a1_days(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def adoption_a1_days(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """Adoption scorecard A1: average days between entering care and moving in with the adoptive family.
 
     DfE measure: adoption scorecard A1, "average time between a child entering care and moving
@@ -105,7 +105,7 @@ def adoption_a1_days(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     return mean_rows(frame, "days", "adoption_a1_days", stamp)
 
 
-def adoption_a10_days(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def adoption_a10_days(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """Adoption scorecard A10: A1 adjusted for foster carer adoptions.
 
     DfE measure: adoption scorecard A10, "average time between a child entering care and moving
@@ -124,14 +124,14 @@ def adoption_a10_days(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     return mean_rows(frame, "days", "adoption_a10_days", stamp)
 
 
-def _placement_order(ctx: Context) -> pd.Series:
+def _placement_order(ctx: IndicatorContext) -> pd.Series:
     """Date of the placement order in each period of care: the DECOM of its first E1 episode."""
     e = ctx.care_episodes
     e = e.loc[e["ls"] == PLACEMENT_ORDER]
     return e.groupby(["child_id", "period_id"])["decom"].min()
 
 
-def _match_dates(ctx: Context, adopted: pd.DataFrame) -> np.ndarray:
+def _match_dates(ctx: IndicatorContext, adopted: pd.DataFrame) -> np.ndarray:
     """Each adopted child's AD1 match date: the latest DATE_MATCH on or before the adoption."""
     ad1 = ctx.ad1
     if ad1.empty:
@@ -143,7 +143,7 @@ def _match_dates(ctx: Context, adopted: pd.DataFrame) -> np.ndarray:
     return latest.reindex(adopted.index).to_numpy(dtype="datetime64[ns]")
 
 
-def adoption_a2_days(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def adoption_a2_days(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """Adoption scorecard A2: average days between court authority to place and the match decision.
 
     DfE measure: adoption scorecard A2, "average time between a local authority receiving court
@@ -174,6 +174,6 @@ def adoption_a2_days(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
 INDICATORS = (adoption_a1_days, adoption_a2_days, adoption_a10_days)
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
+def compute(ctx: IndicatorContext, win: Window, stamp: Stamp) -> list:
     """Every adoption scorecard measure for one window."""
     return [f(ctx, win, stamp) for f in INDICATORS]

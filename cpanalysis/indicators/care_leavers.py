@@ -5,7 +5,7 @@ Cohort (``dfe_statistics.md`` §3, ``ssda903.md`` §3.5): young people with an O
 birthday (rule 391), so a birthday on 1 April belongs to the year that starts that day. For a
 rolling window the rows of the two collection years it spans are used, each for its own
 birthdays; at an in-year quarter end with no OC3 rows yet for that year the latest complete
-year is carried forward (:meth:`cpanalysis.indicators.context.Context.annual_rows`).
+year is carried forward (:meth:`cpanalysis.indicators.context.IndicatorContext.annual_rows`).
 
 Exclusions from every denominator: young people who died since leaving care (IN_TOUCH DIED),
 returned home to their parents for 6+ months (RHOM), looked after only under short breaks, and
@@ -32,7 +32,7 @@ import pandas as pd
 
 from cpanalysis import codes, periods
 from cpanalysis.indicators import catalogue as cat
-from cpanalysis.indicators.context import Context
+from cpanalysis.indicators.context import IndicatorContext
 from cpanalysis.indicators.table import Rows, Stamp, count_rows, proportion_rows
 from cpanalysis.periods import Window
 
@@ -41,7 +41,7 @@ _MEASURES = ("in_touch", "not_in_touch", "eet", "neet", "higher_education", "act
              "suitable_accommodation")
 
 
-def _birthday_window(ctx: Context, used: Window) -> Window:
+def _birthday_window(ctx: IndicatorContext, used: Window) -> Window:
     lag = int(ctx.options.oc3_birthday_lag_months)
     if lag == 0:
         return used
@@ -49,7 +49,7 @@ def _birthday_window(ctx: Context, used: Window) -> Window:
     return Window(periods.months_before(end, 12), end, used.period_type)
 
 
-def leavers_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
+def leavers_frame(ctx: IndicatorContext, win: Window) -> pd.DataFrame | None:
     """Care leavers with their 17th-21st birthday in the window, after exclusions, one row each.
 
     Columns: ``age`` (at the birthday), ``care_leaver_age`` (DfE group label), ``sex``,
@@ -60,7 +60,7 @@ def leavers_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
     return ctx.cached(("oc3", win), lambda: _leavers_frame(ctx, win))
 
 
-def _leavers_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
+def _leavers_frame(ctx: IndicatorContext, win: Window) -> pd.DataFrame | None:
     rows, used = ctx.annual_rows("oc3", win)
     if rows.empty:
         return None
@@ -71,7 +71,7 @@ def _leavers_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
     return frame.drop_duplicates("child_id", keep="last").set_index("child_id")
 
 
-def _all_leavers(ctx: Context) -> pd.DataFrame:
+def _all_leavers(ctx: IndicatorContext) -> pd.DataFrame:
     """Every OC3 row with the 17th-21st birthday of its collection year, after the exclusions."""
     rows = ctx.oc3.assign(collection_year=pd.to_numeric(ctx.oc3["collection_year"], errors="coerce"))
     rows = rows[rows["collection_year"].notna()].reset_index(drop=True)
@@ -115,7 +115,7 @@ def _all_leavers(ctx: Context) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def _short_breaks_only(ctx: Context) -> pd.Index:
+def _short_breaks_only(ctx: IndicatorContext) -> pd.Index:
     """Children whose every loaded period of care is a short break (LS V3/V4 throughout).
 
     A child with no period of care in the loaded returns is not among them: the absence of
@@ -127,7 +127,7 @@ def _short_breaks_only(ctx: Context) -> pd.Index:
     return pd.Index(only_breaks.index[only_breaks.to_numpy(dtype=bool)], dtype=object)
 
 
-def _looked_after_at(ctx: Context, rows: pd.DataFrame) -> pd.Series:
+def _looked_after_at(ctx: IndicatorContext, rows: pd.DataFrame) -> pd.Series:
     """Whether each row's young person was looked after at the end of their birthday."""
     e = ctx.care_episodes[["child_id", "decom", "dec"]]
     pairs = rows[["child_id", "birthday"]].reset_index().merge(e, on="child_id", how="inner")
@@ -136,7 +136,7 @@ def _looked_after_at(ctx: Context, rows: pd.DataFrame) -> pd.Series:
     return pd.Series(rows.index.isin(list(hit)), index=rows.index)
 
 
-def care_leavers_cohort(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def care_leavers_cohort(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """Care leavers aged 17-21 with their birthday in the window (EES activity "Total"; LAIT ``NoCareLeavers``).
 
     Cohort and count: see the module docstring. Breakdowns: DfE age group (17 to 18, 19 to 21), sex.
@@ -147,7 +147,7 @@ def care_leavers_cohort(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     return count_rows(frame, "care_leavers_cohort", stamp, cat.get("care_leavers_cohort").breakdowns)
 
 
-def leavers_measures(ctx: Context, win: Window, stamp: Stamp) -> list:
+def leavers_measures(ctx: IndicatorContext, win: Window, stamp: Stamp) -> list:
     """Every ``leavers_<age>_<measure>`` indicator (EES care leavers' activity and accommodation).
 
     For each age group (17_18, 19_21 and single ages 17-21), the denominator is every care leaver
@@ -180,7 +180,7 @@ def leavers_measures(ctx: Context, win: Window, stamp: Stamp) -> list:
     return out
 
 
-def _left_foster_care_at_18(ctx: Context) -> pd.Index:
+def _left_foster_care_at_18(ctx: IndicatorContext) -> pd.Index:
     """Children whose (non-short-break) period of care ended on their 18th birthday from foster care."""
     p = ctx.periods_of_care
     p = p[(~p["is_short_break"]) & p["end"].notna() & p["last_place"].isin(codes.PLACE_FOSTER)]
@@ -189,7 +189,7 @@ def _left_foster_care_at_18(ctx: Context) -> pd.Index:
     return pd.Index(p["child_id"].reset_index(drop=True)[hit.fillna(False)].unique(), dtype=object)
 
 
-def _staying_put(ctx: Context, win: Window, stamp: Stamp, indicator_id: str,
+def _staying_put(ctx: IndicatorContext, win: Window, stamp: Stamp, indicator_id: str,
                  ages: tuple[int, ...]) -> Rows | None:
     frame = leavers_frame(ctx, win)
     if frame is None:
@@ -198,7 +198,7 @@ def _staying_put(ctx: Context, win: Window, stamp: Stamp, indicator_id: str,
     return proportion_rows(frame, "staying_put", indicator_id, stamp)
 
 
-def staying_put_18(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def staying_put_18(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """Staying put at 18 (EES care leavers "staying put", experimental).
 
     Cohort and denominator: care leavers with their 18th birthday in the window whose period of
@@ -208,7 +208,7 @@ def staying_put_18(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     return _staying_put(ctx, win, stamp, "staying_put_18", (18,))
 
 
-def staying_put_19_20(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def staying_put_19_20(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """Staying put at 19-20 (LAIT ``StayingPut``).
 
     Cohort and denominator: care leavers with their 19th or 20th birthday in the window who left
@@ -217,7 +217,7 @@ def staying_put_19_20(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     return _staying_put(ctx, win, stamp, "staying_put_19_20", (19, 20))
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
+def compute(ctx: IndicatorContext, win: Window, stamp: Stamp) -> list:
     """Every care-leaver indicator for one window."""
     return [
         care_leavers_cohort(ctx, win, stamp),

@@ -3,20 +3,20 @@
 :func:`prepare` checks the processed tables once (raising a plain-English
 :class:`~cpanalysis.errors.ParameterError` naming any missing table or column), derives
 placements with non-default counting rules through :mod:`cpanalysis.episodes`, and returns a
-:class:`Context`. Its methods give the DfE cohorts at a date:
+:class:`IndicatorContext`. Its methods give the DfE cohorts at a date:
 
-* :meth:`Context.looked_after_on` - children looked after at the **end** of a day: an episode
+* :meth:`IndicatorContext.looked_after_on` - children looked after at the **end** of a day: an episode
   with ``DECOM <= date`` and ``DEC`` blank or after the date (``DEC`` on the date means the child
   ceased that day), legal status not V3/V4 (ssda903.md §3.3);
-* :meth:`Context.looked_after_during` - children with a non-V3/V4 episode overlapping a window;
-* :meth:`Context.continuously_looked_after` - the OC2 cohort of ssda903.md §3.4;
-* :meth:`Context.episode_on` - the episode open on a date, the source of every point-in-time
+* :meth:`IndicatorContext.looked_after_during` - children with a non-V3/V4 episode overlapping a window;
+* :meth:`IndicatorContext.continuously_looked_after` - the OC2 cohort of ssda903.md §3.4;
+* :meth:`IndicatorContext.episode_on` - the episode open on a date, the source of every point-in-time
   field (placement type, distance, location, provider): DfE's tables "on 31 March" describe the
   episode open that day, not the first episode of the placement (carers move house with the
   child, or a placement transfers from an agency to the authority, RNE T, without a move);
-* :attr:`Context.placement_changes` - every placement record, same-carer changes (RNE T/U)
+* :attr:`IndicatorContext.placement_changes` - every placement record, same-carer changes (RNE T/U)
   included, for DfE's new-placements and reasons-for-change tables;
-* :meth:`Context.carer_spell_on` - the carer spell (a placement under the carer-spell counting
+* :meth:`IndicatorContext.carer_spell_on` - the carer spell (a placement under the carer-spell counting
   rule, :func:`cpanalysis.episodes.derive_placements`) open on a date, for how long a child has
   lived with the same carers.
 
@@ -50,7 +50,7 @@ A2_MATCH_BEFORE_AUTHORITY = ("zero", "exclude")
 #: Episode fields describing where and with whom a child is placed on a date.
 POINT_IN_TIME = ("place", "place_provider", "pl_post", "pl_distance", "pl_la", "pl_location", "urn")
 
-#: Episode columns of :meth:`Context.looked_after_on` (and so of :meth:`Context.episode_on`).
+#: Episode columns of :meth:`IndicatorContext.looked_after_on` (and so of :meth:`IndicatorContext.episode_on`).
 ON_DATE_COLUMNS = ("child_id", "decom", "dec", "ls", "rne", "period_id", "is_temporary", *POINT_IN_TIME)
 #: Columns each processed table must carry for the indicators (others are optional).
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -208,7 +208,7 @@ def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 @dataclass
-class Context:
+class IndicatorContext:
     """Processed tables ready for the indicators, plus the options and the areas.
 
     Attributes
@@ -630,7 +630,7 @@ def _children(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def _placements(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame, options: Options) -> pd.DataFrame:
     """The carer spells (same-carer changes never start one; ``same_carer_moves`` only chooses
-    which view "3 or more placements" counts, :meth:`Context.counted_placements`)."""
+    which view "3 or more placements" counts, :meth:`IndicatorContext.counted_placements`)."""
     chosen = {"same_carer_moves": False, "temporary": options.temporary}
     if tables.get("placements") is not None and chosen == _PLACEMENT_DEFAULTS:
         p = _own(tables["placements"])
@@ -681,7 +681,7 @@ def prepare(
     la_code: str | None = None,
     population: pd.DataFrame | None = None,
     options: Options | None = None,
-) -> Context:
+) -> IndicatorContext:
     """Check and prepare processed tables for the indicators.
 
     Parameters
@@ -749,7 +749,7 @@ def prepare(
         frame["child_id"] = ids.get_indexer(frame["child_id"]).astype(np.int64)
     ad1, sw_episodes = (_keyed(frame, ids) for frame in (ad1, sw_episodes))
     children = children.reset_index(drop=True).rename_axis("child_id")
-    return Context(
+    return IndicatorContext(
         children=children,
         episodes=episodes,
         placements=placements,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from cpanalysis import codes
 from cpanalysis.indicators import catalogue as cat
-from cpanalysis.indicators.context import Context
+from cpanalysis.indicators.context import IndicatorContext
 from cpanalysis.indicators.health import oc2_frame
 from cpanalysis.indicators.table import Rows, Stamp, mean_rows, proportion_rows
 from cpanalysis.periods import Window
@@ -21,7 +21,7 @@ SDQ_AGES = (5, 16)
 _BAND_IDS = {"Normal": "sdq_normal", "Borderline": "sdq_borderline", "Cause for concern": "sdq_concern"}
 
 
-def sdq_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
+def sdq_frame(ctx: IndicatorContext, win: Window) -> pd.DataFrame | None:
     """The 12-month cohort aged 5-16 with ``has_score`` and ``band`` (``None`` without OC2 rows)."""
     frame = oc2_frame(ctx, win)
     if frame is None:
@@ -32,7 +32,7 @@ def sdq_frame(ctx: Context, win: Window) -> pd.DataFrame | None:
     return frame
 
 
-def sdq_completed(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def sdq_completed(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """SDQ score received (EES "Ages 5 to 16 years with SDQ score" x "SDQ score was received").
 
     Cohort and denominator (short breaks V3/V4 excluded): the 12-month cohort aged 5-16 on the
@@ -44,7 +44,7 @@ def sdq_completed(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     return proportion_rows(frame, "has_score", "sdq_completed", stamp, cat.get("sdq_completed").breakdowns)
 
 
-def sdq_mean(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def sdq_mean(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """Average SDQ total difficulties score (EES "SDQ average score"; LAIT ``Emotional_LAC``).
 
     Cohort: the 12-month cohort aged 5-16 with a score. Value: mean score (DfE shows 1 d.p.),
@@ -56,7 +56,7 @@ def sdq_mean(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     return mean_rows(frame, "sdq_score", "sdq_mean", stamp, cat.get("sdq_mean").breakdowns)
 
 
-def _band(ctx: Context, win: Window, stamp: Stamp, band: str) -> Rows | None:
+def _band(ctx: IndicatorContext, win: Window, stamp: Stamp, band: str) -> Rows | None:
     frame = sdq_frame(ctx, win)
     if frame is None:
         return None
@@ -67,7 +67,7 @@ def _band(ctx: Context, win: Window, stamp: Stamp, band: str) -> Rows | None:
     return proportion_rows(frame, "hit", indicator_id, stamp, cat.get(indicator_id).breakdowns)
 
 
-def sdq_normal(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def sdq_normal(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """SDQ score normal, 0-13 (EES "SDQ score is normal").
 
     Cohort: the 12-month cohort aged 5-16. Numerator: score 0-13. Denominator: children with a
@@ -77,12 +77,12 @@ def sdq_normal(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
     return _band(ctx, win, stamp, "Normal")
 
 
-def sdq_borderline(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def sdq_borderline(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """SDQ score borderline, 14-16 (EES "SDQ score is borderline"); denominator as :func:`sdq_normal`."""
     return _band(ctx, win, stamp, "Borderline")
 
 
-def sdq_concern(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def sdq_concern(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """SDQ score a cause for concern, 17-40 (EES "SDQ score is a cause for concern"); denominator as :func:`sdq_normal`."""
     return _band(ctx, win, stamp, "Cause for concern")
 
@@ -90,6 +90,6 @@ def sdq_concern(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
 INDICATORS = (sdq_completed, sdq_mean, sdq_normal, sdq_borderline, sdq_concern)
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
+def compute(ctx: IndicatorContext, win: Window, stamp: Stamp) -> list:
     """Every SDQ indicator for one window."""
     return [f(ctx, win, stamp) for f in INDICATORS]

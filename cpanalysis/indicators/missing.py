@@ -12,14 +12,14 @@ import pandas as pd
 
 from cpanalysis import codes
 from cpanalysis.indicators import catalogue as cat
-from cpanalysis.indicators.context import Context
+from cpanalysis.indicators.context import IndicatorContext
 from cpanalysis.indicators.table import Rows, Stamp, proportion_rows
 from cpanalysis.periods import Window
 
 MISSING_CODE, AWAY_CODE = (c.code for c in codes.MISSING)
 
 
-def _frame(ctx: Context, win: Window, kind: str) -> pd.DataFrame:
+def _frame(ctx: IndicatorContext, win: Window, kind: str) -> pd.DataFrame:
     cohort = ctx.cached(("during", win), lambda: ctx.looked_after_during(win.start, win.end))
     # missing and away share the cohort and its attributes; each adds its own "hit"
     frame = ctx.cached(("during_attributes", win), lambda: ctx.attributes(cohort, win.end)).copy()
@@ -35,7 +35,7 @@ def _frame(ctx: Context, win: Window, kind: str) -> pd.DataFrame:
     return frame
 
 
-def missing_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def missing_episodes_children(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children looked after who went missing in the window (LAIT ``Children_missing``).
 
     Cohort and denominator: children looked after at any time in the window (a non-V3/V4 episode
@@ -49,7 +49,7 @@ def missing_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", indicator_id, stamp, cat.get(indicator_id).breakdowns)
 
 
-def away_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def away_episodes_children(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children looked after who were away from placement without authorisation (LAIT ``Children_Away``).
 
     Cohort and denominator: as :func:`missing_episodes_children`. Numerator: those with a
@@ -63,6 +63,6 @@ def away_episodes_children(ctx: Context, win: Window, stamp: Stamp) -> Rows:
 INDICATORS = (missing_episodes_children, away_episodes_children)
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
+def compute(ctx: IndicatorContext, win: Window, stamp: Stamp) -> list:
     """Both missing indicators for one window."""
     return [f(ctx, win, stamp) for f in INDICATORS]

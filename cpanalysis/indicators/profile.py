@@ -12,7 +12,7 @@ import pandas as pd
 
 from cpanalysis import codes, periods
 from cpanalysis.indicators import catalogue as cat
-from cpanalysis.indicators.context import Context
+from cpanalysis.indicators.context import IndicatorContext
 from cpanalysis.indicators.table import (
     BREAKDOWN_ORDERS,
     NOT_KNOWN,
@@ -33,18 +33,18 @@ def _group(values: pd.Series, groups: dict[str, str], order: tuple[str, ...] = (
     return as_category(values.map(groups).fillna(NOT_KNOWN).to_numpy(dtype=object), order)
 
 
-def on_date_frame(ctx: Context, date: pd.Timestamp) -> pd.DataFrame:
+def on_date_frame(ctx: IndicatorContext, date: pd.Timestamp) -> pd.DataFrame:
     """Children looked after at the end of ``date`` with their breakdown attributes.
 
     Legal status and placement type are those of the episode open on the date
-    (:meth:`~cpanalysis.indicators.context.Context.episode_on`; a temporary placement per
+    (:meth:`~cpanalysis.indicators.context.IndicatorContext.episode_on`; a temporary placement per
     ``temporary_on_period_end``), grouped as DfE publishes them
     (:data:`cpanalysis.codes.LS_GROUPS`, :data:`cpanalysis.codes.PLACE_GROUPS`).
     """
     return ctx.cached(("on_frame", date), lambda: _on_date_frame(ctx, date))
 
 
-def _on_date_frame(ctx: Context, date: pd.Timestamp) -> pd.DataFrame:
+def _on_date_frame(ctx: IndicatorContext, date: pd.Timestamp) -> pd.DataFrame:
     on = ctx.episode_on(date)
     frame = ctx.attributes(on.index, date)
     frame["legal_status"] = _group(on["ls"], codes.LS_GROUPS, BREAKDOWN_ORDERS[cat.LEGAL_STATUS])
@@ -53,12 +53,12 @@ def _on_date_frame(ctx: Context, date: pd.Timestamp) -> pd.DataFrame:
     return frame
 
 
-def started_frame(ctx: Context, win: Window) -> pd.DataFrame:
+def started_frame(ctx: IndicatorContext, win: Window) -> pd.DataFrame:
     """First start of a (non-short-break) period of care per child in the window, with attributes at that date."""
     return ctx.cached(("started", win), lambda: _started_frame(ctx, win))
 
 
-def _started_frame(ctx: Context, win: Window) -> pd.DataFrame:
+def _started_frame(ctx: IndicatorContext, win: Window) -> pd.DataFrame:
     p = ctx.periods_of_care
     hit = p.loc[(~p["is_short_break"]) & (p["start"] >= win.start) & (p["start"] <= win.end)]
     first = hit.sort_values(["child_id", "start"]).drop_duplicates("child_id", keep="first").set_index("child_id")
@@ -68,7 +68,7 @@ def _started_frame(ctx: Context, win: Window) -> pd.DataFrame:
     return frame
 
 
-def ceased_frame(ctx: Context, win: Window) -> pd.DataFrame:
+def ceased_frame(ctx: IndicatorContext, win: Window) -> pd.DataFrame:
     """Last ceasing (period of care ending with a reason other than X1) per child in the window.
 
     Attributes are taken at the ceasing date; ``ceased_reason`` is the strategy's grouping of REC
@@ -77,7 +77,7 @@ def ceased_frame(ctx: Context, win: Window) -> pd.DataFrame:
     return ctx.cached(("ceased", win), lambda: _ceased_frame(ctx, win))
 
 
-def _ceased_frame(ctx: Context, win: Window) -> pd.DataFrame:
+def _ceased_frame(ctx: IndicatorContext, win: Window) -> pd.DataFrame:
     p = ctx.periods_of_care
     ended = p["end"].notna() & (p["end_rec"] != codes.REC_CONTINUES)
     hit = p.loc[(~p["is_short_break"]) & ended & (p["end"] >= win.start) & (p["end"] <= win.end)]
@@ -92,7 +92,7 @@ def _ceased_frame(ctx: Context, win: Window) -> pd.DataFrame:
     return frame
 
 
-def cla_on_date(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def cla_on_date(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children looked after on the period end (DfE "children looked after on 31 March").
 
     Cohort and numerator: children with an episode open at the end of the period end (DECOM on or
@@ -106,11 +106,11 @@ def cla_on_date(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return count_rows(frame, "cla_on_date", stamp, cat.get("cla_on_date").breakdowns)
 
 
-def _rate(ctx: Context, frame: pd.DataFrame, indicator_id: str, win: Window, stamp: Stamp) -> Rows | None:
+def _rate(ctx: IndicatorContext, frame: pd.DataFrame, indicator_id: str, win: Window, stamp: Stamp) -> Rows | None:
     return rate_rows(frame, ctx.population_for(win.end), indicator_id, stamp)
 
 
-def cla_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> list:
+def cla_rate_per_10k(ctx: IndicatorContext, win: Window, stamp: Stamp) -> list:
     """Children looked after per 10,000 children under 18 (DfE CLA rate on 31 March), and by age.
 
     Numerator: :func:`cla_on_date`. Denominator: the ONS under-18 mid-year estimate DfE uses for
@@ -127,7 +127,7 @@ def cla_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> list:
                          "cla_rate_per_10k", stamp)]
 
 
-def cla_started(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def cla_started(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children who started to be looked after in the window (DfE "started during the year").
 
     Cohort and numerator: children with a period of care (first episode RNE S) starting in the
@@ -140,12 +140,12 @@ def cla_started(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return count_rows(frame, "cla_started", stamp, cat.get("cla_started").breakdowns)
 
 
-def cla_started_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def cla_started_rate_per_10k(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """Children starting to be looked after per 10,000 under 18 (DfE start rate; see :func:`cla_started`)."""
     return _rate(ctx, started_frame(ctx, win), "cla_started_rate_per_10k", win, stamp)
 
 
-def cla_ceased(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def cla_ceased(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children who ceased to be looked after in the window (DfE "ceased during the year").
 
     Cohort and numerator: children with a period of care ending in the window (an episode with
@@ -159,12 +159,12 @@ def cla_ceased(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return count_rows(frame, "cla_ceased", stamp, cat.get("cla_ceased").breakdowns)
 
 
-def cla_ceased_rate_per_10k(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def cla_ceased_rate_per_10k(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """Children ceasing to be looked after per 10,000 under 18 (DfE cease rate; see :func:`cla_ceased`)."""
     return _rate(ctx, ceased_frame(ctx, win), "cla_ceased_rate_per_10k", win, stamp)
 
 
-def cla_started_reentry(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def cla_started_reentry(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Re-entries to care: children starting to be looked after who had been looked after before.
 
     DfE measure: children starting to be looked after in the year who had a previous period of
@@ -189,7 +189,7 @@ def cla_started_reentry(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "cla_started_reentry", stamp, cat.get("cla_started_reentry").breakdowns)
 
 
-def uasc_on_date(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def uasc_on_date(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Unaccompanied asylum-seeking children looked after on the period end (DfE CLA who are UASC).
 
     DfE measure: children looked after on 31 March who are UASC (EES characteristics; LAIT
@@ -216,6 +216,6 @@ INDICATORS = (
 )
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
+def compute(ctx: IndicatorContext, win: Window, stamp: Stamp) -> list:
     """Every profile indicator for one window."""
     return [f(ctx, win, stamp) for f in INDICATORS]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import periods
-from cpanalysis.indicators.context import Context
+from cpanalysis.indicators.context import IndicatorContext
 from cpanalysis.indicators.profile import on_date_frame
 from cpanalysis.indicators.table import Rows, Stamp, proportion_rows
 from cpanalysis.periods import Window
@@ -26,7 +26,7 @@ FIRST_YEAR = 2024
 PLACEHOLDER = "XX"
 
 
-def social_workers_in_window(ctx: Context, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+def social_workers_in_window(ctx: IndicatorContext, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     """Number of different social workers each child had in ``start``..``end``, indexed by child key.
 
     A social worker counts when one of their episodes with the child overlaps the window: it
@@ -41,7 +41,7 @@ def social_workers_in_window(ctx: Context, start: pd.Timestamp, end: pd.Timestam
     return rows.drop_duplicates(["child_id", "sw_id"]).groupby("child_id").size()
 
 
-def social_workers_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> Rows | None:
+def social_workers_3plus_12m(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows | None:
     """Children looked after with 3 or more social workers in the 12 months.
 
     DfE measure: "CLA on 31 March" x "3 or more social workers during the year" (EES
@@ -63,6 +63,6 @@ def social_workers_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> Rows | 
 INDICATORS = (social_workers_3plus_12m,)
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
+def compute(ctx: IndicatorContext, win: Window, stamp: Stamp) -> list:
     """Every social worker indicator for one window."""
     return [f(ctx, win, stamp) for f in INDICATORS]

@@ -3,10 +3,10 @@
 Three views of the episodes (``docs/indicator_views.md``):
 
 * **episodes** - distance, location, provider and placement type on the period end come from the
-  episode open that day (:meth:`~cpanalysis.indicators.context.Context.episode_on`);
+  episode open that day (:meth:`~cpanalysis.indicators.context.IndicatorContext.episode_on`);
 * **placement changes** - new placements and the reasons for placement change count every
   placement record, same-carer changes (RNE T/U) included, as DfE's new-placements table does
-  (:attr:`~cpanalysis.indicators.context.Context.placement_changes`);
+  (:attr:`~cpanalysis.indicators.context.IndicatorContext.placement_changes`);
 * **carer spells** - long-term stability and adoption timing count time with the same carers: a
   child placed for adoption with their current foster carers (RNE T/U, PLACE A3/A5) has not
   moved. "3 or more placements" counts carer spells too unless ``same_carer_moves=True``.
@@ -23,7 +23,7 @@ import pandas as pd
 
 from cpanalysis import codes, episodes, periods
 from cpanalysis.indicators import catalogue as cat
-from cpanalysis.indicators.context import Context
+from cpanalysis.indicators.context import IndicatorContext
 from cpanalysis.indicators.profile import ceased_frame, on_date_frame
 from cpanalysis.indicators.table import (
     UASC_VALUES,
@@ -41,7 +41,7 @@ DISTANCE_MILES = 20.0
 NOT_RECORDED = "Not recorded"
 
 
-def _placements_count(ctx: Context, children: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+def _placements_count(ctx: IndicatorContext, children: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
     """Placements of each child in the window: the rows of :func:`cpanalysis.episodes.placements_in_window`
     (short breaks excluded), counted on the context's integer child keys."""
     # only the columns placements_in_window reads: it filters the table once per window
@@ -53,7 +53,7 @@ def _placements_count(ctx: Context, children: pd.Index, start: pd.Timestamp, end
     return counts[np.asarray(children, dtype=np.int64)]
 
 
-def placements_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def placements_3plus_12m(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Short-term stability: children looked after with 3 or more placements in the 12 months.
 
     DfE measure: "CLA on 31 March with 3 or more placements during the year" (EES stability
@@ -71,7 +71,7 @@ def placements_3plus_12m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "placements_3plus_12m", stamp, cat.get("placements_3plus_12m").breakdowns)
 
 
-def placements_3plus_24m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def placements_3plus_24m(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Two-year stability: children looked after for 2 years with 3 or more placements in them.
 
     DfE measure: "CLA 2 years on 31 March" x "With 3 or more placements during the previous 2
@@ -88,7 +88,7 @@ def placements_3plus_24m(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "placements_3plus_24m", stamp)
 
 
-def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def long_term_stability(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Long-term stability: children in care 2.5+ years in the same placement for 2+ years.
 
     DfE measure (former NI 63; EES "Children looked after continuously for at least 2.5 years on
@@ -120,13 +120,13 @@ def long_term_stability(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "long_term_stability", stamp)
 
 
-def _placements_by_next_seq(ctx: Context) -> pd.DataFrame:
+def _placements_by_next_seq(ctx: IndicatorContext) -> pd.DataFrame:
     """Non-short-break carer spells keyed by (child, the sequence number of the spell after them)."""
     p = ctx.placements.loc[~ctx.placements["is_short_break"], ["child_id", "period_id", "placement_seq", "start"]]
     return p.assign(next_seq=p["placement_seq"] + 1).set_index(["child_id", "next_seq"])
 
 
-def _current_placement_frame(ctx: Context, win: Window, distance: bool = False) -> pd.DataFrame:
+def _current_placement_frame(ctx: IndicatorContext, win: Window, distance: bool = False) -> pd.DataFrame:
     """Children looked after on the period end with the point-in-time fields of the episode open then.
 
     ``distance=True`` applies ``uasc_distance``: with ``"exclude"``, children who are
@@ -145,13 +145,13 @@ def _current_placement_frame(ctx: Context, win: Window, distance: bool = False) 
     return frame
 
 
-def placed_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def placed_over_20_miles(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children placed more than 20 miles from home (EES placement distance on 31 March).
 
     Cohort and denominator: children looked after on the period end (those whose distance is not
     known stay in the denominator, as in EES where "not known" is a category of the total).
     Numerator: those whose PL_DISTANCE on the period end (the episode open then,
-    :meth:`~cpanalysis.indicators.context.Context.episode_on`) is more than 20 miles (inside or
+    :meth:`~cpanalysis.indicators.context.IndicatorContext.episode_on`) is more than 20 miles (inside or
     outside the authority). A child in a temporary placement: parameter
     ``temporary_on_period_end``; children ``uasc_on_date`` (no distance): parameter
     ``uasc_distance``.
@@ -161,7 +161,7 @@ def placed_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "placed_over_20_miles", stamp, cat.get("placed_over_20_miles").breakdowns)
 
 
-def placed_over_20_miles_outside_la(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def placed_over_20_miles_outside_la(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children placed outside the authority and more than 20 miles from home (LAIT ``LACDistance``).
 
     Cohort and denominator: children looked after on the period end. Numerator: the episode
@@ -173,7 +173,7 @@ def placed_over_20_miles_outside_la(ctx: Context, win: Window, stamp: Stamp) -> 
     return proportion_rows(frame, "hit", "placed_over_20_miles_outside_la", stamp)
 
 
-def distance_not_known(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def distance_not_known(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children whose placement distance is not known (EES "Distance not known or not recorded").
 
     Cohort and denominator: children looked after on the period end. Numerator: the episode
@@ -186,7 +186,7 @@ def distance_not_known(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "distance_not_known", stamp)
 
 
-def placed_inside_la(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def placed_inside_la(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children placed inside the authority's boundary (EES placement location "inside").
 
     Cohort and denominator: children looked after on the period end. Numerator: the episode
@@ -197,7 +197,7 @@ def placed_inside_la(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "placed_inside_la", stamp)
 
 
-def placed_in_house(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def placed_in_house(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children placed in the authority's own provision (EES placement provider "Own provision").
 
     Cohort and denominator: children looked after on the period end. Numerator: the episode
@@ -209,19 +209,19 @@ def placed_in_house(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "placed_in_house", stamp, cat.get("placed_in_house").breakdowns)
 
 
-def _new_placements(ctx: Context, win: Window) -> pd.DataFrame:
+def _new_placements(ctx: IndicatorContext, win: Window) -> pd.DataFrame:
     """Placement records (the placement-changes view) starting in the window, short breaks excluded:
     the columns the two new-placement indicators read, once per window."""
     return ctx.cached(("new_placements", win), lambda: _placements_starting(ctx, win))
 
 
-def _placements_starting(ctx: Context, win: Window) -> pd.DataFrame:
+def _placements_starting(ctx: IndicatorContext, win: Window) -> pd.DataFrame:
     p = ctx.placement_changes
     hit = (~p["is_short_break"]) & (p["start"] >= win.start) & (p["start"] <= win.end)
     return p.loc[hit, ["child_id", "pl_distance", "is_change", "change_reason"]]
 
 
-def new_placements_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def new_placements_over_20_miles(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """New placements more than 20 miles from home (EES "Location of new placements during the year").
 
     Unit: placements (not children), from the placement-changes view. Cohort and denominator:
@@ -237,7 +237,7 @@ def new_placements_over_20_miles(ctx: Context, win: Window, stamp: Stamp) -> Row
     return proportion_rows(frame, "hit", "new_placements_over_20_miles", stamp)
 
 
-def placement_moves_reason(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def placement_moves_reason(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Placement changes by reason (EES "Reason for placement change during the year").
 
     Unit: placement changes, from the placement-changes view. Cohort and denominator: every
@@ -259,7 +259,7 @@ def placement_moves_reason(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return share_rows(frame, cat.PLACEMENT_CHANGE_REASON, order, "placement_moves_reason", stamp)
 
 
-def permanence_sgo_cao(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def permanence_sgo_cao(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Children leaving care to a special guardianship or child arrangements order.
 
     Cohort and denominator: children ceasing to be looked after in the window, last ceasing per
@@ -272,7 +272,7 @@ def permanence_sgo_cao(ctx: Context, win: Window, stamp: Stamp) -> Rows:
     return proportion_rows(frame, "hit", "permanence_sgo_cao", stamp)
 
 
-def adoption_days_entry_to_placement(ctx: Context, win: Window, stamp: Stamp) -> Rows:
+def adoption_days_entry_to_placement(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows:
     """Average days from entering care to moving in with the adoptive family (adoption scorecard A10).
 
     Cohort and denominator: children adopted in the window (last ceasing with REC E11/E12).
@@ -296,7 +296,7 @@ def adoption_days_entry_to_placement(ctx: Context, win: Window, stamp: Stamp) ->
     return mean_rows(frame, "days", "adoption_days_entry_to_placement", stamp)
 
 
-def _last_placement_of_period(ctx: Context) -> pd.DataFrame:
+def _last_placement_of_period(ctx: IndicatorContext) -> pd.DataFrame:
     p = ctx.placements[~ctx.placements["is_short_break"]]
     return p.sort_values("start").drop_duplicates(["child_id", "period_id"], keep="last").set_index(
         ["child_id", "period_id"]
@@ -319,6 +319,6 @@ INDICATORS = (
 )
 
 
-def compute(ctx: Context, win: Window, stamp: Stamp) -> list:
+def compute(ctx: IndicatorContext, win: Window, stamp: Stamp) -> list:
     """Every stability indicator for one window."""
     return [f(ctx, win, stamp) for f in INDICATORS]
