@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cpanalysis import clean, stitch, validate
+import pytest
+
+from cpanalysis import clean, schema, stitch, validate
+from cpanalysis.validate import engine
 
 PACKAGE = Path(__file__).resolve().parent.parent / "cpanalysis"
 
@@ -58,3 +61,69 @@ def test_validate_without_a_folder_is_a_plain_error() -> None:
     assert done.returncode == 2
     assert "needs the folder of returns" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_every_rule_has_fields_and_each_is_a_column() -> None:
+    for rule_id, rule_ in validate.RULES.items():
+        assert rule_.fields, rule_id
+        for name in rule_.fields:
+            table, dot, column = name.rpartition(".")
+            if dot:  # another table's column
+                assert column in schema.TABLES[table].columns or column in engine.DERIVED_FIELDS.get(table, ()), (rule_id, name)
+            elif rule_.table == "all":
+                assert name in engine.table_fields("all"), (rule_id, name)
+            else:
+                own = (*schema.TABLES[rule_.table].columns, *engine.DERIVED_FIELDS.get(rule_.table, ()),
+                       *schema.METADATA_COLUMNS, engine.EVERY_COLUMN)
+                assert name in own, (rule_id, name)
+
+
+def test_fields_checked_on_registration() -> None:
+    with pytest.raises(ValueError, match="no fields"):
+        engine.check_fields("X1", "episodes", ())
+    with pytest.raises(ValueError, match="'DOB' is not a column of episodes"):
+        engine.check_fields("X1", "episodes", ("DOB",))
+    with pytest.raises(ValueError, match="'header.DECOM' is not a column of header"):
+        engine.check_fields("X1", "episodes", ("header.DECOM",))
+    assert engine.check_fields("X1", "episodes", ("PL_LA", "header.DOB", "source_row")) == ("PL_LA", "header.DOB", "source_row")
+
+
+def test_fields_of_some_rules_by_hand() -> None:
+    rules = validate.RULES
+    # DECOM of the later episode against the previous episode's DEC
+    assert rules["501"].fields == ("DECOM", "DEC")
+    # a code list: the coded column alone
+    assert rules["143"].fields == ("RNE",)
+    # SEX is checked in the header and in the UASC table
+    assert rules["101"].fields == ("SEX", "uasc.SEX")
+    # the episode that ended care, and the header's MOTHER and SEX (DfE: DEC, REC, MOTHER, LS, SEX)
+    assert rules["607"].fields == ("DEC", "REC", "LS", "header.MOTHER", "header.SEX")
+    assert rules["607"].columns == {"DEC", "REC", "MOTHER", "LS", "SEX"}
+    # the derived distance, from the two postcodes, of last year's open episode
+    assert rules["503G"].fields == ("PL_DISTANCE", "HOME_POST", "PL_POST", "DEC")
+    assert rules["INT11"].fields == ("DOB", "header.DOB")
+    assert rules["DUP"].fields == (engine.EVERY_COLUMN,) and rules["DUP"].fields_text == "every column"
+    assert rules["REQ"].fields[:5] == ("CHILD", "SEX", "DOB", "ETHNIC", "UPN")
+    assert rules["1004"].fields == ("MIS_START",) and rules["1004"].stage == "normalise"
+    assert rules["STITCH_4"].fields == ("DEC", "DECOM")
+    assert rules["INGEST_YEAR"].fields == ("collection_year",)
+
+
+def test_the_column_of_every_hand_written_finding_is_a_field_of_its_rule() -> None:
+    from tests import test_validate, test_validate_dfe_families, test_validate_parity
+
+    expected = [(case[1], rows) for case in test_validate.FAIL_CASES for rows in case[4]]
+    expected += [(case[0], rows) for case in test_validate_parity.FAIL for rows in case[2]]
+    expected += [(case[0], rows) for case in test_validate_dfe_families.FAIL for rows in case[2]]
+    assert len(expected) > 90
+    for rule_id, (_table, _row, _child, column, *_rest) in expected:
+        if column is not None:
+            assert column in validate.RULES[rule_id].columns, (rule_id, column)
+
+
+def test_validate_rules_prints_the_fields() -> None:
+    done = subprocess.run([sys.executable, "-m", "cpanalysis", "validate", "--rules"], capture_output=True, text=True)
+    lines = done.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.split()[:2] == ["607", "validate"])
+    assert lines[at + 1].split() == ["fields:", "DEC,", "REC,", "LS,", "header.MOTHER,", "header.SEX"]
+    assert sum(line.strip().startswith("fields: ") for line in lines) == len(validate.RULES)

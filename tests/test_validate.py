@@ -363,7 +363,8 @@ def test_every_rule_has_a_failing_case() -> None:
 
 def test_rule_book() -> None:
     book = validate.describe_rules()
-    assert list(book.columns) == ["rule_id", "table", "severity", "stage", "collection_years", "name", "description"]
+    assert list(book.columns) == ["rule_id", "table", "severity", "stage", "collection_years", "fields", "name",
+                                  "description"]
     years = book.set_index("rule_id")["collection_years"]
     # a rule applies from the first year DfE collects its table: social worker episodes from 2023-24
     assert years["SW13STG1"] == "2023-24 onwards"

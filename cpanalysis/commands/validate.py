@@ -144,13 +144,15 @@ def format_summary(result: ValidationResult, top: int = TOP_RULES) -> str:
 
 
 def format_rule_book() -> str:
-    """The rule book as text: one line per rule (id, stage, table, severity, collection years, what it checks)."""
+    """The rule book as text: per rule a line (id, stage, table, severity, collection years, what it
+    checks) and an indented line naming its fields (``table.COLUMN`` for another table's column)."""
     book = validate.describe_rules()
     order = {stage: i for i, stage in enumerate(validate.STAGES)}
     book = book.assign(_order=book["stage"].map(order)).sort_values(["_order"], kind="stable")
     lines = [f"{'rule':<9} {'stage':<9} {'table':<19} {'severity':<8} {'years':<15} description", "-" * 116]
     for row in book.itertuples(index=False):
         lines.append(f"{row.rule_id:<9} {row.stage:<9} {row.table:<19} {row.severity:<8} {row.collection_years:<15} {row.description}")
+        lines.append(f"{'':<9} fields: {row.fields}")
     lines.append(f"\n{len(book)} rules. docs/validation_rules.md explains them and how they compare with DfE's validator.")
     return "\n".join(lines)
 

@@ -80,21 +80,24 @@ def row_reconciliation(data: NotebookData, audience: str | None = None) -> pd.Da
 def issue_summary(data: NotebookData, audience: str | None = None) -> pd.DataFrame:
     """Validation and stitching findings counted by rule (never the children concerned).
 
-    Columns: severity, rule id, what the rule checks, table, what was done, number of rows.
+    Columns: severity, rule id, what the rule checks, the fields it judges (the rule book's
+    :attr:`~cpanalysis.validate.Rule.fields`), table, what was done, number of rows.
     """
     from cpanalysis import validate
 
     issues = data.tables["issues"]
     if issues.empty:
-        return pd.DataFrame(columns=["Severity", "Rule", "What it checks", "Table", "Action", "Rows"])
+        return pd.DataFrame(columns=["Severity", "Rule", "What it checks", "Fields", "Table", "Action", "Rows"])
     counts = (issues.groupby(["severity", "rule_id", "table", "action"], dropna=False).size()
               .rename("Rows").reset_index())
     order = {"error": 0, "warning": 1, "info": 2}
     counts = counts.sort_values(["severity", "Rows"], key=lambda s: s.map(order) if s.name == "severity" else -s)
     described = {k: r.description for k, r in validate.RULES.items()}
     counts["What it checks"] = counts["rule_id"].map(lambda r: described.get(r, _stitch_rule(r)))
+    fields = {k: r.fields_text for k, r in validate.RULES.items()}
+    counts["Fields"] = counts["rule_id"].map(lambda r: fields.get(r, ""))
     counts = counts.rename(columns={"severity": "Severity", "rule_id": "Rule", "table": "Table", "action": "Action"})
-    counts = counts[["Severity", "Rule", "What it checks", "Table", "Action", "Rows"]].reset_index(drop=True)
+    counts = counts[["Severity", "Rule", "What it checks", "Fields", "Table", "Action", "Rows"]].reset_index(drop=True)
     return _hide_small(counts, ["Rows"], audience or data.audience)
 
 def _stitch_rule(rule_id: str) -> str:

@@ -14,7 +14,7 @@ OC3_AGES_FROM_2023 = range(17, 26)
 OC3_EXTENDED_FROM_YEAR = 2023
 
 
-@rule("391", "oc3", "warning")
+@rule("391", "oc3", "warning", fields=("DOB", "IN_TOUCH", "ACTIV", "ACCOM"))
 def oc3_wrong_age(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 391: care-leaver information is only for young people whose 17th to 21st birthday
     (22nd to 25th too from 2022-23) falls in the collection year (1 April to 31 March)."""
@@ -34,7 +34,7 @@ def oc3_wrong_age(ctx: ValidationContext) -> pd.DataFrame:
 RELEVANT_MIN_DAYS = 91
 
 
-@rule("1001", "oc3", "warning")
+@rule("1001", "oc3", "warning", fields=("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM", "header.DOB", "episodes.DECOM", "episodes.DEC", "episodes.LS"))
 def oc3_not_care_leaver(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 1001: the young person's episodes do not make them a relevant or former relevant
     child, so they should not have care-leaver information.
@@ -89,7 +89,7 @@ def _care_since_14(eps: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return days.reindex(after_16.index, fill_value=0), after_16
 
 
-@rule("153", "oc3", "warning")
+@rule("153", "oc3", "warning", fields=("IN_TOUCH", "ACTIV", "ACCOM"))
 def oc3_partly_completed(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 153: IN_TOUCH, ACTIV and ACCOM must all be completed or all be left blank."""
     oc3 = ctx.tables["oc3"]
@@ -97,7 +97,7 @@ def oc3_partly_completed(ctx: ValidationContext) -> pd.DataFrame:
     return findings(oc3, filled.between(1, 2), "oc3", None, "only " + filled.astype(str) + " of IN_TOUCH, ACTIV and ACCOM completed.")
 
 
-@rule("344", "oc3", "warning")
+@rule("344", "oc3", "warning", fields=("IN_TOUCH", "ACTIV", "ACCOM"))
 def oc3_died_or_home_with_details(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 344: the young person died (DIED) or returned home for 6 months or more (RHOM), yet
     activity or accommodation is given (they should be 0)."""
@@ -109,7 +109,7 @@ def oc3_died_or_home_with_details(ctx: ValidationContext) -> pd.DataFrame:
     return findings(oc3, bad, "oc3", "IN_TOUCH", "IN_TOUCH " + oc3["in_touch"].astype(str) + " but ACTIV/ACCOM are not 0.")
 
 
-@rule("345", "oc3", "warning")
+@rule("345", "oc3", "warning", fields=("IN_TOUCH", "ACTIV", "ACCOM"))
 def oc3_in_touch_without_details(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 345: the authority is in touch (IN_TOUCH YES) but activity or accommodation is 0
     (not known)."""
@@ -119,7 +119,7 @@ def oc3_in_touch_without_details(ctx: ValidationContext) -> pd.DataFrame:
     return findings(oc3, bad, "oc3", "IN_TOUCH", "IN_TOUCH YES but ACTIV or ACCOM is 0.")
 
 
-@rule("1016", "oc3", "warning")
+@rule("1016", "oc3", "warning", fields=("IN_TOUCH", "ACTIV", "ACCOM", "DOB", "episodes.DEC"))
 def oc3_left_care_after_17th_or_18th(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 1016: care-leaver information is not required for 17- or 18-year-olds who ceased to
     be looked after after their birthday.

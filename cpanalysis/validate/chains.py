@@ -17,7 +17,7 @@ from cpanalysis.validate.engine import (
 )
 
 
-@rule("501", "episodes", "warning")
+@rule("501", "episodes", "warning", fields=("DECOM", "DEC"))
 def overlapping_episodes(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 501: a new episode starts before the end date of the previous episode (overlap).
 
@@ -30,7 +30,7 @@ def overlapping_episodes(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "DECOM", message)
 
 
-@rule("142", "episodes", "warning")
+@rule("142", "episodes", "warning", fields=("DEC", "REC"))
 def open_episode_followed(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 142: a new episode has started, but the previous episode has not ended (no DEC or no
     REC).
@@ -56,7 +56,7 @@ RNE_PLACEMENT_ONLY = codes.RNE_PLACEMENT_CHANGE - codes.RNE_LEGAL_CHANGE
 RNE_BOTH = codes.RNE_PLACEMENT_CHANGE & codes.RNE_LEGAL_CHANGE
 
 
-@rule("433", "episodes", "warning")
+@rule("433", "episodes", "warning", fields=("DECOM", "RNE", "DEC"))
 def continuation_not_on_previous_dec(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 433: the reason for new episode suggests that this is a continuation episode (RNE L,
     P, T, U, B), but the episode does not start on the same day as the last episode finished.
@@ -84,7 +84,7 @@ def continuation_not_on_previous_dec(ctx: ValidationContext) -> pd.DataFrame:
     ])
 
 
-@rule("388", "episodes", "warning")
+@rule("388", "episodes", "warning", fields=("REC", "DEC", "DECOM"))
 def x1_without_continuation(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 388: reason episode ceased is coded new episode begins (X1), but there is no
     continuation episode; or an episode ends on the day the next begins with a REC other
@@ -108,7 +108,7 @@ def x1_without_continuation(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, x1_gap | not_x1 | x1_last, "episodes", "REC", message)
 
 
-@rule("357", "episodes", "warning")
+@rule("357", "episodes", "warning", fields=("RNE", "DECOM"))
 def first_episode_not_s(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 357: the first episode ever for a child must have RNE S.
 
@@ -123,7 +123,7 @@ def first_episode_not_s(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "RNE", "RNE " + eps["rne"].astype(str) + " on the child's first episode; expected S.")
 
 
-@rule("431", "episodes", "warning")
+@rule("431", "episodes", "warning", fields=("RNE", "DECOM", "DEC"))
 def s_on_day_previous_ended(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 431: the reason for new episode is started to be looked after (S), but the previous
     episode ended on the same day (or later: care did not really stop)."""
@@ -135,7 +135,7 @@ def s_on_day_previous_ended(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "RNE", message)
 
 
-@rule("432", "episodes", "warning")
+@rule("432", "episodes", "warning", fields=("RNE", "REC"))
 def not_s_after_leaving(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 432: the previous episode ended care (REC not X1) but the next episode's RNE is not S."""
     eps = ctx.sequence
@@ -156,7 +156,7 @@ def _changes(eps: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return follows, ls_changed, placement_changed
 
 
-@rule("434", "episodes", "warning")
+@rule("434", "episodes", "warning", fields=("RNE", "LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN"))
 def rne_l_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 434: RNE L (legal status change only) but the legal status did not change, or a
     placement detail (PLACE, PLACE_PROVIDER, PL_POST, URN) did."""
@@ -168,7 +168,7 @@ def rne_l_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "RNE", message)
 
 
-@rule("435", "episodes", "warning")
+@rule("435", "episodes", "warning", fields=("RNE", "LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN"))
 def rne_p_t_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 435: RNE P or T (placement change only) but the legal status changed, or no
     placement detail (PLACE, PLACE_PROVIDER, PL_POST, URN) changed."""
@@ -182,7 +182,7 @@ def rne_p_t_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "RNE", message)
 
 
-@rule("436", "episodes", "warning")
+@rule("436", "episodes", "warning", fields=("RNE", "LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN"))
 def rne_u_b_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 436: RNE U or B (legal status and placement change) but not both changed."""
     eps = ctx.sequence
@@ -193,7 +193,7 @@ def rne_u_b_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "RNE", message)
 
 
-@rule("437", "episodes", "warning")
+@rule("437", "episodes", "warning", fields=("REC",))
 def episodes_after_death(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 437: the episode ended because the child died (E2) or was assessed as 18 or over
     (E15), yet further episodes follow."""
@@ -202,7 +202,7 @@ def episodes_after_death(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "REC", "REC " + eps["rec"].astype(str) + " but a later episode follows.")
 
 
-@rule("504", "episodes", "warning")
+@rule("504", "episodes", "warning", fields=("CIN", "REC", "DEC", "DECOM"))
 def cin_changed_within_period(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 504: the category of need code differs from that reported at start of current period
     of being looked after.
@@ -224,7 +224,7 @@ MAX_POLICE_PROTECTION_DAYS = 3
 LS_POLICE_PROTECTION = "L1"
 
 
-@rule("361", "episodes", "warning")
+@rule("361", "episodes", "warning", fields=("LS", "DECOM", "DEC"))
 def police_protection_too_long(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 361: police protection legal status lasted longer than maximum 72 hours allowed in
     the Children Act 1989.

@@ -54,10 +54,10 @@ def _code_rule(rule_id: str, table: str, col: str, label: str) -> None:
         f"Checked against :data:`cpanalysis.codes.{col}` for the row's collection year, so a code "
         "retired or not yet introduced that year is reported too. Blanks are the REQ rule's."
     )
-    rule(rule_id, table)(check)
+    rule(rule_id, table, fields=(col,))(check)
 
 
-@rule("101", "header", "warning")
+@rule("101", "header", "warning", fields=("SEX", "uasc.SEX"))
 def invalid_sex(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 101: the sex code is not valid (1/2 up to 2023-24; M/F/U from 2024-25).
 
@@ -93,7 +93,7 @@ for _rule_id, _table, _col, _label in (
     _code_rule(_rule_id, _table, _col, _label)
 
 
-@rule("181", "oc2", "warning")
+@rule("181", "oc2", "warning", fields=("CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"))
 def invalid_oc2_flags(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 181: the OC2 items (convicted, health check, immunisations ...) must be 0 or 1."""
     oc2 = ctx.tables["oc2"]

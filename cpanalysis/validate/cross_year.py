@@ -30,7 +30,7 @@ def _header_changed(ctx: ValidationContext, column: str) -> tuple[pd.DataFrame, 
     return header, changed, last
 
 
-@rule("202", "header", "warning")
+@rule("202", "header", "warning", fields=("SEX",))
 def sex_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 202: the child's sex conflicts with the sex recorded in last year's return.
 
@@ -44,7 +44,7 @@ def sex_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     return findings(header, changed, "header", "SEX", message)
 
 
-@rule("203", "header", "warning")
+@rule("203", "header", "warning", fields=("DOB",))
 def dob_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 203: the child's date of birth differs from the one in last year's return."""
     header, changed, last = _header_changed(ctx, "dob")
@@ -53,7 +53,7 @@ def dob_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     return findings(header, changed, "header", "DOB", message)
 
 
-@rule("204", "header", "warning")
+@rule("204", "header", "warning", fields=("ETHNIC",))
 def ethnicity_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 204: the child's ethnicity differs from the one in last year's return."""
     header, changed, last = _header_changed(ctx, "ethnic")
@@ -62,7 +62,7 @@ def ethnicity_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     return findings(header, changed, "header", "ETHNIC", message)
 
 
-@rule("1002", "oc3", "warning")
+@rule("1002", "oc3", "warning", fields=("CHILD", "IN_TOUCH", "ACTIV", "ACCOM", "episodes.CHILD"))
 def care_leaver_never_looked_after(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 1002: the young person has no episodes of care, so should have no care-leaver
     information.
@@ -80,7 +80,7 @@ def care_leaver_never_looked_after(ctx: ValidationContext) -> pd.DataFrame:
     return findings(oc3, never, "oc3", "CHILD", "care-leaver information but no episode of care in this or any earlier return read.")
 
 
-@rule("205B", "uasc", "warning")
+@rule("205B", "uasc", "warning", fields=("DUC", "CHILD", "DOB", "header.CHILD"))
 def uasc_both_years_duc_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 205B: a child previously identified as UASC is also UASC this year, but the dates UASC
     ceased in both years do not support this.
@@ -112,7 +112,7 @@ def uasc_both_years_duc_inconsistent(ctx: ValidationContext) -> pd.DataFrame:
     return _combine([on_uasc, on_header])
 
 
-@rule("624", "header", "warning")
+@rule("624", "header", "warning", fields=("MC_DOB", "oc3.CHILD", "episodes.CHILD"))
 def mc_dob_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 624: date of birth of the first child contradicts the date of birth of the first
     child previously recorded (MC_DOB differs from a MC_DOB given in last year's return,

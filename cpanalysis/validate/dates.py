@@ -8,7 +8,7 @@ from cpanalysis import periods
 from cpanalysis.validate.engine import ValidationContext, _dates, findings, rule
 
 
-@rule("301", "header", "warning")
+@rule("301", "header", "warning", fields=("DOB",))
 def born_after_year_end(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 301: the date of birth falls after the end of the collection year (or the as-at date
     of an in-year extract)."""
@@ -19,7 +19,7 @@ def born_after_year_end(ctx: ValidationContext) -> pd.DataFrame:
     return findings(header, bad, "header", "DOB", message)
 
 
-@rule("351", "header", "warning")
+@rule("351", "header", "warning", fields=("DOB",))
 def over_25(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 351: the child was over 25 at the start of the collection year (a stale record)."""
     header = ctx.table("header")
@@ -28,7 +28,7 @@ def over_25(ctx: ValidationContext) -> pd.DataFrame:
     return findings(header, bad, "header", "DOB", "aged " + age.astype(str) + " on 1 April, over 25.")
 
 
-@rule("302", "episodes", "warning")
+@rule("302", "episodes", "warning", fields=("DECOM", "header.DOB"))
 def episode_before_birth(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 302: the first episode starts before the child was born (DOB from the same return's
     header)."""
@@ -40,7 +40,7 @@ def episode_before_birth(ctx: ValidationContext) -> pd.DataFrame:
     return findings(first, bad, "episodes", "DECOM", message)
 
 
-@rule("354", "episodes", "warning")
+@rule("354", "episodes", "warning", fields=("DECOM",))
 def started_after_year_end(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 354: the episode starts after the end of the collection year (or the as-at date of
     an in-year extract): a future or mistyped date."""
@@ -51,7 +51,7 @@ def started_after_year_end(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "DECOM", message)
 
 
-@rule("385", "episodes", "warning")
+@rule("385", "episodes", "warning", fields=("DEC",))
 def ceased_after_year_end(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 385: the date the episode ceased must be on or before the end of the collection year
     (or the as-at date of an in-year extract)."""
@@ -62,7 +62,7 @@ def ceased_after_year_end(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "DEC", message)
 
 
-@rule("148", "episodes", "warning")
+@rule("148", "episodes", "warning", fields=("REC", "DEC"))
 def dec_and_rec_together(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 148: DEC and REC must both be filled or both be blank."""
     eps = ctx.tables["episodes"]

@@ -7,7 +7,7 @@ Topic modules register their rules with :func:`rule`; see the package docstring.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -51,6 +51,13 @@ class Rule:
         year DfE collects its table (``schema.TableSpec.first_year``: social worker episodes from
         2023-24), open-ended. A rule applies to every return holding its table, so these record
         which returns those are; none of the package's rules is one DfE has deleted.
+    fields : tuple of str
+        The columns the rule judges (DfE's "affected fields"), in DfE's spelling (the schema's
+        column names; :func:`cpanalysis.schema.processed_name` gives the processed name): first
+        the column its findings name, then the others it reads. A bare name is a column of
+        ``table`` (or of :data:`DERIVED_FIELDS`, or a metadata column); ``"table.COLUMN"`` is a
+        column of another table the rule reads (``"header.DOB"``); :data:`EVERY_COLUMN` is every
+        column (whole rows or files). :func:`check_fields` keeps them true.
     """
 
     rule_id: str
@@ -62,6 +69,17 @@ class Rule:
     stage: str = "validate"
     first_year: int = codes.FIRST_YEAR
     last_year: int = codes.LAST_YEAR
+    fields: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> frozenset[str]:
+        """The fields without their table (``"header.DOB"`` -> ``"DOB"``): DfE's way of naming them."""
+        return frozenset(f.rpartition(".")[2] for f in self.fields)
+
+    @property
+    def fields_text(self) -> str:
+        """The fields in words for the book: ``"DECOM, DEC"``; :data:`EVERY_COLUMN` as ``every column``."""
+        return ", ".join("every column" if f == EVERY_COLUMN else f for f in self.fields)
 
     @property
     def collection_years(self) -> str:
@@ -81,6 +99,48 @@ def _table_first_year(table: str) -> int:
     return spec.first_year if spec is not None else codes.FIRST_YEAR
 
 
+#: Columns DfE's validator derives from the postcodes before its rules run and reads as the
+#: table's own (``ValidationContext.placement_geography`` derives them the same way): a rule may name them
+#: as fields of the table.
+DERIVED_FIELDS: dict[str, tuple[str, ...]] = {"episodes": ("PL_DISTANCE", "PL_LA", "PL_LOCATION")}
+#: The field of a rule about whole rows or whole files (DUP, most ingest rules): every column.
+EVERY_COLUMN = "*"
+
+
+def table_fields(table: str) -> frozenset[str]:
+    """The field names a rule on ``table`` may give without a table prefix.
+
+    The table's DfE columns, its :data:`DERIVED_FIELDS`, the metadata columns ``ingest`` adds
+    (``source_file``, ``collection_year``, ...) and :data:`EVERY_COLUMN`; for ``"all"`` (rules
+    applied to every table) a column of any table.
+    """
+    if table == "all":
+        names = {c for spec in schema.TABLES.values() for c in spec.columns}
+        names |= {c for derived in DERIVED_FIELDS.values() for c in derived}
+    else:
+        names = set(schema.TABLES[table].columns) | set(DERIVED_FIELDS.get(table, ()))
+    return frozenset(names | set(schema.METADATA_COLUMNS) | {EVERY_COLUMN})
+
+
+def check_fields(rule_id: str, table: str, fields: Sequence[str]) -> tuple[str, ...]:
+    """A rule's fields, checked: not empty, each a column of its table or ``"<table>.<COLUMN>"``.
+
+    Raises
+    ------
+    ValueError
+        No fields, or a field that is no column (a typo in the package, not a data problem).
+    """
+    fields = (fields,) if isinstance(fields, str) else tuple(fields)
+    if not fields:
+        raise ValueError(f"rule {rule_id}: no fields given")
+    for name in fields:
+        other, dot, column = name.rpartition(".")
+        known = (other in schema.TABLES and column in table_fields(other)) if dot else name in table_fields(table)
+        if not known:
+            raise ValueError(f"rule {rule_id}: field {name!r} is not a column of {other or table}")
+    return fields
+
+
 #: Where a rule is applied, in pipeline order.
 STAGES = ("ingest", "normalise", "validate", "stitch", "build")
 
@@ -89,16 +149,19 @@ STAGES = ("ingest", "normalise", "validate", "stitch", "build")
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, table: str, severity: str = "warning") -> Callable:
+def rule(rule_id: str, table: str, severity: str = "warning", *, fields: Sequence[str]) -> Callable:
     """Register a rule function (decorator).
 
     Parameters
     ----------
     rule_id, table, severity : str
         See :class:`Rule`.
+    fields : sequence of str
+        The columns the rule judges (:attr:`Rule.fields`); required, so no rule is without them.
     """
     if severity not in schema.SEVERITIES:
         raise ValueError(f"unknown severity {severity!r}")
+    fields = check_fields(rule_id, table, fields)
 
     def register(func: Callable[[ValidationContext], pd.DataFrame]) -> Callable[[ValidationContext], pd.DataFrame]:
         if rule_id in RULES:
@@ -106,13 +169,13 @@ def rule(rule_id: str, table: str, severity: str = "warning") -> Callable:
         description = (func.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         description = " ".join(description.split())
         RULES[rule_id] = Rule(rule_id, table, severity, func.__name__, description, func,
-                              first_year=_table_first_year(table))
+                              first_year=_table_first_year(table), fields=fields)
         return func
 
     return register
 
 
-def book(rule_id: str, table: str, severity: str, stage: str, description: str) -> None:
+def book(rule_id: str, table: str, severity: str, stage: str, description: str, *, fields: Sequence[str]) -> None:
     """List a rule applied outside validation (reading, cleaning, stitching, building) in :data:`RULES`.
 
     Parameters
@@ -121,12 +184,15 @@ def book(rule_id: str, table: str, severity: str, stage: str, description: str) 
         See :class:`Rule` (``stage`` one of :data:`STAGES`).
     description : str
         The plain-English rule.
+    fields : sequence of str
+        The columns it judges or changes (:attr:`Rule.fields`).
     """
     if severity not in schema.SEVERITIES or stage not in STAGES:
         raise ValueError(f"rule {rule_id}: unknown severity {severity!r} or stage {stage!r}")
     if rule_id in RULES:
         raise ValueError(f"rule {rule_id} registered twice")
-    RULES[rule_id] = Rule(rule_id, table, severity, "-", description, None, stage, first_year=_table_first_year(table))
+    RULES[rule_id] = Rule(rule_id, table, severity, "-", description, None, stage, first_year=_table_first_year(table),
+                          fields=check_fields(rule_id, table, fields))
 
 
 def findings(frame: pd.DataFrame, mask: pd.Series, table: str, column: str | None, message: object, severity: str | None = None) -> pd.DataFrame:
@@ -427,7 +493,7 @@ def register_cleaning_rules() -> None:
         RULES[rule_id] = Rule(
             rule_id, table, severity, "clean.normalise",
             f"DfE {rule_id}: {table} {'/'.join(columns)} must be {what}; checked while cleaning.",
-            None, "normalise",
+            None, "normalise", fields=check_fields(rule_id, table, columns),
         )
 
 
@@ -436,11 +502,13 @@ def register_cleaning_rules() -> None:
 # Running the rules, quarantine, reconciliation
 # ---------------------------------------------------------------------------------------------
 def describe_rules() -> pd.DataFrame:
-    """The rule book: one row per rule (``rule_id, table, severity, stage, collection_years, name,
-    description``; ``collection_years`` as :attr:`Rule.collection_years`)."""
+    """The rule book: one row per rule (``rule_id, table, severity, stage, collection_years, fields,
+    name, description``; ``collection_years`` as :attr:`Rule.collection_years`, ``fields`` the
+    rule's :attr:`Rule.fields_text`)."""
     return pd.DataFrame(
-        [(r.rule_id, r.table, r.severity, r.stage, r.collection_years, r.name, r.description) for r in RULES.values()],
-        columns=["rule_id", "table", "severity", "stage", "collection_years", "name", "description"],
+        [(r.rule_id, r.table, r.severity, r.stage, r.collection_years, r.fields_text, r.name, r.description)
+         for r in RULES.values()],
+        columns=["rule_id", "table", "severity", "stage", "collection_years", "fields", "name", "description"],
     )
 
 

@@ -31,6 +31,8 @@ FIELDS = {
     "503H": ("PL_LA", "placement LA"),
     "503J": ("PL_LOCATION", "placement location"),
 }
+#: The postcodes each derived field comes from (:attr:`ValidationContext.placement_geography`).
+DERIVED_FROM = {"PL_DISTANCE": ("HOME_POST", "PL_POST"), "PL_LA": ("PL_POST",), "PL_LOCATION": ("PL_POST",)}
 #: Smallest change of placement distance (miles) DfE counts as different (503G, 453).
 DISTANCE_TOLERANCE = 0.2
 #: PLACE codes DfE retired in favour of another: last year's code -> this year's (503D).
@@ -103,14 +105,14 @@ def _field_rule(rule_id: str, field: str, label: str) -> None:
            if column == "pl_distance" else "")
         + (" H5 last year recoded as K3 (DfE's 2024-25 change) is not a difference." if column == "place" else "")
     )
-    rule(rule_id, "episodes")(check)
+    rule(rule_id, "episodes", fields=(field, *DERIVED_FROM.get(field, ()), "DEC"))(check)
 
 
 for _rule_id, (_field, _label) in FIELDS.items():
     _field_rule(_rule_id, _field, _label)
 
 
-@rule("452", "episodes", "warning")
+@rule("452", "episodes", "warning", fields=("PL_POST", "PL_LA", "RNE", "DEC"))
 def placement_la_contradicts_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 452: contradiction between local authority of placement code in the last episode of
     the previous year and in the first episode of the current year.
@@ -127,7 +129,7 @@ def placement_la_contradicts_last_year(ctx: ValidationContext) -> pd.DataFrame:
     return findings(both, bad, "episodes", "PL_POST", message)
 
 
-@rule("453", "episodes", "warning")
+@rule("453", "episodes", "warning", fields=("PL_POST", "PL_DISTANCE", "HOME_POST", "RNE", "DEC"))
 def distance_contradicts_last_year(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 453: contradiction between placement distance in the last episode of the previous
     year and in the first episode of the current year.

@@ -7,8 +7,12 @@ import pandas as pd
 from cpanalysis import codes, periods
 from cpanalysis.validate.engine import ValidationContext, _combine, _in, findings, rule
 
+#: What decides the 12-month OC2 cohort (:attr:`ValidationContext.oc2_cohort`): the fields of
+#: the rules that depend on it.
+OC2_COHORT_FIELDS = ("episodes.RNE", "episodes.DECOM", "episodes.DEC", "episodes.REC", "episodes.LS")
 
-@rule("180", "oc2", "warning")
+
+@rule("180", "oc2", "warning", fields=("SDQ_SCORE",))
 def sdq_out_of_range(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 180: the SDQ total difficulties score must be a whole number from 0 to 40."""
     oc2 = ctx.tables["oc2"]
@@ -23,7 +27,7 @@ def _oc2_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
     return oc2[annual & oc2["child_id"].notna() & ~_in(oc2, ctx.oc2_cohort)]
 
 
-@rule("185", "oc2", "warning")
+@rule("185", "oc2", "warning", fields=("SDQ_SCORE", *OC2_COHORT_FIELDS))
 def sdq_score_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 185: an SDQ score is given for a child not looked after continuously for 12 months at
     31 March (cohort: :attr:`ValidationContext.oc2_cohort`; annual returns only)."""
@@ -31,7 +35,7 @@ def sdq_score_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
     return findings(outside, outside["sdq_score"].notna(), "oc2", "SDQ_SCORE", "SDQ score given but the child is not in the 12-month cohort.")
 
 
-@rule("198", "oc2", "warning")
+@rule("198", "oc2", "warning", fields=("SDQ_REASON", *OC2_COHORT_FIELDS))
 def sdq_reason_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 198: a reason for no SDQ score is given for a child not looked after continuously for
     12 months at 31 March (annual returns only)."""
@@ -39,7 +43,7 @@ def sdq_reason_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
     return findings(outside, outside["sdq_reason"].notna(), "oc2", "SDQ_REASON", "SDQ reason given but the child is not in the 12-month cohort.")
 
 
-@rule("190", "oc2", "warning")
+@rule("190", "oc2", "warning", fields=("CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED", *OC2_COHORT_FIELDS))
 def oc2_items_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 190: OC2 items (convicted, health, substance misuse ...) are completed for a child not
     looked after continuously for 12 months at 31 March (annual returns only)."""
@@ -52,7 +56,7 @@ def oc2_items_outside_cohort(ctx: ValidationContext) -> pd.DataFrame:
 OC2_ALWAYS_REQUIRED = ("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE")
 
 
-@rule("191", "oc2", "warning")
+@rule("191", "oc2", "warning", fields=("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "CHILD", "header.CHILD", *OC2_COHORT_FIELDS))
 def oc2_missing_in_cohort(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 191: a child looked after continuously for 12 months at 31 March has blank OC2 items
     (immunisations, teeth check, health assessment, substance misuse), or no OC2 row at all.
@@ -76,7 +80,7 @@ def oc2_missing_in_cohort(ctx: ValidationContext) -> pd.DataFrame:
 SDQ_BIRTHDAYS = (4, 17)
 
 
-@rule("197B", "oc2", "warning")
+@rule("197B", "oc2", "warning", fields=("SDQ_REASON", "SDQ_SCORE", "DOB", *OC2_COHORT_FIELDS))
 def sdq_missing_at_4_or_17(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 197B: an SDQ score or the reason for no score should be reported for a child whose
     4th or 17th birthday falls in the year, looked after continuously for 12 months at 31 March
@@ -97,7 +101,7 @@ _OC2_ITEMS = ("convicted", "health_check", "immunisations", "teeth_check", "heal
               "intervention_received", "intervention_offered")
 
 
-@rule("215", "oc3", "warning")
+@rule("215", "oc3", "warning", fields=("CHILD", "IN_TOUCH", "ACTIV", "ACCOM", "oc2.CHILD", "oc2.CONVICTED", "oc2.HEALTH_CHECK", "oc2.IMMUNISATIONS", "oc2.TEETH_CHECK", "oc2.HEALTH_ASSESSMENT", "oc2.SUBSTANCE_MISUSE", "oc2.INTERVENTION_RECEIVED", "oc2.INTERVENTION_OFFERED"))
 def care_leaver_with_oc2_items(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 215: child has care leaver information but one or more data items relating to
     children looked after for 12 months have been completed.

@@ -26,7 +26,7 @@ def _not_in_header_rule(rule_id: str, table: str) -> None:
 
     check.__name__ = f"{table}_child_not_in_header"
     check.__doc__ = f"DfE {rule_id}: a child in the {table} table does not exist in the same return's header."
-    rule(rule_id, table)(check)
+    rule(rule_id, table, fields=("CHILD", "header.CHILD"))(check)
 
 
 def _dob_differs_rule(rule_id: str, table: str) -> None:
@@ -39,7 +39,7 @@ def _dob_differs_rule(rule_id: str, table: str) -> None:
 
     check.__name__ = f"{table}_dob_differs"
     check.__doc__ = f"DfE {rule_id}: the DOB in the {table} table differs from the DOB in the same return's header."
-    rule(rule_id, table)(check)
+    rule(rule_id, table, fields=("DOB", "header.DOB"))(check)
 
 
 def _once_only_rule(rule_id: str, table: str) -> None:
@@ -55,7 +55,7 @@ def _once_only_rule(rule_id: str, table: str) -> None:
         f"DfE {rule_id}: a child should appear only once in the {table} table of a return.\n\n"
         "Exact copies are the DUP rule's; this reports a second, different row (kept)."
     )
-    rule(rule_id, table)(check)
+    rule(rule_id, table, fields=("CHILD",))(check)
 
 
 for _table, _rule_id in _NOT_IN_HEADER.items():
@@ -66,7 +66,7 @@ for _table, _rule_id in _ONCE_ONLY.items():
     _once_only_rule(_rule_id, _table)
 
 
-@rule("INT21", "uasc", "warning")
+@rule("INT21", "uasc", "warning", fields=("SEX", "header.SEX"))
 def uasc_sex_differs(ctx: ValidationContext) -> pd.DataFrame:
     """DfE INT21: SEX in the UASC table differs from SEX in the same return's header (compared
     after recoding 1/2 to M/F)."""
@@ -75,7 +75,7 @@ def uasc_sex_differs(ctx: ValidationContext) -> pd.DataFrame:
     return findings(uasc, bad, "uasc", "SEX", "SEX " + uasc["sex"].astype(str) + " differs from the header's " + uasc["header_sex"].astype(str) + ".")
 
 
-@rule("304", "uasc", "warning")
+@rule("304", "uasc", "warning", fields=("DUC", "DOB"))
 def uasc_ceased_after_18(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 304: the date UASC status ceased (DUC) must be on or before the child's 18th birthday."""
     uasc = ctx.tables["uasc"]
@@ -84,7 +84,7 @@ def uasc_ceased_after_18(ctx: ValidationContext) -> pd.DataFrame:
     return findings(uasc, bad, "uasc", "DUC", "DUC " + _dates(uasc["duc"]) + " is after the 18th birthday " + _dates(pd.Series(eighteenth, index=uasc.index)) + ".")
 
 
-@rule("567", "missing", "warning")
+@rule("567", "missing", "warning", fields=("MIS_END", "MIS_START"))
 def missing_end_before_start(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 567: the date a missing (or away from placement) period ended is before the date it
     started."""
@@ -95,7 +95,7 @@ def missing_end_before_start(ctx: ValidationContext) -> pd.DataFrame:
     return findings(missing, bad, "missing", "MIS_END", message)
 
 
-@rule("EPI", "header", "warning")
+@rule("EPI", "header", "warning", fields=("CHILD", "episodes.CHILD", "oc3.CHILD"))
 def header_child_without_episodes(ctx: ValidationContext) -> pd.DataFrame:
     """DfE EPI: episodes need to be loaded for this child before further validation is possible:
     the child is in the header but has no episode and no care-leaver (OC3) row in the return."""
@@ -108,7 +108,7 @@ def header_child_without_episodes(ctx: ValidationContext) -> pd.DataFrame:
 _NEEDS_EPISODES = ("placed_for_adoption", "missing", "reviews", "ad1", "previous_permanence", "oc2")
 
 
-@rule("1012", "all", "warning")
+@rule("1012", "all", "warning", fields=("placed_for_adoption.CHILD", "missing.CHILD", "reviews.CHILD", "ad1.CHILD", "previous_permanence.CHILD", "oc2.CHILD", "episodes.CHILD"))
 def data_without_episodes(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 1012: no other data should be returned for children who had no episodes in the
     current year (placed for adoption, missing, reviews, AD1, previous permanence, OC2 rows of

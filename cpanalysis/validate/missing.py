@@ -14,7 +14,7 @@ def _missing(ctx: ValidationContext) -> pd.DataFrame:
     return missing.assign(return_label=missing["return_label"].astype(object))
 
 
-@rule("574", "missing", "warning")
+@rule("574", "missing", "warning", fields=("MIS_START", "MIS_END"))
 def missing_periods_overlap(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 574: a new missing/away from placement without authorisation period cannot start when
     the previous one is still open; missing periods should also not overlap.
@@ -37,7 +37,7 @@ def missing_periods_overlap(ctx: ValidationContext) -> pd.DataFrame:
     return findings(frame, bad, "missing", "MIS_START", message)
 
 
-@rule("575", "missing", "warning")
+@rule("575", "missing", "warning", fields=("MIS_END", "MIS_START", "episodes.DECOM", "episodes.DEC"))
 def missing_open_after_placement_ended(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 575: if the placement from which the child goes missing/away from placement without
     authorisation ends, the missing period must also have an end date.
@@ -62,7 +62,7 @@ def missing_open_after_placement_ended(ctx: ValidationContext) -> pd.DataFrame:
     return findings(open_missing, bad, "missing", "MIS_END", message)
 
 
-@rule("577", "missing", "warning")
+@rule("577", "missing", "warning", fields=("MIS_END", "MIS_START", "episodes.DECOM", "episodes.DEC"))
 def missing_outside_period_of_care(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 577: child ceased to be looked after but there is a missing/away from placement
     without authorisation period without an end date.

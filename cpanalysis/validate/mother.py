@@ -8,7 +8,7 @@ from cpanalysis import codes
 from cpanalysis.validate.engine import ValidationContext, _combine, _dates, _in, findings, rule
 
 
-@rule("393", "header", "warning")
+@rule("393", "header", "warning", fields=("MOTHER", "SEX", "episodes.LS"))
 def mother_blank_while_looked_after(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 393: the child is female and looked after (an episode in the return other than a
     short break, LS V3/V4) but MOTHER is blank."""
@@ -19,7 +19,7 @@ def mother_blank_while_looked_after(ctx: ValidationContext) -> pd.DataFrame:
     return findings(header, bad, "header", "MOTHER", "female and looked after but MOTHER is blank.")
 
 
-@rule("607", "episodes", "warning")
+@rule("607", "episodes", "warning", fields=("DEC", "REC", "LS", "header.MOTHER", "header.SEX"))
 def mother_blank_on_leaving_care(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 607: the child (female) ceased to be looked after in the year (DEC in the year, REC
     not X1, LS not V3/V4) but MOTHER is blank.

@@ -11,7 +11,7 @@ from cpanalysis.validate.engine import ValidationContext, _combine, _dates, _non
 NO_PREVIOUS_PERMANENCE = "Z1"
 
 
-@rule("630", "episodes", "warning")
+@rule("630", "episodes", "warning", fields=("RNE", "DECOM", "previous_permanence.PREV_PERM", "previous_permanence.LA_PERM", "previous_permanence.DATE_PERM"))
 def previous_permanence_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 630: information on previous permanence is missing for a child who started to be
     looked after in the year.
@@ -38,7 +38,7 @@ def previous_permanence_missing(ctx: ValidationContext) -> pd.DataFrame:
                     "started to be looked after in the year but previous permanence is missing or incomplete.")
 
 
-@rule("184", "placed_for_adoption", "warning")
+@rule("184", "placed_for_adoption", "warning", fields=("DATE_PLACED", "DOB"))
 def placed_before_birth(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 184: date of decision that a child should be placed for adoption (DATE_PLACED) is
     before the child was born (the DOB given in the same row, as DfE compares them)."""
@@ -49,7 +49,7 @@ def placed_before_birth(ctx: ValidationContext) -> pd.DataFrame:
     return findings(placed, bad, "placed_for_adoption", "DATE_PLACED", message)
 
 
-@rule("117", "placed_for_adoption", "warning")
+@rule("117", "placed_for_adoption", "warning", fields=("DATE_PLACED", "DATE_PLACED_CEASED", "episodes.DEC", "episodes.REC", "episodes.DECOM"))
 def placement_decision_after_leaving(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 117: date of decision that a child should/should no longer be placed for adoption is
     beyond the current collection year or after the child ceased to be looked after.

@@ -8,7 +8,7 @@ from cpanalysis import codes
 from cpanalysis.validate.engine import ValidationContext, _none, findings, rule
 
 
-@rule("526", "episodes", "warning")
+@rule("526", "episodes", "warning", fields=("PLACE_PROVIDER", "PLACE"))
 def provider_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 526: the placement provider is blank for a placement type that needs one (every type
     except temporary T0-T4 and other Z1/Z11-Z14)."""
@@ -17,7 +17,7 @@ def provider_missing(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "PLACE_PROVIDER", "PLACE_PROVIDER is blank for PLACE " + eps["place"].astype(str) + ".")
 
 
-@rule("213", "episodes", "warning")
+@rule("213", "episodes", "warning", fields=("PLACE_PROVIDER", "PLACE"))
 def provider_not_expected(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 213: placement provider given for a temporary (T0-T4) or other (Z1/Z11-Z14) placement,
     which have none."""
@@ -26,7 +26,7 @@ def provider_not_expected(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "PLACE_PROVIDER", "PLACE_PROVIDER given for PLACE " + eps["place"].astype(str) + ".")
 
 
-@rule("550", "episodes", "warning")
+@rule("550", "episodes", "warning", fields=("PLACE_PROVIDER", "PLACE"))
 def parents_provider_not_p1(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 550: provider PR0 (parents) can only go with placement P1 (placed with parents)."""
     eps = ctx.tables["episodes"]
@@ -46,7 +46,7 @@ def _provider_rule(rule_id: str, provider: str) -> None:
 
     check.__name__ = f"provider_{provider.lower()}_incompatible"
     check.__doc__ = f"DfE {rule_id}: provider {provider} cannot be associated with placement types {', '.join(sorted(excluded))}."
-    rule(rule_id, "episodes")(check)
+    rule(rule_id, "episodes", fields=("PLACE_PROVIDER", "PLACE"))(check)
 
 
 for _rule_id, _provider in zip(("527", "528", "529", "530", "531"), sorted(codes.PROVIDER_EXCLUDED_PLACES), strict=False):
@@ -63,7 +63,7 @@ MAX_SHORT_BREAK_NIGHTS = 17
 MAX_SHORT_BREAK_DAYS_A_YEAR = 75
 
 
-@rule("365", "episodes", "warning")
+@rule("365", "episodes", "warning", fields=("DEC", "LS", "DECOM"))
 def short_break_too_long(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 365: an individual short break (LS V3) must not exceed 17 days (DEC - DECOM, in
     nights; open breaks are not judged)."""
@@ -73,7 +73,7 @@ def short_break_too_long(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "DEC", "short break of " + nights.astype("Int64").astype(str) + " days (over 17).")
 
 
-@rule("366", "episodes", "warning")
+@rule("366", "episodes", "warning", fields=("RNE", "LS"))
 def short_break_placement_change(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 366: a child cannot change placement during an individual short break: every V3
     episode must have RNE S."""
@@ -82,7 +82,7 @@ def short_break_placement_change(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "RNE", "LS V3 episode with RNE " + eps["rne"].astype(str) + "; expected S.")
 
 
-@rule("367", "episodes", "warning")
+@rule("367", "episodes", "warning", fields=("LS", "DECOM", "DEC"))
 def short_breaks_over_75_days(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 367: at most 75 days of short breaks (LS V3) in the collection year.
 

@@ -31,7 +31,7 @@ def _needs_postcodes(ctx: ValidationContext) -> tuple[pd.DataFrame, pd.Series]:
     return eps, needed & ~_uasc_this_or_last_year(ctx, eps)
 
 
-@rule("392b", "episodes", "warning")
+@rule("392b", "episodes", "warning", fields=("PL_POST", "HOME_POST", "LS", "uasc.CHILD"))
 def postcodes_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 392b: child is looked after but no postcodes are recorded (HOME_POST or PL_POST
     blank, LS not V3/V4, the child not UASC this year or last)."""
@@ -48,7 +48,7 @@ def postcodes_missing(ctx: ValidationContext) -> pd.DataFrame:
     return found
 
 
-@rule("392a", "episodes", "warning")
+@rule("392a", "episodes", "warning", fields=("PL_DISTANCE", "HOME_POST", "PL_POST", "LS", "uasc.CHILD"))
 def distance_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 392a: child is looked after but no distance is recorded: the placement distance
     cannot be computed because a postcode is blank or not in the ONS directory (LS not V3/V4,
@@ -68,7 +68,7 @@ def distance_missing(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "PL_DISTANCE", message)
 
 
-@rule("169", "episodes", "warning")
+@rule("169", "episodes", "warning", fields=("PL_POST", "PL_LA", "LS"))
 def placement_la_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 169: local authority of placement (PL_LA, derived from PL_POST) is not valid or is
     missing: please check a valid postcode has been entered (LS not V3/V4)."""
@@ -83,7 +83,7 @@ def placement_la_missing(ctx: ValidationContext) -> pd.DataFrame:
     return findings(eps, bad, "episodes", "PL_POST", message)
 
 
-@rule("179", "episodes", "warning")
+@rule("179", "episodes", "warning", fields=("PL_POST", "PL_LOCATION", "LS"))
 def placement_location_missing(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 179: placement location (PL_LOCATION, in or out of the authority, derived from
     PL_POST) is not a valid code: the placement postcode is blank or unknown (LS not V3/V4)."""
@@ -102,7 +102,7 @@ def placement_location_missing(ctx: ValidationContext) -> pd.DataFrame:
 _PLACE_OWN_PROVISION_ANYWHERE = codes.PLACE_FOSTER | codes.PLACE_ADOPTION
 
 
-@rule("1015", "episodes", "warning")
+@rule("1015", "episodes", "warning", fields=("PL_POST", "PL_LA", "PLACE_PROVIDER", "PLACE", "LS"))
 def own_provision_outside_la(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 1015: placement provider is own provision (PR1) but the child is not placed in own LA.
 

@@ -6,10 +6,20 @@ import pandas as pd
 
 from cpanalysis import schema
 from cpanalysis.clean import UNUSABLE_WHEN_INVALID
-from cpanalysis.validate.engine import ValidationContext, _combine, _dates, findings, rule
+from cpanalysis.validate.engine import (
+    EVERY_COLUMN,
+    ValidationContext,
+    _combine,
+    _dates,
+    findings,
+    rule,
+)
+
+#: Every column some table requires (the fields of REQ).
+REQUIRED_FIELDS = tuple(dict.fromkeys(col for spec in schema.TABLES.values() for col in spec.required))
 
 
-@rule("REQ", "all", "warning")
+@rule("REQ", "all", "warning", fields=REQUIRED_FIELDS)
 def required_blank(ctx: ValidationContext) -> pd.DataFrame:
     """A column DfE requires is blank (liia-tools ``canbeblank: no``; DfE 103, 166, 167, 442, 564 ...).
 
@@ -41,7 +51,7 @@ def _unreadable(ctx: ValidationContext, name: str, col: str, frame: pd.DataFrame
     return pd.Series([k in keys for k in zip(frame["source_file"], frame["source_row"], strict=False)], index=frame.index, dtype=bool)
 
 
-@rule("DUP", "all", "error")
+@rule("DUP", "all", "error", fields=(EVERY_COLUMN,))
 def exact_duplicates(ctx: ValidationContext) -> pd.DataFrame:
     """A row repeats an earlier row of the same return exactly (every DfE column equal).
 
@@ -64,7 +74,7 @@ def exact_duplicates(ctx: ValidationContext) -> pd.DataFrame:
     return _combine(out)
 
 
-@rule("356", "episodes", "error")
+@rule("356", "episodes", "error", fields=("DEC", "DECOM"))
 def ceased_before_started(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 356: the date the episode ceased is before the date it started.
 
