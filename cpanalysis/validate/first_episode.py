@@ -52,20 +52,39 @@ def pairs(ctx: ValidationContext) -> pd.DataFrame:
     if "first_episode_pairs" in ctx.cache:
         return ctx.cache["first_episode_pairs"]
     eps = ctx.tables["episodes"]
-    columns = ["rne", "ls", "cin", "place", "place_provider", "urn", "dec"]
-    frame = eps.loc[eps["decom"].notna() & eps["child_id"].notna(), ["return_label", "child_id", "decom", "source_row", *columns]]
-    frame = frame.assign(return_label=frame["return_label"].astype(object))
-    geo = ctx.placement_geography
-    for col in ("pl_distance", "pl_la", "pl_location"):
-        frame[col] = geo.loc[frame.index, col] if geo is not None else np.nan
+    previous = ctx.previous_annual
+    labels = eps["return_label"].astype(object)
+    usable = eps["decom"].notna() & eps["child_id"].notna()
+    # Only returns with last year's return read give a first episode, and only those last-year
+    # returns a latest one: a return without last year's (a large single return) costs nothing.
+    this_year = usable & labels.isin(list(previous))
+    last_year = usable & labels.isin(list(set(previous.values())))
+    if not this_year.any() or not last_year.any():
+        ctx.cache["first_episode_pairs"] = merged = pd.DataFrame(index=pd.Index([], name="row"))
+        return merged
+    # The order is found on the four sort keys alone, then the other columns are taken for the
+    # chosen rows only (one row per child and return, not every episode: issue 15's memory).
+    keys = ["return_label", "child_id", "decom", "source_row"]
     # DfE takes the first row in file order among equal DECOMs (idxmin / idxmax)
-    ordered = frame.sort_values(["return_label", "child_id", "decom", "source_row"], kind="stable")
-    first = ordered.drop_duplicates(["return_label", "child_id"], keep="first")
-    latest = ordered.sort_values(["return_label", "child_id", "decom"], ascending=[True, True, False], kind="stable")
-    latest = latest.drop_duplicates(["return_label", "child_id"], keep="first")
+    first = eps.loc[this_year, keys].assign(return_label=labels[this_year])
+    first = first.sort_values(keys, kind="stable").drop_duplicates(["return_label", "child_id"], keep="first").index
+    latest = eps.loc[last_year, keys].assign(return_label=labels[last_year])
+    latest = latest.sort_values(keys, ascending=[True, True, False, True], kind="stable")
+    latest = latest.drop_duplicates(["return_label", "child_id"], keep="first").index
+    columns = ["rne", "ls", "cin", "place", "place_provider", "urn", "dec"]
+    geo = ctx.placement_geography
+
+    def chosen(rows: pd.Index) -> pd.DataFrame:
+        frame = eps.loc[rows, ["return_label", "child_id", "decom", "source_row", *columns]]
+        frame = frame.assign(return_label=frame["return_label"].astype(object))
+        for col in ("pl_distance", "pl_la", "pl_location"):
+            frame[col] = geo.loc[rows, col] if geo is not None else np.nan
+        return frame
+
+    first, latest = chosen(first), chosen(latest)
     latest = latest.rename(columns={c: f"last_{c}" for c in latest.columns if c not in ("return_label", "child_id")})
     latest = latest.rename(columns={"return_label": "last_label"})
-    first = first.assign(last_label=first["return_label"].map(ctx.previous_annual).astype(object))
+    first = first.assign(last_label=first["return_label"].map(previous).astype(object))
     merged = first.rename_axis("row").reset_index().merge(latest, on=["last_label", "child_id"], how="inner").set_index("row")
     merged["last_open"] = merged["last_dec"].isna()
     ctx.cache["first_episode_pairs"] = merged
