@@ -44,6 +44,7 @@ import pandas as pd
 from cpanalysis import periods
 from cpanalysis.errors import InputFileError, ParameterError
 from cpanalysis.indicators import catalogue as cat
+from cpanalysis.indicators.beyond_903 import LOCAL_INDICATORS, local_record
 from cpanalysis.indicators.table import finish
 
 REQUIRED_COLUMNS = ("indicator_id", "period_end")
@@ -54,41 +55,6 @@ OPTIONAL_COLUMNS = (
 _ID = re.compile(r"^local_[a-z0-9_]+$")
 #: The strategy's targets (read by :func:`cpanalysis.scorecard.read_targets`), skipped here.
 TARGETS_FILE = "targets.csv"
-_LOCAL_NOTE = "Local measure: not collected by DfE; definition as recorded by the authority"
-
-
-def _local(id_: str, title: str, outcome: str, unit: str, polarity: str, cohort: str, numerator: str,
-           denominator: str) -> cat.Indicator:
-    return cat.Indicator(id_, title, "local", outcome, unit, polarity, cohort, numerator, denominator,
-                         exclusions=_LOCAL_NOTE)
-
-
-#: The local measures the package knows (an authority may add others with title/outcome/polarity).
-LOCAL_INDICATORS: dict[str, cat.Indicator] = {
-    r.id: r
-    for r in (
-        _local("local_gp_registration", "Children looked after registered with a GP", "O1", "%", "high_good",
-               "Children looked after on the period end", "Registered with a GP", "The cohort"),
-        _local("local_iha_within_20_days", "Initial health assessments within 20 working days", "O1", "%",
-               "high_good", "Children who started to be looked after and were due an initial health assessment",
-               "Assessment completed within 20 working days of entering care", "Assessments due"),
-        _local("local_pep_completed", "Personal education plans completed in the term", "O4", "%", "high_good",
-               "Children of school age looked after on the period end", "With a PEP completed or reviewed",
-               "The cohort"),
-        _local("local_mh_wait_weeks", "Average wait from referral to first mental-health appointment (weeks)",
-               "O2", "mean", "low_good", "Children looked after referred to CAMHS who were seen",
-               "Sum of weeks waited", "Children seen (value = mean weeks)"),
-        _local("local_ks2_rwm_expected", "Key stage 2: reading, writing and maths at the expected standard",
-               "O4", "%", "high_good", "Children looked after for 12 months at the end of key stage 2",
-               "Reaching the expected standard in reading, writing and maths", "The cohort"),
-        _local("local_ks4_attainment8", "Key stage 4: average Attainment 8 score", "O4", "mean", "high_good",
-               "Children looked after for 12 months at the end of key stage 4", "Sum of Attainment 8 scores",
-               "Pupils (value = mean score)"),
-    )
-}
-for _record in LOCAL_INDICATORS.values():
-    cat.register(_record, replace=True)
-
 
 def _error(file: Path, row: int, column: str, problem: str) -> InputFileError:
     return InputFileError(str(file), f"row {row}, column {column}: {problem}",
@@ -128,13 +94,16 @@ def _date(file: Path, row: int, text: str) -> pd.Timestamp:
     raise _error(file, row, "period_end", f"{text!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY).")
 
 
-def _record(file: Path, row: int, fields: dict[str, str]) -> cat.Indicator:
+def _record(file: Path, row: int, fields: dict[str, str], seen: dict[str, cat.Indicator]) -> cat.Indicator:
+    """The row's measure: one the package knows, one defined on an earlier row of the same read
+    (``seen``), or the one this row defines (title, outcome, polarity), which is added to ``seen``.
+    Nothing is registered in the catalogue here (:func:`local_records`)."""
     indicator_id = fields["indicator_id"]
     if not _ID.match(indicator_id):
         raise _error(file, row, "indicator_id",
                      f"{indicator_id!r} must start with 'local_' and use lower case, digits and '_'.")
-    if indicator_id in cat.CATALOGUE and cat.CATALOGUE[indicator_id].family == "local":
-        known = cat.CATALOGUE[indicator_id]
+    if indicator_id in LOCAL_INDICATORS or (indicator_id in seen and not fields.get("title")):
+        known = seen[indicator_id]
         if fields.get("unit") and fields["unit"] != known.unit:
             raise _error(file, row, "unit", f"{fields['unit']!r} differs from {indicator_id}'s unit {known.unit!r}.")
         return known
@@ -143,16 +112,16 @@ def _record(file: Path, row: int, fields: dict[str, str]) -> cat.Indicator:
             raise _error(file, row, column,
                          f"is blank; {indicator_id} is not a known local measure, so give title, outcome and polarity.")
     try:
-        record = _local(indicator_id, fields["title"], fields["outcome"], fields.get("unit") or "%",
-                        fields["polarity"], "As recorded by the authority", "As recorded", "As recorded")
+        record = local_record(indicator_id, fields["title"], fields["outcome"], fields.get("unit") or "%",
+                              fields["polarity"], "As recorded by the authority", "As recorded", "As recorded")
     except ParameterError as exc:
         raise _error(file, row, "unit/outcome/polarity", str(exc)) from None
-    cat.register(record, replace=True)
+    seen[indicator_id] = record
     return record
 
 
-def _row(file: Path, row: int, fields: dict[str, str], geography: str) -> dict:
-    record = _record(file, row, fields)
+def _row(file: Path, row: int, fields: dict[str, str], geography: str, seen: dict[str, cat.Indicator]) -> dict:
+    record = _record(file, row, fields, seen)
     end = _date(file, row, fields["period_end"])
     period_type = fields.get("period_type") or ("year" if (end.month, end.day) == (3, 31) else "rolling_12m")
     if period_type not in ("year", "rolling_12m", "quarter"):
@@ -201,7 +170,21 @@ def read_local_file(path: str | Path, geography: str = "local") -> pd.DataFrame:
     InputFileError
         Missing columns, or a bad value (the message names the row and column).
     """
-    file = Path(path)
+    seen = dict(LOCAL_INDICATORS)
+    return _finish(_read_rows(Path(path), geography, seen), seen)
+
+
+def _finish(rows: list[dict], seen: dict[str, cat.Indicator]) -> pd.DataFrame:
+    """The tidy table of the rows, ``unit`` and ``polarity`` from each row's record: an authority's
+    own measure is not in the catalogue unless registered, and reading must not depend on that."""
+    out = finish(rows)
+    for column in ("unit", "polarity"):
+        out[column] = out["indicator_id"].map({k: getattr(r, column) for k, r in seen.items()})
+    return out
+
+
+def _read_rows(file: Path, geography: str, seen: dict[str, cat.Indicator]) -> list[dict]:
+    """The rows of one file, checked; the measures an authority defines there added to ``seen``."""
     try:
         text = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
@@ -211,11 +194,16 @@ def read_local_file(path: str | Path, geography: str = "local") -> pd.DataFrame:
     if missing:
         raise InputFileError(str(file), f"has no column(s) {', '.join(missing)}.",
                              f"columns {', '.join(REQUIRED_COLUMNS + ('numerator', 'denominator'))} at least.")
-    rows = [
-        _row(file, i + 2, {k: str(v).strip() for k, v in record.items()}, geography)
+    return [
+        _row(file, i + 2, {k: str(v).strip() for k, v in record.items()}, geography, seen)
         for i, record in enumerate(text.to_dict("records"))
     ]
-    return finish(rows)
+
+
+def _measure_files(folder: str | Path) -> list[Path]:
+    files = sorted(Path(folder).glob("*.csv")) if Path(folder).is_dir() else []
+    # The strategy's targets live beside the measures but are not measures (cpanalysis.scorecard).
+    return [f for f in files if f.name.lower() != TARGETS_FILE]
 
 
 def load_local_measures(folder: str | Path, geography: str = "local") -> pd.DataFrame:
@@ -224,11 +212,28 @@ def load_local_measures(folder: str | Path, geography: str = "local") -> pd.Data
     An absent or empty folder gives an empty table. ``targets.csv`` (the strategy's targets,
     :mod:`cpanalysis.scorecard`) is not a measure file and is skipped.
     """
-    files = sorted(Path(folder).glob("*.csv")) if Path(folder).is_dir() else []
-    # The strategy's targets live beside the measures but are not measures (cpanalysis.scorecard).
-    files = [f for f in files if f.name.lower() != TARGETS_FILE]
-    parts = [p for p in (read_local_file(f, geography) for f in files) if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else finish([])
+    seen = dict(LOCAL_INDICATORS)
+    rows = [row for f in _measure_files(folder) for row in _read_rows(f, geography, seen)]
+    return _finish(rows, seen)
+
+
+def local_records(folder: str | Path) -> dict[str, cat.Indicator]:
+    """The catalogue records of the measures an authority defines in its local-measures files.
+
+    The measures the package knows (:data:`~cpanalysis.indicators.beyond_903.LOCAL_INDICATORS`) are
+    declared with the catalogue and not returned. Registering what this returns is one explicit
+    call, :func:`cpanalysis.reports.loading.register_local_measures`, made whenever a notebook's
+    data are loaded; reading the files (:func:`load_local_measures`) registers nothing.
+
+    Raises
+    ------
+    InputFileError
+        As :func:`load_local_measures`: the files are read and checked in full.
+    """
+    seen = dict(LOCAL_INDICATORS)
+    for file in _measure_files(folder):
+        _read_rows(file, "local", seen)
+    return {k: r for k, r in seen.items() if k not in LOCAL_INDICATORS}
 
 
 #: Plausible levels for the demo authority's local measures (share or mean, cohort size).

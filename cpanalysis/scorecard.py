@@ -40,15 +40,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cpanalysis import compare, local_measures, trends
+from cpanalysis import compare, trends
 from cpanalysis.compare import versus_label
-from cpanalysis.dfe import attainment
 from cpanalysis.errors import InputFileError, ParameterError
 from cpanalysis.indicators import catalogue
 from cpanalysis.indicators.catalogue import title_of
-
-# Imported for their catalogue records (local_* and ks2_*/ks4_* ids), which read_targets looks up.
-_REGISTERED = (local_measures.LOCAL_INDICATORS, attainment)
 
 #: Headline measures of each outcome: the catalogue's :data:`~cpanalysis.indicators.catalogue.HEADLINES`.
 OUTCOME_MEASURES = catalogue.HEADLINES

@@ -92,17 +92,91 @@ def test_every_catalogue_id_is_produced_and_nothing_else():
         assert named <= set(record.breakdowns), record.id
 
 
-def test_local_and_attainment_ids_are_found_whatever_was_imported_first():
-    """A report kernel that never imported local_measures still titles a local measure properly."""
+#: Report functions of the notebooks whose first text argument is an indicator id, and those whose
+#: text argument names a catalogue set (``catalogue.measure_set``).
+_ID_ARGUMENT = {"trend", "outcome_trend", "breakdown_chart", "breakdown_table", "funnel"}
+_SET_ARGUMENT = {"headline_table", "neighbours_table", "reconciliation_table", "comparison_table", "national_position",
+                 "scorecard_tiles", "scorecard_table"}
+
+
+def _ids_named_by_the_notebooks() -> set[str]:
+    """Every id a notebook names: as an id argument, or inside a set it names."""
+    import ast
+    import json
+    from pathlib import Path
+
+    named: set[str] = set()
+    for notebook in sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            for node in ast.walk(ast.parse("".join(cell["source"]))):
+                if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                    continue
+                texts = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                if node.func.attr in _ID_ARGUMENT and texts:
+                    named.add(texts[0])
+                elif node.func.attr in _SET_ARGUMENT and texts:
+                    named.update(catalogue.measure_set(texts[0]))
+    return named
+
+
+def test_import_of_indicators_alone_gives_the_whole_catalogue(tmp_path):
+    """In a fresh interpreter ``import cpanalysis.indicators`` alone gives a catalogue where every id
+    a notebook, a page's findings, the scorecard (the demo's targets), HEADLINES or MEASURE_SETS
+    names resolves, with its title; and none of the modules that once added records when imported
+    (local_measures, dfe, scorecard, reports) has been loaded: nothing depends on import order."""
+    import json
     import subprocess
     import sys
 
-    code = ("from cpanalysis.indicators.catalogue import title_of as indicator_label\n"
-            "print(indicator_label('local_pep_completed'))\n"
-            "print(indicator_label('ks2_rwm_expected'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out == ["Personal education plans completed in the term",
-                   "Key stage 2: expected standard in reading, writing and maths combined"]
+    import pandas as pd
+
+    from cpanalysis import local_measures
+    from cpanalysis.reports import findings
+
+    code = ("import json, sys\nimport cpanalysis.indicators\nfrom cpanalysis.indicators import catalogue\n"
+            "print(json.dumps({'ids': list(catalogue.CATALOGUE),\n"
+            "                  'titles': [catalogue.title_of(i) for i in ('local_pep_completed', 'ks2_rwm_expected')],\n"
+            "                  'modules': sorted(m for m in sys.modules if m.startswith('cpanalysis'))}))")
+    fresh = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                      check=True).stdout)
+    named = {i for ids in [*catalogue.HEADLINES.values(), *catalogue.MEASURE_SETS.values()] for i in ids}
+    named |= {i for ids in findings.PAGE_MEASURES.values() if ids for i in ids}
+    named |= set(pd.read_csv(local_measures.write_demo_targets(tmp_path))["indicator_id"])
+    from_notebooks = _ids_named_by_the_notebooks()
+    assert {"ks4_attainment8", "local_gp_registration", "cla_on_date", "staying_put_18"} <= from_notebooks
+    named |= from_notebooks
+    assert sorted(named - set(fresh["ids"])) == []
+    assert fresh["titles"] == ["Personal education plans completed in the term",
+                               "Key stage 2: expected standard in reading, writing and maths combined"]
+    loaded = [m for m in fresh["modules"] if m.startswith(("cpanalysis.local_measures", "cpanalysis.dfe",
+                                                           "cpanalysis.scorecard", "cpanalysis.reports"))]
+    assert loaded == []
+    # the ids of the three groups declared outside the 903 families are in it, none added later
+    assert {"ks2_rwm_expected", "school_moves_12m", "local_mh_wait_weeks"} <= set(fresh["ids"])
+
+
+def test_reading_local_files_registers_nothing_and_one_call_does(tmp_path):
+    """An authority's own measure reaches the catalogue only by loading.register_local_measures."""
+    from cpanalysis.reports import loading
+
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "own.csv").write_text("indicator_id,period_end,numerator,denominator,title,outcome,polarity\n"
+                                   "local_own_thing,2025-03-31,3,4,Our own thing,O2,high_good\n", encoding="utf-8")
+    from cpanalysis import local_measures
+
+    try:
+        rows = local_measures.load_local_measures(local)
+        assert list(rows["indicator_id"]) == ["local_own_thing"]
+        assert "local_own_thing" not in catalogue.CATALOGUE
+        loading.register_local_measures(tmp_path / "903")  # local/ beside the returns folder
+        record = catalogue.CATALOGUE["local_own_thing"]
+        assert (record.title, record.outcome, record.polarity, record.family) == ("Our own thing", "O2",
+                                                                                   "high_good", "local")
+    finally:
+        catalogue.CATALOGUE.pop("local_own_thing", None)
 
 
 def test_headline_sets_live_in_the_catalogue_and_each_id_belongs_to_its_outcome():
@@ -111,7 +185,7 @@ def test_headline_sets_live_in_the_catalogue_and_each_id_belongs_to_its_outcome(
     assert scorecard.OUTCOME_MEASURES is catalogue.HEADLINES  # one list, kept in the catalogue
     assert list(catalogue.HEADLINES) == ["O1", "O2", "O3", "O4", "O5"]
     for outcome, ids in catalogue.HEADLINES.items():
-        for indicator_id in ids:  # local_* and ks* records are found too (registered on a miss)
+        for indicator_id in ids:  # local_* and ks* records are declared with the catalogue
             assert catalogue.get(indicator_id).outcome == outcome, indicator_id
 
 

@@ -48,7 +48,14 @@ def test_means_and_new_measures_with_breakdowns(tmp_path):
     assert (dentist["breakdown"], dentist["breakdown_value"], dentist["value"]) == ("sex", "Female", 75.0)
     lo, _ = stats.wilson_interval(3, 4, 0.998)
     assert dentist["lower_998"] == pytest.approx(lo[()] * 100)
-    assert catalogue.get("local_dentist_registered").title == "Registered with a dentist"
+    # an authority's own measure carries its unit and polarity without being in the catalogue:
+    # reading the files registers nothing; registering is loading.register_local_measures's one call
+    assert (dentist["unit"], dentist["polarity"]) == ("%", "high_good")
+    assert "local_dentist_registered" not in catalogue.CATALOGUE
+    records = local_measures.local_records(folder)
+    assert list(records) == ["local_dentist_registered"]  # the package's own local_mh_wait_weeks is declared
+    assert (records["local_dentist_registered"].title, records["local_dentist_registered"].outcome) == (
+        "Registered with a dentist", "O1")
 
 
 @pytest.mark.parametrize(

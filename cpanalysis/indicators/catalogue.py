@@ -11,8 +11,10 @@ cohort, numerator, denominator, exclusions, unit (``%``, ``rate_per_10k``, ``mea
 outcome it evidences (``O1`` physical health, ``O2`` emotional and mental health, ``O3`` stable
 homes, ``O4`` education, ``O5`` leaving care, or ``profile`` for context measures).
 
-Measures the 903 does not hold (GP registration, PEP completion ...) come from
-:mod:`cpanalysis.local_measures`, which adds records with :func:`register`.
+Measures the 903 does not hold are declared in :mod:`cpanalysis.indicators.beyond_903` and listed
+here too: DfE's attainment (``ks2_*``, ``ks4_*``) and school moves, and the local measures the
+package knows (GP registration, PEP completion ...; values from :mod:`cpanalysis.local_measures`).
+A measure an authority defines in its own files is added by one explicit call, :func:`register`.
 
 Definitions follow ``docs/dfe_statistics.md`` §3 and ``ssda903.md`` §3. Unless a
 record says otherwise, every measure **excludes children looked after under an agreed series of
@@ -21,22 +23,17 @@ short-term breaks (legal status V3/V4)**, as every DfE children-looked-after tab
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 
 import pandas as pd
 
 from cpanalysis.errors import ParameterError
-
-UNITS = ("%", "rate_per_10k", "mean", "count", "days")
-POLARITIES = ("high_good", "low_good", "none")
-OUTCOMES: dict[str, str] = {
-    "profile": "Who our children are",
-    "O1": "Physical health",
-    "O2": "Emotional and mental health",
-    "O3": "Stable, safe homes",
-    "O4": "Education",
-    "O5": "Leaving care",
-}
+from cpanalysis.indicators import beyond_903
+from cpanalysis.indicators.record import OUTCOMES as OUTCOMES
+from cpanalysis.indicators.record import POLARITIES as POLARITIES
+from cpanalysis.indicators.record import SHORT_BREAKS as SHORT_BREAKS
+from cpanalysis.indicators.record import UNITS as UNITS
+from cpanalysis.indicators.record import Indicator as Indicator
 
 #: Headline measures of each outcome, in the order a scorecard shows them: the strategy scorecard
 #: and the findings sentences read this one set. Every id's record
@@ -58,7 +55,11 @@ HEADLINES: dict[str, tuple[str, ...]] = {
 #: The other sets of measures a report page shows, named once here rather than listed in the
 #: notebooks: ``profile`` (notebook 01's headline table), ``neighbours`` (06: each statistical
 #: neighbour's published figures), ``chat_lait`` (06: the ChAT and LAIT measures computed from the
-#: returns), ``reconciliation`` (06: our figures against DfE's published row).
+#: returns), ``reconciliation`` (06: our figures against DfE's published row), ``outcome_trends``
+#: (02: each measure beside England, the region and the neighbours), ``national_position`` (06: where
+#: the authority stands among all authorities), ``national_trends`` (06: the comparison table), and
+#: the measures a page's "What this shows" sentences open with, its lead measure first
+#: (``profile_lead``, ``sdq_lead``, ``care_leavers_lead``; :data:`cpanalysis.reports.findings.PAGE_SETS`).
 MEASURE_SETS: dict[str, tuple[str, ...]] = {
     "profile": ("cla_on_date", "cla_rate_per_10k", "cla_started", "cla_ceased", "uasc_on_date",
                 "care_leavers_cohort"),
@@ -71,6 +72,22 @@ MEASURE_SETS: dict[str, tuple[str, ...]] = {
                        "immunisations_up_to_date", "dental_check", "sdq_completed", "sdq_mean",
                        "placements_3plus_12m", "long_term_stability", "placed_over_20_miles_outside_la",
                        "leavers_19_21_eet", "leavers_19_21_suitable_accommodation", "staying_put_19_20"),
+    "outcome_trends": ("health_assessment_up_to_date", "immunisations_up_to_date", "dental_check", "sdq_completed",
+                       "sdq_mean", "placements_3plus_12m", "long_term_stability", "placed_over_20_miles_outside_la",
+                       "ks2_rwm_expected", "ks4_attainment8", "leavers_17_18_eet", "leavers_19_21_eet",
+                       "leavers_19_21_suitable_accommodation"),
+    "national_position": ("health_assessment_up_to_date", "immunisations_up_to_date", "dental_check",
+                          "sdq_completed", "sdq_mean", "sdq_concern", "placements_3plus_12m", "long_term_stability",
+                          "placed_over_20_miles_outside_la", "ks2_rwm_expected", "ks4_attainment8",
+                          "leavers_17_18_eet", "leavers_19_21_eet", "leavers_19_21_suitable_accommodation",
+                          "staying_put_19_20"),
+    "national_trends": ("health_assessment_up_to_date", "sdq_completed", "placements_3plus_12m",
+                        "long_term_stability", "placed_over_20_miles_outside_la", "leavers_19_21_eet",
+                        "leavers_19_21_suitable_accommodation", "social_workers_3plus_12m"),
+    "profile_lead": ("cla_on_date", "cla_rate_per_10k", "cla_started", "cla_ceased"),
+    "sdq_lead": ("sdq_concern", "sdq_mean", "sdq_completed"),
+    "care_leavers_lead": ("leavers_19_21_eet", "leavers_19_21_suitable_accommodation", "leavers_19_21_in_touch",
+                          "leavers_17_18_eet", "leavers_17_18_suitable_accommodation"),
 }
 
 
@@ -102,67 +119,10 @@ CEASED_REASON = "ceased_reason"
 PLACEMENT_CHANGE_REASON = "placement_change_reason"
 CHARACTERISTICS = (AGE_BAND, SEX, ETHNIC_GROUP, LEGAL_STATUS, PLACEMENT_TYPE, UASC)
 
-SHORT_BREAKS = "Children looked after under an agreed series of short-term breaks (LS V3/V4)"
 #: Care leavers: excluded on evidence of short-break care alone (every loaded period of care V3/V4);
 #: a care leaver with no episode in the loaded returns stays in, as DfE counts the OC3 rows returned.
 LEAVER_SHORT_BREAKS = ("Young people whose every period of care in the loaded returns was short-break care "
                        "(LS V3/V4); none is excluded for having no episode loaded")
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """One catalogue record.
-
-    Parameters
-    ----------
-    id : str
-        Stable snake_case id (the tidy table's ``indicator_id``).
-    title : str
-        Plain-English title for reports.
-    family : str
-        Module of :mod:`cpanalysis.indicators` that computes it (``"profile"``, ``"stability"`` ...,
-        ``"local"`` for local measures).
-    outcome : str
-        Strategy outcome ``O1``-``O5`` or ``"profile"``.
-    unit : str
-        One of :data:`UNITS`.
-    polarity : str
-        One of :data:`POLARITIES`.
-    cohort, numerator, denominator, exclusions : str
-        The definition in words.
-    dfe_equivalent : str
-        EES file and filter values and/or LAIT ``Short Desc``; ``""`` when DfE publishes none.
-    breakdowns : tuple of str
-        Breakdown names computed besides ``"Total"``.
-    dfe_definition : str
-        For a measure DfE publishes (unrounded for each authority), whether the package's
-        definition is the one that produced the published figure: ``"published definition
-        ..."`` (DfE's stated definition, followed as stated), ``"reading: ..."`` (DfE leaves a
-        choice open; the default and the parameter that changes it are named) or ``"differs:
-        ..."`` (the package measures something else, and how). ``""`` when DfE publishes none.
-    """
-
-    id: str
-    title: str
-    family: str
-    outcome: str
-    unit: str
-    polarity: str
-    cohort: str
-    numerator: str
-    denominator: str
-    exclusions: str = SHORT_BREAKS
-    dfe_equivalent: str = ""
-    breakdowns: tuple[str, ...] = ()
-    dfe_definition: str = ""
-
-    def __post_init__(self) -> None:
-        if self.unit not in UNITS:
-            raise ParameterError(f"indicator {self.id}: unit {self.unit!r} is not one of {UNITS}")
-        if self.polarity not in POLARITIES:
-            raise ParameterError(f"indicator {self.id}: polarity {self.polarity!r} is not one of {POLARITIES}")
-        if self.outcome not in OUTCOMES:
-            raise ParameterError(f"indicator {self.id}: outcome {self.outcome!r} is not one of {tuple(OUTCOMES)}")
 
 
 _EES_RATE = "EES cla_number_and_rate_per_10k_children.csv"
@@ -659,20 +619,18 @@ for _i, _record in enumerate(_RECORDS):
         _text = _LEAVERS if _record.id.startswith("leavers_") else DFE_DEFINITIONS.get(_record.id, "")
         _RECORDS[_i] = replace(_record, dfe_definition=_text)
 
-#: Every indicator computed from the 903 history, keyed by id.
-CATALOGUE: dict[str, Indicator] = {r.id: r for r in _RECORDS}
-if len(CATALOGUE) != len(_RECORDS):  # pragma: no cover - a duplicated id is a programming error
+#: Every indicator the package knows, keyed by id: those computed from the 903 history, then the
+#: measures declared in :mod:`~cpanalysis.indicators.beyond_903` (DfE's published-only school moves,
+#: DfE's attainment, the package's known local measures), in the order the pages and ``changes.csv``
+#: list them. Complete on import: nothing is added by importing another module; the only addition
+#: is an authority's own local measure, by :func:`register` (see there).
+CATALOGUE: dict[str, Indicator] = {
+    r.id: r for r in (*_RECORDS, *beyond_903.PUBLISHED_ONLY, *beyond_903.ATTAINMENT,
+                      *beyond_903.LOCAL_INDICATORS.values())
+}
+if len(CATALOGUE) != len(_RECORDS) + len(beyond_903.PUBLISHED_ONLY) + len(beyond_903.ATTAINMENT) + len(
+        beyond_903.LOCAL_INDICATORS):  # pragma: no cover - a duplicated id is a programming error
     raise RuntimeError("duplicated indicator id in the catalogue")
-
-
-def _register_known_extras() -> None:
-    """Register the ids defined outside this module: the package's local measures and DfE's
-    attainment measures (each module registers its records when imported). Called on the first
-    miss, so a lookup never depends on which modules a caller happened to import before."""
-    import importlib
-
-    for module in ("cpanalysis.local_measures", "cpanalysis.dfe.attainment"):
-        importlib.import_module(module)
 
 
 def get(indicator_id: str) -> Indicator:
@@ -683,8 +641,6 @@ def get(indicator_id: str) -> Indicator:
     ParameterError
         If the id is not in the catalogue.
     """
-    if indicator_id not in CATALOGUE:
-        _register_known_extras()
     try:
         return CATALOGUE[indicator_id]
     except KeyError:
@@ -708,7 +664,12 @@ def ids(family: str | None = None) -> list[str]:
 
 
 def register(indicator: Indicator, replace: bool = False) -> None:
-    """Add a record (used by :mod:`cpanalysis.local_measures` for measures the 903 does not hold).
+    """Add a record: a measure an authority defines in its own local-measures files.
+
+    Every other id is declared with the catalogue. The one caller in the package is
+    :func:`cpanalysis.reports.loading.register_local_measures`, called once whenever a notebook's
+    data are loaded (cold, warm cache or the runner's snapshot), with the records
+    :func:`cpanalysis.local_measures.local_records` reads; reading the files registers nothing.
 
     Raises
     ------

@@ -24,18 +24,21 @@ from cpanalysis.indicators import catalogue
 from cpanalysis.reports.loading import NotebookData
 from cpanalysis.reports.wording import format_value, period_label
 
-#: The measures each page's findings cover (its lead measure first); ``None``: every headline
+#: The catalogue set each page's findings cover (:func:`cpanalysis.indicators.catalogue.measure_set`:
+#: a ``*_lead`` set, its lead measure first, or an outcome's headlines); ``None``: every headline
 #: measure of the strategy scorecard (:data:`cpanalysis.indicators.catalogue.HEADLINES`).
-PAGE_MEASURES: dict[str, tuple[str, ...] | None] = {
-    "profile": ("cla_on_date", "cla_rate_per_10k", "cla_started", "cla_ceased"),
+PAGE_SETS: dict[str, str | None] = {
+    "profile": "profile_lead",
     "outcome_trends": None,
-    "sdq_changes": ("sdq_concern", "sdq_mean", "sdq_completed"),
-    "placement_moves": ("placements_3plus_12m", "long_term_stability", "placed_over_20_miles_outside_la",
-                        "missing_episodes_children"),
-    "care_leavers": ("leavers_19_21_eet", "leavers_19_21_suitable_accommodation", "leavers_19_21_in_touch",
-                     "leavers_17_18_eet", "leavers_17_18_suitable_accommodation"),
+    "sdq_changes": "sdq_lead",
+    "placement_moves": "O3",
+    "care_leavers": "care_leavers_lead",
     "national_comparison": None,
     "strategy_scorecard": None,
+}
+#: The measures each page's findings cover, read from the catalogue (nothing listed here by hand).
+PAGE_MEASURES: dict[str, tuple[str, ...] | None] = {
+    page: None if name is None else catalogue.measure_set(name) for page, name in PAGE_SETS.items()
 }
 #: Measures named in one list before "and N more".
 LISTED = 4
@@ -237,4 +240,4 @@ def data_quality(data: NotebookData) -> Markdown:
     return Markdown("**What this shows:** " + " ".join(sentences))
 
 
-__all__ = ["PAGE_MEASURES", "data_quality", "page_card", "what_this_shows", "year_on_year"]
+__all__ = ["PAGE_MEASURES", "PAGE_SETS", "data_quality", "page_card", "what_this_shows", "year_on_year"]

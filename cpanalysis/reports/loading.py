@@ -591,8 +591,8 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
     key = {**_read_json(processed / CACHE_KEY_FILE), "quarters": quarters, "definitions": options.changed(),
            "population": file_hashes(population_file) if population_file is not None else None,
            "local": {str(local_dir): file_hashes(local_dir)} if local_dir is not None else None}
-    # The catalogue learns an authority's own measures (title, outcome) as their files are read:
-    # read them on a warm cache too, or the exports and the scorecard would not know them.
+    # The catalogue learns an authority's own measures (title, outcome) here, explicitly: on a warm
+    # cache too, or the exports and the scorecard would not know them.
     register_local_measures(resolved)
     series = _cached_series(processed, key, end, la_code, lambda: indicator_series(
         tables, end, la_code, population=population, local_dir=local_dir, quarters=quarters, options=options),
@@ -623,17 +623,20 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
 
 
 def register_local_measures(data_dir: str | Path) -> None:
-    """Add the local measures beside ``data_dir`` (``local/*.csv``) to the indicator catalogue.
+    """Add the measures an authority defines in ``local/*.csv`` beside ``data_dir`` to the catalogue.
 
-    :func:`cpanalysis.local_measures.load_local_measures` registers each measure's title,
-    outcome and polarity as it reads the files; a cached indicator series or the runner's
-    snapshot skips that reading, so it is done here whatever the cache holds.
+    The one call that adds to the catalogue after import (every other id is declared with it,
+    :mod:`cpanalysis.indicators.beyond_903`): :func:`load_for_notebook` makes it on every load,
+    cold, on a warm cache and from the runner's snapshot, so the exports, the scorecard and the
+    pages title such a measure whatever was cached. Reading the files registers nothing itself.
     """
     local_dir = _beside(Path(data_dir).resolve(), "local")
     if local_dir is not None:
         from cpanalysis import local_measures
+        from cpanalysis.indicators import catalogue
 
-        local_measures.load_local_measures(local_dir)
+        for record in local_measures.local_records(local_dir).values():
+            catalogue.register(record, replace=True)
 
 
 def snapshot_arguments(data_dir: str | Path, period_end: object, la_code: str, dfe_dir: str | Path,

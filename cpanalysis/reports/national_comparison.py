@@ -185,8 +185,11 @@ def missing_comparisons(data: NotebookData, indicator_ids: Sequence[str] | None 
     return out
 
 
-def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataFrame | Markdown:
+def national_position(data: NotebookData, indicator_ids: Sequence[str] | str) -> pd.DataFrame | Markdown:
     """LAIT quartile band (A best) and rank of the authority's published figure among all authorities.
+
+    ``indicator_ids``: ids, or the name of a catalogue set (``"national_position"``,
+    :func:`cpanalysis.indicators.catalogue.measure_set`).
 
     Bands and ranks are :func:`cpanalysis.compare.lait_bands` over every authority's published
     value in the latest year DfE has published on or before the period end; our own computed
@@ -194,6 +197,8 @@ def national_position(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Da
     """
     from cpanalysis import compare
 
+    if isinstance(indicator_ids, str):
+        indicator_ids = catalogue.measure_set(indicator_ids)
     if data.national is None:
         return _national_note(data)
     table = _with_national(data)

@@ -16,6 +16,7 @@ from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from cpanalysis.errors import CpanalysisError
+from cpanalysis.indicators import catalogue
 from cpanalysis.indicators.catalogue import title_of
 from cpanalysis.reports import plots, wording
 from cpanalysis.reports.common import (
@@ -57,8 +58,11 @@ def outcome_trend(data: NotebookData, indicator_id: str, **options) -> Figure | 
     except CpanalysisError as exc:
         return _unavailable(title_of(indicator_id), exc)
 
-def comparison_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.DataFrame | Markdown:
+def comparison_table(data: NotebookData, indicator_ids: Sequence[str] | str) -> pd.DataFrame | Markdown:
     """Each measure in the latest year DfE has published: ours, England, the region, the neighbours.
+
+    ``indicator_ids``: ids, or the name of a catalogue set (``"outcome_trends"``,
+    :func:`cpanalysis.indicators.catalogue.measure_set`).
 
     The region comparison is with the rest of the region (:func:`cpanalysis.compare.compare_with_region`),
     the neighbours' with the pooled neighbours (:func:`~cpanalysis.compare.compare_with_neighbours`,
@@ -68,6 +72,8 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str]) -> pd.Dat
     """
     from cpanalysis import compare
 
+    if isinstance(indicator_ids, str):
+        indicator_ids = catalogue.measure_set(indicator_ids)
     if data.national is None:
         return _national_note(data)
     table = _with_national(data)
