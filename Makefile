@@ -48,6 +48,7 @@ bench: $(STAMP) ## Benchmarks (seconds and peak memory; not part of make test)
 
 conformance: $(STAMP) ## Rule parity with DfE's validator, and the demo within 1% of its issues (installs it into .venv-dfe-validator/; needs PyPI)
 	$(BIN)/python benchmarks/dfe_validator_conformance.py --target $(CONFORMANCE_FLOOR)
+	$(BIN)/python benchmarks/dfe_rule_fields.py
 	$(BIN)/python benchmarks/demo_dfe_validity.py --seeds 1 2
 
 clean: ## Remove the venv, generated data and reports

@@ -14,7 +14,9 @@ findings under the same rule id in the same return, how many of DfE's cpanalysis
 and how many DfE findings are shown, finding by finding, to be a documented DfE defect or a
 false positive of its two-year view (:data:`REASONS`, docs/validation_rules.md). The parity
 measure is the share of the other DfE findings cpanalysis reproduces; the raw share of all
-findings is printed too. The script exits 1 below ``--target`` (default 95%).
+findings is printed too. The script exits 1 below ``--target`` (default 95%). It also prints how the
+rule book's fields compare with DfE's ``affected_fields`` (:mod:`dfe_rule_fields`) and how many
+cpanalysis findings name a column that is not a field of their rule (none expected).
 
 cpanalysis is given every annual return of the demo up to 2024-25 (as an analyst validates the
 returns they hold); only its findings in the 2024-25 return are compared. It also times both tools on the demo's two returns (CPU seconds of each process,
@@ -41,7 +43,8 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import dfe_validator  # noqa: E402  (benchmarks/ is not a package)
+import dfe_rule_fields  # noqa: E402  (benchmarks/ is not a package)
+import dfe_validator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "fixtures" / "bad"
@@ -81,7 +84,7 @@ def _returns_up_to(returns: Path, into: Path, last: str) -> Path:
 
 
 def cpanalysis_findings(folder: Path, checked: str) -> pd.DataFrame:
-    """``cpanalysis validate`` issues of the return ``checked`` in ``folder``: rule, child, table, row."""
+    """``cpanalysis validate`` issues of the return ``checked`` in ``folder``: rule, child, table, row, column."""
     from cpanalysis.commands.validate import run_validation
     from cpanalysis.errors import CpanalysisError
 
@@ -89,7 +92,7 @@ def cpanalysis_findings(folder: Path, checked: str) -> pd.DataFrame:
         issues = run_validation(folder).issues
     except CpanalysisError as error:
         print(f"  cpanalysis refused {folder}: {str(error).splitlines()[0]}", file=sys.stderr)
-        return pd.DataFrame(columns=["rule", "child", "table", "row"])
+        return pd.DataFrame(columns=["rule", "child", "table", "row", "column"])
     in_return = issues["file"].astype(str).str.split("/").str[0].eq(checked)
     mine = issues[in_return]
     return pd.DataFrame({
@@ -97,6 +100,7 @@ def cpanalysis_findings(folder: Path, checked: str) -> pd.DataFrame:
         "child": mine["child"].fillna("").astype(str),
         "table": mine["table"].astype(str),
         "row": mine["row"],
+        "column": mine["column"],
     })
 
 
@@ -367,6 +371,16 @@ def compare(dfe: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["dfe", "agreed"], ascending=[False, False])
 
 
+def unlisted_columns(mine: pd.DataFrame) -> pd.DataFrame:
+    """cpanalysis findings whose column is not among their rule's fields (``Rule.columns``): none
+    is expected, the book's fields name the column every finding of the rule names."""
+    from cpanalysis import validate
+
+    named = mine[mine["column"].notna() & mine["rule"].isin(list(validate.RULES))]
+    outside = [c not in validate.RULES[r].columns for r, c in zip(named["rule"], named["column"], strict=True)]
+    return named[outside]
+
+
 def speed(returns: Path, into: Path, dfe_venv: str | None) -> dict[str, float]:
     """CPU seconds of ``cpanalysis validate`` and of DfE's validator on the demo's two returns
     (the same two folders for both; each tool a fresh process, start-up included)."""
@@ -408,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         mine = pd.concat(mine, ignore_index=True)
         table = compare(dfe, mine)
         timing = None if args.no_speed else speed(work / "demo-returns", work / "demo-two", args.venv)
+        fields = dfe_rule_fields.compare_fields(dfe_rule_fields.dfe_fields("lac2024_25", args.venv))
 
     pd.set_option("display.max_rows", 500)
     print(table.to_string())
@@ -428,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {n:5d}  {reason}")
     print(f"Agreement on the other DfE findings: {agreed - agreed_defects} of {checked} = {share:.1f}% "
           f"(target {args.target:.0f}%)")
+    print(dfe_rule_fields.summary(fields) + " (benchmarks/dfe_rule_fields.py lists them)")
+    print(f"cpanalysis findings naming a column that is not a field of their rule: {len(unlisted_columns(mine))}")
     if timing:
         ratio = timing["cpanalysis"] / timing["dfe"]
         print(f"CPU on the demo's two returns: cpanalysis validate {timing['cpanalysis']:.1f} s, "

@@ -98,3 +98,44 @@ def test_dfe_1001_reports_a_relevant_child_whose_row_number_is_a_short_break(tmp
         found = dfe_validator.run_dfe_validator_jobs([job], _venv())
         reported = found[found["rule"].eq("1001")]["child"].tolist()
         assert reported == (["A"] if row == 0 else []), name
+
+
+def _fields_module():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("dfe_rule_fields", ROOT / "benchmarks" / "dfe_rule_fields.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_rule_fields_compared_with_dfe_affected_fields():
+    fields = _fields_module()
+    dfe = {
+        "501": {"fields": ["DECOM", "DEC"], "tables": ["Episodes"]},   # the same
+        "504": {"fields": ["CIN"], "tables": ["Episodes"]},            # the package also names REC, DEC, DECOM
+        "205B": {"fields": ["DUC", "UASC"], "tables": ["UASC"]},      # documented: DfE's UASC flag
+        "143": {"fields": ["RNE", "LS"], "tables": ["Episodes"]},      # invented: LS undocumented
+        "999": {"fields": ["X"], "tables": ["Header"]},                # not a package rule
+    }
+    table = fields.compare_fields(dfe).set_index("rule")
+    assert list(table.index) == ["501", "504", "143", "205B"]  # in the rule book's order
+    assert table.loc["501", "status"] == "same"
+    assert (table.loc["504", "status"], table.loc["504", "ours_only"]) == ("cpanalysis names more", "DEC, DECOM, REC")
+    assert (table.loc["205B", "status"], table.loc["205B", "dfe_only"]) == ("DfE names more", "UASC")
+    assert table.loc["205B", "reason"].startswith("DfE's UASC is a flag")
+    assert (table.loc["143", "dfe_only"], table.loc["143", "reason"]) == ("LS", "")
+    assert fields.summary(table.reset_index()) == (
+        "Fields of 4 rule ids in both books: 1 the same, 1 cpanalysis names more (every DfE field and what its "
+        "rule reads), 2 DfE names more (1 not documented)")
+
+
+@pytest.mark.skipif(_venv() is None, reason="DfE validator venv not installed (make conformance creates it)")
+def test_every_dfe_field_the_package_does_not_name_is_documented():
+    fields = _fields_module()
+    table = fields.compare_fields(fields.dfe_fields("lac2024_25", str(_venv())))
+    assert len(table) > 100
+    differ = table[table["status"] == "DfE names more"]
+    assert set(differ["rule"]) == set(fields.DIFFERENCES)
+    assert (differ["reason"] != "").all()
