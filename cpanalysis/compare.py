@@ -777,6 +777,9 @@ def _explain(r: pd.Series) -> tuple[str, str]:
     if r.get("dfe_suppressed"):
         return "suppressed by DfE", (f"DfE did not publish this figure ({r['dfe_suppressed']}: "
                                      f"{symbol_reason(r['dfe_suppressed'])}), so it cannot be checked.")
+    if r.get("local_suppressed"):  # hidden for an external audience: computed, not shown, so not compared
+        return "hidden locally", ("Our figure is suppressed for an external audience (too few children to "
+                                  "publish), so it is not compared with DfE's.")
     if pd.isna(r.get("local_value")):
         return "not computed locally", "The package has no local figure for this indicator, year and breakdown."
     ln, ld, dn, dd = r["local_numerator"], r["local_denominator"], r["dfe_numerator"], r["dfe_denominator"]
@@ -835,9 +838,11 @@ def reconcile(
     -------
     DataFrame
         ``indicator_id, period_end, breakdown, breakdown_value, unit, local_numerator,
-        local_denominator, local_value, dfe_numerator, dfe_denominator, dfe_value, dfe_suppressed,
-        difference`` (local minus DfE value), ``status`` (match, match after rounding, differs,
-        suppressed by DfE, not published, not computed locally) and ``explanation``.
+        local_denominator, local_value, local_suppressed`` (the local row's symbol, ``"c"`` where a
+        table for an external audience hides it, else ``""``), ``dfe_numerator, dfe_denominator,
+        dfe_value, dfe_suppressed, difference`` (local minus DfE value), ``status`` (match, match
+        after rounding, differs, suppressed by DfE, not published, hidden locally, not computed
+        locally) and ``explanation``.
     """
     sel = (table["geography"] == la_code) & (table["period_end"].dt.month == 3) & (table["period_end"].dt.day == 31)
     if period_end is not None:
@@ -845,7 +850,9 @@ def reconcile(
     local = table[sel & (table["source"] == "local") & table["period_type"].isin(period_types)]
     dfe = table[sel & (table["source"] == "dfe")]
     cols = ["numerator", "denominator", "value"]
-    merged = local[[*JOIN, "unit", *cols]].drop_duplicates(JOIN).rename(columns={c: f"local_{c}" for c in cols}).merge(
+    local = local.assign(suppressed=local["suppressed"].fillna("") if "suppressed" in local else "")
+    merged = local[[*JOIN, "unit", *cols, "suppressed"]].drop_duplicates(JOIN).rename(
+        columns={**{c: f"local_{c}" for c in cols}, "suppressed": "local_suppressed"}).merge(
         dfe[[*JOIN, *cols, "suppressed"]].drop_duplicates(JOIN).rename(
             columns={**{c: f"dfe_{c}" for c in cols}, "suppressed": "dfe_suppressed"}),
         on=JOIN, how="left")

@@ -113,3 +113,53 @@ def test_fresh_clone_neighbours_table_from_the_snapshot(monkeypatch: pytest.Monk
     assert table["Area"].tolist()[2:4] == ["1. Gloucestershire", "2. South Gloucestershire"]
     values = table.iloc[2:4, 1].tolist()
     assert all(v.endswith("%") for v in values)
+
+
+def _hidden_placements(data: NotebookData) -> NotebookData:
+    """``data`` for an external audience with our placements figure hidden as disclosure.protect
+    hides it: value, counts and interval gone, symbol ``c``."""
+    local = data.indicators.copy()
+    hidden = local["indicator_id"] == "placements_3plus_12m"
+    local.loc[hidden, ["value", "numerator", "denominator", "lower_95", "upper_95"]] = np.nan
+    local.loc[hidden, "suppressed"] = "c"
+    data.indicators, data.audience = local, "external"
+    return data
+
+
+def test_page_06_shows_a_hidden_local_figure_as_hidden_never_nan() -> None:
+    """Issue 15's leftover: our figure hidden for an external audience read "nan%" and "no local
+    figure" in the reconciliation; on every table of page 06 it reads [c], with the footnote."""
+    from cpanalysis.reports.common import HIDDEN_FOOTNOTE
+    from cpanalysis.reports.outcome_trends import comparison_table
+
+    data = _hidden_placements(crafted(NATIONAL))
+    recon = comparators.reconciliation_table(data, ["placements_3plus_12m"])
+    assert recon[["Ours", "DfE published", "Status"]].values.tolist() == [["[c]", "9.5%", "hidden locally"]]
+    assert "suppressed for an external audience" in recon["Explanation"].iloc[0]
+    position = comparators.national_position(data, ["placements_3plus_12m"])
+    assert position[["Published figure", "Our computed figure", "England"]].values.tolist() == [["10%", "[c]", "10%"]]  # 9.5 shown whole
+    trends = comparison_table(data, ["placements_3plus_12m"])
+    assert trends[["Ours", "95% interval", "England"]].values.tolist() == [["[c]", "", "10%"]]
+    neighbours = comparators.neighbours_table(data, ["placements_3plus_12m"])
+    assert neighbours.iloc[0, 1] == "[c]"
+    for table in (recon, position, trends, neighbours):
+        assert not table.astype(str).apply(lambda c: c.str.contains("nan|no local figure|no figure of ours")).any().any()
+        assert str(table.attrs["caption"]).endswith(HIDDEN_FOOTNOTE)
+    # the library's reconciliation keeps the symbol and says why it does not compare
+    from cpanalysis import compare
+
+    both = pd.concat([data.indicators, data.national], ignore_index=True)
+    row_ = compare.reconcile(both, LA).set_index("indicator_id").loc["placements_3plus_12m"]
+    assert (row_["local_suppressed"], row_["status"]) == ("c", "hidden locally")
+
+
+def test_page_06_footnote_only_when_one_of_our_figures_is_hidden() -> None:
+    """DfE's own [c] (a neighbour) needs no footnote of ours; an unhidden local figure keeps its value."""
+    from cpanalysis.reports.common import HIDDEN_FOOTNOTE
+
+    data = crafted(NATIONAL)
+    data.audience = "external"
+    neighbours = comparators.neighbours_table(data, ["placements_3plus_12m"])
+    assert neighbours.iloc[3, 1] == "[c]" and HIDDEN_FOOTNOTE not in neighbours.attrs["caption"]
+    recon = comparators.reconciliation_table(data, ["placements_3plus_12m"])
+    assert recon["Ours"].tolist() == ["9.6%"] and "caption" not in recon.attrs

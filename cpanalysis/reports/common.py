@@ -25,6 +25,9 @@ from cpanalysis.writing import markdown_text
 
 #: What a hidden (suppressed) figure shows, as in the indicator tables.
 HIDDEN = f"[{disclosure.SUPPRESSED}]"
+#: The footnote of a table showing one of our figures as :data:`HIDDEN` (external audience), in
+#: the words every page's description uses (:func:`describe_run`).
+HIDDEN_FOOTNOTE = f"{HIDDEN}: figures based on fewer than a handful of children are suppressed (external audience)."
 #: Years of placements the survival analyses follow (placements starting in the last N years).
 SURVIVAL_YEARS = 5
 #: Collection years shown in the yearly tables.
@@ -83,6 +86,16 @@ def _blank(table: pd.DataFrame, hide: pd.Series, columns: Sequence[str]) -> pd.D
 
 def _caption(table: pd.DataFrame, text: str) -> pd.DataFrame:
     table.attrs["caption"] = text
+    return table
+
+
+def with_hidden_footnote(table: pd.DataFrame, ours: pd.Series) -> pd.DataFrame:
+    """``table`` with :data:`HIDDEN_FOOTNOTE` added to its caption when one of our figures
+    (``ours``: the table's cells holding them) reads :data:`HIDDEN`, so a hidden figure reads as
+    hidden and says why; DfE's own ``[c]`` in other cells are DfE's and need no such note."""
+    if (ours.astype(str) == HIDDEN).any():
+        caption = str(table.attrs.get("caption") or "")
+        table.attrs["caption"] = f"{caption} {HIDDEN_FOOTNOTE}".strip()
     return table
 
 

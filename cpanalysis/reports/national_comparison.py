@@ -23,6 +23,7 @@ from cpanalysis.indicators import catalogue
 from cpanalysis.indicators.catalogue import title_of
 from cpanalysis.reports import plots
 from cpanalysis.reports.common import (
+    HIDDEN,
     _national_note,
     _pick,
     _shown,
@@ -30,6 +31,7 @@ from cpanalysis.reports.common import (
     _with_national,
     _yearly_local,
     latest_published_year,
+    with_hidden_footnote,
 )
 from cpanalysis.reports.loading import ENGLAND_CODE, NotebookData
 from cpanalysis.reports.outcome_trends import comparison_table
@@ -113,7 +115,7 @@ def neighbours_table(data: NotebookData, indicator_ids: Sequence[str] | str = "n
         unit = str(rows["unit"].iloc[0]) if len(rows) else "%"
         ours = local[(local["indicator_id"] == indicator_id) & (pd.to_datetime(local["period_end"]) == when)]
         ours_text = (format_value(ours["value"].iloc[0], unit) if len(ours) and pd.notna(ours["value"].iloc[0])
-                     else ("[c]" if len(ours) and str(ours["suppressed"].iloc[0] or "") else "not computed"))
+                     else (HIDDEN if len(ours) and str(ours["suppressed"].iloc[0] or "") else "not computed"))
         values = rows.loc[[c for c in data.neighbours if c in rows.index], "value"].dropna()
         column = [ours_text, _cell(rows, data.la_code, unit)]
         column += [_cell(rows, code, unit) for code in data.neighbours]
@@ -124,7 +126,7 @@ def neighbours_table(data: NotebookData, indicator_ids: Sequence[str] | str = "n
         table[f"{title} ({when.year})"] = column
     table.attrs["caption"] = ("DfE's statistical neighbours, closest first; figures for the latest year DfE has "
                               "published on or before the period end.")
-    return table
+    return with_hidden_footnote(table, table.iloc[0, 1:])  # our own figures are the first row
 
 
 def missing_comparisons(data: NotebookData, indicator_ids: Sequence[str] | None = None) -> list[str]:
@@ -223,8 +225,9 @@ def national_position(data: NotebookData, indicator_ids: Sequence[str] | str) ->
             "Our computed figure": _shown(ours),
             "England": _shown(_pick(table[table["geography"] == ENGLAND_CODE], ind, when)),
         })
-    return pd.DataFrame(rows, columns=["Measure", "Year", "Published figure", "Band (A best)", "Rank",
-                                       "Our computed figure", "England"]).fillna("")
+    table = pd.DataFrame(rows, columns=["Measure", "Year", "Published figure", "Band (A best)", "Rank",
+                                        "Our computed figure", "England"]).fillna("")
+    return with_hidden_footnote(table, table["Our computed figure"])
 
 def funnel(data: NotebookData, indicator_id: str) -> Figure | Markdown:
     """:func:`cpanalysis.reports.plots.funnel_plot` of every authority in the latest published year, our
@@ -239,6 +242,16 @@ def funnel(data: NotebookData, indicator_id: str) -> Figure | Markdown:
                                  la_name=data.la_name)
     except CpanalysisError as exc:
         return _unavailable(title_of(indicator_id), exc)
+
+def _reconciled(value: float, unit: str, suppressed: str) -> str:
+    """Our figure in the reconciliation: one decimal for a percentage (to set beside DfE's
+    unrounded figure), :data:`HIDDEN` where an external table hides it, never ``nan``."""
+    if suppressed:
+        return HIDDEN
+    if pd.isna(value):
+        return "not computed"
+    return format_value(value, unit) if unit != "%" else f"{value:.1f}%"
+
 
 def reconciliation_table(data: NotebookData, indicator_ids: Sequence[str] | str | None = None) -> pd.DataFrame | Markdown:
     """Our computed 31 March figures against DfE's published row for the authority, with the likely
@@ -263,12 +276,14 @@ def reconciliation_table(data: NotebookData, indicator_ids: Sequence[str] | str 
         recon = recon[recon["indicator_id"].isin(list(indicator_ids))]
     order = {ind: i for i, ind in enumerate(indicator_ids or [])}
     recon = recon.sort_values("indicator_id", key=lambda s: s.map(lambda i: order.get(i, len(order))), kind="stable")
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "Measure": [title_of(i) for i in recon["indicator_id"]],
         "Year": [str(when.year)] * len(recon),
-        "Ours": [format_value(v, u) if u != "%" else f"{v:.1f}%" for v, u in zip(recon["local_value"], recon["unit"], strict=True)],
+        "Ours": [_reconciled(v, u, hidden) for v, u, hidden in
+                 zip(recon["local_value"], recon["unit"], recon["local_suppressed"], strict=True)],
         "DfE published": [f"[{s}]" if s else (format_value(v, u) if u != "%" else f"{v:.1f}%")
                           for v, u, s in zip(recon["dfe_value"], recon["unit"], recon["dfe_suppressed"], strict=True)],
         "Status": recon["status"].to_numpy(),
         "Explanation": recon["explanation"].to_numpy(),
     })
+    return with_hidden_footnote(table, table["Ours"])

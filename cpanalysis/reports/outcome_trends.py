@@ -29,6 +29,7 @@ from cpanalysis.reports.common import (
     latest_published_year,
     neighbour_median_rows,
     trend,
+    with_hidden_footnote,
 )
 from cpanalysis.reports.loading import ENGLAND_CODE, NotebookData
 from cpanalysis.reports.wording import format_value
@@ -112,6 +113,7 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str] | str) -> 
             "Rank among neighbours": ("" if pd.isna(ours["rank_among_neighbours"]) else
                                       f"{ours['rank_among_neighbours']:.0f} of {ours['neighbours_with_data'] + 1}"),
         })
-    return pd.DataFrame(rows, columns=["Measure", "Year", "Ours", "95% interval", "England", "Region",
-                                       "vs rest of region", "Neighbours (median)", "vs neighbours",
-                                       "Rank among neighbours"]).fillna("")
+    table = pd.DataFrame(rows, columns=["Measure", "Year", "Ours", "95% interval", "England", "Region",
+                                        "vs rest of region", "Neighbours (median)", "vs neighbours",
+                                        "Rank among neighbours"]).fillna("")
+    return with_hidden_footnote(table, table["Ours"])
