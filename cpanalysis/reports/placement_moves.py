@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from cpanalysis import codes, disclosure, moves, periods
 from cpanalysis import cohort as cohorts
 from cpanalysis.errors import CpanalysisError
-from cpanalysis.reports import plots, wording
+from cpanalysis.reports import fits, plots, wording
 from cpanalysis.reports.common import (
     HIDDEN,
     SURVIVAL_YEARS,
@@ -305,8 +305,13 @@ def cox_table(data: NotebookData, *, cohort_filter: str = "", event: str = "any"
               since_years: int = SURVIVAL_YEARS, min_children: int = cohorts.MIN_CHILDREN) -> pd.DataFrame | Markdown:
     """Cox model of what goes with placements ending sooner: hazard ratios with 95% intervals."""
     attrs, cohort = attributes(data, cohort_filter)
-    result = moves.placement_cox(placement_durations(data, since_years), event=event, children=cohort,
-                                 attributes=attrs, min_children=min_children)
+    durations = placement_durations(data, since_years)
+    # kept beside the processed tables, keyed on its input, the children, the parameters and the code
+    result = fits.cached_fit(
+        data.processed_dir, "placement_cox", durations, None if cohort is None else cohort.children,
+        {"event": event, "min_children": min_children}, [moves],
+        lambda: moves.placement_cox(durations, event=event, children=cohort, attributes=attrs,
+                                    min_children=min_children))
     if _all_not_produced(result):
         return _nothing("Cox model", _reason(result, min_children))
 

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from cpanalysis import cohort as cohorts
 from cpanalysis import disclosure, periods, sdq
-from cpanalysis.reports import plots, wording
+from cpanalysis.reports import fits, plots, wording
 from cpanalysis.reports.common import (
     HIDDEN,
     TERM_LABELS,
@@ -210,7 +210,12 @@ def trajectory_table(data: NotebookData, *, cohort_filter: str = "",
     """
     attrs, cohort = attributes(data, cohort_filter)
     frame = sdq.trajectory_data(data.tables["oc2"], data.tables)
-    result = sdq.trajectory_model(frame, children=cohort, attributes=attrs, min_children=min_children)
+    # The mixed model is the page's dearest step: kept beside the processed tables, keyed on
+    # its input, the children chosen, the parameters and the code (reports.fits).
+    result = fits.cached_fit(
+        data.processed_dir, "sdq_trajectory", frame, None if cohort is None else cohort.children,
+        {"min_children": min_children}, [sdq],
+        lambda: sdq.trajectory_model(frame, children=cohort, attributes=attrs, min_children=min_children))
     if _all_not_produced(result):
         return _nothing("Trajectory model", _reason(result, min_children))
     table = pd.DataFrame({
