@@ -15,6 +15,12 @@ def mean_score(frame: pd.DataFrame, calls: list) -> pd.DataFrame:
 
 
 @pytest.fixture
+def tmp_path(tmp_path):
+    (tmp_path / "manifest.json").write_text("{}")  # a processed tables' folder
+    return tmp_path
+
+
+@pytest.fixture
 def scores() -> pd.DataFrame:
     return pd.DataFrame({"child_id": ["a", "b", "c"], "score": [10, 14, 21]})
 
@@ -67,6 +73,17 @@ def test_no_folder_no_cache(scores):
     fits.cached_fit(None, "m", scores, None, {}, [sdq], lambda: mean_score(scores, calls))
     fits.cached_fit(None, "m", scores, None, {}, [sdq], lambda: mean_score(scores, calls))
     assert len(calls) == 2
+
+
+def test_nothing_kept_outside_a_processed_folder(tmp_path, scores):
+    # crafted NotebookData in tests name "." as their processed folder: nothing is written there
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    calls: list = []
+    fits.cached_fit(plain, "m", scores, None, {}, [sdq], lambda: mean_score(scores, calls))
+    fits.cached_fit(plain, "m", scores, None, {}, [sdq], lambda: mean_score(scores, calls))
+    assert len(calls) == 2
+    assert not (plain / fits.FOLDER).exists()
 
 
 def test_only_the_newest_results_are_kept(tmp_path, scores):

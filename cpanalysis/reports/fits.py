@@ -93,8 +93,8 @@ def cached_fit(folder: str | Path | None, name: str, frame: pd.DataFrame, childr
     Parameters
     ----------
     folder : path or None
-        The processed tables' folder (``NotebookData.processed_dir``); ``None`` computes without
-        a cache.
+        The processed tables' folder (``NotebookData.processed_dir``, holding the build's
+        ``manifest.json``); ``None``, or a folder without that manifest, computes without a cache.
     name, frame, children, parameters, modules
         See :func:`fit_key`: everything ``compute``'s result depends on.
     compute : callable
@@ -105,8 +105,8 @@ def cached_fit(folder: str | Path | None, name: str, frame: pd.DataFrame, childr
     DataFrame
         Exactly what ``compute()`` returned (the pickle keeps dtypes and values).
     """
-    if folder is None:
-        return compute()
+    if folder is None or not (Path(folder) / "manifest.json").is_file():
+        return compute()  # not a processed tables' folder (a crafted NotebookData): nothing kept
     cache = Path(folder) / FOLDER
     path = cache / f"{name}_{fit_key(name, frame, children, parameters, modules)}.pkl"
     try:
