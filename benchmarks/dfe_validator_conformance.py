@@ -377,7 +377,7 @@ def unlisted_columns(mine: pd.DataFrame) -> pd.DataFrame:
     from cpanalysis import validate
 
     named = mine[mine["column"].notna() & mine["rule"].isin(list(validate.RULES))]
-    outside = [c not in validate.RULES[r].columns for r, c in zip(named["rule"], named["column"], strict=True)]
+    outside = [not validate.RULES[r].names(c) for r, c in zip(named["rule"], named["column"], strict=True)]
     return named[outside]
 
 

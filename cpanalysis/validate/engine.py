@@ -76,6 +76,11 @@ class Rule:
         """The fields without their table (``"header.DOB"`` -> ``"DOB"``): DfE's way of naming them."""
         return frozenset(f.rpartition(".")[2] for f in self.fields)
 
+    def names(self, column: str) -> bool:
+        """Whether ``column`` (a DfE column name, any table) is among the fields: always for a rule
+        on :data:`EVERY_COLUMN`. A finding of the rule names only such a column."""
+        return EVERY_COLUMN in self.fields or column in self.columns
+
     @property
     def fields_text(self) -> str:
         """The fields in words for the book: ``"DECOM, DEC"``; :data:`EVERY_COLUMN` as ``every column``."""
