@@ -197,3 +197,24 @@ def test_named_measure_sets_name_catalogue_ids():
     assert catalogue.measure_set("O3")[0] == "placements_3plus_12m"
     with pytest.raises(ParameterError, match="unknown set of measures 'nope'; known sets: O1"):
         catalogue.measure_set("nope")
+
+
+def test_only_the_load_registers_and_nothing_writes_the_catalogue_on_import():
+    """The catalogue's one addition after import is reports.loading.register_local_measures: no
+    other module calls catalogue.register or writes CATALOGUE (at import or later)."""
+    import ast
+    from pathlib import Path
+
+    package = Path(catalogue.__file__).parents[1]
+    writers = set()
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            called = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+                node.func.attr == "register" and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in ("catalogue", "cat"))
+            written = isinstance(node, (ast.Assign, ast.AugAssign)) and any(
+                isinstance(t, ast.Subscript) and "CATALOGUE" in ast.unparse(t.value)
+                for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))
+            if called or written:
+                writers.add(path.relative_to(package).as_posix())
+    assert writers == {"indicators/catalogue.py", "reports/loading.py"}

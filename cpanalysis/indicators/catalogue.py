@@ -651,7 +651,7 @@ def get(indicator_id: str) -> Indicator:
 
 def title_of(indicator_id: str) -> str:
     """Plain-English title of an indicator: the catalogue's title, else the id in words
-    (``"local_gp_registration"`` -> ``"Local gp registration"``), for a measure registered late."""
+    (``"local_own_measure"`` -> ``"Local own measure"``), for an authority's own measure not registered."""
     try:
         return get(indicator_id).title
     except ParameterError:
