@@ -118,7 +118,7 @@ ATTAINMENT: tuple[Indicator, ...] = tuple(_attainment_record(m) for m in MEASURE
 _EES_SCHOOL = "EES la_cla_school_moves.csv"
 _SCHOOL_EXCLUSIONS = ("As DfE: children not matched to the school census, and those not of school age, are "
                       "outside the cohort; the 903 holds no school records, so the package cannot compute it")
-#: Catalogue records of the measures DfE publishes that the 903 alone cannot give .
+#: Catalogue records of the measures DfE publishes that the 903 alone cannot give.
 PUBLISHED_ONLY: tuple[Indicator, ...] = (
     Indicator(
         "school_moves_12m", "Children looked after with one or more school moves in the year",
@@ -161,9 +161,11 @@ LOCAL_NOTE = "Local measure: not collected by DfE; definition as recorded by the
 
 
 def local_record(id_: str, title: str, outcome: str, unit: str, polarity: str, cohort: str, numerator: str,
-           denominator: str) -> Indicator:
+                 denominator: str) -> Indicator:
+    """A local measure's record (family ``local``, exclusions :data:`LOCAL_NOTE`): the package's
+    known ones below, and those :mod:`cpanalysis.local_measures` reads from an authority's files."""
     return Indicator(id_, title, "local", outcome, unit, polarity, cohort, numerator, denominator,
-                         exclusions=LOCAL_NOTE)
+                     exclusions=LOCAL_NOTE)
 
 
 #: The local measures the package knows (an authority may add others with title/outcome/polarity).
@@ -171,21 +173,21 @@ LOCAL_INDICATORS: dict[str, Indicator] = {
     r.id: r
     for r in (
         local_record("local_gp_registration", "Children looked after registered with a GP", "O1", "%", "high_good",
-               "Children looked after on the period end", "Registered with a GP", "The cohort"),
+                     "Children looked after on the period end", "Registered with a GP", "The cohort"),
         local_record("local_iha_within_20_days", "Initial health assessments within 20 working days", "O1", "%",
-               "high_good", "Children who started to be looked after and were due an initial health assessment",
-               "Assessment completed within 20 working days of entering care", "Assessments due"),
+                     "high_good", "Children who started to be looked after and were due an initial health assessment",
+                     "Assessment completed within 20 working days of entering care", "Assessments due"),
         local_record("local_pep_completed", "Personal education plans completed in the term", "O4", "%", "high_good",
-               "Children of school age looked after on the period end", "With a PEP completed or reviewed",
-               "The cohort"),
+                     "Children of school age looked after on the period end", "With a PEP completed or reviewed",
+                     "The cohort"),
         local_record("local_mh_wait_weeks", "Average wait from referral to first mental-health appointment (weeks)",
-               "O2", "mean", "low_good", "Children looked after referred to CAMHS who were seen",
-               "Sum of weeks waited", "Children seen (value = mean weeks)"),
+                     "O2", "mean", "low_good", "Children looked after referred to CAMHS who were seen",
+                     "Sum of weeks waited", "Children seen (value = mean weeks)"),
         local_record("local_ks2_rwm_expected", "Key stage 2: reading, writing and maths at the expected standard",
-               "O4", "%", "high_good", "Children looked after for 12 months at the end of key stage 2",
-               "Reaching the expected standard in reading, writing and maths", "The cohort"),
+                     "O4", "%", "high_good", "Children looked after for 12 months at the end of key stage 2",
+                     "Reaching the expected standard in reading, writing and maths", "The cohort"),
         local_record("local_ks4_attainment8", "Key stage 4: average Attainment 8 score", "O4", "mean", "high_good",
-               "Children looked after for 12 months at the end of key stage 4", "Sum of Attainment 8 scores",
-               "Pupils (value = mean score)"),
+                     "Children looked after for 12 months at the end of key stage 4", "Sum of Attainment 8 scores",
+                     "Pupils (value = mean score)"),
     )
 }
