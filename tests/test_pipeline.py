@@ -491,6 +491,7 @@ def fixture_run(good_project, tmp_path_factory):
     return root, result, lines
 
 
+@pytest.mark.slow  # runs notebooks through papermill
 def test_run_writes_the_pack_and_reports_the_failure(fixture_run):
     root, result, lines = fixture_run
     out = root / "reports" / "2025-06-30"
@@ -533,6 +534,7 @@ def test_run_writes_the_pack_and_reports_the_failure(fixture_run):
     assert (ees["new_la_code"] == LA).all()
 
 
+@pytest.mark.slow  # runs notebooks through papermill
 def test_rerun_gives_identical_indicators_and_compares_with_the_last_quarter(fixture_run):
     root, first, _ = fixture_run
     again = run_pipeline(data=root / "data" / "raw" / "903", dfe=root / "no_dfe", period_end="2025-06-30",
@@ -616,6 +618,7 @@ def test_quarter_changes_compare_with_the_previous_indicators_csv(good_project, 
     assert (card.dropna(subset=["change"])["change"] == 0).all() and card["change"].notna().any()
 
 
+@pytest.mark.slow  # runs notebooks through papermill
 def test_run_passes_further_parameters_to_the_notebooks_that_declare_them(good_project, tmp_path):
     root, _, _ = good_project
     folder = tmp_path / "nbs"
@@ -651,6 +654,7 @@ def test_cli_parameters_read_numbers_and_booleans():
     assert _literal("question", "'quoted'") == ("question", "'quoted'")  # only numbers and booleans are parsed
 
 
+@pytest.mark.slow  # runs notebooks through papermill
 def test_a_demo_pack_says_it_is_synthetic_on_every_page_and_export(tmp_path):
     from cpanalysis.synth import NOTICE_FILE
 
@@ -712,6 +716,7 @@ def test_load_for_notebook_uses_the_definitions_names_them_and_caches_them_apart
         data.load_for_notebook(root / "data" / "raw" / "903", "", LA, definitions={"nope": 1})
 
 
+@pytest.mark.slow  # runs notebooks through papermill
 def test_run_gives_the_definitions_to_every_notebook_and_the_manifest(good_project, tmp_path):
     root, _, _ = good_project
     folder = tmp_path / "nbs"
