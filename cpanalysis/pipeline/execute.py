@@ -206,6 +206,10 @@ def execute_notebook(job: NotebookJob) -> NotebookResult:
             resources={"metadata": {"path": str(cwd.resolve())}},
             progress_bar=False,
             log_output=False,
+            # Papermill otherwise writes the whole executed copy (every PNG so far) before and
+            # after each cell: about 50 writes per notebook for a copy nobody reads until the end.
+            # It still writes it once at the end, and on a cell's error before raising.
+            request_save_on_cell_execute=False,
             # The kernel's own log goes to our stderr; at its default level every kernel prints a
             # warning about its local TCP sockets, which buries the run's progress lines.
             extra_arguments=[KERNEL_LOG_LEVEL],
