@@ -33,7 +33,7 @@ def episode_before_birth(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 302: the first episode starts before the child was born (DOB from the same return's
     header)."""
     eps = ctx.sequence
-    first = eps[~eps["has_prev"]]
+    first = eps.loc[~eps["has_prev"], ["decom", "header_dob"]]  # only the columns read (issue 15)
     bad = first["decom"] < first["header_dob"]
     def message(first):
         return "DECOM " + _dates(first["decom"]) + " is before DOB " + _dates(first["header_dob"]) + "."

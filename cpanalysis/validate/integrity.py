@@ -45,9 +45,16 @@ def _dob_differs_rule(rule_id: str, table: str) -> None:
 def _once_only_rule(rule_id: str, table: str) -> None:
     def check(ctx: ValidationContext) -> pd.DataFrame:
         frame = ctx.tables[table]
-        content = [c for c in frame.columns if c not in schema.METADATA_COLUMNS]
-        exact = frame[["return_label", *content]].astype(str).duplicated()
-        repeated = frame["child_id"].notna() & frame.duplicated(["return_label", "child_id"]) & ~exact
+        key = ["return_label", "child_id"]
+        repeated = frame["child_id"].notna() & frame.duplicated(key)
+        if repeated.any():
+            # Exact copies (compared as text) are DUP's. Only a row of a repeated child, or one
+            # with no CHILD, can be text-equal to a repeated row: a text copy of every cell of
+            # a million-row header was most of this rule's memory (issue 15).
+            content = [c for c in frame.columns if c not in schema.METADATA_COLUMNS]
+            candidates = frame.loc[frame.duplicated(key, keep=False) | frame["child_id"].isna(), ["return_label", *content]]
+            exact = candidates.astype(str).duplicated().reindex(frame.index, fill_value=False)
+            repeated &= ~exact
         return findings(frame, repeated, table, "CHILD", f"the child has more than one row in {table} in this return.")
 
     check.__name__ = f"{table}_child_repeated"

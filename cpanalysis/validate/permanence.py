@@ -62,7 +62,8 @@ def placement_decision_after_leaving(ctx: ValidationContext) -> pd.DataFrame:
     if placed.empty:
         return _none()
     eps = ctx.tables["episodes"]
-    latest = eps[eps["decom"].notna() & eps["child_id"].notna() & (eps["rec"] != codes.REC_CONTINUES)]
+    # Only the columns read, before sorting (a copy of every column was a million rows wide).
+    latest = eps.loc[eps["decom"].notna() & eps["child_id"].notna() & (eps["rec"] != codes.REC_CONTINUES), ["return_label", "child_id", "decom", "dec"]]
     latest = latest.sort_values(["return_label", "child_id", "decom"], kind="stable").drop_duplicates(["return_label", "child_id"], keep="last")
     latest = latest.assign(return_label=latest["return_label"].astype(object))[["return_label", "child_id", "dec"]].rename_axis("episode").reset_index()
     rows = placed.assign(return_label=placed["return_label"].astype(object)).rename_axis("row").reset_index()
