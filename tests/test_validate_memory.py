@@ -14,6 +14,7 @@ from collections import Counter
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -105,3 +106,34 @@ def test_release_of_an_unknown_view_is_harmless() -> None:
     ctx.release("cache:nothing")
     ctx.release("sequence")
     assert len(ctx.sequence) == 0  # rebuilt on demand
+
+
+def test_duplicated_by_hand_blanks_equal_as_in_pandas() -> None:
+    # engine._duplicated folds one column's codes at a time (issue 15) and must say what
+    # DataFrame.duplicated says: over several columns None, NaN and NaT are one blank.
+    frame = pd.DataFrame(
+        {
+            "a": pd.Series(["x", "x", None, np.nan, "x", None], index=[10, 11, 12, 13, 14, 15], dtype=object),
+            "b": pd.to_datetime(["2024-01-01", "2024-01-01", None, None, None, None]),
+            "c": [1, 1, 2, 2, 1, 2],
+        },
+        index=[10, 11, 12, 13, 14, 15],
+    )
+    columns = ["a", "b", "c"]
+    assert engine._duplicated(frame, columns).tolist() == [False, True, False, True, False, True]
+    assert engine._duplicated(frame, columns, keep="last").tolist() == [True, False, True, True, False, False]
+    assert engine._duplicated(frame, columns).index.tolist() == [10, 11, 12, 13, 14, 15]
+    pd.testing.assert_series_equal(engine._duplicated(frame, columns), frame.duplicated(columns))
+    # one column: pandas tells None from NaN there, and so does _duplicated
+    assert engine._duplicated(frame, ["a"]).tolist() == [False, True, False, False, True, True]
+
+
+def test_duplicated_when_the_running_key_is_renumbered() -> None:
+    # eight columns of 1,000 distinct values each: the key would pass 2**62 without renumbering
+    n = 1000
+    frame = pd.DataFrame({f"c{j}": [(i * (j + 3)) % n for i in range(n)] for j in range(8)})
+    frame = pd.concat([frame, frame.iloc[[5, 700, 5]]], ignore_index=True)
+    frame.loc[n + 1, "c7"] = -1  # the copy of row 700 differs in the last column only
+    found = engine._duplicated(frame, list(frame.columns))
+    assert found[found].index.tolist() == [n, n + 2]
+    pd.testing.assert_series_equal(found, frame.duplicated(list(frame.columns)))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cpanalysis import codes, periods, schema
@@ -263,6 +264,43 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
     return (a == b).fillna(False).astype(bool) | (a.isna() & b.isna())
 
 
+def _duplicated(frame: pd.DataFrame, columns: list[str], keep: str = "first") -> pd.Series:
+    """``frame.duplicated(columns, keep=keep)``, holding two columns' codes at a time, not all.
+
+    pandas codes every column of the subset at once (8 bytes a cell: 160 MB for a 1.4 million-row
+    episodes table); here each column's codes are folded into one running key, renumbered when it
+    could overflow. Blanks (None, NaN, NaT) are equal to each other, as in ``DataFrame.duplicated``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any frame.
+    columns : list of str
+        The columns that must all be equal.
+    keep : {"first", "last"}
+        ``"first"``: true for a row equal to an earlier row; ``"last"``: to a later one.
+
+    Returns
+    -------
+    pandas.Series of bool
+        Indexed like ``frame``: true for a row equal to an earlier (later) row on every column.
+    """
+    if len(columns) == 1:
+        # pandas' one-column path tells None from NaN (its several-column path does not)
+        return frame[columns[0]].duplicated(keep=keep)
+    key = np.zeros(len(frame), dtype="int64")
+    size = 1  # every key is below size
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column])  # a blank is -1
+        width = len(uniques) + 1
+        if size * width >= 2**62:
+            key, found = pd.factorize(key)
+            size = len(found)
+        key = key * width + (codes + 1)
+        size *= width
+    return pd.Series(key, index=frame.index).duplicated(keep=keep)
+
+
 def _year_label(year: int) -> str:
     return f"{year - 1}-{year % 100:02d}"
 
@@ -270,6 +308,10 @@ def _year_label(year: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # ValidationContext shared by the rules
 # ---------------------------------------------------------------------------------------------
+#: Columns of the episodes no rule reads from :attr:`ValidationContext.sequence` (left out of it).
+SEQUENCE_UNREAD = frozenset({"source_file", "collection_year", "as_at", "reason_place_change", "home_post", "header_sex"})
+
+
 class ValidationContext:
     """The processed tables plus derived views the rules share (computed once).
 
@@ -349,13 +391,19 @@ class ValidationContext:
         """Episodes with a usable DECOM, in order within each return and child, with the
         previous and next episode's fields (``prev_dec``, ``prev_rec``, ``prev_ls``, ``prev_cin``, ``prev_place``,
         ``prev_place_provider``, ``prev_pl_post``, ``prev_urn``, ``next_decom``; NaN/None when there
-        is none) and ``has_prev``/``has_next``."""
+        is none) and ``has_prev``/``has_next``. The columns of :data:`SEQUENCE_UNREAD` are left out."""
         eps = self.with_header("episodes")
-        eps = eps[eps["decom"].notna() & eps["child_id"].notna()]
-        # An exact copy (the DUP rule's) would look like an episode followed by itself.
+        # Which rows and in what order are found on a few columns, then the rows are taken once
+        # with the columns the rules read: filtering, de-duplicating and sorting every column
+        # in turn made three copies of a million-row table (issue 15).
+        usable = eps["decom"].notna() & eps["child_id"].notna()
+        # An exact copy (the DUP rule's) would look like an episode followed by itself. Its first
+        # row has the same DECOM and CHILD, so judging copies among every row is the same.
         content = ["return_label", *[schema.processed_name(c) for c in schema.EPISODES.columns]]
-        eps = eps[~eps.duplicated(subset=content)]  # blanks (None, NaT) equal to each other, as a copy's are
-        eps = eps.sort_values(["return_label", "child_id", "decom", "dec", "source_row"], na_position="last", kind="stable")
+        usable &= ~_duplicated(eps, content)  # blanks (None, NaT) equal to each other, as a copy's are
+        keys = ["return_label", "child_id", "decom", "dec", "source_row"]
+        order = eps.loc[usable, keys].sort_values(keys, na_position="last", kind="stable").index
+        eps = eps.loc[order, [c for c in eps.columns if c not in SEQUENCE_UNREAD]]
         by = eps.groupby(["return_label", "child_id"], sort=False)
         for col in ("dec", "rec", "ls", "cin", "place", "place_provider", "pl_post", "urn"):
             eps[f"prev_{col}"] = by[col].shift(1)

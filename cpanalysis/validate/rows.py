@@ -11,6 +11,7 @@ from cpanalysis.validate.engine import (
     ValidationContext,
     _combine,
     _dates,
+    _duplicated,
     findings,
     rule,
 )
@@ -64,12 +65,15 @@ def exact_duplicates(ctx: ValidationContext) -> pd.DataFrame:
         if frame.empty:
             continue
         columns = ["return_label", *[c for c in frame.columns if c not in schema.METADATA_COLUMNS]]
-        repeated = frame.duplicated(columns, keep="first")
+        repeated = _duplicated(frame, columns)
         if not repeated.any():
             continue
-        key = frame[columns].astype(str)
-        first_row = frame["source_row"].groupby([key[c] for c in key.columns], sort=False, dropna=False).transform("first")
-        message = "exact copy of row " + first_row.astype(str) + " of " + frame["source_file"].astype(str) + "; the copy is not used."
+        # The row each copy repeats, found among the rows that have a copy only (a text copy of
+        # every cell of a million-row table was the largest part of this rule: issue 15).
+        copied = frame[repeated | _duplicated(frame, columns, keep="last")]
+        key = copied[columns].astype(str)
+        first_row = copied["source_row"].groupby([key[c] for c in key.columns], sort=False, dropna=False).transform("first")
+        message = "exact copy of row " + first_row.astype(str) + " of " + copied["source_file"].astype(str) + "; the copy is not used."
         out.append(findings(frame, repeated, name, None, message))
     return _combine(out)
 
