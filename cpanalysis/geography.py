@@ -236,8 +236,11 @@ def lookup_postcodes(postcodes: pd.Series) -> pd.DataFrame:
         postcode is blank, unknown, or has no grid reference) and ``lad_code`` (ONS district code,
         ``None`` when unmatched).
     """
-    compact = normalise_postcodes(postcodes)
-    position, distinct = pd.factorize(compact)  # -1 for a blank
+    # Each distinct text is normalised once: a return's postcodes repeat, and a new string per
+    # row was 60 bytes a row for millions of episodes (issue 15).
+    raw_position, raw_distinct = pd.factorize(postcodes)  # -1 for a missing value
+    compact_position, distinct = pd.factorize(normalise_postcodes(pd.Series(raw_distinct, dtype="object")))  # -1 for a blank
+    position = np.append(compact_position, -1)[raw_position]
     distinct = [str(p) for p in distinct]
     # one slot more than the distinct postcodes: position -1 (blank) reads the last, empty one
     easting = np.full(len(distinct) + 1, np.nan)
