@@ -111,11 +111,17 @@ def test_fields_of_some_rules_by_hand() -> None:
 
 
 def test_the_column_of_every_hand_written_finding_is_a_field_of_its_rule() -> None:
-    from tests import test_validate, test_validate_dfe_families, test_validate_parity
+    from tests import (
+        test_validate,
+        test_validate_dfe_families,
+        test_validate_new_rules,
+        test_validate_parity,
+    )
 
     expected = [(case[1], rows) for case in test_validate.FAIL_CASES for rows in case[4]]
     expected += [(case[0], rows) for case in test_validate_parity.FAIL for rows in case[2]]
     expected += [(case[0], rows) for case in test_validate_dfe_families.FAIL for rows in case[2]]
+    expected += [(case[0], rows) for case in test_validate_new_rules.FAIL for rows in case[3]]
     assert len(expected) > 90
     for rule_id, (_table, _row, _child, column, *_rest) in expected:
         if column is not None:

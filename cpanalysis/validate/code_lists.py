@@ -1,4 +1,4 @@
-"""Codes not valid in the row's collection year (DfE 101, 103, 143-149, 165-178, 181, 196, 631, 1006, 1009, SW13STG1 ...)."""
+"""Codes not valid in the row's collection year (DfE 101, 103, 143-149, 165-178, 181, 196, 631, 1006, 1009, SW13STG1 ...), and SEX reported as unknown (232)."""
 
 from __future__ import annotations
 
@@ -98,3 +98,19 @@ def invalid_oc2_flags(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 181: the OC2 items (convicted, health check, immunisations ...) must be 0 or 1."""
     oc2 = ctx.tables["oc2"]
     return _combine([_invalid_codes(oc2, "oc2", flag) for flag in codes.OC2_FLAGS])
+
+
+#: SEX code for "unknown or not reported" (from 2024-25).
+SEX_UNKNOWN = "U"
+
+
+@rule("232", "header", "warning", fields=("SEX",), first_year=2025)
+def sex_reported_unknown(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 232: sex of the child/young person has been reported as unknown (SEX U), from 2024-25.
+
+    Checked on the code as returned (``sex_as_returned``); U is a valid code (no 101), but DfE asks
+    the authority to confirm it.
+    """
+    header = ctx.tables["header"]
+    return findings(header, header["sex_as_returned"] == SEX_UNKNOWN, "header", "SEX",
+                    "SEX U: the child's sex has been reported as unknown.")

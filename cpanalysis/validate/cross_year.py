@@ -1,4 +1,4 @@
-"""Rules comparing a return with last year's (DfE 202, 203, 204, 205B, 624, 1002).
+"""Rules comparing a return with last year's (DfE 202, 203, 204, 205B, 624, 1002, 348).
 
 DfE's validator compares the return with the previous year's only (its ``_last`` tables).
 cpanalysis reads every return, so "last year" is the annual return of the collection year
@@ -132,3 +132,25 @@ def mc_dob_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     def message(rows):
         return "MC_DOB " + _dates(rows["mc_dob"]) + " but " + _dates(last.loc[rows.index, "last_mc_dob"]) + " last year."
     return findings(header, bad, "header", "MC_DOB", message)
+
+
+#: IN_TOUCH: the young person has died since leaving care.
+IN_TOUCH_DIED = "DIED"
+
+
+@rule("348", "oc3", "warning", fields=("IN_TOUCH",), first_year=2026)
+def care_leaver_died_last_year(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 348: care leaver has previously been reported as having died (IN_TOUCH DIED last year
+    but not this year), from 2025-26.
+
+    As DfE checks it: the young person's OC3 row in last year's annual return
+    (:attr:`ValidationContext.previous_annual`) has IN_TOUCH DIED and this year's has anything
+    else, a blank included.
+    """
+    oc3 = ctx.tables["oc3"]
+    last = ctx.last_year("oc3", ["in_touch"])
+    bad = oc3["child_id"].notna() & last["last_in_touch"].eq(IN_TOUCH_DIED).fillna(False) & ~oc3["in_touch"].eq(IN_TOUCH_DIED).fillna(False)
+    def message(rows):
+        now = rows["in_touch"].astype(object).where(rows["in_touch"].notna(), "blank").astype(str)
+        return "IN_TOUCH " + now + " but the young person was reported as having died (DIED) last year."
+    return findings(oc3, bad, "oc3", "IN_TOUCH", message)

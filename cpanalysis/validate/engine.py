@@ -50,8 +50,9 @@ class Rule:
     first_year, last_year : int
         Collection years (``2025`` is 2024-25) the rule applies to: by default from the first
         year DfE collects its table (``schema.TableSpec.first_year``: social worker episodes from
-        2023-24), open-ended. A rule applies to every return holding its table, so these record
-        which returns those are; none of the package's rules is one DfE has deleted.
+        2023-24), or from the year DfE added the rule (232 from 2024-25, 348 from 2025-26:
+        :func:`validate` reports such a rule only on returns of those years), open-ended. None of
+        the package's rules is one DfE has deleted.
     fields : tuple of str
         The columns the rule judges (DfE's "affected fields"), in DfE's spelling (the schema's
         column names; :func:`cpanalysis.schema.processed_name` gives the processed name): first
@@ -155,7 +156,8 @@ STAGES = ("ingest", "normalise", "validate", "stitch", "build")
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, table: str, severity: str = "warning", *, fields: Sequence[str]) -> Callable:
+def rule(rule_id: str, table: str, severity: str = "warning", *, fields: Sequence[str],
+         first_year: int | None = None, last_year: int = codes.LAST_YEAR) -> Callable:
     """Register a rule function (decorator).
 
     Parameters
@@ -164,6 +166,11 @@ def rule(rule_id: str, table: str, severity: str = "warning", *, fields: Sequenc
         See :class:`Rule`.
     fields : sequence of str
         The columns the rule judges (:attr:`Rule.fields`); required, so no rule is without them.
+    first_year, last_year : int, optional
+        Collection years the rule applies to (:class:`Rule`; default from the first year DfE
+        collects ``table``, open-ended). A rule DfE added later (232 from 2024-25, 348 from
+        2025-26) gives its first year: :func:`validate` drops its findings on rows of returns
+        outside these years, so an older return is checked by the rules of its own year.
     """
     if severity not in schema.SEVERITIES:
         raise ValueError(f"unknown severity {severity!r}")
@@ -175,7 +182,7 @@ def rule(rule_id: str, table: str, severity: str = "warning", *, fields: Sequenc
         description = (func.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         description = " ".join(description.split())
         RULES[rule_id] = Rule(rule_id, table, severity, func.__name__, description, func,
-                              first_year=_table_first_year(table), fields=fields)
+                              first_year=first_year or _table_first_year(table), last_year=last_year, fields=fields)
         return func
 
     return register
@@ -617,12 +624,23 @@ def validate(tables: Tables, rules: Iterable[str] | None = None, prior_issues: p
     rows: list[dict] = []
     for rule_ in selected:
         found = rule_.check(ctx)
+        if len(found) and (rule_.first_year > _table_first_year(rule_.table) or rule_.last_year < codes.LAST_YEAR):
+            found = _in_years(rule_, found, ctx.tables)
         if len(found):
             rows.extend(_to_issues(rule_, found, ctx.tables))
         # A large return's shared views are each as big as a table: let each go after its last rule.
         for view in RELEASE_AFTER.get(rule_.rule_id, ()):
             ctx.release(view)
     return issue_frame(rows)
+
+
+def _in_years(rule_: Rule, found: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The findings on rows of returns whose collection year the rule applies to."""
+    keep = []
+    for table, group in found.groupby("table", sort=False):
+        years = tables[table].loc[group["index"], "collection_year"].astype(int).to_numpy()
+        keep.append(group[(years >= rule_.first_year) & (years <= rule_.last_year)])
+    return _combine(keep)
 
 
 #: The shared views of :class:`ValidationContext` each rule is the last to read (in :data:`RULES` order):

@@ -1,10 +1,10 @@
-"""Cross-table integrity within a return (DfE INT rules, EPI, 1012) and UASC / missing dates (304, 567)."""
+"""Cross-table integrity within a return (DfE INT rules, EPI, 1012, duplicate UPN 444) and UASC / missing dates (304, 567)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from cpanalysis import periods, schema
+from cpanalysis import codes, periods, schema
 from cpanalysis.validate.engine import ValidationContext, _combine, _dates, _in, findings, rule
 
 _NOT_IN_HEADER = {
@@ -127,3 +127,18 @@ def data_without_episodes(ctx: ValidationContext) -> pd.DataFrame:
         bad = frame["child_id"].notna() & ~_in(frame, eps)
         found.append(findings(frame, bad, table, "CHILD", f"a {table} row but the child has no episode in this return."))
     return _combine(found)
+
+
+@rule("444", "header", "warning", fields=("UPN",), first_year=2026)
+def upn_duplicated(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 444: duplicate UPN has been reported, from 2025-26.
+
+    As DfE checks it: a UPN other than the "unknown" codes UN1-UN5 on more than one header row
+    of the return (a child's repeated header row included, which is also INT32's).
+    """
+    header = ctx.tables["header"]
+    real = header["upn"].notna() & ~header["upn"].isin(codes.UPN_UNKNOWN.codes)
+    counts = header[real].groupby(["return_label", "upn"], observed=True)["upn"].transform("size")
+    bad = pd.Series(False, index=header.index)
+    bad[counts.index[counts > 1]] = True
+    return findings(header, bad, "header", "UPN", "UPN " + header["upn"].astype(str) + " is given for more than one header row of this return.")

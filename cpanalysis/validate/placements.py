@@ -1,11 +1,20 @@
-"""Placement provider (DfE 526, 213, 550, 527-531) and short breaks (DfE 365-367)."""
+"""Placement provider (DfE 526, 213, 550, 527-531), short breaks (DfE 365-367) and the reason
+for a placement change (DfE 233, 234)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from cpanalysis import codes
-from cpanalysis.validate.engine import ValidationContext, _none, findings, rule
+from cpanalysis import codes, periods
+from cpanalysis.validate.engine import (
+    ValidationContext,
+    _combine,
+    _dates,
+    _in,
+    _none,
+    findings,
+    rule,
+)
 
 
 @rule("526", "episodes", "warning", fields=("PLACE_PROVIDER", "PLACE"))
@@ -100,3 +109,56 @@ def short_breaks_over_75_days(ctx: ValidationContext) -> pd.DataFrame:
     last = v3["decom"] == v3.groupby(["return_label", "child_id"])["decom"].transform("max")
     bad = (total > MAX_SHORT_BREAK_DAYS_A_YEAR) & last
     return findings(v3, bad, "episodes", "LS", "short breaks total " + total.astype(str) + " days in the year (over 75).")
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Reason for placement change (2025-26)
+# ---------------------------------------------------------------------------------------------
+#: REASON_PLACE_CHANGE: the child was admitted to custody.
+REASON_CUSTODY = "CUSTOD"
+#: Youngest age at which a placement can change because the child was admitted to custody (DfE 234).
+MIN_CUSTODY_AGE = 10
+
+
+@rule("233", "episodes", "warning", fields=("REASON_PLACE_CHANGE", "DEC"), first_year=2026)
+def reason_place_change_on_open_episode(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 233: reason for placement change is not required when the episode has not ceased
+    (REASON_PLACE_CHANGE given, DEC blank), from 2025-26.
+
+    (DfE's validator 0.1.17 reads a column ``DATE_EPISODE_CEASED`` its episodes table does not
+    have, so its 233 fails to run: see docs/validation_rules.md.)
+    """
+    eps = ctx.tables["episodes"]
+    bad = eps["reason_place_change"].notna() & eps["dec"].isna()
+    return findings(eps, bad, "episodes", "REASON_PLACE_CHANGE",
+                    "REASON_PLACE_CHANGE " + eps["reason_place_change"].astype(str) + " but the episode has not ceased (no DEC).")
+
+
+@rule("234", "episodes", "warning", fields=("REASON_PLACE_CHANGE", "DECOM", "header.DOB"), first_year=2026)
+def custody_under_10(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 234: a child aged under 10 cannot change placement due to being admitted to custody,
+    from 2025-26.
+
+    As DfE checks it: REASON_PLACE_CHANGE CUSTOD on an episode starting (DECOM) before the
+    child's 10th birthday (DOB from the same return's header). Reported on the episode and the
+    child's header row.
+    """
+    eps = ctx.tables["episodes"]
+    custody = eps[eps["reason_place_change"].eq(REASON_CUSTODY).fillna(False) & eps["child_id"].notna()]
+    if custody.empty:
+        return _none()
+    header = ctx.tables["header"]
+    births = header.dropna(subset=["child_id"]).drop_duplicates(["return_label", "child_id"])
+    births = births.set_index(["return_label", "child_id"])["dob"]
+    keys = pd.MultiIndex.from_arrays([custody["return_label"].astype(object), custody["child_id"]])
+    dob = pd.Series(births.reindex(keys).to_numpy(dtype="datetime64[ns]"), index=custody.index)
+    tenth = periods.birthday(dob, MIN_CUSTODY_AGE)
+    bad = (custody["decom"] < tenth).fillna(False)
+    def message(rows):
+        return "REASON_PLACE_CHANGE CUSTOD but the episode starts " + _dates(rows["decom"]) + ", before the 10th birthday " + _dates(tenth.loc[rows.index]) + "."
+    on_episodes = findings(custody, bad, "episodes", "REASON_PLACE_CHANGE", message)
+    young = custody[bad]
+    on_header = findings(header, _in(header, young) & header["child_id"].notna(), "header", "DOB",
+                         "the child's placement changed because of custody (CUSTOD) before the 10th birthday.")
+    return _combine([on_episodes, on_header])

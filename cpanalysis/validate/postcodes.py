@@ -1,5 +1,5 @@
 """Postcodes and what DfE derives from them: placement distance, placement LA and location
-(DfE 392a, 392b, 169, 179).
+(DfE 392a, 392b, 169, 179, 454, 1015).
 
 DfE's validator computes ``PL_DISTANCE``, ``PL_LA`` and ``PL_LOCATION`` from ``HOME_POST`` and
 ``PL_POST`` before its rules run; :attr:`ValidationContext.placement_geography` does the same with
@@ -96,6 +96,30 @@ def placement_location_missing(ctx: ValidationContext) -> pd.DataFrame:
         return pd.Series("no placement location: PL_POST is blank.", index=eps.index).where(
             eps["pl_post"].isna(), "no placement location: PL_POST " + eps["pl_post"].astype(str) + " is not a known postcode.")
     return findings(eps, bad, "episodes", "PL_POST", message)
+
+
+#: Longest placement distance DfE expects (miles, DfE 454), and the value allowed above it.
+MAX_DISTANCE_MILES = 350
+DISTANCE_ALLOWED_ABOVE = 999.9
+
+
+@rule("454", "episodes", "warning", fields=("PL_DISTANCE", "HOME_POST", "PL_POST"), first_year=2026)
+def distance_over_350_miles(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 454: placement distance from home is over 350 miles, from 2025-26.
+
+    As DfE checks it: the distance derived from HOME_POST and PL_POST
+    (:attr:`ValidationContext.placement_geography`) over 350 miles and not 999.9, whatever the
+    legal status (DfE warns of false positives for children formerly UASC).
+    """
+    geo = ctx.placement_geography
+    if geo is None:
+        return _none()
+    eps = ctx.tables["episodes"]
+    distance = geo["pl_distance"]
+    bad = (distance > MAX_DISTANCE_MILES) & (distance != DISTANCE_ALLOWED_ABOVE)
+    def message(rows):
+        return "placement distance " + distance.loc[rows.index].round(1).astype(str) + " miles from home is over 350."
+    return findings(eps, bad.fillna(False), "episodes", "PL_DISTANCE", message)
 
 
 #: Placement types DfE 1015 leaves out: foster placements and placements for adoption.

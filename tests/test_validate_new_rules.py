@@ -1,0 +1,97 @@
+"""DfE rules new in 2024-25 (232) and 2025-26 (233, 234, 348, 444, 454), as DfE's validator
+0.1.17 defines them (``lac_validator/rules/lac2024_25``, ``lac2025_26``). Each rule: a failing
+case with the exact issue rows, a passing case, and a return of an earlier year in which the
+same data is not reported (the rule book's ``first_year``).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from cpanalysis import clean, ingest, validate
+from tests.helpers_903 import write_return
+from tests.test_validate import BASE, HEADER, ROWS, add, both, edit, found, prepare, w
+
+SEX_U = edit("header", 0, SEX="U")
+SAME_UPN = add("header", {**HEADER, "CHILD": "2", "DOB": "01/01/2012"})
+OPEN_WITH_REASON = edit("episodes", 1, REASON_PLACE_CHANGE="CARPL")
+CUSTODY_AT_6 = both(edit("header", 0, DOB="01/06/2016"), edit("oc2", 0, DOB="01/06/2016"),
+                    edit("episodes", 0, REASON_PLACE_CHANGE="CUSTOD"))
+KIRKWALL = edit("episodes", 1, PL_POST="KW15 1AA")  # 362.8 miles from LS1 4AP (Leeds)
+
+FAIL = [
+    ("232", SEX_U, "2024-25", [w("header", 2, "1", "SEX", "SEX U: the child's sex has been reported as unknown.")]),
+    ("444", SAME_UPN, "2025-26", [
+        w("header", 2, "1", "UPN", "UPN A123456789012 is given for more than one header row of this return."),
+        w("header", 3, "2", "UPN", "UPN A123456789012 is given for more than one header row of this return."),
+    ]),
+    ("233", OPEN_WITH_REASON, "2025-26", [
+        w("episodes", 3, "1", "REASON_PLACE_CHANGE", "REASON_PLACE_CHANGE CARPL but the episode has not ceased (no DEC)."),
+    ]),
+    ("234", CUSTODY_AT_6, "2025-26", [
+        w("episodes", 2, "1", "REASON_PLACE_CHANGE", "REASON_PLACE_CHANGE CUSTOD but the episode starts 01/05/2023, before the "
+          "10th birthday 01/06/2026."),
+        w("header", 2, "1", "DOB", "the child's placement changed because of custody (CUSTOD) before the 10th birthday."),
+    ]),
+    ("454", KIRKWALL, "2025-26", [w("episodes", 3, "1", "PL_DISTANCE", "placement distance 362.8 miles from home is over 350.")]),
+]
+
+PASS = [
+    ("232", None, "2024-25"),
+    ("444", both(SAME_UPN, edit("header", 0, UPN="UN1"), edit("header", 1, UPN="UN1")), "2025-26"),
+    ("233", None, "2025-26"),  # the open episode has no reason for a placement change
+    ("234", edit("episodes", 0, REASON_PLACE_CHANGE="CUSTOD"), "2025-26"),  # 12 at DECOM
+    ("454", edit("episodes", 1, PL_POST="AB10 1AB"), "2025-26"),  # Aberdeen, 232.9 miles
+]
+
+#: The failing data in a return before the rule's first year: not reported.
+EARLIER = [
+    ("232", SEX_U, "2023-24"),
+    ("444", SAME_UPN, "2024-25"),
+    ("233", OPEN_WITH_REASON, "2024-25"),
+    ("234", CUSTODY_AT_6, "2024-25"),
+    ("454", KIRKWALL, "2024-25"),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "change", "label", "expected"), FAIL, ids=[c[0] for c in FAIL])
+def test_rule_fails(tmp_path: Path, rule_id, change, label, expected) -> None:
+    tables, _ = prepare(tmp_path, change, label)
+    assert found(tables, rule_id) == expected
+
+
+@pytest.mark.parametrize(("rule_id", "change", "label"), PASS, ids=[c[0] for c in PASS])
+def test_rule_passes(tmp_path: Path, rule_id, change, label) -> None:
+    tables, _ = prepare(tmp_path, change, label)
+    assert found(tables, rule_id) == []
+
+
+@pytest.mark.parametrize(("rule_id", "change", "label"), EARLIER, ids=[c[0] for c in EARLIER])
+def test_not_reported_before_the_rules_first_year(tmp_path: Path, rule_id, change, label) -> None:
+    tables, _ = prepare(tmp_path, change, label)
+    assert found(tables, rule_id) == []
+
+
+def _care_leaver_returns(folder: Path, years: tuple[str, str], last: str, this: str):
+    for label, in_touch in zip(years, (last, this), strict=True):
+        write_return(folder, label, copy.deepcopy(BASE) | {"oc3": [{**ROWS["oc3"], "IN_TOUCH": in_touch, "ACTIV": "", "ACCOM": ""}]})
+    return clean.normalise(ingest.read_returns(folder))[0]
+
+
+def test_348_care_leaver_reported_as_died_last_year(tmp_path: Path) -> None:
+    tables = _care_leaver_returns(tmp_path / "fail", ("2024-25", "2025-26"), "DIED", "YES")
+    assert found(tables, "348") == [
+        w("oc3", 2, "1", "IN_TOUCH", "IN_TOUCH YES but the young person was reported as having died (DIED) last year."),
+    ]
+    assert found(_care_leaver_returns(tmp_path / "pass", ("2024-25", "2025-26"), "DIED", "DIED"), "348") == []
+    # the same two years one year earlier: before 348's first year
+    assert found(_care_leaver_returns(tmp_path / "earlier", ("2023-24", "2024-25"), "DIED", "YES"), "348") == []
+
+
+def test_new_rules_record_their_first_year() -> None:
+    years = {r: validate.RULES[r].collection_years for r in ("232", "233", "234", "348", "444", "454")}
+    assert years == {"232": "2024-25 onwards", "233": "2025-26 onwards", "234": "2025-26 onwards",
+                     "348": "2025-26 onwards", "444": "2025-26 onwards", "454": "2025-26 onwards"}
