@@ -265,13 +265,33 @@ def trend(data: NotebookData, indicator_id: str, *, period_type: str = "year", n
     **options
         Passed to :func:`~cpanalysis.reports.plots.trend_chart` (``breakdown``, ``band`` ...).
     """
-    table = data.for_charts if national else data.indicators
+    table = chart_rows(data, indicator_id, national=national)
     comparators = data.comparators if national and data.national is not None else {}
     try:
         return plots.trend_chart(table, indicator_id, data.la_code, comparators=comparators,
                                  la_name=data.la_name, period_type=period_type, **options)
     except CpanalysisError as exc:
         return _unavailable(title_of(indicator_id), exc)
+
+def chart_rows(data: NotebookData, indicator_id: str, *, national: bool = True, medians: bool = False) -> pd.DataFrame:
+    """One measure's rows of the table a chart reads, in the table's order.
+
+    The table is :attr:`NotebookData.for_charts` (``data.indicators`` when not ``national``),
+    followed by :func:`neighbour_median_rows` when ``medians``. It is built and grouped by
+    measure once per notebook (``data.cache``): page 02 draws eighteen charts, each of which
+    concatenated and scanned the whole national table again. The rows are exactly those the
+    whole table holds for ``indicator_id``, in the same order (a chart draws the same figure).
+    """
+    key = ("chart_rows", bool(national), bool(medians))
+    if key not in data.cache:
+        parts = [data.for_charts if national else data.indicators]
+        if medians:
+            parts.append(neighbour_median_rows(data))
+        table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        data.cache[key] = (table, table.groupby("indicator_id", sort=False, observed=True, dropna=False).indices)
+    table, positions = data.cache[key]
+    return table.iloc[positions.get(indicator_id, [])]
+
 
 # ----------------------------------------------------------------------------- outcomes over time, national comparison
 #: Geography code of the statistical neighbours' median in chart tables (not an ONS code).

@@ -26,8 +26,8 @@ from cpanalysis.reports.common import (
     _shown,
     _unavailable,
     _with_national,
+    chart_rows,
     latest_published_year,
-    neighbour_median_rows,
     trend,
     with_hidden_footnote,
 )
@@ -45,11 +45,11 @@ def outcome_trend(data: NotebookData, indicator_id: str, **options) -> Figure | 
         if published_only:
             return _national_note(data)
         return trend(data, indicator_id, national=False, **options)
-    parts = [data.for_charts, neighbour_median_rows(data)]
+    table = chart_rows(data, indicator_id, medians=True)  # the measure's rows, grouped once per notebook
     if published_only:
-        parts.append(data.national[(data.national["geography"].astype(str) == data.la_code)
-                                   & (data.national["indicator_id"] == indicator_id)])
-    table = pd.concat(parts, ignore_index=True)
+        table = pd.concat([table, data.national[(data.national["geography"].astype(str) == data.la_code)
+                                                & (data.national["indicator_id"] == indicator_id)]],
+                          ignore_index=True)
     comparators = {**data.comparators}
     if data.neighbours:
         comparators[NEIGHBOUR_MEDIAN] = "Statistical neighbours (median)"
