@@ -1,7 +1,8 @@
-"""DfE rules new in 2024-25 (232) and 2025-26 (233, 234, 348, 444, 454), as DfE's validator
-0.1.17 defines them (``lac_validator/rules/lac2024_25``, ``lac2025_26``). Each rule: a failing
-case with the exact issue rows, a passing case, and a return of an earlier year in which the
-same data is not reported (the rule book's ``first_year``).
+"""DfE rules new in 2024-25 (232) and 2025-26 (233, 234, 348, 444, 454), and the URN rules DfE
+rewrites year by year (218, 222), as DfE's validator 0.1.17 defines them
+(``lac_validator/rules/lac2022_23`` ... ``lac2025_26``). Each rule: a failing case with the exact
+issue rows, a passing case, and a return of an earlier year in which the same data is not
+reported (the rule book's ``first_year``, or the year's own list of placement types).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ OPEN_WITH_REASON = edit("episodes", 1, REASON_PLACE_CHANGE="CARPL")
 CUSTODY_AT_6 = both(edit("header", 0, DOB="01/06/2016"), edit("oc2", 0, DOB="01/06/2016"),
                     edit("episodes", 0, REASON_PLACE_CHANGE="CUSTOD"))
 KIRKWALL = edit("episodes", 1, PL_POST="KW15 1AA")  # 362.8 miles from LS1 4AP (Leeds)
+NO_URN = edit("episodes", 1, URN="")  # the open U4 placement in Leeds
+P1_WITH_URN = edit("episodes", 1, PLACE="P1", PLACE_PROVIDER="PR0")
 
 FAIL = [
     ("232", SEX_U, "2024-25", [w("header", 2, "1", "SEX", "SEX U: the child's sex has been reported as unknown.")]),
@@ -37,6 +40,17 @@ FAIL = [
         w("header", 2, "1", "DOB", "the child's placement changed because of custody (CUSTOD) before the 10th birthday."),
     ]),
     ("454", KIRKWALL, "2025-26", [w("episodes", 3, "1", "PL_DISTANCE", "placement distance 362.8 miles from home is over 350.")]),
+    ("218", NO_URN, "2024-25", [w("episodes", 3, "1", "URN", "URN is blank but PLACE U4 in England needs an Ofsted URN.")]),
+    # Z1 needs no URN up to 2024-25; 2025-26's list has Z11-Z14 instead
+    ("218", both(NO_URN, edit("episodes", 1, PLACE="Z1", PLACE_PROVIDER="")), "2025-26", [
+        w("episodes", 3, "1", "URN", "URN is blank but PLACE Z1 in England needs an Ofsted URN.")]),
+    # an unknown placement LA: outside England as DfE's code read it up to 2024-25, not from 2025-26
+    ("218", both(NO_URN, edit("episodes", 1, PL_POST="")), "2025-26", [
+        w("episodes", 3, "1", "URN", "URN is blank but PLACE U4 in England needs an Ofsted URN.")]),
+    ("222", P1_WITH_URN, "2024-25", [w("episodes", 3, "1", "URN", "URN SC222222 given for PLACE P1, which has no Ofsted URN.")]),
+    # P2 has no URN in 2023-24's list, and is not in 2024-25's
+    ("222", edit("episodes", 1, PLACE="P2"), "2023-24", [
+        w("episodes", 3, "1", "URN", "URN SC222222 given for PLACE P2, which has no Ofsted URN.")]),
 ]
 
 PASS = [
@@ -45,6 +59,15 @@ PASS = [
     ("233", None, "2025-26"),  # the open episode has no reason for a placement change
     ("234", edit("episodes", 0, REASON_PLACE_CHANGE="CUSTOD"), "2025-26"),  # 12 at DECOM
     ("454", edit("episodes", 1, PL_POST="AB10 1AB"), "2025-26"),  # Aberdeen, 232.9 miles
+    ("218", None, "2024-25"),
+    ("218", both(NO_URN, edit("episodes", 1, PLACE="R1")), "2024-25"),
+    ("218", both(NO_URN, edit("episodes", 1, PL_POST="CF10 1EP")), "2025-26"),  # placed in Wales
+    ("218", both(NO_URN, edit("episodes", 1, PL_POST="")), "2024-25"),
+    ("218", both(NO_URN, edit("episodes", 1, PLACE="Z11", PLACE_PROVIDER="")), "2025-26"),
+    ("218", both(NO_URN, edit("episodes", 1, PLACE="Z1", PLACE_PROVIDER="")), "2024-25"),
+    ("222", None, "2024-25"),
+    ("222", both(P1_WITH_URN, edit("episodes", 1, URN="XXXXXXX")), "2024-25"),
+    ("222", edit("episodes", 1, PLACE="P2"), "2024-25"),
 ]
 
 #: The failing data in a return before the rule's first year: not reported.
@@ -54,16 +77,18 @@ EARLIER = [
     ("233", OPEN_WITH_REASON, "2024-25"),
     ("234", CUSTODY_AT_6, "2024-25"),
     ("454", KIRKWALL, "2024-25"),
+    ("218", NO_URN, "2021-22"),  # DfE's earliest rule set is 2022-23's
+    ("222", P1_WITH_URN, "2021-22"),
 ]
 
 
-@pytest.mark.parametrize(("rule_id", "change", "label", "expected"), FAIL, ids=[c[0] for c in FAIL])
+@pytest.mark.parametrize(("rule_id", "change", "label", "expected"), FAIL, ids=[f"{c[0]}-{i}" for i, c in enumerate(FAIL)])
 def test_rule_fails(tmp_path: Path, rule_id, change, label, expected) -> None:
     tables, _ = prepare(tmp_path, change, label)
     assert found(tables, rule_id) == expected
 
 
-@pytest.mark.parametrize(("rule_id", "change", "label"), PASS, ids=[c[0] for c in PASS])
+@pytest.mark.parametrize(("rule_id", "change", "label"), PASS, ids=[f"{c[0]}-{i}" for i, c in enumerate(PASS)])
 def test_rule_passes(tmp_path: Path, rule_id, change, label) -> None:
     tables, _ = prepare(tmp_path, change, label)
     assert found(tables, rule_id) == []
@@ -92,6 +117,7 @@ def test_348_care_leaver_reported_as_died_last_year(tmp_path: Path) -> None:
 
 
 def test_new_rules_record_their_first_year() -> None:
-    years = {r: validate.RULES[r].collection_years for r in ("232", "233", "234", "348", "444", "454")}
+    years = {r: validate.RULES[r].collection_years for r in ("232", "233", "234", "348", "444", "454", "218", "222")}
     assert years == {"232": "2024-25 onwards", "233": "2025-26 onwards", "234": "2025-26 onwards",
-                     "348": "2025-26 onwards", "444": "2025-26 onwards", "454": "2025-26 onwards"}
+                     "348": "2025-26 onwards", "444": "2025-26 onwards", "454": "2025-26 onwards",
+                     "218": "2022-23 onwards", "222": "2022-23 onwards"}

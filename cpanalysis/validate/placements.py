@@ -1,5 +1,5 @@
 """Placement provider (DfE 526, 213, 550, 527-531), short breaks (DfE 365-367) and the reason
-for a placement change (DfE 233, 234)."""
+for a placement change (DfE 233, 234), Ofsted URN (DfE 218, 222)."""
 
 from __future__ import annotations
 
@@ -162,3 +162,76 @@ def custody_under_10(ctx: ValidationContext) -> pd.DataFrame:
     on_header = findings(header, _in(header, young) & header["child_id"].notna(), "header", "DOB",
                          "the child's placement changed because of custody (CUSTOD) before the 10th birthday.")
     return _combine([on_episodes, on_header])
+
+
+# ---------------------------------------------------------------------------------------------
+# Ofsted URN (DfE 218, 222: the placement types change with the year)
+# ---------------------------------------------------------------------------------------------
+_TEMPORARY = ("T0", "T1", "T2", "T3", "T4")
+#: Placement types DfE 218 needs no URN for, by the first collection year of each list (DfE's
+#: rule sets lac2022_23, lac2024_25, lac2025_26; earlier returns take the earliest list).
+URN_NOT_NEEDED: dict[int, frozenset[str]] = {
+    2023: frozenset({"H5", "P1", "P2", "P3", "R1", "R2", "R5", *_TEMPORARY, "Z1"}),
+    2025: frozenset({"P1", "P3", "R1", "R2", "R5", *_TEMPORARY, "Z1"}),
+    2026: frozenset({"P1", "P3", "R1", "R2", "R5", *_TEMPORARY, "Z11", "Z12", "Z13", "Z14"}),
+}
+#: Placement types DfE 222 allows no URN for (``XXXXXXX`` excepted), by first collection year
+#: (lac2022_23, lac2023_24, lac2024_25, lac2025_26).
+URN_NOT_ALLOWED: dict[int, frozenset[str]] = {
+    2023: frozenset({"H5", "P1", "P2", "P3", "R1", "R2", "R5", *_TEMPORARY, "Z1"}),
+    2024: frozenset({"P1", "P2", "P3", "R1", "R2", "R5", *_TEMPORARY, "Z1"}),
+    2025: frozenset({"P1", "P3", "R1", "R2", "R5", *_TEMPORARY, "Z1"}),
+    2026: frozenset({"P1", "P3", "R1", "R2", "R5", *_TEMPORARY, "Z11", "Z12", "Z13", "Z14"}),
+}
+#: The URN DfE 222 accepts for any placement type.
+URN_PLACEHOLDER = "XXXXXXX"
+#: From 2025-26 DfE 218 leaves out placements whose PL_LA is one of these (outside England);
+#: before, any PL_LA not starting E (an unknown one included, as DfE's code reads it).
+OUTSIDE_ENGLAND_FROM_2026 = frozenset({"CON", "NIR", "SCO", "WAL", "NUK"})
+
+
+def _types_of_year(lists: dict[int, frozenset[str]], years: pd.Series) -> pd.Series:
+    """Each row's list of placement types for its collection year (the latest list starting by then)."""
+    def pick(year: int) -> frozenset[str]:
+        starts = [y for y in lists if y <= year]
+        return lists[max(starts) if starts else min(lists)]
+    chosen = {int(y): pick(int(y)) for y in years.unique()}
+    return years.map(lambda y: chosen[int(y)])
+
+
+def _place_in(eps: pd.DataFrame, lists: dict[int, frozenset[str]]) -> pd.Series:
+    types = _types_of_year(lists, eps["collection_year"])
+    return pd.Series([p in t for p, t in zip(eps["place"], types, strict=True)], index=eps.index, dtype=bool)
+
+
+@rule("218", "episodes", "warning", fields=("URN", "PLACE", "PL_LA", "PL_POST", "DEC"), first_year=2023)
+def urn_missing(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 218: Ofsted unique reference number (URN) is required.
+
+    As DfE checks it, with the placement types of the return's year (:data:`URN_NOT_NEEDED`):
+    URN blank on an episode open or ending in the collection year whose PLACE is not one of
+    them, placed in England (from 2025-26: PL_LA not outside England; before, as DfE's code
+    reads it, PL_LA an English authority, an unknown one counting as outside). Not judged when
+    the postcode directory cannot be used.
+    """
+    geo = ctx.placement_geography
+    if geo is None:
+        return _none()
+    eps = ctx.table("episodes")
+    pl_la = geo["pl_la"].astype(object)
+    outside = pd.Series(~pl_la.str.startswith("E", na=False).astype(bool), index=eps.index)
+    newer = eps["collection_year"] >= 2026
+    outside[newer] = pl_la[newer].isin(OUTSIDE_ENGLAND_FROM_2026)
+    in_year = eps["dec"].isna() | (eps["dec"] >= eps["year_start"])
+    bad = eps["urn"].isna() & eps["place"].notna() & ~_place_in(eps, URN_NOT_NEEDED) & ~outside & in_year
+    return findings(eps, bad, "episodes", "URN", "URN is blank but PLACE " + eps["place"].astype(str) + " in England needs an Ofsted URN.")
+
+
+@rule("222", "episodes", "warning", fields=("URN", "PLACE"), first_year=2023)
+def urn_not_expected(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 222: Ofsted unique reference number (URN) should not be recorded for this placement
+    type (the types of the return's year, :data:`URN_NOT_ALLOWED`; ``XXXXXXX`` is accepted)."""
+    eps = ctx.tables["episodes"]
+    bad = eps["urn"].notna() & (eps["urn"] != URN_PLACEHOLDER) & _place_in(eps, URN_NOT_ALLOWED)
+    return findings(eps, bad, "episodes", "URN", "URN " + eps["urn"].astype(str) + " given for PLACE " + eps["place"].astype(str)
+                    + ", which has no Ofsted URN.")
