@@ -91,3 +91,14 @@ def test_only_the_newest_results_are_kept(tmp_path, scores):
     for k in range(fits.KEEP + 3):
         fits.cached_fit(tmp_path, "m", scores, None, {"k": k}, [sdq], lambda: mean_score(scores, calls))
     assert len(list((tmp_path / fits.FOLDER).glob("m_*.pkl"))) == fits.KEEP
+
+
+def test_several_input_tables_each_count(scores):
+    # page 03's paired change reads the attribute table too when it is broken down by an attribute
+    attrs = pd.DataFrame({"child_id": ["a", "b", "c"], "cohort_group": ["In the cohort", "Everyone else", "Everyone else"]})
+    key = fits.fit_key("m", [scores, attrs], None, {}, [sdq])
+    assert key != fits.fit_key("m", [scores, None], None, {}, [sdq])
+    assert key != fits.fit_key("m", scores, None, {}, [sdq])
+    moved = attrs.assign(cohort_group=["Everyone else", "In the cohort", "Everyone else"])
+    assert key != fits.fit_key("m", [scores, moved], None, {}, [sdq])
+    assert key == fits.fit_key("m", [scores.copy(), attrs.copy()], None, {}, [sdq])

@@ -123,6 +123,17 @@ def compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int 
         children (young people for care leavers, placements for placement measures); ``x`` is
         the count behind a share or a rate.
     """
+    # The page's answer and its table both read it: computed once per notebook (data.cache).
+    key = ("compare_cohort", cohort_filter, min_children, since_years, judged)
+    if key not in data.cache:
+        data.cache[key] = _compare_cohort(data, cohort_filter, min_children=min_children, since_years=since_years,
+                                          judged=judged)
+    return data.cache[key].copy()
+
+
+def _compare_cohort(data: NotebookData, cohort_filter: str, *, min_children: int, since_years: int,
+                    judged: str) -> pd.DataFrame:
+    """:func:`compare_cohort`, computed."""
     chosen = resolve(data, cohort_filter)  # the cohort, resolved once for every measure below
     attrs = chosen.attributes
     group = attrs.set_index("child_id")[cohorts.COHORT_GROUP]

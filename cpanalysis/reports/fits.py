@@ -25,7 +25,7 @@ import importlib.metadata
 import inspect
 import os
 import pickle
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -48,15 +48,20 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def _frame_digest(frame: pd.DataFrame) -> bytes:
+def _frame_digest(frame: pd.DataFrame | Sequence[pd.DataFrame | None] | None) -> bytes:
     digest = hashlib.sha256()
+    if frame is None or not isinstance(frame, pd.DataFrame):  # several input tables (or none)
+        digest.update(repr(None if frame is None else len(frame)).encode())
+        for part in frame or ():
+            digest.update(_frame_digest(part))
+        return digest.digest()
     digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
     digest.update(repr(len(frame)).encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.digest()
 
 
-def fit_key(name: str, frame: pd.DataFrame, children: Collection[str] | None, parameters: Mapping[str, object],
+def fit_key(name: str, frame: pd.DataFrame | Sequence[pd.DataFrame | None], children: Collection[str] | None, parameters: Mapping[str, object],
             modules: Collection[ModuleType]) -> str:
     """The cache key of a fit (module docstring): a hex SHA-256.
 
@@ -64,8 +69,9 @@ def fit_key(name: str, frame: pd.DataFrame, children: Collection[str] | None, pa
     ----------
     name : str
         The fit (``"sdq_trajectory"``).
-    frame : DataFrame
-        The fit's input table, before the cohort is applied.
+    frame : DataFrame or sequence of DataFrame
+        The fit's input table, before the cohort is applied (several tables: each is hashed in
+        turn; ``None`` in the sequence stands for a table not used).
     children : collection of str or None
         The children chosen (``None``: everyone).
     parameters : mapping
@@ -85,7 +91,8 @@ def fit_key(name: str, frame: pd.DataFrame, children: Collection[str] | None, pa
     return digest.hexdigest()
 
 
-def cached_fit(folder: str | Path | None, name: str, frame: pd.DataFrame, children: Collection[str] | None,
+def cached_fit(folder: str | Path | None, name: str, frame: pd.DataFrame | Sequence[pd.DataFrame | None],
+               children: Collection[str] | None,
                parameters: Mapping[str, object], modules: Collection[ModuleType],
                compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """``compute()``, or its result saved by an earlier call with the same key (:func:`fit_key`).

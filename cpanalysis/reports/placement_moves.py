@@ -309,7 +309,7 @@ def cox_table(data: NotebookData, *, cohort_filter: str = "", event: str = "any"
     # kept beside the processed tables, keyed on its input, the children, the parameters and the code
     result = fits.cached_fit(
         data.processed_dir, "placement_cox", durations, None if cohort is None else cohort.children,
-        {"event": event, "min_children": min_children}, [moves],
+        {"event": event, "min_children": min_children}, [moves, cohorts],
         lambda: moves.placement_cox(durations, event=event, children=cohort, attributes=attrs,
                                     min_children=min_children))
     if _all_not_produced(result):

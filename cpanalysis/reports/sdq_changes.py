@@ -104,11 +104,27 @@ def _groups_with_total(result: pd.DataFrame, audience: str, count: str = "n_chil
     return hide
 
 
+def _paired_change(data: NotebookData, by: str | None, cohort: cohorts.ChildCohort | None, attrs: pd.DataFrame,
+                   min_children: int) -> pd.DataFrame:
+    """:func:`cpanalysis.sdq.paired_change`, kept beside the processed tables (:mod:`.fits`).
+
+    Its Wilcoxon test is exact for groups of up to 50 children (scipy enumerates every sign
+    pattern: about a second of CPU for a deep dive's small groups), and the table and the chart
+    of a breakdown ask for the same result. The key holds the pairs, the children, the breakdown,
+    the attribute table when a breakdown reads it, and ``min_children``.
+    """
+    pairs = sdq_pairs(data)
+    return fits.cached_fit(
+        data.processed_dir, "sdq_paired_change", [pairs, attrs if by is not None else None],
+        None if cohort is None else cohort.children, {"by": by, "min_children": min_children}, [sdq, cohorts],
+        lambda: sdq.paired_change(pairs, by=by, children=cohort, attributes=attrs, min_children=min_children))
+
+
 def paired_change_table(data: NotebookData, *, cohort_filter: str = "", by: str | None = None,
                         min_children: int = cohorts.MIN_CHILDREN) -> pd.DataFrame | Markdown:
     """Average first and second score, the average change with its interval, paired t and Wilcoxon."""
     attrs, cohort, by = scope(data, cohort_filter, by)
-    result = sdq.paired_change(sdq_pairs(data), by=by, children=cohort, attributes=attrs, min_children=min_children)
+    result = _paired_change(data, by, cohort, attrs, min_children)
     if _all_not_produced(result):
         return _nothing("Change in SDQ scores", _reason(result, min_children))
     hide = disclosure.hidden_cells(result, data.audience, counts=["n_children"]) | _groups_with_total(result, data.audience)
@@ -135,7 +151,7 @@ def sdq_change_chart(data: NotebookData, *, cohort_filter: str = "", by: str | N
                      min_children: int = cohorts.MIN_CHILDREN) -> Figure | Markdown:
     """The average change in score with its 95% interval for each group (and all children)."""
     attrs, cohort, by = scope(data, cohort_filter, by)
-    result = sdq.paired_change(sdq_pairs(data), by=by, children=cohort, attributes=attrs, min_children=min_children)
+    result = _paired_change(data, by, cohort, attrs, min_children)
     result = result[result["note"].fillna("") == ""]
     if data.audience == "external":
         result = result[~disclosure.hidden_cells(result, data.audience, counts=["n_children"])]
@@ -214,7 +230,7 @@ def trajectory_table(data: NotebookData, *, cohort_filter: str = "",
     # its input, the children chosen, the parameters and the code (reports.fits).
     result = fits.cached_fit(
         data.processed_dir, "sdq_trajectory", frame, None if cohort is None else cohort.children,
-        {"min_children": min_children}, [sdq],
+        {"min_children": min_children}, [sdq, cohorts],
         lambda: sdq.trajectory_model(frame, children=cohort, attributes=attrs, min_children=min_children))
     if _all_not_produced(result):
         return _nothing("Trajectory model", _reason(result, min_children))
