@@ -1,5 +1,5 @@
-"""DfE rules new in 2024-25 (232) and 2025-26 (233, 234, 348, 444, 454), and the URN rules DfE
-rewrites year by year (218, 222), as DfE's validator 0.1.17 defines them
+"""DfE rules new in 2024-25 (232) and 2025-26 (233, 234, 348, 444, 454), the URN rules DfE
+rewrites year by year (218, 222) and the temporary placement rules (226, 383), as DfE's validator 0.1.17 defines them
 (``lac_validator/rules/lac2022_23`` ... ``lac2025_26``). Each rule: a failing case with the exact
 issue rows, a passing case, and a return of an earlier year in which the same data is not
 reported (the rule book's ``first_year``, or the year's own list of placement types).
@@ -14,7 +14,7 @@ import pytest
 
 from cpanalysis import clean, ingest, validate
 from tests.helpers_903 import write_return
-from tests.test_validate import BASE, HEADER, ROWS, add, both, edit, found, prepare, w
+from tests.test_validate import BASE, EP1, HEADER, ROWS, add, both, edit, found, prepare, w
 
 SEX_U = edit("header", 0, SEX="U")
 SAME_UPN = add("header", {**HEADER, "CHILD": "2", "DOB": "01/01/2012"})
@@ -24,6 +24,11 @@ CUSTODY_AT_6 = both(edit("header", 0, DOB="01/06/2016"), edit("oc2", 0, DOB="01/
 KIRKWALL = edit("episodes", 1, PL_POST="KW15 1AA")  # 362.8 miles from LS1 4AP (Leeds)
 NO_URN = edit("episodes", 1, URN="")  # the open U4 placement in Leeds
 P1_WITH_URN = edit("episodes", 1, PLACE="P1", PLACE_PROVIDER="PR0")
+#: U6 (LS8 2BB) -> temporary T1 for nine days -> back to the same U6 placement with RNE P.
+TEMPORARY = both(edit("episodes", 0, REASON_PLACE_CHANGE=""),
+                 edit("episodes", 1, PLACE="T1", PLACE_PROVIDER="", URN="", DEC="10/06/2024", REC="X1"),
+                 add("episodes", {**EP1, "DECOM": "10/06/2024", "RNE": "P", "DEC": "", "REC": "", "REASON_PLACE_CHANGE": ""}))
+NOT_BACK = "after a temporary placement the child should return to the placement before it "
 
 FAIL = [
     ("232", SEX_U, "2024-25", [w("header", 2, "1", "SEX", "SEX U: the child's sex has been reported as unknown.")]),
@@ -51,6 +56,18 @@ FAIL = [
     # P2 has no URN in 2023-24's list, and is not in 2024-25's
     ("222", edit("episodes", 1, PLACE="P2"), "2023-24", [
         w("episodes", 3, "1", "URN", "URN SC222222 given for PLACE P2, which has no Ofsted URN.")]),
+    ("226", both(TEMPORARY, edit("episodes", 0, REASON_PLACE_CHANGE="CARPL")), "2024-25", [
+        w("episodes", 3, "1", "REASON_PLACE_CHANGE", "REASON_PLACE_CHANGE CARPL given on the episode before temporary placement PLACE T1.")]),
+    ("226", both(TEMPORARY, edit("episodes", 1, REASON_PLACE_CHANGE="CHILD")), "2024-25", [
+        w("episodes", 3, "1", "REASON_PLACE_CHANGE", "REASON_PLACE_CHANGE CHILD given for temporary placement PLACE T1.")]),
+    ("383", both(TEMPORARY, edit("episodes", 2, PLACE="U4", PLACE_PROVIDER="PR4")), "2024-25", [
+        w("episodes", 4, "1", "PLACE", NOT_BACK + "(RNE P, PLACE U6), but this episode has RNE P, PLACE U4.")]),
+    ("383", both(TEMPORARY, edit("episodes", 2, RNE="T")), "2024-25", [
+        w("episodes", 4, "1", "PLACE", NOT_BACK + "(RNE P, PLACE U6), but this episode has RNE T, PLACE U6.")]),
+    # from 2025-26 the postcode must be the same too
+    ("383", both(TEMPORARY, edit("episodes", 2, PL_POST="LS9 9AA")), "2025-26", [
+        w("episodes", 4, "1", "PLACE", NOT_BACK + "(RNE P, PLACE U6, PL_POST LS8 2BB), but this episode has RNE P, PLACE U6, "
+          "PL_POST LS9 9AA.")]),
 ]
 
 PASS = [
@@ -68,6 +85,11 @@ PASS = [
     ("222", None, "2024-25"),
     ("222", both(P1_WITH_URN, edit("episodes", 1, URN="XXXXXXX")), "2024-25"),
     ("222", edit("episodes", 1, PLACE="P2"), "2024-25"),
+    ("226", TEMPORARY, "2024-25"),
+    ("383", TEMPORARY, "2024-25"),
+    ("383", TEMPORARY, "2025-26"),
+    ("383", both(TEMPORARY, edit("episodes", 2, PL_POST="LS9 9AA")), "2024-25"),  # the postcode counts from 2025-26
+    ("383", edit("episodes", 0, PLACE="T1", PLACE_PROVIDER="", URN="", REASON_PLACE_CHANGE=""), "2024-25"),  # no episode before T1
 ]
 
 #: The failing data in a return before the rule's first year: not reported.

@@ -1,5 +1,6 @@
 """Placement provider (DfE 526, 213, 550, 527-531), short breaks (DfE 365-367) and the reason
-for a placement change (DfE 233, 234), Ofsted URN (DfE 218, 222)."""
+for a placement change (DfE 233, 234), Ofsted URN (DfE 218, 222) and temporary
+placements (DfE 226, 383)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from cpanalysis.validate.engine import (
     _dates,
     _in,
     _none,
+    _same,
     findings,
     rule,
 )
@@ -235,3 +237,67 @@ def urn_not_expected(ctx: ValidationContext) -> pd.DataFrame:
     bad = eps["urn"].notna() & (eps["urn"] != URN_PLACEHOLDER) & _place_in(eps, URN_NOT_ALLOWED)
     return findings(eps, bad, "episodes", "URN", "URN " + eps["urn"].astype(str) + " given for PLACE " + eps["place"].astype(str)
                     + ", which has no Ofsted URN.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Temporary placements (DfE 226, 383)
+# ---------------------------------------------------------------------------------------------
+#: RNE of the episode that returns a child from a temporary placement to the one before (DfE 383).
+RNE_PLACE_CHANGE_ONLY = "P"
+
+
+def _in_order(ctx: ValidationContext) -> tuple[pd.DataFrame, object]:
+    """Episodes of each child in a return in DECOM order (blank DECOMs last, as DfE sorts them),
+    and their group-by (return, child)."""
+    eps = ctx.table("episodes")
+    eps = eps[eps["child_id"].notna()]
+    eps = eps.assign(return_label=eps["return_label"].astype(object))
+    frame = eps.sort_values(["return_label", "child_id", "decom"], kind="stable", na_position="last")
+    return frame, frame.groupby(["return_label", "child_id"], sort=False)
+
+
+@rule("226", "episodes", "warning", fields=("REASON_PLACE_CHANGE", "PLACE", "DECOM"))
+def reason_place_change_on_temporary(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 226: reason for placement change is not required for temporary placements.
+
+    As DfE checks it: an episode with PLACE T0-T4 is reported when it, or the child's episode
+    before it in the return (DECOM order), has a REASON_PLACE_CHANGE.
+    """
+    frame, by = _in_order(ctx)
+    previous = by["reason_place_change"].shift(1)
+    temporary = frame["place"].isin(codes.PLACE_TEMPORARY)
+    bad = temporary & (frame["reason_place_change"].notna() | previous.notna())
+    def message(rows):
+        here = rows["reason_place_change"].notna()
+        text = "REASON_PLACE_CHANGE " + rows["reason_place_change"].astype(str) + " given for temporary placement PLACE " + rows["place"].astype(str) + "."
+        before = ("REASON_PLACE_CHANGE " + previous.loc[rows.index].astype(str) + " given on the episode before temporary placement PLACE "
+                  + rows["place"].astype(str) + ".")
+        return text.where(here, before)
+    return findings(frame, bad, "episodes", "REASON_PLACE_CHANGE", message)
+
+
+@rule("383", "episodes", "warning", fields=("PLACE", "RNE", "PL_POST", "DECOM"))
+def no_return_after_temporary(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 383: a child in a temporary placement must subsequently return to his/her normal
+    placement.
+
+    As DfE checks it: when the child's previous episode in the return (DECOM order) has PLACE
+    T0-T4 and there is an episode before that one, this episode must have RNE P and the PLACE of
+    the episode before the temporary one (and, from 2025-26, its PL_POST too).
+    """
+    frame, by = _in_order(ctx)
+    before_temporary = by["place"].shift(1).isin(codes.PLACE_TEMPORARY) & (by.cumcount() >= 2)
+    place_before, post_before = by["place"].shift(2), by["pl_post"].shift(2)
+    with_post = frame["collection_year"] >= 2026
+    differs = (frame["rne"] != RNE_PLACE_CHANGE_ONLY) | ~_same(frame["place"], place_before)
+    differs |= with_post & ~_same(frame["pl_post"], post_before)
+    def message(rows):
+        post = with_post.loc[rows.index]
+        expected = "RNE P, PLACE " + _text(place_before.loc[rows.index]) + (", PL_POST " + _text(post_before.loc[rows.index])).where(post, "")
+        found_ = "RNE " + _text(rows["rne"]) + ", PLACE " + _text(rows["place"]) + (", PL_POST " + _text(rows["pl_post"])).where(post, "")
+        return "after a temporary placement the child should return to the placement before it (" + expected + "), but this episode has " + found_ + "."
+    return findings(frame, before_temporary & differs, "episodes", "PLACE", message)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), "blank").astype(str)
