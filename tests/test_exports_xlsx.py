@@ -23,7 +23,7 @@ def frame(extra_text: str | None = None) -> pd.DataFrame:
             "time_period": 201617 + (i % 3) * 101, "period_end": ["2017-03-31", "2025-09-30", "2024-12-31"][i % 3],
             "indicator_id": f"m{i % 4}", "indicator": AWKWARD[i % len(AWKWARD)], "outcome": ["O1", "O3", "profile"][i % 3],
             "breakdown_value": None if i % 5 == 0 else AWKWARD[(i + 3) % len(AWKWARD)],
-            **{col: (NUMBERS[(i + k) % len(NUMBERS)] if (i + k) % 4 else ["c", "x", "z", ""][(i + k) % 3])
+            **{col: (NUMBERS[(i + k) % len(NUMBERS)] if (i + k) % 4 else ["c", "x", "-", "z", ""][(i + k) % 5])
                for k, col in enumerate(EES_INDICATORS)},
         })
     if extra_text is not None:

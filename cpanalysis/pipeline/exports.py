@@ -10,7 +10,7 @@ import importlib.metadata
 import json
 import math
 import platform
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import openpyxl
@@ -128,7 +128,9 @@ def write_indicators_xlsx(ees: pd.DataFrame, path: str | Path, *, title: str,
             date_index = columns.index("period_end")
             style = _date_cell(sheet, dates[0]).style_id
             later = [(*row[:date_index], text, *row[date_index + 1:]) for row, text in zip(rows[1:], dates[1:], strict=True)]
-            extra[f"xl/worksheets/sheet{len(book.worksheets)}.xml"] = _rows_xml(later, 3, date_index, style)
+            # the quote-prefix style (formula-like text): registered, as openpyxl would, at its first use
+            quoted = lambda sheet=sheet: excel_cell(sheet, "=").style_id  # noqa: E731
+            extra[f"xl/worksheets/sheet{len(book.worksheets)}.xml"] = _rows_xml(later, 3, date_index, style, quoted)
     book.save(path)
     _reproducible_zip(path, extra)
     return path
@@ -142,13 +144,11 @@ FAST_ROWS = True
 def _plain_rows(cells: dict[str, list], columns: list[str], date_column: str) -> bool:
     """Whether every value of a sheet is one :func:`_rows_xml` writes exactly as openpyxl would.
 
-    Text openpyxl would refuse (control characters), write as a formula or an error, or that
-    :func:`cpanalysis.writing.excel_cell` quote-prefixes, and anything but finite numbers and text,
-    leave the whole sheet to openpyxl.
+    Text openpyxl would refuse (control characters) or write as an error, and anything but finite
+    numbers and text, leave the whole sheet to openpyxl. (Text that
+    :func:`cpanalysis.writing.excel_cell` quote-prefixes, such as DfE's ``-``, is written here.)
     """
     from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-
-    from cpanalysis.writing import FORMULA_STARTS, _is_number
 
     for column in columns:
         if column == date_column:
@@ -157,8 +157,7 @@ def _plain_rows(cells: dict[str, list], columns: list[str], date_column: str) ->
             if value is None:
                 continue
             if type(value) is str:
-                if (value.startswith(FORMULA_STARTS) and not _is_number(value)) or value in ERROR_CODES \
-                        or ILLEGAL_CHARACTERS_RE.search(value[:32767]):
+                if value in ERROR_CODES or ILLEGAL_CHARACTERS_RE.search(value[:32767]):
                     return False
             elif type(value) in (int, float):
                 if not math.isfinite(value):
@@ -168,19 +167,25 @@ def _plain_rows(cells: dict[str, list], columns: list[str], date_column: str) ->
     return True
 
 
-def _rows_xml(rows: list[tuple], first: int, date_index: int, date_style: int) -> bytes:
+def _rows_xml(rows: list[tuple], first: int, date_index: int, date_style: int,
+              quote_style: Callable[[], int]) -> bytes:
     """Rows of a worksheet's ``sheetData`` as openpyxl's write-only mode serialises them.
 
     Text as an inline string (``&``, ``<``, ``>`` escaped, ``xml:space="preserve"`` when it has
-    surrounding spaces, cut at Excel's 32,767 characters), numbers as ``%.16g`` (openpyxl's ``safe_string``), the
+    surrounding spaces, cut at Excel's 32,767 characters; formula-like text, which
+    :func:`cpanalysis.writing.excel_cell` quote-prefixes, with the style ``quote_style()`` gives,
+    asked for at its first use), numbers as ``%.16g`` (openpyxl's ``safe_string``), the
     ``date_index`` column (``YYYY-MM-DD`` text) as Excel's day number with ``date_style``, ``None``
     left out; only for values :func:`_plain_rows` accepts.
     """
     from openpyxl.utils.datetime import to_excel
 
+    from cpanalysis.writing import FORMULA_STARTS, _is_number
+
     letters = [get_column_letter(i) for i in range(1, max((len(r) for r in rows), default=0) + 1)]
     out: list[str] = []
     serials: dict[str, str] = {}
+    quoted: int | None = None
     for number, row in enumerate(rows, start=first):
         out.append(f'<row r="{number}">')
         for index, value in enumerate(row):
@@ -196,11 +201,16 @@ def _rows_xml(rows: list[tuple], first: int, date_index: int, date_style: int) -
                 if value == "":
                     out.append(f'<c r="{ref}" t="inlineStr" />')
                     continue
+                style = ""
+                if value.startswith(FORMULA_STARTS) and not _is_number(value):
+                    if quoted is None:
+                        quoted = quote_style()
+                    style = f' s="{quoted}"'
                 value = value[:32767]
                 stripped = value.strip()
                 space = ' xml:space="preserve"' if stripped and stripped != value else ""
                 text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                out.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+                out.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             else:
                 out.append(f'<c r="{ref}" t="n"><v>{format(value, ".16g")}</v></c>')
         out.append("</row>")
