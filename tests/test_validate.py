@@ -371,7 +371,9 @@ def test_rule_book() -> None:
     # a rule applies from the first year DfE collects its table: social worker episodes from 2023-24
     assert years["SW13STG1"] == "2023-24 onwards"
     assert (years["501"], years["INGEST_CORE"], years["STITCH_1"]) == ("all years", "all years", "all years")
-    assert set(years[book.set_index("rule_id")["table"].eq("sw_episodes")]) == {"2023-24 onwards"}
+    # ... or from the year DfE added the rule (SW10a/b, SW17-19 in 2025-26)
+    assert set(years[book.set_index("rule_id")["table"].eq("sw_episodes")]) == {"2023-24 onwards", "2025-26 onwards"}
+    assert (years["SW10STG2"], years["SW10aSTG2"]) == ("2023-24 onwards", "2025-26 onwards")
     assert book["rule_id"].is_unique
     row = book.set_index("rule_id").loc["501"]
     assert (row["table"], row["severity"], row["stage"], row["name"]) == ("episodes", "warning", "validate", "overlapping_episodes")

@@ -1,5 +1,6 @@
 """DfE rules new in 2024-25 (232) and 2025-26 (233, 234, 348, 444, 454), the URN rules DfE
-rewrites year by year (218, 222) and the temporary placement rules (226, 383), as DfE's validator 0.1.17 defines them
+rewrites year by year (218, 222), the temporary placement rules (226, 383) and the social worker
+episode rules (SW10STG2, SW10a/bSTG2, SW17-19STG2), as DfE's validator 0.1.17 defines them
 (``lac_validator/rules/lac2022_23`` ... ``lac2025_26``). Each rule: a failing case with the exact
 issue rows, a passing case, and a return of an earlier year in which the same data is not
 reported (the rule book's ``first_year``, or the year's own list of placement types).
@@ -29,6 +30,18 @@ TEMPORARY = both(edit("episodes", 0, REASON_PLACE_CHANGE=""),
                  edit("episodes", 1, PLACE="T1", PLACE_PROVIDER="", URN="", DEC="10/06/2024", REC="X1"),
                  add("episodes", {**EP1, "DECOM": "10/06/2024", "RNE": "P", "DEC": "", "REC": "", "REASON_PLACE_CHANGE": ""}))
 NOT_BACK = "after a temporary placement the child should return to the placement before it "
+
+
+def sw(*episodes: tuple[str, str, str]):
+    """Social worker episodes of child 1: (SW_DECOM, SW_DEC, SW_REASON), each with its own SW_ID."""
+    return add("sw_episodes", *[{**ROWS["sw_episodes"], "SW_ID": f"SW{i}", "SW_DECOM": a, "SW_DEC": b, "SW_REASON": r}
+                                for i, (a, b, r) in enumerate(episodes, start=1)])
+
+
+GAP = sw(("01/04/2024", "01/06/2024", "OTHERS"), ("20/06/2024", "", "OTHERS"))
+GAP_MESSAGE = "SW_DECOM 20/06/2024 is not within 7 days of the previous social worker episode's SW_DEC 01/06/2024."
+FIRST_CONTACT_GAP = sw(("01/04/2024", "01/06/2024", "OTHERS"), ("20/06/2024", "", "FCONTA"))
+ENDED = sw(("01/04/2024", "01/06/2024", "OTHERS"))
 
 FAIL = [
     ("232", SEX_U, "2024-25", [w("header", 2, "1", "SEX", "SEX U: the child's sex has been reported as unknown.")]),
@@ -68,6 +81,19 @@ FAIL = [
     ("383", both(TEMPORARY, edit("episodes", 2, PL_POST="LS9 9AA")), "2025-26", [
         w("episodes", 4, "1", "PLACE", NOT_BACK + "(RNE P, PLACE U6, PL_POST LS8 2BB), but this episode has RNE P, PLACE U6, "
           "PL_POST LS9 9AA.")]),
+    ("SW10STG2", GAP, "2024-25", [w("sw_episodes", 3, "1", "SW_DECOM", GAP_MESSAGE)]),
+    ("SW10STG2", FIRST_CONTACT_GAP, "2023-24", [w("sw_episodes", 3, "1", "SW_DECOM", GAP_MESSAGE)]),  # no exemption yet
+    ("SW10aSTG2", GAP, "2025-26", [w("sw_episodes", 3, "1", "SW_DECOM", GAP_MESSAGE)]),
+    ("SW10bSTG2", sw(("01/04/2024", "01/06/2024", "OTHERS"), ("01/05/2024", "", "FCONTA")), "2025-26", [
+        w("sw_episodes", 3, "1", "SW_DECOM", "SW_REASON FCONTA (first contact) but SW_DECOM 01/05/2024 is not after the "
+          "previous social worker episode's SW_DEC 01/06/2024.")]),
+    ("SW17STG2", ENDED, "2025-26", [
+        w("sw_episodes", 2, "1", "SW_DEC", "no social worker episode open at 31 March: the latest (SW_DECOM 01/04/2024) ended "
+          "01/06/2024, but the child is still looked after.")]),
+    ("SW18STG2", sw(("01/04/2024", "01/04/2024", "OTHERS")), "2025-26", [
+        w("sw_episodes", 2, "1", "SW_DEC", "SW_DEC 01/04/2024 is not after SW_DECOM 01/04/2024.")]),
+    ("SW19STG2", sw(("01/04/2024", "", "OTHERS"), ("01/04/2024", "", "MGMTD")), "2025-26", [
+        w("sw_episodes", 3, "1", "SW_DECOM", "another social worker episode of the child starts on the same SW_DECOM 01/04/2024.")]),
 ]
 
 PASS = [
@@ -90,6 +116,15 @@ PASS = [
     ("383", TEMPORARY, "2025-26"),
     ("383", both(TEMPORARY, edit("episodes", 2, PL_POST="LS9 9AA")), "2024-25"),  # the postcode counts from 2025-26
     ("383", edit("episodes", 0, PLACE="T1", PLACE_PROVIDER="", URN="", REASON_PLACE_CHANGE=""), "2024-25"),  # no episode before T1
+    ("SW10STG2", sw(("01/04/2024", "01/06/2024", "OTHERS"), ("05/06/2024", "", "OTHERS")), "2024-25"),
+    ("SW10STG2", FIRST_CONTACT_GAP, "2024-25"),  # a first contact is exempt from 2024-25
+    ("SW10aSTG2", FIRST_CONTACT_GAP, "2025-26"),
+    ("SW10bSTG2", FIRST_CONTACT_GAP, "2025-26"),
+    ("SW17STG2", sw(("01/04/2024", "", "OTHERS")), "2025-26"),
+    ("SW17STG2", both(ENDED, edit("episodes", 1, DEC="01/01/2025", REC="E4A")), "2025-26"),  # left care
+    ("SW17STG2", ENDED, "2025-26_Q2"),  # no 31 March yet
+    ("SW18STG2", ENDED, "2025-26"),
+    ("SW19STG2", GAP, "2025-26"),
 ]
 
 #: The failing data in a return before the rule's first year: not reported.
@@ -101,6 +136,9 @@ EARLIER = [
     ("454", KIRKWALL, "2024-25"),
     ("218", NO_URN, "2021-22"),  # DfE's earliest rule set is 2022-23's
     ("222", P1_WITH_URN, "2021-22"),
+    ("SW10aSTG2", GAP, "2024-25"),
+    ("SW17STG2", ENDED, "2024-25"),
+    ("SW18STG2", sw(("01/04/2024", "01/04/2024", "OTHERS")), "2024-25"),
 ]
 
 

@@ -4,7 +4,8 @@ The package has the engine (:mod:`.engine`: the registry, :class:`ValidationCont
 :func:`quarantine`, :func:`reconcile`) and one module per topic, each registering its rules:
 :mod:`.rows`, :mod:`.code_lists`, :mod:`.dates`, :mod:`.chains`, :mod:`.placements`,
 :mod:`.integrity`, :mod:`.missing`, :mod:`.health`, :mod:`.care_leavers`, :mod:`.mother`,
-:mod:`.cross_year`, :mod:`.first_episode`, :mod:`.postcodes`, :mod:`.permanence`.
+:mod:`.cross_year`, :mod:`.first_episode`, :mod:`.postcodes`, :mod:`.permanence`,
+:mod:`.social_workers`.
 
 Each rule is a named function registered with :func:`rule`; its docstring gives the DfE rule id,
 the DfE wording (paraphrased) and what this package checks. :data:`RULES` lists them all
@@ -53,6 +54,7 @@ from cpanalysis.validate import (  # noqa: F401
     placements,
     postcodes,
     rows,
+    social_workers,
     stages,
 )
 from cpanalysis.validate.engine import (
