@@ -31,20 +31,26 @@ def frame(extra_text: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("extra", [None, "=SUM(A1:A2)", "#N/A", "@mention", "bell\x07"])
+@pytest.mark.parametrize("extra", [None, "=SUM(A1:A2)", "#N/A", "@mention", "-"])
 def test_fast_rows_give_openpyxls_bytes(tmp_path, monkeypatch, extra):
     ees = frame(extra)
     written = {}
     for fast in (False, True):
         monkeypatch.setattr(exports, "FAST_ROWS", fast)
         path = tmp_path / f"{fast}.xlsx"
-        if extra == "bell\x07":  # a control character: refused by openpyxl whichever way
-            with pytest.raises(openpyxl.utils.exceptions.IllegalCharacterError):
-                exports.write_indicators_xlsx(ees, path, title="Test", notes=["note"])
-            return
         exports.write_indicators_xlsx(ees, path, title="Test", notes=["note"])
         written[fast] = path.read_bytes()
     assert written[True] == written[False]
+
+
+def test_text_openpyxl_refuses_or_writes_as_an_error_stays_with_openpyxl():
+    # a control character (openpyxl raises IllegalCharacterError) or an error code (written as
+    # an error cell): the sheet is left to openpyxl, which behaves as it always did
+    columns = ["period_end", "indicator"]
+    for text in ("bell\x07", "#N/A"):
+        assert not exports._plain_rows({"period_end": ["2025-03-31"] * 2, "indicator": ["fine", text]},
+                                       columns, "period_end")
+    assert exports._plain_rows({"period_end": ["2025-03-31"] * 2, "indicator": ["fine", "-"]}, columns, "period_end")
 
 
 def test_fast_rows_read_back(tmp_path):
