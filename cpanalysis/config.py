@@ -26,6 +26,9 @@ RAW_DIR = Path("data") / "raw"
 AUTHORITY_DIR = RAW_DIR / "903"
 #: Where ``cpanalysis demo`` and ``make report`` write the synthetic authority.
 DEMO_DIR = RAW_DIR / "demo"
+#: The file beside the demo's returns saying they are synthetic (its first line goes on every page);
+#: named here so the runner can look for it without importing the simulation.
+SYNTHETIC_NOTICE_FILE = "SYNTHETIC_DATA.txt"
 #: Where ``cpanalysis dfe download`` writes DfE's published files.
 DFE_DIR = RAW_DIR / "dfe"
 #: DfE's files beside the project (development machines), looked for after ``DFE_DIR``.

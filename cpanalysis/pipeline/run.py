@@ -35,7 +35,7 @@ import nbformat
 import pandas as pd
 
 from cpanalysis import __version__, periods, return_files
-from cpanalysis.config import AUTHORITY_DIR, DEFAULT_LA_CODE, DEMO_DIR
+from cpanalysis.config import AUTHORITY_DIR, DEFAULT_LA_CODE, DEMO_DIR, SYNTHETIC_NOTICE_FILE
 from cpanalysis.errors import CpanalysisError, ParameterError
 from cpanalysis.indicators import ees_layout
 from cpanalysis.pipeline import exports
@@ -308,13 +308,14 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
     timings["demo"] = time.perf_counter() - tick
     tick = time.perf_counter()
     say(f"[1/4] Validating and building {data_dir}")
-    loading.load_tables(data_dir, la_code, progress=lambda line: None if line.startswith("  ") else say("      " + line))
+    built = loading.load_tables(data_dir, la_code, progress=lambda line: None if line.startswith("  ") else say("      " + line))
     timings["validate_build"] = time.perf_counter() - tick
     tick = time.perf_counter()
     say("[2/4] Computing indicators")
     loaded = loading.load_for_notebook(
         data_dir, period_end or "", la_code, dfe_dir=dfe or "", audience=audience, definitions=chosen_definitions,
-        progress=lambda line: say("      " + line) if "could not be read" in line else None)
+        progress=lambda line: say("      " + line) if "could not be read" in line else None,
+        loaded_tables=built)  # the tables just built or read: not read again (identical either way)
     timings["indicators"] = time.perf_counter() - tick
     if extra.get("cohort_filter"):  # a cohort matching nobody is refused before any notebook runs
         from cpanalysis.cohort import MIN_CHILDREN
@@ -486,10 +487,8 @@ def _areas(loaded: loading.NotebookData) -> pd.DataFrame | None:
 def synthetic_notice(data_dir: Path) -> str:
     """The first line of the demo's ``SYNTHETIC_DATA.txt`` beside the returns (or one folder up),
     e.g. "Synthetic demonstration data, not Leicestershire's."; ``""`` for an authority's returns."""
-    from cpanalysis.synth import NOTICE_FILE
-
     for folder in (Path(data_dir), Path(data_dir).parent):
-        path = folder / NOTICE_FILE
+        path = folder / SYNTHETIC_NOTICE_FILE
         if path.is_file():
             lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
             return lines[0].strip() if lines else "Synthetic demonstration data."

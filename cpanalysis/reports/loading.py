@@ -530,7 +530,8 @@ def _area_details(la_code: str, national_folder: Path | None) -> dict[str, str]:
 def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_code: str = DEFAULT_LA_CODE, *,
                       dfe_dir: str | Path = "", audience: str = "internal", quarters: int = QUARTERS,
                       definitions: Mapping[str, object] | None = None,
-                      progress: Progress | None = None) -> NotebookData:
+                      progress: Progress | None = None,
+                      loaded_tables: tuple[dict[str, pd.DataFrame], Path, dict] | None = None) -> NotebookData:
     """Everything a report notebook needs, in one call (the first code cell of every notebook).
 
     Parameters
@@ -553,6 +554,9 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
         :class:`cpanalysis.indicators.Options`, e.g. ``{"uasc_distance": "exclude"}``); checked
         by :meth:`~cpanalysis.indicators.Options.from_definitions`.
     progress : callable, optional
+    loaded_tables : (tables, processed_dir, manifest), optional
+        What :func:`load_tables` just returned for this ``data_dir`` and ``la_code`` (the runner
+        loads them first, to build before anything else), so they are not read again.
 
     Returns
     -------
@@ -575,7 +579,7 @@ def load_for_notebook(data_dir: str | Path, period_end: str | object = "", la_co
     folder = Path(data_dir)
     if is_demo_dir(folder):
         folder = ensure_demo(folder, progress)
-    tables, processed, manifest = load_tables(folder, la_code, progress)
+    tables, processed, manifest = loaded_tables if loaded_tables is not None else load_tables(folder, la_code, progress)
     end = latest_period_end(manifest) if period_end in ("", None) else check_period_end(period_end, manifest)
     if not periods.is_quarter_end(end):
         raise ParameterError(f"period_end {end:%Y-%m-%d} is not a quarter end (31 March, 30 June, "

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cpanalysis import geography, periods
-from cpanalysis.config import DEFAULT_LA_CODE
+from cpanalysis.config import DEFAULT_LA_CODE, SYNTHETIC_NOTICE_FILE
 from cpanalysis.errors import ParameterError
 from cpanalysis.synth import params
 from cpanalysis.synth.lifecourse import Child, Simulation
@@ -269,7 +269,7 @@ def generate(
     return result
 
 
-NOTICE_FILE = "SYNTHETIC_DATA.txt"
+NOTICE_FILE = SYNTHETIC_NOTICE_FILE
 
 
 def write_notice(out: Path, authority: str, seed: int, last_return: str) -> Path:
