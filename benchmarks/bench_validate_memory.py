@@ -5,12 +5,16 @@ Usage::
     python benchmarks/bench_validate_memory.py                 # a 300 MB return (about 5 million rows)
     python benchmarks/bench_validate_memory.py --mb 30         # a tenth of it, for a quick look
     python benchmarks/bench_validate_memory.py --small         # the demo's two latest returns as well
+    python benchmarks/bench_validate_memory.py --last-year     # the 300 MB split over two years' returns
 
 The big return is made from the demo authority's 2024-25 return (``cpanalysis demo``), copied
 over and over into one return folder with each copy's ``CHILD`` made unique (the copy number is
 put in front of the id), until the files reach ``--mb`` megabytes. Every copy is a valid return,
 so the validator does the work a large authority's return (or a regional stack of returns) asks
-of it, not the work of a file full of errors.
+of it, not the work of a file full of errors. With ``--last-year`` the megabytes are split between
+that return and the year before's (``2023-24``, its copies numbered the same way, so each child
+is found in both): the rules comparing a return with last year's (503A-J, 452, 453, 202-205B,
+624) then do their work too.
 
 ``cpanalysis validate`` then runs in its own process (``python -m cpanalysis validate DIR --out
 ... --quiet``). Reported: wall seconds (clock), CPU seconds (user + system,
@@ -34,9 +38,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: The demo return the big one is made of (an annual return holding every table).
 SOURCE_RETURN = "2024-25"
+#: Last year's return for ``--last-year``.
+LAST_YEAR = "2023-24"
 
 
-def make_big_return(demo: Path, out: Path, megabytes: float) -> tuple[int, int]:
+def make_big_return(demo: Path, out: Path, megabytes: float, label: str = SOURCE_RETURN, copies: int | None = None) -> tuple[int, int, int]:
     """Write one return folder of about ``megabytes`` MB by copying a demo return.
 
     Parameters
@@ -47,20 +53,24 @@ def make_big_return(demo: Path, out: Path, megabytes: float) -> tuple[int, int]:
         Return folder to write (named like a collection year, so the year is not inferred).
     megabytes : float
         Size to reach, in MB (10**6 bytes).
+    label : str
+        The demo return to copy.
+    copies : int, optional
+        How many copies (instead of ``megabytes``): another year's return with the same children.
 
     Returns
     -------
-    bytes, rows : int
-        Size of the files written and their data rows (headers not counted).
+    bytes, rows, copies : int
+        Size of the files written, their data rows (headers not counted) and the copies made.
     """
-    source = demo / "903" / SOURCE_RETURN
+    source = demo / "903" / label
     tables = {}
     for path in sorted(source.glob("*.csv")):
         with path.open(newline="", encoding="utf-8") as handle:
             header, *rows = list(csv.reader(handle))
         tables[path.name] = (header, header.index("CHILD"), rows)
     one_copy = sum(path.stat().st_size for path in source.glob("*.csv"))
-    copies = max(1, round(megabytes * 1e6 / one_copy))
+    copies = copies or max(1, round(megabytes * 1e6 / one_copy))
     out.mkdir(parents=True)
     written = rows_written = 0
     for name, (header, child, rows) in tables.items():
@@ -73,7 +83,7 @@ def make_big_return(demo: Path, out: Path, megabytes: float) -> tuple[int, int]:
                     writer.writerow(row[:child] + [prefix + row[child]] + row[child + 1:])
             rows_written += copies * len(rows)
         written += (out / name).stat().st_size
-    return written, rows_written
+    return written, rows_written, copies
 
 
 def measure(folder: Path, out: Path) -> tuple[float, float, float, str]:
@@ -100,6 +110,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=300.0, help="size of the big return in MB (default 300)")
     parser.add_argument("--small", action="store_true", help="also time the demo's 2023-24 and 2024-25 returns")
+    parser.add_argument("--last-year", action="store_true",
+                        help="split --mb between the return and last year's (2023-24), the same children in both")
     parser.add_argument("--keep", help="keep the big return in this folder (default: a temporary folder)")
     args = parser.parse_args()
 
@@ -116,9 +128,15 @@ def main() -> int:
                     (small / label / path.name).write_bytes(path.read_bytes())
             wall, cpu, peak, total = measure(small, work / "small_out")
             print(f"demo 2023-24 + 2024-25: wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {peak:,.0f} MB ({total.split()[1:2]} rows read)")
-        big = work / "big" / "2024-25"
-        size, rows = make_big_return(demo, big, args.mb)
-        print(f"big return: {size / 1e6:,.0f} MB, {rows:,} data rows in {len(list(big.iterdir()))} files")
+        big = work / "big" / SOURCE_RETURN
+        if args.last_year:
+            size, rows, copies = make_big_return(demo, big, args.mb / 2)
+            more, more_rows, _ = make_big_return(demo, work / "big" / LAST_YEAR, 0, LAST_YEAR, copies)
+            print(f"big returns {LAST_YEAR} and {SOURCE_RETURN}: {(size + more) / 1e6:,.0f} MB, {rows + more_rows:,} data rows")
+            size, rows, big = size + more, rows + more_rows, work / "big"
+        else:
+            size, rows, _ = make_big_return(demo, big, args.mb)
+            print(f"big return: {size / 1e6:,.0f} MB, {rows:,} data rows in {len(list(big.iterdir()))} files")
         wall, cpu, peak, total = measure(big, work / "big_out")
         print(f"cpanalysis validate: wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {peak:,.0f} MB")
         print(f"  summary: {' '.join(total.split())}")
