@@ -48,6 +48,8 @@ DIFFERENCES = {
     "165": "the package's 165 checks only that MOTHER is a valid code; DfE's also judges MOTHER "
            "against SEX, the episodes (DECOM) and OC3 (IN_TOUCH, ACTIV, ACCOM): a female looked "
            "after with MOTHER blank is the package's 393",
+    "231": "DfE's UASC_STATUS is a header flag its CSV reader never makes (its 231 fails to run); the "
+           "package takes the child being in the UASC table as that status and names uasc.CHILD",
     "205B": "DfE's UASC is a flag its reader adds to the header (1 when the child is in the UASC "
             "table); the package names that as the UASC table's CHILD and header.CHILD",
 }

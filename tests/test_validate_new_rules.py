@@ -1,4 +1,4 @@
-"""DfE rules new in 2024-25 (232) and 2025-26 (233, 234, 348, 444, 454), the URN rules DfE
+"""DfE rules new in 2024-25 (231, 232) and 2025-26 (233, 234, 348, 444, 454), the URN rules DfE
 rewrites year by year (218, 222), the temporary placement rules (226, 383) and the social worker
 episode rules (SW10STG2, SW10a/bSTG2, SW17-19STG2), as DfE's validator 0.1.17 defines them
 (``lac_validator/rules/lac2022_23`` ... ``lac2025_26``). Each rule: a failing case with the exact
@@ -42,6 +42,8 @@ GAP = sw(("01/04/2024", "01/06/2024", "OTHERS"), ("20/06/2024", "", "OTHERS"))
 GAP_MESSAGE = "SW_DECOM 20/06/2024 is not within 7 days of the previous social worker episode's SW_DEC 01/06/2024."
 FIRST_CONTACT_GAP = sw(("01/04/2024", "01/06/2024", "OTHERS"), ("20/06/2024", "", "FCONTA"))
 ENDED = sw(("01/04/2024", "01/06/2024", "OTHERS"))
+YOUNG_UASC = both(edit("header", 0, DOB="01/06/2015"), edit("oc2", 0, DOB="01/06/2015"),
+                  add("uasc", {**ROWS["uasc"], "DOB": "01/06/2015"}))
 
 FAIL = [
     ("232", SEX_U, "2024-25", [w("header", 2, "1", "SEX", "SEX U: the child's sex has been reported as unknown.")]),
@@ -92,6 +94,8 @@ FAIL = [
           "01/06/2024, but the child is still looked after.")]),
     ("SW18STG2", sw(("01/04/2024", "01/04/2024", "OTHERS")), "2025-26", [
         w("sw_episodes", 2, "1", "SW_DEC", "SW_DEC 01/04/2024 is not after SW_DECOM 01/04/2024.")]),
+    ("231", YOUNG_UASC, "2024-25", [
+        w("header", 2, "1", "DOB", "UASC but born 01/06/2015, under 11 at 31 March: please check the date of birth.")]),
     ("SW19STG2", sw(("01/04/2024", "", "OTHERS"), ("01/04/2024", "", "MGMTD")), "2025-26", [
         w("sw_episodes", 3, "1", "SW_DECOM", "another social worker episode of the child starts on the same SW_DECOM 01/04/2024.")]),
 ]
@@ -125,6 +129,8 @@ PASS = [
     ("SW17STG2", ENDED, "2025-26_Q2"),  # no 31 March yet
     ("SW18STG2", ENDED, "2025-26"),
     ("SW19STG2", GAP, "2025-26"),
+    ("231", add("uasc", ROWS["uasc"]), "2024-25"),  # born 2010: 14 at 31 March
+    ("231", both(edit("header", 0, DOB="01/06/2015"), edit("oc2", 0, DOB="01/06/2015")), "2024-25"),  # not UASC
 ]
 
 #: The failing data in a return before the rule's first year: not reported.
@@ -139,6 +145,7 @@ EARLIER = [
     ("SW10aSTG2", GAP, "2024-25"),
     ("SW17STG2", ENDED, "2024-25"),
     ("SW18STG2", sw(("01/04/2024", "01/04/2024", "OTHERS")), "2024-25"),
+    ("231", YOUNG_UASC, "2023-24"),
 ]
 
 

@@ -1,11 +1,20 @@
-"""Cross-table integrity within a return (DfE INT rules, EPI, 1012, duplicate UPN 444) and UASC / missing dates (304, 567)."""
+"""Cross-table integrity within a return (DfE INT rules, EPI, 1012, duplicate UPN 444) and UASC / missing dates (304, 567,
+a UASC under 11: 231)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from cpanalysis import codes, periods, schema
-from cpanalysis.validate.engine import ValidationContext, _combine, _dates, _in, findings, rule
+from cpanalysis.validate.engine import (
+    ValidationContext,
+    _combine,
+    _dates,
+    _in,
+    _none,
+    findings,
+    rule,
+)
 
 _NOT_IN_HEADER = {
     "ad1": "INT01", "placed_for_adoption": "INT02", "episodes": "INT03", "missing": "INT04", "oc2": "INT05",
@@ -142,3 +151,28 @@ def upn_duplicated(ctx: ValidationContext) -> pd.DataFrame:
     bad = pd.Series(False, index=header.index)
     bad[counts.index[counts > 1]] = True
     return findings(header, bad, "header", "UPN", "UPN " + header["upn"].astype(str) + " is given for more than one header row of this return.")
+
+
+#: Youngest age DfE expects of an unaccompanied asylum-seeking child at 31 March (DfE 231).
+UASC_MIN_AGE = 11
+
+
+@rule("231", "header", "warning", fields=("DOB", "uasc.CHILD"), first_year=2025)
+def uasc_younger_than_expected(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 231: unaccompanied asylum-seeking children are generally older young people: a UASC
+    born less than 11 years before the end of the collection year (31 March), from 2024-25.
+
+    DfE's rule reads a header flag ``UASC_STATUS`` that its CSV reader never makes, so it fails
+    to run; the package takes the child being in the return's UASC table as that status (what
+    DfE's reader flags as ``UASC``). Reported on the header row (check the date of birth).
+    """
+    header = ctx.table("header")
+    if header.empty:
+        return _none()
+    ends = {year: periods.year_end(int(year)) for year in header["collection_year"].unique()}
+    year_end = header["collection_year"].map(ends).astype("datetime64[ns]")
+    cutoff = year_end - pd.DateOffset(years=UASC_MIN_AGE)
+    bad = header["child_id"].notna() & _in(header, ctx.tables["uasc"]) & (header["dob"] > cutoff).fillna(False)
+    def message(rows):
+        return "UASC but born " + _dates(rows["dob"]) + ", under 11 at 31 March: please check the date of birth."
+    return findings(header, bad, "header", "DOB", message)
