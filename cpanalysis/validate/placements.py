@@ -219,12 +219,14 @@ def urn_missing(ctx: ValidationContext) -> pd.DataFrame:
     geo = ctx.placement_geography
     if geo is None:
         return _none()
-    eps = ctx.table("episodes")
+    eps = ctx.tables["episodes"]
+    starts = {year: periods.year_start(int(year)) for year in eps["collection_year"].unique()}
+    year_start = eps["collection_year"].map(starts).astype("datetime64[ns]")
     pl_la = geo["pl_la"].astype(object)
     outside = pd.Series(~pl_la.str.startswith("E", na=False).astype(bool), index=eps.index)
     newer = eps["collection_year"] >= 2026
     outside[newer] = pl_la[newer].isin(OUTSIDE_ENGLAND_FROM_2026)
-    in_year = eps["dec"].isna() | (eps["dec"] >= eps["year_start"])
+    in_year = eps["dec"].isna() | (eps["dec"] >= year_start)
     bad = eps["urn"].isna() & eps["place"].notna() & ~_place_in(eps, URN_NOT_NEEDED) & ~outside & in_year
     return findings(eps, bad, "episodes", "URN", "URN is blank but PLACE " + eps["place"].astype(str) + " in England needs an Ofsted URN.")
 
@@ -249,9 +251,11 @@ RNE_PLACE_CHANGE_ONLY = "P"
 def _in_order(ctx: ValidationContext) -> tuple[pd.DataFrame, object]:
     """Episodes of each child in a return in DECOM order (blank DECOMs last, as DfE sorts them),
     and their group-by (return, child)."""
-    eps = ctx.table("episodes")
-    eps = eps[eps["child_id"].notna()]
-    eps = eps.assign(return_label=eps["return_label"].astype(object))
+    eps = ctx.tables["episodes"]
+    # only the columns 226 and 383 read: a large return's episodes are not copied whole
+    columns = ["return_label", "child_id", "decom", "rne", "place", "pl_post", "reason_place_change", "collection_year"]
+    eps = eps.loc[eps["child_id"].notna(), columns]
+    eps["return_label"] = eps["return_label"].astype(object)
     frame = eps.sort_values(["return_label", "child_id", "decom"], kind="stable", na_position="last")
     return frame, frame.groupby(["return_label", "child_id"], sort=False)
 
