@@ -1,6 +1,7 @@
 """DfE rules new in 2024-25 (231, 232) and 2025-26 (233, 234, 348, 444, 454), the URN rules DfE
 rewrites year by year (218, 222), the temporary placement rules (226, 383) and the social worker
-episode rules (SW10STG2, SW10a/bSTG2, SW17-19STG2), as DfE's validator 0.1.17 defines them
+episode rules (SW10STG2, SW10a/bSTG2, SW17-19STG2), MC_DOB against SEX and MOTHER (174, 612) and
+the youngest age in supported accommodation (371), as DfE's validator 0.1.17 defines them
 (``lac_validator/rules/lac2022_23`` ... ``lac2025_26``). Each rule: a failing case with the exact
 issue rows, a passing case, and a return of an earlier year in which the same data is not
 reported (the rule book's ``first_year``, or the year's own list of placement types).
@@ -42,6 +43,8 @@ GAP = sw(("01/04/2024", "01/06/2024", "OTHERS"), ("20/06/2024", "", "OTHERS"))
 GAP_MESSAGE = "SW_DECOM 20/06/2024 is not within 7 days of the previous social worker episode's SW_DEC 01/06/2024."
 FIRST_CONTACT_GAP = sw(("01/04/2024", "01/06/2024", "OTHERS"), ("20/06/2024", "", "FCONTA"))
 ENDED = sw(("01/04/2024", "01/06/2024", "OTHERS"))
+MC_DOB = edit("header", 0, MC_DOB="01/01/2024")
+K3_AT_12 = edit("episodes", 0, PLACE="K3")  # DECOM 01/05/2023, DOB 01/06/2010, DEC 01/06/2024
 YOUNG_UASC = both(edit("header", 0, DOB="01/06/2015"), edit("oc2", 0, DOB="01/06/2015"),
                   add("uasc", {**ROWS["uasc"], "DOB": "01/06/2015"}))
 
@@ -96,6 +99,17 @@ FAIL = [
         w("sw_episodes", 2, "1", "SW_DEC", "SW_DEC 01/04/2024 is not after SW_DECOM 01/04/2024.")]),
     ("231", YOUNG_UASC, "2024-25", [
         w("header", 2, "1", "DOB", "UASC but born 01/06/2015, under 11 at 31 March: please check the date of birth.")]),
+    ("174", MC_DOB, "2024-25", [w("header", 2, "1", "MC_DOB", "MC_DOB 01/01/2024 is given but the child is male.")]),
+    ("174", both(MC_DOB, edit("header", 0, SEX="1")), "2023-24", [  # 1 is male up to 2023-24
+        w("header", 2, "1", "MC_DOB", "MC_DOB 01/01/2024 is given but the child is male.")]),
+    ("612", both(MC_DOB, edit("header", 0, SEX="F", MOTHER="0")), "2024-25", [
+        w("header", 2, "1", "MC_DOB", "MC_DOB 01/01/2024 is given but MOTHER is 0.")]),
+    ("612", both(MC_DOB, edit("header", 0, SEX="F")), "2024-25", [
+        w("header", 2, "1", "MC_DOB", "MC_DOB 01/01/2024 is given but MOTHER is blank.")]),
+    ("371", K3_AT_12, "2024-25", [
+        w("episodes", 2, "1", "DECOM", "PLACE K3 from DECOM 01/05/2023, before the 16th birthday 01/06/2026.")]),
+    ("371", edit("episodes", 0, PLACE="H5"), "2023-24", [
+        w("episodes", 2, "1", "DECOM", "PLACE H5 from DECOM 01/05/2023, before the 14th birthday 01/06/2024.")]),
     ("SW19STG2", sw(("01/04/2024", "", "OTHERS"), ("01/04/2024", "", "MGMTD")), "2025-26", [
         w("sw_episodes", 3, "1", "SW_DECOM", "another social worker episode of the child starts on the same SW_DECOM 01/04/2024.")]),
 ]
@@ -129,6 +143,11 @@ PASS = [
     ("SW17STG2", ENDED, "2025-26_Q2"),  # no 31 March yet
     ("SW18STG2", ENDED, "2025-26"),
     ("SW19STG2", GAP, "2025-26"),
+    ("174", both(MC_DOB, edit("header", 0, SEX="F", MOTHER="1")), "2024-25"),
+    ("612", both(MC_DOB, edit("header", 0, SEX="F", MOTHER="1")), "2024-25"),
+    ("371", edit("episodes", 1, PLACE="K3"), "2024-25"),  # open: DfE's code judges ended episodes only
+    ("371", K3_AT_12, "2023-24"),  # 2023-24's version: H5 from 14
+    ("371", edit("episodes", 0, PLACE="H5"), "2024-25"),  # 2024-25's version: K3 from 16
     ("231", add("uasc", ROWS["uasc"]), "2024-25"),  # born 2010: 14 at 31 March
     ("231", both(edit("header", 0, DOB="01/06/2015"), edit("oc2", 0, DOB="01/06/2015")), "2024-25"),  # not UASC
 ]
@@ -146,6 +165,7 @@ EARLIER = [
     ("SW17STG2", ENDED, "2024-25"),
     ("SW18STG2", sw(("01/04/2024", "01/04/2024", "OTHERS")), "2024-25"),
     ("231", YOUNG_UASC, "2023-24"),
+    ("371", edit("episodes", 0, PLACE="H5"), "2021-22"),
 ]
 
 

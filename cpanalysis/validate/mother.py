@@ -1,4 +1,4 @@
-"""MOTHER: whether a looked-after young woman is a mother (DfE 393, 607)."""
+"""MOTHER and MC_DOB: whether a looked-after young woman is a mother (DfE 393, 607, 174, 612)."""
 
 from __future__ import annotations
 
@@ -42,3 +42,32 @@ def mother_blank_on_leaving_care(ctx: ValidationContext) -> pd.DataFrame:
     on_header = findings(header, _in(header, eps[bad]) & _in(header, blank_mother), "header", "MOTHER",
                          "ceased to be looked after in the year but MOTHER is blank.")
     return _combine([on_episodes, on_header])
+
+
+@rule("174", "header", "warning", fields=("MC_DOB", "SEX"))
+def mc_dob_for_a_male(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 174: mother's child date of birth is recorded but sex shows that the child is a male.
+
+    SEX compared by meaning (1 up to 2023-24 and M from 2024-25 are both male), as DfE's
+    2022-23 and 2024-25 versions each check their year's code.
+    """
+    header = ctx.tables["header"]
+    bad = (header["sex"] == "M") & header["mc_dob"].notna()
+    return findings(header, bad, "header", "MC_DOB", "MC_DOB " + _dates(header["mc_dob"]) + " is given but the child is male.")
+
+
+#: MOTHER code: not a mother (MOTHER is an Int8 flag in the processed header).
+NOT_A_MOTHER = 0
+
+
+@rule("612", "header", "warning", fields=("MC_DOB", "MOTHER", "SEX"))
+def mc_dob_but_not_a_mother(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 612: date of birth field has been completed but mother field indicates child is not a
+    mother (a female child with MC_DOB given and MOTHER 0 or blank; SEX by meaning)."""
+    header = ctx.tables["header"]
+    not_mother = (header["mother"] == NOT_A_MOTHER).fillna(False) | header["mother"].isna()
+    bad = (header["sex"] == "F") & not_mother & header["mc_dob"].notna()
+    def message(rows):
+        mother = rows["mother"].astype(object).where(rows["mother"].notna(), "blank").astype(str)
+        return "MC_DOB " + _dates(rows["mc_dob"]) + " is given but MOTHER is " + mother + "."
+    return findings(header, bad, "header", "MC_DOB", message)

@@ -1,6 +1,6 @@
 """Placement provider (DfE 526, 213, 550, 527-531), short breaks (DfE 365-367) and the reason
-for a placement change (DfE 233, 234), Ofsted URN (DfE 218, 222) and temporary
-placements (DfE 226, 383)."""
+for a placement change (DfE 233, 234), Ofsted URN (DfE 218, 222), temporary
+placements (DfE 226, 383) and the youngest age in supported accommodation (DfE 371)."""
 
 from __future__ import annotations
 
@@ -123,6 +123,14 @@ REASON_CUSTODY = "CUSTOD"
 MIN_CUSTODY_AGE = 10
 
 
+def _header_dob(header: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """The DOB in the same return's header (first row of the child) of each of ``rows``."""
+    births = header.dropna(subset=["child_id"]).drop_duplicates(["return_label", "child_id"])
+    births = births.set_index(["return_label", "child_id"])["dob"]
+    keys = pd.MultiIndex.from_arrays([rows["return_label"].astype(object), rows["child_id"]])
+    return pd.Series(births.reindex(keys).to_numpy(dtype="datetime64[ns]"), index=rows.index)
+
+
 @rule("233", "episodes", "warning", fields=("REASON_PLACE_CHANGE", "DEC"), first_year=2026)
 def reason_place_change_on_open_episode(ctx: ValidationContext) -> pd.DataFrame:
     """DfE 233: reason for placement change is not required when the episode has not ceased
@@ -151,11 +159,7 @@ def custody_under_10(ctx: ValidationContext) -> pd.DataFrame:
     if custody.empty:
         return _none()
     header = ctx.tables["header"]
-    births = header.dropna(subset=["child_id"]).drop_duplicates(["return_label", "child_id"])
-    births = births.set_index(["return_label", "child_id"])["dob"]
-    keys = pd.MultiIndex.from_arrays([custody["return_label"].astype(object), custody["child_id"]])
-    dob = pd.Series(births.reindex(keys).to_numpy(dtype="datetime64[ns]"), index=custody.index)
-    tenth = periods.birthday(dob, MIN_CUSTODY_AGE)
+    tenth = periods.birthday(_header_dob(header, custody), MIN_CUSTODY_AGE)
     bad = (custody["decom"] < tenth).fillna(False)
     def message(rows):
         return "REASON_PLACE_CHANGE CUSTOD but the episode starts " + _dates(rows["decom"]) + ", before the 10th birthday " + _dates(tenth.loc[rows.index]) + "."
@@ -305,3 +309,35 @@ def no_return_after_temporary(ctx: ValidationContext) -> pd.DataFrame:
 
 def _text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "blank").astype(str)
+
+
+#: DfE 371: the placement type and the youngest age at its start, by the first collection year of
+#: each version (lac2022_23: semi-independent living H5 from 14; lac2024_25: supported
+#: accommodation K3 from 16).
+SUPPORTED_MIN_AGE: dict[int, tuple[str, int]] = {2023: ("H5", 14), 2025: ("K3", 16)}
+
+
+@rule("371", "episodes", "warning", fields=("DECOM", "PLACE", "DEC", "header.DOB"), first_year=2023)
+def supported_accommodation_too_young(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 371: child in supported accommodation not subject to children's homes regulations
+    should be at least 16 (PLACE K3, from 2024-25; up to 2023-24 semi-independent living H5 and
+    at least 14).
+
+    As DfE checks it: an episode of that placement type that has ended (DfE's code leaves out
+    episodes with no DEC) starting before the birthday (DOB from the same return's header).
+    """
+    eps = ctx.tables["episodes"]
+    newer = eps["collection_year"] >= 2025
+    (old_place, old_age), (new_place, new_age) = SUPPORTED_MIN_AGE[2023], SUPPORTED_MIN_AGE[2025]
+    placed = eps["place"].eq(new_place).where(newer, eps["place"].eq(old_place)).fillna(False).astype(bool)
+    rows = eps[placed & eps["dec"].notna() & eps["decom"].notna() & eps["child_id"].notna()]
+    if rows.empty:
+        return _none()
+    age = pd.Series(old_age, index=rows.index).where(rows["collection_year"] < 2025, new_age)
+    dob = _header_dob(ctx.tables["header"], rows)
+    birthday = pd.Series(periods.birthday(dob, age), index=rows.index).astype("datetime64[ns]")
+    bad = (rows["decom"] < birthday).fillna(False)
+    def message(found):
+        return ("PLACE " + found["place"].astype(str) + " from DECOM " + _dates(found["decom"]) + ", before the "
+                + age.loc[found.index].astype(str) + "th birthday " + _dates(birthday.loc[found.index]) + ".")
+    return findings(rows, bad, "episodes", "DECOM", message)
