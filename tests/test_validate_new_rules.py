@@ -1,7 +1,8 @@
 """DfE rules new in 2024-25 (231, 232) and 2025-26 (233, 234, 348, 444, 454), the URN rules DfE
 rewrites year by year (218, 222), the temporary placement rules (226, 383) and the social worker
 episode rules (SW10STG2, SW10a/bSTG2, SW17-19STG2), MC_DOB against SEX and MOTHER (174, 612) and
-the youngest age in supported accommodation (371), as DfE's validator 0.1.17 defines them
+the youngest age in supported accommodation (371), placed for adoption but left care not adopted
+(557), as DfE's validator 0.1.17 defines them
 (``lac_validator/rules/lac2022_23`` ... ``lac2025_26``). Each rule: a failing case with the exact
 issue rows, a passing case, and a return of an earlier year in which the same data is not
 reported (the rule book's ``first_year``, or the year's own list of placement types).
@@ -45,6 +46,9 @@ FIRST_CONTACT_GAP = sw(("01/04/2024", "01/06/2024", "OTHERS"), ("20/06/2024", ""
 ENDED = sw(("01/04/2024", "01/06/2024", "OTHERS"))
 MC_DOB = edit("header", 0, MC_DOB="01/01/2024")
 K3_AT_12 = edit("episodes", 0, PLACE="K3")  # DECOM 01/05/2023, DOB 01/06/2010, DEC 01/06/2024
+LEFT_FROM_A3 = edit("episodes", 1, PLACE="A3", DEC="01/01/2025", REC="E4A")
+NOT_ADOPTED = "REC E4A: left care not adopted after a decision to place for adoption, but "
+PLACED = add("placed_for_adoption", ROWS["placed_for_adoption"])
 YOUNG_UASC = both(edit("header", 0, DOB="01/06/2015"), edit("oc2", 0, DOB="01/06/2015"),
                   add("uasc", {**ROWS["uasc"], "DOB": "01/06/2015"}))
 
@@ -110,6 +114,15 @@ FAIL = [
         w("episodes", 2, "1", "DECOM", "PLACE K3 from DECOM 01/05/2023, before the 16th birthday 01/06/2026.")]),
     ("371", edit("episodes", 0, PLACE="H5"), "2023-24", [
         w("episodes", 2, "1", "DECOM", "PLACE H5 from DECOM 01/05/2023, before the 14th birthday 01/06/2024.")]),
+    ("557", LEFT_FROM_A3, "2024-25", [w("episodes", 3, "1", "REC", NOT_ADOPTED + "the child has no placed-for-adoption row.")]),
+    ("557", both(LEFT_FROM_A3, PLACED), "2024-25", [
+        w("episodes", 3, "1", "REC", NOT_ADOPTED + "the placed-for-adoption row has no DATE_PLACED_CEASED or REASON_PLACED_CEASED."),
+        w("placed_for_adoption", 2, "1", "DATE_PLACED_CEASED",
+          "the child left care not adopted, but DATE_PLACED_CEASED or REASON_PLACED_CEASED is blank."),
+    ]),
+    # a freeing order (D1) counts up to 2023-24
+    ("557", edit("episodes", 1, LS="D1", DEC="01/01/2024", REC="E4A"), "2023-24", [
+        w("episodes", 3, "1", "REC", NOT_ADOPTED + "the child has no placed-for-adoption row.")]),
     ("SW19STG2", sw(("01/04/2024", "", "OTHERS"), ("01/04/2024", "", "MGMTD")), "2025-26", [
         w("sw_episodes", 3, "1", "SW_DECOM", "another social worker episode of the child starts on the same SW_DECOM 01/04/2024.")]),
 ]
@@ -148,6 +161,10 @@ PASS = [
     ("371", edit("episodes", 1, PLACE="K3"), "2024-25"),  # open: DfE's code judges ended episodes only
     ("371", K3_AT_12, "2023-24"),  # 2023-24's version: H5 from 14
     ("371", edit("episodes", 0, PLACE="H5"), "2024-25"),  # 2024-25's version: K3 from 16
+    ("557", both(LEFT_FROM_A3, add("placed_for_adoption", {**ROWS["placed_for_adoption"], "DATE_PLACED_CEASED": "01/01/2025",
+                                                           "REASON_PLACED_CEASED": "E"})), "2024-25"),
+    ("557", edit("episodes", 1, PLACE="A3", DEC="01/01/2025", REC="E11"), "2024-25"),  # adopted
+    ("557", edit("episodes", 1, LS="D1", DEC="01/01/2025", REC="E4A"), "2024-25"),  # D1 no longer counts
     ("231", add("uasc", ROWS["uasc"]), "2024-25"),  # born 2010: 14 at 31 March
     ("231", both(edit("header", 0, DOB="01/06/2015"), edit("oc2", 0, DOB="01/06/2015")), "2024-25"),  # not UASC
 ]
@@ -166,6 +183,7 @@ EARLIER = [
     ("SW18STG2", sw(("01/04/2024", "01/04/2024", "OTHERS")), "2024-25"),
     ("231", YOUNG_UASC, "2023-24"),
     ("371", edit("episodes", 0, PLACE="H5"), "2021-22"),
+    ("557", LEFT_FROM_A3, "2021-22"),
 ]
 
 

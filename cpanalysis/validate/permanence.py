@@ -1,4 +1,4 @@
-"""Previous permanence (DfE 630) and placed for adoption (DfE 184, 117)."""
+"""Previous permanence (DfE 630) and placed for adoption (DfE 184, 117, 557)."""
 
 from __future__ import annotations
 
@@ -79,3 +79,47 @@ def placement_decision_after_leaving(ctx: ValidationContext) -> pd.DataFrame:
     on_episode = findings(eps, pd.Series(eps.index.isin(episodes), index=eps.index), "episodes", "DEC",
                           "the child's placed-for-adoption dates are after this episode's DEC or the return's end.")
     return _combine([on_placed, on_episode])
+
+
+#: Legal statuses that mean a decision to place for adoption (DfE 557), by the first collection
+#: year of each version: freeing (D1) or placement (E1) order to 2023-24, E1 from 2024-25.
+ADOPTION_ORDERS: dict[int, frozenset[str]] = {2023: frozenset({"D1", "E1"}), 2025: frozenset({"E1"})}
+
+
+@rule("557", "episodes", "warning", fields=("REC", "PLACE", "LS", "placed_for_adoption.DATE_PLACED_CEASED",
+                                             "placed_for_adoption.REASON_PLACED_CEASED"), first_year=2023)
+def left_care_not_adopted_placement_not_ceased(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 557: child for whom the decision was made that they should be placed for adoption has
+    left care but was not adopted, and the decision that they should no longer be placed for
+    adoption has not been completed.
+
+    As DfE checks it: an episode placed for adoption (PLACE A3-A6) or under a placement order
+    (LS E1; D1 too up to 2023-24) that ended care (REC given, not X1) other than by adoption (not
+    E11/E12), when the child has no placed-for-adoption row in the return, or one without
+    DATE_PLACED_CEASED or REASON_PLACED_CEASED. Reported on the episode and on that row.
+    """
+    eps = ctx.tables["episodes"]
+    newer = eps["collection_year"] >= 2025
+    under_order = eps["ls"].isin(ADOPTION_ORDERS[2025]) | (~newer & eps["ls"].isin(ADOPTION_ORDERS[2023]))
+    left = eps["rec"].notna() & (eps["rec"] != codes.REC_CONTINUES) & ~eps["rec"].isin(codes.REC_ADOPTED)
+    chosen = eps[(eps["place"].isin(codes.PLACE_ADOPTION) | under_order) & left & eps["child_id"].notna()]
+    if chosen.empty:
+        return _none()
+    placed = ctx.tables["placed_for_adoption"]
+    placed = placed.loc[placed["child_id"].notna(), ["return_label", "child_id", "date_placed_ceased", "reason_placed_ceased"]]
+    pairs = chosen[["return_label", "child_id"]].astype({"return_label": object}).rename_axis("episode").reset_index().merge(
+        placed.astype({"return_label": object}).rename_axis("placed").reset_index(), on=["return_label", "child_id"], how="left")
+    incomplete = pairs["date_placed_ceased"].isna() | pairs["reason_placed_ceased"].isna()
+    hit = pairs[pairs["placed"].isna() | incomplete]
+    without_row = set(hit.loc[hit["placed"].isna(), "episode"])
+    def message(rows):
+        none = pd.Series(rows.index.isin(list(without_row)), index=rows.index)
+        return ("REC " + rows["rec"].astype(str) + ": left care not adopted after a decision to place for adoption, but "
+                + pd.Series("the child has no placed-for-adoption row.", index=rows.index).where(
+                    none, "the placed-for-adoption row has no DATE_PLACED_CEASED or REASON_PLACED_CEASED."))
+    on_episodes = findings(eps, pd.Series(eps.index.isin(hit["episode"]), index=eps.index), "episodes", "REC", message)
+    rows = hit["placed"].dropna().astype(int)
+    all_placed = ctx.tables["placed_for_adoption"]
+    on_placed = findings(all_placed, pd.Series(all_placed.index.isin(rows), index=all_placed.index), "placed_for_adoption",
+                         "DATE_PLACED_CEASED", "the child left care not adopted, but DATE_PLACED_CEASED or REASON_PLACED_CEASED is blank.")
+    return _combine([on_episodes, on_placed])
