@@ -49,6 +49,10 @@ K3_AT_12 = edit("episodes", 0, PLACE="K3")  # DECOM 01/05/2023, DOB 01/06/2010, 
 LEFT_FROM_A3 = edit("episodes", 1, PLACE="A3", DEC="01/01/2025", REC="E4A")
 NOT_ADOPTED = "REC E4A: left care not adopted after a decision to place for adoption, but "
 PLACED = add("placed_for_adoption", ROWS["placed_for_adoption"])
+def sw_id(value: str):
+    return add("sw_episodes", {**ROWS["sw_episodes"], "SW_ID": value})
+
+
 YOUNG_UASC = both(edit("header", 0, DOB="01/06/2015"), edit("oc2", 0, DOB="01/06/2015"),
                   add("uasc", {**ROWS["uasc"], "DOB": "01/06/2015"}))
 
@@ -123,6 +127,16 @@ FAIL = [
     # a freeing order (D1) counts up to 2023-24
     ("557", edit("episodes", 1, LS="D1", DEC="01/01/2024", REC="E4A"), "2023-24", [
         w("episodes", 3, "1", "REC", NOT_ADOPTED + "the child has no placed-for-adoption row.")]),
+    ("SW02STG1", sw_id("AB12"), "2024-25", [
+        w("sw_episodes", 2, "1", "SW_ID", "SW_ID AB12 does not begin with SW or XX followed by at least two characters.")]),
+    ("SW02STG1", sw_id("SW1"), "2025-26", [  # too short from 2025-26
+        w("sw_episodes", 2, "1", "SW_ID", "SW_ID SW1 does not begin with SW or XX followed by at least two characters.")]),
+    ("SW07STG2", sw(("01/01/2023", "01/03/2023", "OTHERS")), "2024-25", [
+        w("sw_episodes", 2, "1", "SW_DEC", "SW_DEC 01/03/2023 is outside the reporting period (01/04/2023 to 31/03/2025).")]),
+    ("SW09STG2", sw(("01/04/2024", "01/04/2024", "OTHERS")), "2024-25", [
+        w("sw_episodes", 2, "1", "SW_DEC", "the social worker episode lasted 0 day(s) (SW_DECOM 01/04/2024, SW_DEC 01/04/2024).")]),
+    ("SW09STG2", sw(("01/04/2024", "03/04/2024", "OTHERS")), "2025-26", [
+        w("sw_episodes", 2, "1", "SW_DEC", "the social worker episode lasted 2 day(s) (SW_DECOM 01/04/2024, SW_DEC 03/04/2024).")]),
     ("SW19STG2", sw(("01/04/2024", "", "OTHERS"), ("01/04/2024", "", "MGMTD")), "2025-26", [
         w("sw_episodes", 3, "1", "SW_DECOM", "another social worker episode of the child starts on the same SW_DECOM 01/04/2024.")]),
 ]
@@ -165,6 +179,10 @@ PASS = [
                                                            "REASON_PLACED_CEASED": "E"})), "2024-25"),
     ("557", edit("episodes", 1, PLACE="A3", DEC="01/01/2025", REC="E11"), "2024-25"),  # adopted
     ("557", edit("episodes", 1, LS="D1", DEC="01/01/2025", REC="E4A"), "2024-25"),  # D1 no longer counts
+    ("SW02STG1", sw_id("SW1"), "2024-25"),
+    ("SW02STG1", sw_id("XX123"), "2025-26"),
+    ("SW07STG2", sw(("01/01/2023", "01/05/2023", "OTHERS")), "2024-25"),  # from 1 April of the year before
+    ("SW09STG2", sw(("01/04/2024", "03/04/2024", "OTHERS")), "2024-25"),
     ("231", add("uasc", ROWS["uasc"]), "2024-25"),  # born 2010: 14 at 31 March
     ("231", both(edit("header", 0, DOB="01/06/2015"), edit("oc2", 0, DOB="01/06/2015")), "2024-25"),  # not UASC
 ]

@@ -1,4 +1,5 @@
-"""Social worker episodes (DfE SW10STG2, SW10aSTG2, SW10bSTG2, SW17STG2, SW18STG2, SW19STG2).
+"""Social worker episodes (DfE SW02STG1, SW07STG2, SW09STG2, SW10STG2, SW10aSTG2, SW10bSTG2,
+SW17STG2, SW18STG2, SW19STG2).
 
 The table is collected from 2023-24. The code list rule SW13STG1 is in :mod:`.code_lists`. The
 rules below are DfE's as its validator 0.1.17 codes them (``lac2023_24``, ``lac2024_25``,
@@ -128,3 +129,53 @@ def sw_two_starting_same_day(ctx: ValidationContext) -> pd.DataFrame:
     def message(rows):
         return "another social worker episode of the child starts on the same SW_DECOM " + _dates(rows["sw_decom"]) + "."
     return findings(sw, bad, "sw_episodes", "SW_DECOM", message)
+
+
+#: The two characters a social worker ID begins with (SW02STG1), and its shortest length from 2025-26.
+SW_ID_PREFIXES = ("SW", "XX")
+SW_ID_MIN_LENGTH = 4
+
+
+@rule("SW02STG1", "sw_episodes", "warning", fields=("SW_ID",))
+def sw_id_prefix(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE SW02STG1: social worker ID does not begin with the characters 'SW' or 'XX' (and, from
+    2025-26, is shorter than 4 characters). A blank SW_ID is the REQ rule's."""
+    sw = ctx.tables["sw_episodes"]
+    ids = sw["sw_id"].astype(object)
+    given = ids.notna()
+    text = ids.where(given, "").astype(str)
+    bad = given & (~text.str[:2].isin(SW_ID_PREFIXES) | ((text.str.len() < SW_ID_MIN_LENGTH) & (sw["collection_year"] >= 2026)))
+    return findings(sw, bad, "sw_episodes", "SW_ID", "SW_ID " + text + " does not begin with SW or XX followed by at least two characters.")
+
+
+@rule("SW07STG2", "sw_episodes", "warning", fields=("SW_DEC",))
+def sw_ended_outside_period(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE SW07STG2: social worker episode end date should be on or after the start of the social
+    worker reporting period, and on or before the collection end date.
+
+    As DfE checks it: SW_DEC from 1 April of the collection year (from 2024-25: of the year
+    before) to the return's end (31 March, or an in-year extract's as-at date).
+    """
+    sw = ctx.table("sw_episodes")
+    earliest = sw["year_start"].where(sw["collection_year"] < 2025, sw["year_start"] - pd.DateOffset(years=1))
+    bad = sw["sw_dec"].notna() & ((sw["sw_dec"] < earliest) | (sw["sw_dec"] > sw["year_end"]))
+    def message(rows):
+        return ("SW_DEC " + _dates(rows["sw_dec"]) + " is outside the reporting period (" + _dates(earliest.loc[rows.index])
+                + " to " + _dates(rows["year_end"]) + ").")
+    return findings(sw, bad.fillna(False), "sw_episodes", "SW_DEC", message)
+
+
+@rule("SW09STG2", "sw_episodes", "warning", fields=("SW_DEC", "SW_DECOM"))
+def sw_episode_too_short(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE SW09STG2: social worker episode appears to have lasted for less than 24 hours.
+
+    As DfE's versions check it: SW_DEC on SW_DECOM (2023-24, 2024-25); from 2025-26 SW_DEC less
+    than 3 days after SW_DECOM (what DfE's code tests, although the message still says 24 hours).
+    """
+    sw = ctx.tables["sw_episodes"]
+    days = (sw["sw_dec"] - sw["sw_decom"]).dt.days
+    bad = (days < 3).where(sw["collection_year"] >= 2026, days == 0).fillna(False).astype(bool)
+    def message(rows):
+        return "the social worker episode lasted " + days.loc[rows.index].astype("Int64").astype(str) + " day(s) (SW_DECOM " + _dates(
+            rows["sw_decom"]) + ", SW_DEC " + _dates(rows["sw_dec"]) + ")."
+    return findings(sw, bad, "sw_episodes", "SW_DEC", message)
