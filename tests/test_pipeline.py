@@ -549,6 +549,16 @@ def test_rerun_gives_identical_indicators_and_compares_with_the_last_quarter(fix
     assert "What changed since the previous run" in later.index.read_text()
 
 
+@pytest.mark.slow  # runs notebooks through papermill
+def test_a_page_is_the_same_when_its_notebook_follows_another_in_one_kernel(fixture_run):
+    root, first, _ = fixture_run  # two workers: each real notebook was the first in its kernel
+    shared = run_pipeline(data=root / "data" / "raw" / "903", dfe=root / "no_dfe", period_end="2025-06-30",
+                          la_code=LA, out=root / "one_kernel", notebooks=["00", "01"], workers=1, progress=None)
+    assert [r.ok for r in shared.notebooks] == [True, True]
+    for page in ("00_data_quality.html", "01_profile.html"):  # 01 ran after 00 in the same kernel
+        assert (shared.out_dir / page).read_bytes() == (first.out_dir / page).read_bytes(), page
+
+
 def test_run_rejects_bad_options(good_project, tmp_path):
     root, _, _ = good_project
     with pytest.raises(ParameterError, match="audience"):

@@ -48,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(repeatable; numbers and True/False are read as such). For a deep dive use "
                         "--notebooks 08 and another --out so the quarterly pack is not overwritten")
     parser.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")
+    parser.add_argument("--fresh-kernels", action="store_true",
+                        help="start a kernel for every notebook (default: each worker runs its notebooks in one "
+                        "kernel, reset between them; the pages are the same)")
     parser.add_argument("--definition", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="a definition choice where DfE is ambiguous, differing from DfE's reading "
                         "(repeatable), e.g. --definition uasc_distance exclude; the names and choices are "
@@ -69,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         audience=args.audience, notebooks=args.notebooks, out=args.out, previous=args.previous,
         workers=args.workers, parameters=dict(_literal(name, value) for name, value in args.parameter),
         definitions=dict(_literal(name, value) for name, value in args.definition),
+        fresh_kernels=args.fresh_kernels,
     )
     return result.exit_code
 
