@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cpanalysis import clean, ingest
+from cpanalysis import clean, ingest, validate
 from tests.helpers_903 import write_return
 from tests.test_validate import BASE, EP1, HEADER, ROWS, add, both, edit, found, prepare, w
 
@@ -41,9 +41,6 @@ FAIL = [
     ("630", STARTED, [
         w("episodes", 4, "5", "PREV_PERM", "started to be looked after in the year but previous permanence is missing or incomplete."),
     ]),
-    ("1002", add("oc3", {**ROWS["oc3"], "CHILD": "6", "DOB": "01/06/2006"}), [
-        w("oc3", 2, "6", "CHILD", "care-leaver information but no episode of care in this or any earlier return read."),
-    ]),
 ]
 
 PASS = [
@@ -55,6 +52,8 @@ PASS = [
     ("197B", edit("oc2", 0, SDQ_SCORE="")),  # 14 in the year: no SDQ expected at that age
     ("1016", both(LEAVER, left("01/05/2024"))),  # left before the 17th birthday
     ("1002", both(LEAVER, left("01/05/2024"))),
+    # only one return read: no last year to look in, so not judged (DfE's rule needs Episodes_last)
+    ("1002", add("oc3", {**ROWS["oc3"], "CHILD": "6", "DOB": "01/06/2006"})),
     ("630", both(STARTED, add("previous_permanence", {**ROWS["previous_permanence"], "CHILD": "5"}))),
     ("630", both(STARTED, add("previous_permanence", {**ROWS["previous_permanence"], "CHILD": "5", "PREV_PERM": "P1",
                                                       "LA_PERM": "E10000018", "DATE_PERM": "01/01/2020"}))),
@@ -74,7 +73,7 @@ def test_rule_passes(tmp_path: Path, rule_id, change) -> None:
 
 
 #: Rules tested below on two returns (failing and passing cases in each test).
-CROSS_YEAR_RULES = {"202", "203", "204", "205B"}
+CROSS_YEAR_RULES = {"202", "203", "204", "205B", "1002"}
 
 
 def two_years(tmp_path: Path, last: dict, this: dict, oc3: list[dict] | None = None, episodes_last=None):
@@ -113,6 +112,31 @@ def test_1002_looks_at_earlier_returns(tmp_path: Path) -> None:
     earlier = [{**EP1, "DEC": "", "REC": ""}, {**EP1, "CHILD": "7", "DECOM": "01/01/2023", "DEC": "01/03/2024", "REC": "E4A"}]
     tables = two_years(tmp_path, {}, {}, oc3=[leaver], episodes_last=earlier)
     assert found(tables, "1002") == []
+
+
+def test_1002_reports_no_episode_in_either_year(tmp_path: Path) -> None:
+    # young person 6 is in 2024-25's OC3 with no episode in 2024-25 or 2023-24: reported on
+    # their OC3 row (the row after the base child's, spreadsheet row 3)
+    leaver = {**ROWS["oc3"], "CHILD": "6", "DOB": "01/06/2006"}
+    tables = two_years(tmp_path, {}, {}, oc3=[ROWS["oc3"], leaver])
+    assert found(tables, "1002") == [
+        w("oc3", 3, "6", "CHILD", "care-leaver information but no episode of care in this or any earlier return read."),
+    ]
+
+
+def test_1002_not_judged_on_the_earliest_return_read(tmp_path: Path) -> None:
+    # the same young person in the OC3 of 2023-24 too: 2023-24 is the earliest return read (no
+    # 2022-23 to look in), so only the 2024-25 row is reported
+    leaver = {**ROWS["oc3"], "CHILD": "6", "DOB": "01/06/2006"}
+    old = copy.deepcopy(BASE) | {"header": [{**HEADER, "SEX": "1"}], "oc2": [], "oc3": [leaver],
+                                 "episodes": [{**EP1, "DEC": "", "REC": ""}]}
+    write_return(tmp_path, "2023-24", old)
+    write_return(tmp_path, "2024-25", copy.deepcopy(BASE) | {"oc3": [leaver]})
+    tables, _ = clean.normalise(ingest.read_returns(tmp_path))
+    assert found(tables, "1002") == [
+        w("oc3", 2, "6", "CHILD", "care-leaver information but no episode of care in this or any earlier return read."),
+    ]
+    assert validate.validate(tables, rules=["1002"])["file"].str.split("/").str[0].tolist() == ["2024-25"]
 
 
 def test_205b_uasc_in_both_years(tmp_path: Path) -> None:

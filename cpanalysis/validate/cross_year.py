@@ -68,7 +68,11 @@ def care_leaver_never_looked_after(ctx: ValidationContext) -> pd.DataFrame:
     information.
 
     Episodes of every return read up to this one count (DfE's tool sees only this year and
-    last, and warns that it reports young people whose care ended earlier).
+    last, and warns that it reports young people whose care ended earlier). A return is judged
+    only when last year's annual return was read too (:attr:`ValidationContext.previous_annual`),
+    as DfE's rule runs only with its ``Episodes_last``: in the earliest return read, most care
+    leavers left care before it, so without this nearly every OC3 row would be reported
+    (367 of the 2023-24 return's rows when a demo authority loads only its last three returns).
     """
     oc3 = ctx.tables["oc3"]
     eps = ctx.tables["episodes"]
@@ -76,7 +80,8 @@ def care_leaver_never_looked_after(ctx: ValidationContext) -> pd.DataFrame:
         return findings(oc3, pd.Series(False, index=oc3.index), "oc3", "CHILD", "")
     first_year = eps.dropna(subset=["child_id"]).groupby("child_id")["collection_year"].min()
     seen = oc3["child_id"].map(first_year)
-    never = oc3["child_id"].notna() & (seen.isna() | (seen > oc3["collection_year"]))
+    judged = oc3["return_label"].astype(object).isin(list(ctx.previous_annual))
+    never = judged & oc3["child_id"].notna() & (seen.isna() | (seen > oc3["collection_year"]))
     return findings(oc3, never, "oc3", "CHILD", "care-leaver information but no episode of care in this or any earlier return read.")
 
 
