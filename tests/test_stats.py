@@ -68,3 +68,57 @@ def test_mean_interval_t() -> None:
     assert (mean, n) == (13.0, 4)
     assert lo == pytest.approx(13 - 3.182446 * 1.290994, abs=1e-5)
     assert hi == pytest.approx(13 + 3.182446 * 1.290994, abs=1e-5)
+
+
+# ----------------------------------------------------------------------------- the same numbers as scipy.stats
+@pytest.mark.parametrize("confidence", [0.95, 0.998, 0.9])
+def test_intervals_are_scipy_and_statsmodels_to_the_last_bit(confidence) -> None:
+    """The intervals avoid importing scipy.stats and statsmodels (0.5 s each); they must still be
+    exactly what those compute, on every numerator, denominator and count, edges included."""
+    from scipy import stats as sps
+    from statsmodels.stats.proportion import proportion_confint
+
+    rng = np.random.default_rng(18)
+    n = np.concatenate([np.arange(1, 301), rng.integers(1, 200_000, 3000)]).astype(float)
+    x = np.floor(rng.random(n.size) * (n + 1))
+    x[:40], x[40:80] = 0, n[40:80]  # 0% and 100%
+    lower, upper = stats.wilson_interval(x, n, confidence)
+    expected = proportion_confint(x, n, alpha=1 - confidence, method="wilson")
+    assert np.array_equal(lower, expected[0]) and np.array_equal(upper, expected[1])
+
+    counts = np.concatenate([np.arange(0, 40), rng.integers(0, 50_000, 2000)]).astype(float)
+    lower, upper = stats.poisson_count_interval(counts, confidence)
+    alpha = 1 - confidence
+    exact = (np.where(counts > 0, sps.chi2.ppf(alpha / 2, 2 * np.maximum(counts, 1)) / 2, 0.0),
+             sps.chi2.ppf(1 - alpha / 2, 2 * counts + 2) / 2)
+    small = counts < 10
+    assert np.array_equal(lower[small], exact[0][small]) and np.array_equal(upper[small], exact[1][small])
+    assert stats.z_value(confidence) == float(sps.norm.ppf(confidence + (1 - confidence) / 2))
+
+    values = rng.normal(50, 20, 41)
+    mean, lo, hi, size = stats.mean_interval(values, confidence)
+    half = float(sps.t.ppf(confidence + alpha / 2, 40) * values.std(ddof=1) / np.sqrt(41))
+    assert (lo, hi, size) == (mean - half, mean + half, 41)
+    groups = np.array([0.0, 1.0, 2.0, 3.0, 25.0])
+    totals = np.array([0.0, 7.0, 9.0, 30.0, 1000.0])
+    squares = np.array([0.0, 49.0, 45.0, 326.0, 41_000.0])
+    means, los, his = stats.mean_interval_from_sums(groups, totals, squares, confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = squares - groups * (totals / groups) ** 2
+        half = sps.t.ppf(confidence + alpha / 2, groups - 1) * np.sqrt(spread / (groups - 1) / groups)
+        centre = totals / groups
+    assert np.isnan(los[:2]).all() and np.isnan(his[:2]).all()  # below two values: no interval
+    assert np.array_equal(means[1:], centre[1:])
+    assert np.array_equal(los[2:], (centre - half)[2:]) and np.array_equal(his[2:], (centre + half)[2:])
+
+
+def test_the_intervals_import_neither_scipy_stats_nor_statsmodels() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom cpanalysis import stats\n"
+            "stats.wilson_interval([3, 0], [10, 5]); stats.rate_interval([4, 400], [1000, 1000])\n"
+            "stats.mean_interval([1.0, 2.0, 4.0]); stats.mean_interval_from_sums([3], [7.0], [21.0])\n"
+            "print(sorted(m for m in ('scipy.stats', 'statsmodels') if m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "[]"
