@@ -84,6 +84,22 @@ def test_measures(year, indicator_id, numerator, denominator):
     assert value(year, indicator_id, column="denominator") == denominator
 
 
+def test_staying_put_at_19_20_needs_the_18th_birthdays_loaded():
+    tables = history().tables()
+
+    def loaded_from(first_year: int) -> pd.DataFrame:
+        eps = tables["episodes"].assign(collection_year=first_year)  # the earliest return loaded
+        return indicators.compute({**tables, "episodes": eps}, "2025-03-31", families=["care_leavers"])
+
+    # 20th birthdays from 1 April 2024 mean 18th birthdays from 1 April 2022: 2022-23 covers them
+    assert value(loaded_from(2023), "staying_put_19_20", column="numerator") == 1
+    assert value(loaded_from(2023), "staying_put_19_20", column="denominator") == 2
+    # from 2023-24 only (L4 left care on 1 September 2022, before it): not produced
+    short = loaded_from(2024)
+    assert "staying_put_19_20" not in set(short["indicator_id"])
+    assert value(short, "staying_put_18", column="denominator") == 1  # L1, 18 in the year: still shown
+
+
 def test_percentages_and_sex_breakdown(year):
     assert value(year, "leavers_19_21_eet") == pytest.approx(200 / 3)
     assert value(year, "leavers_19_21_eet", column="polarity") == "high_good"

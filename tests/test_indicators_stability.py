@@ -98,6 +98,30 @@ def test_long_term_stability_with_adoption_rule(year):
     assert value(year, "long_term_stability") == pytest.approx(75.0)
 
 
+def test_two_year_measures_need_the_returns_to_reach_back():
+    tables = history().tables()
+
+    def loaded_from(first_year: int) -> pd.DataFrame:
+        eps = tables["episodes"].assign(collection_year=first_year)  # the earliest return loaded
+        return indicators.compute({**tables, "episodes": eps}, "2025-03-31", families=["stability"])
+
+    # from 2022-23 (1 April 2022): the 30 months from 1 October 2022 are covered, as the whole history
+    whole = loaded_from(2023)
+    assert value(whole, "long_term_stability", column="denominator") == 4
+    assert value(whole, "long_term_stability", column="numerator") == 3
+    assert value(whole, "placements_3plus_24m", column="denominator") == 6
+    # from 2023-24 (1 April 2023): the 24 months from 1 April 2023 are covered, the 30 are not
+    short = loaded_from(2024)
+    assert "long_term_stability" not in set(short["indicator_id"])
+    assert value(short, "placements_3plus_24m", column="denominator") == 6
+    assert value(short, "placements_3plus_24m", column="numerator") == 1
+    # from 2024-25 only: neither; the 12-month measure is unchanged (8 children, 2 with 3+)
+    one = loaded_from(2025)
+    assert not {"long_term_stability", "placements_3plus_24m"} & set(one["indicator_id"])
+    assert value(one, "placements_3plus_12m", column="denominator") == 8
+    assert value(one, "placements_3plus_12m", column="numerator") == 2
+
+
 def test_counting_choices_change_the_answers():
     counted = run(temporary="count")
     # S2's hospital-style temporary move now makes 3 placements and breaks long-term stability

@@ -370,6 +370,14 @@ def test_series_period_ends():
     assert years == [pd.Timestamp("2023-03-31"), pd.Timestamp("2024-03-31"), pd.Timestamp("2025-03-31")]
     assert data.series_period_ends("2025-03-31", 2025, quarters=1) == ([pd.Timestamp("2025-03-31")],
                                                                        [pd.Timestamp("2025-03-31")])
+    # returns from 2023-24 (first day 1 April 2023): the 12 months to 31 December 2023 start on
+    # 1 January 2023, before them, so the series starts at 31 March 2024 (7 quarters, not 8)
+    rolling, years = data.series_period_ends("2025-09-30", 2024, quarters=8)
+    assert rolling == [pd.Timestamp(d) for d in ("2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31",
+                                                 "2025-03-31", "2025-06-30", "2025-09-30")]
+    assert years == [pd.Timestamp("2024-03-31"), pd.Timestamp("2025-03-31")]
+    # the period end asked for is kept even when its own 12 months reach before the returns
+    assert data.series_period_ends("2023-09-30", 2024, quarters=4)[0] == [pd.Timestamp("2023-09-30")]
 
 
 @pytest.fixture(scope="module")

@@ -213,7 +213,12 @@ def staying_put_19_20(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Rows 
 
     Cohort and denominator: care leavers with their 19th or 20th birthday in the window who left
     foster care on their 18th birthday. Numerator: ACCOM type Z (with former foster carers).
+    Not produced when the loaded returns start after the first of the 36 months ending on the
+    period end: an 18th birthday (when they left care) can lie that far back, and a period of
+    care ended before the earliest return is not loaded, so the young person would drop out.
     """
+    if not ctx.covers(periods.months_before(win.end, 36)):
+        return None
     return _staying_put(ctx, win, stamp, "staying_put_19_20", (19, 20))
 
 

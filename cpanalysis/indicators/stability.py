@@ -80,8 +80,13 @@ def placements_3plus_24m(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Ro
     months ending then ("CLA 2 years" read as continuously looked after for 2 years; DfE's
     wording is unconfirmed, dfe_statistics.md §3). Numerator: those with 3 or more placements
     overlapping those 24 months. Exclusions: short breaks (children with a V3/V4 episode in the
-    24 months, and V3/V4 placements).
+    24 months, and V3/V4 placements). Not produced when the loaded returns start after the first
+    of those 24 months (:meth:`~cpanalysis.indicators.context.IndicatorContext.covers`): a
+    period of care or a placement begun before the earliest return would otherwise start at its
+    first loaded episode, dropping children from the cohort and placements from the count.
     """
+    if not ctx.covers(periods.months_before(win.end, 24)):
+        return None
     children = ctx.continuously_looked_after(win.end, 24)
     frame = on_date_frame(ctx, win.end).reindex(children)
     frame["hit"] = _placements_count(ctx, children, periods.months_before(win.end, 24), win.end) >= 3
@@ -101,7 +106,13 @@ def long_term_stability(ctx: IndicatorContext, win: Window, stamp: Stamp) -> Row
     together last 2 years). Placements are carer spells whatever ``same_carer_moves``: a child
     placed for adoption with their foster carers, or whose carers moved house or transferred to
     the authority (RNE T/U), is still with the same carers, so the spell's start counts.
+    Not produced when the loaded returns start after the first of the 30 months: a period of
+    care begun earlier would start at its first loaded episode and the child could leave the
+    cohort (on the demo's last three returns, 31 March 2024: 90% of 160 children instead of 75%
+    of 264).
     """
+    if not ctx.covers(periods.months_before(win.end, 30)):
+        return None
     cutoff = periods.months_before(win.end, 24)
     children = ctx.continuously_looked_after(win.end, 30)
     frame = on_date_frame(ctx, win.end).reindex(children)
@@ -284,7 +295,10 @@ def adoption_days_entry_to_placement(ctx: IndicatorContext, win: Window, stamp: 
     DfE publishes A10 as a 3-year average; this is the window's children. It may look back
     further than the loaded returns hold: a period of care that began before the earliest loaded
     return starts, for this measure, at its earliest loaded episode, so computed on the last
-    three returns it can differ from the whole history (the only measure that may).
+    three returns it can differ from the whole history (as can ``cla_started_reentry``, whose
+    earlier period of care may lie before them; the measures with a fixed look-back,
+    ``placements_3plus_24m``, ``long_term_stability`` and ``staying_put_19_20``, are not
+    produced when the returns do not reach back to it).
     """
     adopted = ceased_frame(ctx, win)
     adopted = adopted[adopted["end_rec"].isin(codes.REC_ADOPTED)]

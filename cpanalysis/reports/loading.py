@@ -256,11 +256,15 @@ def series_period_ends(period_end: object, first_year: int, quarters: int = QUAR
     Returns
     -------
     (rolling, years) : lists of Timestamps, oldest first
-        ``quarters`` quarter ends ending at ``period_end``; every 31 March from ``first_year`` to
-        the last one on or before ``period_end``.
+        ``quarters`` quarter ends ending at ``period_end``, leaving out the earlier ones whose 12
+        months start before the first collection year (their figures would count only the part
+        of the year the returns hold: children who left or moved before it would be missing);
+        every 31 March from ``first_year`` to the last one on or before ``period_end``.
     """
     end = pd.Timestamp(period_end)
-    rolling = periods.previous_quarter_ends(end, quarters)
+    first_day = periods.year_start(int(first_year))
+    rolling = [e for e in periods.previous_quarter_ends(end, quarters)
+               if e == end or periods.months_before(e, 12) >= first_day]
     last_year = end.year if (end.month, end.day) >= (3, 31) else end.year - 1
     years = [pd.Timestamp(f"{y}-03-31") for y in range(int(first_year), last_year + 1)]
     return rolling, years
