@@ -47,6 +47,11 @@ def canonical_label(label: str) -> str:
     return _AT_31_MARCH.sub("on 31 March", label)
 
 
+def _canonical_labels(labels: pd.Series) -> pd.Series:
+    # a file repeats a few dozen labels over tens of thousands of rows: translate each once
+    return labels.map({label: canonical_label(label) for label in labels.unique()})
+
+
 @dataclass(frozen=True)
 class Layout:
     """Column names of one release of a file (``group`` may be None for single-filter files)."""
@@ -425,8 +430,8 @@ def read_canonical(path: str | Path, spec: EesFile) -> pd.DataFrame:
     out = pd.DataFrame({"year": raw["time_period"].astype(int)})
     out["period_end"] = tidy.period_end_of(out["year"]).to_numpy()
     out["geography"] = geography_codes(raw, path)
-    out["group"] = raw[layout.group].map(canonical_label) if layout.group else _POP
-    out["item"] = raw[layout.item].map(canonical_label)
+    out["group"] = _canonical_labels(raw[layout.group]) if layout.group else _POP
+    out["item"] = _canonical_labels(raw[layout.item])
     out["count"], out["count_symbol"] = parse_values(raw[layout.count], str(path), layout.count)
     out["percent"], out["percent_symbol"] = parse_values(raw[layout.percent], str(path), layout.percent)
     for column in spec.extra_columns:
