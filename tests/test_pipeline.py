@@ -471,6 +471,24 @@ def test_snapshot_answers_only_the_same_call(good_project, tmp_path, monkeypatch
     assert data.read_snapshot(arguments) is None  # gone: load normally
 
 
+def test_authority_names_are_read_once_and_travel_in_the_snapshot(good_project, tmp_path, monkeypatch):
+    root, loaded, _ = good_project
+    from cpanalysis import dfe
+
+    national = dataclasses.replace(loaded, national_folder=tmp_path / "dfe", cache={})
+    codes = pd.DataFrame({"new_la_code": ["E10000018", "E06000016", ""], "la_name": ["Leicestershire", "Leicester", "Old"]})
+    calls = []
+    monkeypatch.setattr(dfe, "la_codes", lambda folder: calls.append(folder) or codes.copy())
+    expected = {"E10000018": "Leicestershire", "E06000016": "Leicester"}
+    assert national_comparison.area_names(national) == expected
+    assert national_comparison.area_names(national) == expected and len(calls) == 1
+    arguments = data.snapshot_arguments(root / "data" / "raw" / "903", "2025-09-30", LA, "", "internal", 2)
+    monkeypatch.setenv(data.SNAPSHOT_ENV, str(data.write_snapshot(national, arguments, tmp_path / "snap.pkl")))
+    in_a_kernel = data.read_snapshot(arguments)
+    monkeypatch.setattr(dfe, "la_codes", lambda folder: pytest.fail("the kernel read the national files again"))
+    assert national_comparison.area_names(in_a_kernel) == expected
+
+
 def test_load_for_notebook_rejects_bad_parameters(good_project):
     root, _, _ = good_project
     with pytest.raises(ParameterError, match="audience must be one of"):

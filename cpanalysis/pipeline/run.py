@@ -372,6 +372,7 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
     # The kernels unpickle what this process loaded instead of loading it again (data.write_snapshot);
     # the snapshot holds child-level tables, so it lives beside the processed tables, never in out.
     loading.remove_stale_snapshots(loaded.processed_dir)  # left by a run that was killed outright
+    national_comparison.area_names(loaded)  # read once here (cached already) and carried in the snapshot
     snapshot = loading.write_snapshot(
         loaded, loading.snapshot_arguments(values["data_dir"], values["period_end"], la_code, values["dfe_dir"],
                                            audience, loading.QUARTERS, chosen_definitions),

@@ -45,18 +45,24 @@ NOT_PUBLISHED = "not published"
 
 
 def area_names(data: NotebookData) -> dict[str, str]:
-    """Code -> name of every authority in the national files (empty without them)."""
+    """Code -> name of every authority in the national files (empty without them).
+
+    Kept in ``data.cache``: the runner asks once before it hands its kernels the loaded data, so
+    no kernel reads every national file's area columns again (about 0.4 s of CPU).
+    """
     if data.national_folder is None:
         return {}
-    from cpanalysis import dfe
-    from cpanalysis.errors import CpanalysisError
+    if "area_names" not in data.cache:
+        from cpanalysis import dfe
+        from cpanalysis.errors import CpanalysisError
 
-    try:
-        codes = dfe.la_codes(data.national_folder)
-    except CpanalysisError:
-        return {}
-    codes = codes[codes["new_la_code"] != ""]
-    return dict(zip(codes["new_la_code"], codes["la_name"], strict=True))
+        try:
+            codes = dfe.la_codes(data.national_folder)
+        except CpanalysisError:
+            return {}
+        codes = codes[codes["new_la_code"] != ""]
+        data.cache["area_names"] = dict(zip(codes["new_la_code"], codes["la_name"], strict=True))
+    return dict(data.cache["area_names"])
 
 
 def _published(data: NotebookData, indicator_id: str, when: pd.Timestamp) -> pd.DataFrame:
