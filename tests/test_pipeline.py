@@ -489,6 +489,23 @@ def test_authority_names_are_read_once_and_travel_in_the_snapshot(good_project, 
     assert national_comparison.area_names(in_a_kernel) == expected
 
 
+def test_the_runner_works_out_the_shared_cohort_once_for_every_kernel(good_project, tmp_path, monkeypatch):
+    root, _, _ = good_project
+    handed = {}
+    write = data.write_snapshot
+
+    def spy(loaded, arguments, path):
+        handed.update(loaded.cache)
+        return write(loaded, arguments, path)
+
+    monkeypatch.setattr(data, "write_snapshot", spy)
+    run_pipeline(data=root / "data" / "raw" / "903", dfe=root / "no_dfe", period_end="2025-06-30", la_code=LA,
+                 out=tmp_path / "reports", notebooks=[], progress=None)
+    end = pd.Timestamp("2025-06-30")
+    assert {("child_attributes", end), ("cohort", "", end)} <= set(handed)
+    assert handed[("cohort", "", end)].filter == "" and handed[("cohort", "", end)].judged_on == end
+
+
 def test_load_for_notebook_rejects_bad_parameters(good_project):
     root, _, _ = good_project
     with pytest.raises(ParameterError, match="audience must be one of"):

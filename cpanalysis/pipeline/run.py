@@ -49,7 +49,7 @@ from cpanalysis.pipeline.execute import (
     stop_kernels,
 )
 from cpanalysis.reports import changes as quarter
-from cpanalysis.reports import loading, national_comparison
+from cpanalysis.reports import loading, national_comparison, scope
 from cpanalysis.writing import (
     folder_lock,
     move_into_place,
@@ -372,7 +372,11 @@ def _run_pack(data: str | Path | None, dfe: str | Path | None, period_end: str |
     # The kernels unpickle what this process loaded instead of loading it again (data.write_snapshot);
     # the snapshot holds child-level tables, so it lives beside the processed tables, never in out.
     loading.remove_stale_snapshots(loaded.processed_dir)  # left by a run that was killed outright
-    national_comparison.area_names(loaded)  # read once here (cached already) and carried in the snapshot
+    # Worked out once here and carried in the snapshot (NotebookData.cache), not in every kernel:
+    # page 06's authority names (the national files' area columns) and the children's attributes
+    # on the period end with the whole cohort chosen, which nearly every table and chart reads.
+    national_comparison.area_names(loaded)
+    scope.resolve(loaded, "")
     snapshot = loading.write_snapshot(
         loaded, loading.snapshot_arguments(values["data_dir"], values["period_end"], la_code, values["dfe_dir"],
                                            audience, loading.QUARTERS, chosen_definitions),
