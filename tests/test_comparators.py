@@ -144,7 +144,7 @@ def test_page_06_shows_a_hidden_local_figure_as_hidden_never_nan() -> None:
     assert neighbours.iloc[0, 1] == "[c]"
     for table in (recon, position, trends, neighbours):
         assert not table.astype(str).apply(lambda c: c.str.contains("nan|no local figure|no figure of ours")).any().any()
-        assert str(table.attrs["caption"]).endswith(HIDDEN_FOOTNOTE)
+        assert HIDDEN_FOOTNOTE in str(table.attrs["caption"])  # (the neighbours' then explains DfE's [c])
     # the library's reconciliation keeps the symbol and says why it does not compare
     from cpanalysis import compare
 
@@ -161,5 +161,7 @@ def test_page_06_footnote_only_when_one_of_our_figures_is_hidden() -> None:
     data.audience = "external"
     neighbours = comparators.neighbours_table(data, ["placements_3plus_12m"])
     assert neighbours.iloc[3, 1] == "[c]" and HIDDEN_FOOTNOTE not in neighbours.attrs["caption"]
+    # ... but the reader is told whose symbol it is and why
+    assert neighbours.attrs["caption"].endswith("In DfE's published figures: [c] suppressed to protect confidentiality.")
     recon = comparators.reconciliation_table(data, ["placements_3plus_12m"])
     assert recon["Ours"].tolist() == ["9.6%"] and "caption" not in recon.attrs

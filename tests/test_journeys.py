@@ -399,6 +399,30 @@ def test_show_drops_an_empty_note_column_and_keeps_the_caption():
     assert "white-space: nowrap" in years  # the year label never breaks at its hyphen
 
 
+def test_show_explains_a_hidden_figure_in_the_caption():
+    """A table of our figures showing [c] (pages 01, 03-05, 07, 08 and page 06's ChAT table read
+    none of with_hidden_footnote's tables) carries the footnote once; others are left alone."""
+    hidden = pd.DataFrame({"Measure": ["A1 (3 years)", "Re-entries"], "Value": ["[c]", "0%"]})
+    assert common.show(hidden).caption == common.HIDDEN_FOOTNOTE
+    hidden.attrs["caption"] = "Latest values."
+    assert common.show(hidden).caption == f"Latest values. {common.HIDDEN_FOOTNOTE}"
+    inside = pd.DataFrame({"Placements": ["12 ([c] children)"]})  # a symbol inside a cell's text
+    assert common.show(inside).caption == common.HIDDEN_FOOTNOTE
+    footnoted = common.with_hidden_footnote(hidden.copy(), hidden["Value"])
+    assert common.show(footnoted).caption == f"Latest values. {common.HIDDEN_FOOTNOTE}"  # not twice
+    assert common.show(pd.DataFrame({"Value": ["5%"]})).caption is None
+
+
+def test_dfe_symbols_are_explained_as_dfes():
+    # our figure shown, England's published figure hidden by DfE: DfE's note, not ours
+    table = pd.DataFrame({"Ours": ["9.6%"], "DfE published": ["[c]"], "Region": ["[-]"]})
+    common.with_hidden_footnote(table, table["Ours"])
+    assert table.attrs["caption"] == ("In DfE's published figures: [-] missing or suppressed in LAIT (the store does "
+                                      "not say which); [c] suppressed to protect confidentiality.")
+    assert common.show(table).caption == table.attrs["caption"]
+    assert "caption" not in common.with_hidden_footnote(pd.DataFrame({"Ours": ["1%"]}), pd.Series(["1%"], name="Ours")).attrs
+
+
 def test_disruption_cells_behind_a_handful_of_endings_are_hidden_externally():
     # every move ends with CARPL (planned): A's 4 moves and B's 1 move, no disruption, no one left care
     internal = placement_moves.disruption_table(notebook_data(), min_children=2)

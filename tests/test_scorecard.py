@@ -224,7 +224,9 @@ def test_scorecard_table_states_a_shared_period_once_and_leaves_out_an_empty_cha
     stability = strategy_scorecard.scorecard_table(card, "O3")  # both rolling 12 months to 30 Sep 2025
     assert "Period" not in stability and "Since the previous run" not in stability  # no previous run
     assert stability.attrs["caption"] == "Latest values: the 12 months to 30 Sep 2025."
-    assert common.show(stability).caption == "Latest values: the 12 months to 30 Sep 2025."
+    # long-term stability reads [c] (a suppressed row): the shown caption says why
+    assert stability["Latest"].tolist() == ["30%", "[c]"]
+    assert common.show(stability).caption == f"Latest values: the 12 months to 30 Sep 2025. {common.HIDDEN_FOOTNOTE}"
     education = strategy_scorecard.scorecard_table(card, "O4")  # both the year to 31 March 2025
     assert education.attrs["caption"] == "Latest values: the year to 31 March 2025."
     before = frame([row("placements_3plus_12m", "2025-06-30", 10, 100, 10.0, period_type="rolling_12m")])

@@ -92,11 +92,42 @@ def _caption(table: pd.DataFrame, text: str) -> pd.DataFrame:
 def with_hidden_footnote(table: pd.DataFrame, ours: pd.Series) -> pd.DataFrame:
     """``table`` with :data:`HIDDEN_FOOTNOTE` added to its caption when one of our figures
     (``ours``: the table's cells holding them) reads :data:`HIDDEN`, so a hidden figure reads as
-    hidden and says why; DfE's own ``[c]`` in other cells are DfE's and need no such note."""
+    hidden and says why; DfE's own symbols in the other cells (a neighbour's ``[c]``) get
+    :func:`dfe_symbols_footnote` instead, which says they are DfE's."""
+    caption = str(table.attrs.get("caption") or "")
     if (ours.astype(str) == HIDDEN).any():
-        caption = str(table.attrs.get("caption") or "")
-        table.attrs["caption"] = f"{caption} {HIDDEN_FOOTNOTE}".strip()
+        caption = f"{caption} {HIDDEN_FOOTNOTE}".strip()
+    others = table.drop(columns=[c for c in table.columns if c == ours.name], errors="ignore")
+    if ours.name is None or ours.name not in table.columns:  # ``ours`` is a row (page 06's neighbours)
+        others = table.drop(index=[table.index[0]]) if len(table) else table
+    note = dfe_symbols_footnote(others)
+    if note:
+        caption = f"{caption} {note}".strip()
+    if caption:
+        table.attrs["caption"] = caption
     return table
+
+
+#: A cell holding a DfE symbol as the tables show it (``[c]``, ``[x]``, ``[-]`` ...).
+_SYMBOL_CELL = r"^\[([a-z]+|-)\]$"
+
+
+def dfe_symbols_footnote(cells: pd.DataFrame) -> str:
+    """"In DfE's published figures, [c] ..." for the DfE symbols among ``cells`` (``""`` if none).
+
+    DfE's figures (England, the region, neighbours, the authority as published) show DfE's own
+    symbol where DfE published no number; the footnote gives DfE's reason for each one shown
+    (:data:`cpanalysis.dfe.symbols.SYMBOLS`), so a reader is never left with an unexplained
+    ``[c]`` or ``[-]``.
+    """
+    text = cells.astype(str).stack() if len(cells.columns) and len(cells) else pd.Series(dtype=str)
+    found = sorted(set(text[text.str.fullmatch(_SYMBOL_CELL)].str[1:-1]))
+    if not found:
+        return ""
+    from cpanalysis.dfe.symbols import symbol_reason  # only when a table shows one
+
+    reasons = "; ".join(f"[{s}] {symbol_reason(s)}" for s in found)
+    return f"In DfE's published figures: {reasons}."
 
 
 def _nothing(what: str, reason: str) -> Markdown:
@@ -126,7 +157,8 @@ def show(obj: object, caption: str | None = None):
     No row numbers; numbers with thousands separators and one decimal, except columns naming a
     year (2025, not 2,025); cell text escaped (a file name or title from the data is text, never
     HTML); an empty ``Note`` column dropped, notes starting with a capital; the ``Year`` column
-    kept on one line; the caption ``caption`` or the table's ``attrs["caption"]``.
+    kept on one line; the caption ``caption`` or the table's ``attrs["caption"]``, followed by
+    :data:`HIDDEN_FOOTNOTE` when a cell shows :data:`HIDDEN` and the caption does not explain it.
     """
     if not isinstance(obj, pd.DataFrame):
         return obj
@@ -142,6 +174,10 @@ def show(obj: object, caption: str | None = None):
     if years:  # "2024-25" would otherwise break at its hyphen in a wide table
         styled = styled.set_properties(subset=years, **{"white-space": "nowrap"})
     text = caption or obj.attrs.get("caption")
+    if HIDDEN not in str(text or "") and obj.astype(str).apply(lambda c: c.str.contains(HIDDEN, regex=False)).any().any():
+        # a table of our own figures hiding one says why (the tables beside DfE's figures say it
+        # through with_hidden_footnote, which tells our [c] from DfE's)
+        text = f"{text or ''} {HIDDEN_FOOTNOTE}".strip()
     return styled.set_caption(text) if text else styled
 
 
