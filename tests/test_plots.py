@@ -133,6 +133,9 @@ def test_trend_chart_draws_england_as_a_line_and_greys_small_and_suppressed(seri
     assert list(grey.get_ydata()) == [25.0]
     texts = [t.get_text() for t in ax.texts]
     assert "c" in texts  # the suppressed year shows its symbol
+    # ... which the note under the chart explains
+    assert fig.texts[-1].get_text().replace("\n", " ").endswith(
+        "A letter at the foot of a year stands for a figure not shown: c, suppressed to protect confidentiality.")
     assert ax.get_title(loc="left").replace("\n", " ") == plots.finding_title(series, "placements_3plus_12m", LA)
     # n under each year's label, not on the chart
     ticks = [t.get_text() for t in ax.get_xticklabels()]

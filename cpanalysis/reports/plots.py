@@ -460,6 +460,12 @@ def trend_chart(tidy: pd.DataFrame, indicator_id: str, la_code: str, *,
                 "so it is not compared with other areas; n = children in the denominator.")
     if str(rows["period_type"].iloc[0]) == "rolling_12m":
         note += " Rolling 12-month windows overlap by nine months: read the shape, not each step."
+    if hidden.any():  # the letter at the foot of a year is otherwise unexplained
+        from cpanalysis.dfe.symbols import symbol_reason
+
+        letters = sorted(set(rows["suppressed"][hidden].map(_as_str).replace("", "x")))
+        note += (" A letter at the foot of a year stands for a figure not shown: "
+                 + "; ".join(f"{s}, {symbol_reason(s)}" for s in letters) + ".")
     _footnote(fig, note)
     return fig
 
