@@ -357,6 +357,12 @@ def test_processed_dir_for_and_demo_detection(tmp_path):
     assert data.processed_dir_for(tmp_path / "data" / "raw" / "demo" / "903") == tmp_path / "data" / "processed" / "demo"
     assert data.processed_dir_for(tmp_path / "data" / "raw" / "903") == tmp_path / "data" / "processed"
     assert data.processed_dir_for(tmp_path / "exports" / "903") == tmp_path / "exports" / "processed"
+    # two demo-layout folders side by side (903/ inside each): given by the folder or by its
+    # 903/, each authority's tables go in its own folder, never one shared <parent>/processed
+    for name in ("short", "bham"):
+        (tmp_path / "rv" / name / "903").mkdir(parents=True)
+        assert data.processed_dir_for(tmp_path / "rv" / name) == tmp_path / "rv" / name / "processed"
+        assert data.processed_dir_for(tmp_path / "rv" / name / "903") == tmp_path / "rv" / name / "processed"
     assert data.is_demo_dir(tmp_path / "data" / "raw" / "demo" / "903")
     assert data.is_demo_dir(tmp_path / "data" / "raw" / "demo")
     assert not data.is_demo_dir(tmp_path / "data" / "raw" / "903")

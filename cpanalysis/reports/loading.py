@@ -85,11 +85,15 @@ def processed_dir_for(data_dir: str | Path) -> Path:
 
     ``<root>/data/raw/<name>[/903]`` -> ``<root>/data/processed/<name>`` (so the demo's are in
     ``data/processed/demo`` and an authority's ``data/raw/903`` in ``data/processed``); a folder
-    outside a ``data/raw`` tree gets ``<its parent>/processed``.
+    outside a ``data/raw`` tree gets ``<its parent>/processed``, except the folder ``cpanalysis
+    demo`` writes (holding ``903/``), whose tables go inside it, where its ``903`` folder's go:
+    two such folders side by side (two authorities) never share one cache.
     """
     folder = Path(data_dir).resolve()
     raw = _raw_ancestor(folder)
     if raw is None:
+        if folder.name != "903" and (folder / "903").is_dir():
+            return folder / "processed"
         return folder.parent / "processed"
     parts = list(folder.relative_to(raw).parts)
     if parts and parts[-1] == "903":
