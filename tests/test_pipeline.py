@@ -353,6 +353,24 @@ def test_write_index_lists_reports_changes_and_downloads(tmp_path):
 GOOD = Path(__file__).parent / "fixtures" / "good"
 
 
+def test_a_change_to_the_package_code_rebuilds_the_cache(tmp_path, monkeypatch):
+    """The version number stays the same between commits: the sources' fingerprint is in the key,
+    so a fix to a rule or an indicator is never hidden by a warm cache."""
+    import shutil
+
+    returns = tmp_path / "returns"
+    shutil.copytree(GOOD, returns)
+    said: list[str] = []
+    data.load_tables(returns, "E10000018", progress=said.append)
+    data.load_tables(returns, "E10000018", progress=said.append)
+    assert any(line.startswith("Using the processed tables cached") for line in said)
+    monkeypatch.setattr(data, "_CODE", ["a later commit"], raising=False)
+    said.clear()
+    data.load_tables(returns, "E10000018", progress=said.append)
+    assert not any(line.startswith("Using the processed tables cached") for line in said)
+    assert any(line.startswith("Validating and building") for line in said)
+
+
 def test_processed_dir_for_and_demo_detection(tmp_path):
     assert data.processed_dir_for(tmp_path / "data" / "raw" / "demo" / "903") == tmp_path / "data" / "processed" / "demo"
     assert data.processed_dir_for(tmp_path / "data" / "raw" / "903") == tmp_path / "data" / "processed"

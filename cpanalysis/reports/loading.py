@@ -142,8 +142,28 @@ def input_files(data_dir: str | Path) -> dict[str, str]:
     return file_hashes(data_dir, [f"*.{s}" for s in suffixes] + [f"*.{s.upper()}" for s in suffixes])
 
 
+_CODE: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """SHA-256 (16 hex digits) of the package's Python sources, worked out once per process.
+
+    Part of the cache keys (:func:`_cache_key`, and through it the indicator series'): the
+    version number alone stays the same between commits of a clone, so a warm cache would keep
+    the figures of the code it was built with after a fix to a rule or an indicator.
+    """
+    if not _CODE:
+        package = Path(__file__).resolve().parent.parent
+        digest = hashlib.sha256()
+        for path in sorted(package.rglob("*.py")):
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+        _CODE.append(digest.hexdigest()[:16])
+    return _CODE[0]
+
+
 def _cache_key(data_dir: Path, la_code: str) -> dict:
-    return {"input": str(data_dir), "files": input_files(data_dir), "version": __version__, "la_code": la_code}
+    return {"input": str(data_dir), "files": input_files(data_dir), "version": __version__,
+            "code": code_fingerprint(), "la_code": la_code}
 
 
 def _read_json(path: Path) -> dict:
