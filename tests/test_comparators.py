@@ -65,8 +65,18 @@ def test_neighbours_table_names_each_neighbour_with_its_value() -> None:
     assert table[stability].tolist() == ["10%", "10%", "12%", "[c]", "12%", "11%", "10%"]
     # long-term stability: DfE's latest is 2024, when we have no yearly figure
     long_term = table[[c for c in table.columns if c.endswith("(2024)")][0]].tolist()
-    assert long_term == ["not computed", "not published", "68%", "not published", "68%", "not published", "71%"]
+    assert long_term == ["no figure from the returns loaded", "not published", "68%", "not published", "68%",
+                         "not published", "71%"]
     assert table[table.columns[3]].eq(comparators.NOT_PUBLISHED).all()  # attainment: nothing for any area
+
+
+def test_neighbours_table_says_attainment_is_dfes_figure_only() -> None:
+    """Attainment is DfE's (the National Pupil Database), never computed from the 903: our row
+    points to the authority's published figure instead of reading "not computed"."""
+    data = crafted([*NATIONAL, row("ks2_rwm_expected", 2025, LA, 47.0), row("ks2_rwm_expected", 2025, "E92000001", 35.0)])
+    table = comparators.neighbours_table(data, ["ks2_rwm_expected"])
+    assert table.iloc[:2, 1].tolist() == ["DfE's figure only (next row)", "47%"]
+    assert not table.astype(str).apply(lambda c: c.str.contains("not computed")).any().any()
 
 
 def test_neighbours_table_says_why_when_it_cannot() -> None:

@@ -121,7 +121,7 @@ def neighbours_table(data: NotebookData, indicator_ids: Sequence[str] | str = "n
         unit = str(rows["unit"].iloc[0]) if len(rows) else "%"
         ours = local[(local["indicator_id"] == indicator_id) & (pd.to_datetime(local["period_end"]) == when)]
         ours_text = (format_value(ours["value"].iloc[0], unit) if len(ours) and pd.notna(ours["value"].iloc[0])
-                     else (HIDDEN if len(ours) and str(ours["suppressed"].iloc[0] or "") else "not computed"))
+                     else (HIDDEN if len(ours) and str(ours["suppressed"].iloc[0] or "") else _no_figure(indicator_id)))
         values = rows.loc[[c for c in data.neighbours if c in rows.index], "value"].dropna()
         column = [ours_text, _cell(rows, data.la_code, unit)]
         column += [_cell(rows, code, unit) for code in data.neighbours]
@@ -249,13 +249,26 @@ def funnel(data: NotebookData, indicator_id: str) -> Figure | Markdown:
     except CpanalysisError as exc:
         return _unavailable(title_of(indicator_id), exc)
 
+#: Our cell where we have no figure for a measure the 903 gives (a measure that looks back
+#: further than the returns loaded, :meth:`cpanalysis.indicators.context.IndicatorContext.covers`).
+NO_LOCAL_FIGURE = "no figure from the returns loaded"
+#: Our cell for a measure only DfE computes (attainment, school moves): its figure is the next row.
+DFE_ONLY = "DfE's figure only (next row)"
+
+
+def _no_figure(indicator_id: str) -> str:
+    """What our row says where it has no figure: why, in words a reader can act on."""
+    family = getattr(catalogue.get(indicator_id), "family", "")
+    return DFE_ONLY if family in ("attainment", "published") else NO_LOCAL_FIGURE
+
+
 def _reconciled(value: float, unit: str, suppressed: str) -> str:
     """Our figure in the reconciliation: one decimal for a percentage (to set beside DfE's
     unrounded figure), :data:`HIDDEN` where an external table hides it, never ``nan``."""
     if suppressed:
         return HIDDEN
     if pd.isna(value):
-        return "not computed"
+        return NO_LOCAL_FIGURE
     return format_value(value, unit) if unit != "%" else f"{value:.1f}%"
 
 
