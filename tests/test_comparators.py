@@ -79,6 +79,20 @@ def test_neighbours_table_says_attainment_is_dfes_figure_only() -> None:
     assert not table.astype(str).apply(lambda c: c.str.contains("not computed")).any().any()
 
 
+def test_a_chart_with_no_figure_of_ours_says_so_plainly() -> None:
+    """Long-term stability on the last three returns (it looks back 30 months): the note names the
+    returns, not the indicator table's keys."""
+    from cpanalysis.reports import common, outcome_trends
+
+    data = crafted(NATIONAL)
+    data.manifest = {"returns": [{"label": "2023-24"}, {"label": "2024-25"}, {"label": "2025-26_Q2"}]}
+    data.indicators = data.indicators[data.indicators["indicator_id"] != "long_term_stability"]
+    expected = ("*Children in care 2.5+ years living in the same placement for 2+ years: no figure from the "
+                "returns loaded (2023-24 to 2025-26\\_Q2).*")
+    assert outcome_trends.outcome_trend(data, "long_term_stability").data == expected
+    assert common.trend(data, "long_term_stability", national=False).data == expected
+
+
 def test_neighbours_table_says_why_when_it_cannot() -> None:
     no_neighbours = comparators.neighbours_table(crafted(NATIONAL, neighbours=[]), ["placements_3plus_12m"])
     assert isinstance(no_neighbours, Markdown) and "no statistical neighbours" in no_neighbours.data

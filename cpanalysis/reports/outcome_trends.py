@@ -57,7 +57,7 @@ def outcome_trend(data: NotebookData, indicator_id: str, **options) -> Figure | 
         return plots.trend_chart(table, indicator_id, data.la_code, comparators=comparators,
                                  la_name=data.la_name, period_type="year", **options)
     except CpanalysisError as exc:
-        return _unavailable(title_of(indicator_id), exc)
+        return _unavailable(title_of(indicator_id), exc, data, indicator_id)
 
 def comparison_table(data: NotebookData, indicator_ids: Sequence[str] | str) -> pd.DataFrame | Markdown:
     """Each measure in the latest year DfE has published: ours, England, the region, the neighbours.
