@@ -86,11 +86,17 @@ def test_a_chart_with_no_figure_of_ours_says_so_plainly() -> None:
 
     data = crafted(NATIONAL)
     data.manifest = {"returns": [{"label": "2023-24"}, {"label": "2024-25"}, {"label": "2025-26_Q2"}]}
+    # the rolling 12 months to 30 Sep 2025 are covered (from 1 April 2023), no 31 March is
     data.indicators = data.indicators[data.indicators["indicator_id"] != "long_term_stability"]
-    expected = ("*Children in care 2.5+ years living in the same placement for 2+ years: no figure from the "
-                "returns loaded (2023-24 to 2025-26\\_Q2).*")
+    data.indicators = pd.concat([data.indicators, pd.DataFrame(
+        [{**row("long_term_stability", 2025, LA, 77.8, source="local", period_type="rolling_12m"),
+          "period_end": pd.Timestamp("2025-09-30")}])], ignore_index=True)
+    expected = ("*Children in care 2.5+ years living in the same placement for 2+ years: no figure at 31 March "
+                "from the returns loaded (2023-24 to 2025-26\\_Q2).*")
     assert outcome_trends.outcome_trend(data, "long_term_stability").data == expected
     assert common.trend(data, "long_term_stability", national=False).data == expected
+    assert not isinstance(common.trend(data, "long_term_stability", period_type="rolling_12m", national=False),
+                          Markdown)  # the rolling figure is drawn
 
 
 def test_neighbours_table_says_why_when_it_cannot() -> None:

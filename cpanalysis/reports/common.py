@@ -280,14 +280,19 @@ def definitions_sentence(data: NotebookData) -> str:
     return (f" **Definitions differ from DfE's** ({chosen}): the figures are not directly comparable with "
             "DfE's published ones (the choices are explained in the package's docs/indicator_views.md).")
 
-def _unavailable(what: str, exc: Exception, data: NotebookData | None = None, indicator_id: str = "") -> Markdown:
-    """The note in place of a chart. A measure with no figure of ours at all (``indicator_id``
-    absent from ``data.indicators``: one that looks back further than the returns loaded, or one
-    the data cannot give) is said in a reader's words, naming the returns, not the table's keys."""
-    if data is not None and indicator_id and not (data.indicators["indicator_id"] == indicator_id).any():
-        returns = data.manifest.get("returns", []) if isinstance(data.manifest, dict) else []
-        span = f" ({returns[0]['label']} to {returns[-1]['label']})" if returns else ""
-        return Markdown(f"*{what}: no figure from the returns loaded{markdown_text(span)}.*")
+def _unavailable(what: str, exc: Exception, data: NotebookData | None = None, indicator_id: str = "",
+                 period_type: str = "year") -> Markdown:
+    """The note in place of a chart. A measure with no figure of ours for the chart's periods
+    (``indicator_id`` has no ``period_type`` rows in ``data.indicators``: it looks back further
+    than the returns loaded, or the data cannot give it) is said in a reader's words, naming the
+    returns, not the table's keys."""
+    if data is not None and indicator_id:
+        local = data.indicators
+        if not ((local["indicator_id"] == indicator_id) & (local["period_type"] == period_type)).any():
+            returns = data.manifest.get("returns", []) if isinstance(data.manifest, dict) else []
+            span = f" ({returns[0]['label']} to {returns[-1]['label']})" if returns else ""
+            when = " at 31 March" if period_type == "year" else ""
+            return Markdown(f"*{what}: no figure{when} from the returns loaded{markdown_text(span)}.*")
     return Markdown(f"*{what} is not available for this data: {markdown_text(exc)}*")
 
 def trend(data: NotebookData, indicator_id: str, *, period_type: str = "year", national: bool = True,
@@ -314,7 +319,7 @@ def trend(data: NotebookData, indicator_id: str, *, period_type: str = "year", n
         return plots.trend_chart(table, indicator_id, data.la_code, comparators=comparators,
                                  la_name=data.la_name, period_type=period_type, **options)
     except CpanalysisError as exc:
-        return _unavailable(title_of(indicator_id), exc, data, indicator_id)
+        return _unavailable(title_of(indicator_id), exc, data, indicator_id, period_type)
 
 def chart_rows(data: NotebookData, indicator_id: str, *, national: bool = True, medians: bool = False) -> pd.DataFrame:
     """One measure's rows of the table a chart reads, in the table's order.
