@@ -399,6 +399,31 @@ def test_show_drops_an_empty_note_column_and_keeps_the_caption():
     assert "white-space: nowrap" in years  # the year label never breaks at its hyphen
 
 
+def test_placement_survival_follows_placements_from_the_first_return_loaded():
+    """A placement begun before the returns loaded is in them only if it lasted until they begin:
+    following it would keep the long placements and lose the short ones (left truncation)."""
+    data = notebook_data()
+    # C1: placed on 1 January 2023 and still there, 13 placements of the crafted children from 1 April 2024
+    old = {"child_id": "C1", "period_id": 1, "placement_seq": 1, "start": T("2023-01-01"), "end": NaT, "place": "U1",
+           "place_provider": "PR1", "pl_distance": 5.0, "pl_location": "IN", "end_rec": None, "end_reason": None,
+           "is_short_break": False, "is_temporary": False}
+    data.tables["placements"] = pd.concat([data.tables["placements"], pd.DataFrame([old])], ignore_index=True)
+    data.tables["children"] = pd.concat([data.tables["children"], pd.DataFrame(
+        [{"child_id": "C1", "sex": "M", "dob": T("2012-01-01"), "ethnic_group": "White", "ever_uasc": False}])],
+        ignore_index=True)
+    # the whole history loaded (from 2016-17): the 5 years to 31 March 2025 start on 31 March 2020
+    data.manifest = {"returns": [{"label": "2016-17", "collection_year": 2017}, {"label": "2024-25", "collection_year": 2025}]}
+    assert placement_moves.survival_start(data) == T("2020-03-31")
+    assert len(placement_moves.placement_durations(data)) == 14
+    # only 2024-25 loaded: from 1 April 2024, so C1's placement (in the return because it lasted) is left out
+    data.manifest = {"returns": [{"label": "2024-25", "collection_year": 2025}]}
+    assert placement_moves.survival_start(data) == T("2024-04-01")
+    assert len(placement_moves.placement_durations(data)) == 13
+    table = placement_moves.survival_table(data, min_children=2)
+    assert table.attrs["caption"].startswith("Placements starting from 1 April 2024 (the first return loaded; a "
+                                             "placement that ended before it is in no return) to 31 March 2025, ")
+
+
 def test_show_explains_a_hidden_figure_in_the_caption():
     """A table of our figures showing [c] (pages 01, 03-05, 07, 08 and page 06's ChAT table read
     none of with_hidden_footnote's tables) carries the footnote once; others are left alone."""

@@ -166,11 +166,36 @@ def linked_reasons_hidden(result: pd.DataFrame, audience: str) -> pd.Series:
     return hide
 
 
-def placement_durations(data: NotebookData, since_years: int = SURVIVAL_YEARS) -> pd.DataFrame:
-    """Placement-level durations of placements starting in the last ``since_years`` years (not displayed)."""
+def _first_day_loaded(data: NotebookData) -> pd.Timestamp | None:
+    """1 April of the earliest collection year loaded (the build manifest's first return), if known."""
+    returns = data.manifest.get("returns", []) if isinstance(data.manifest, dict) else []
+    years = [int(r["collection_year"]) for r in returns if r.get("collection_year") is not None]
+    return periods.year_start(min(years)) if years else None
+
+
+def survival_start(data: NotebookData, since_years: int = SURVIVAL_YEARS) -> pd.Timestamp:
+    """First start date of the placements followed: ``since_years`` before the period end, or the
+    first day of the earliest return loaded when that is later. A placement that ended before the
+    returns begin is in none of them, while one that started as long ago but lasted is (it was
+    still open), so following placements from before the returns would keep only the long ones:
+    on the demo's last three returns the median was 6 months against 4 on the whole history."""
     started = data.period_end - pd.DateOffset(years=since_years)
+    first = _first_day_loaded(data)
+    return max(started, first) if first is not None else started
+
+
+def placement_durations(data: NotebookData, since_years: int = SURVIVAL_YEARS) -> pd.DataFrame:
+    """Placement-level durations of placements starting from :func:`survival_start` (not displayed)."""
     return moves.placement_durations(data.tables["placements"], data.period_end, children=data.tables["children"],
-                                     started_from=started)
+                                     started_from=survival_start(data, since_years))
+
+
+def _survival_caption(data: NotebookData, since_years: int) -> str:
+    start = survival_start(data, since_years)
+    if start > data.period_end - pd.DateOffset(years=since_years):
+        return (f"Placements starting from {start:%-d %B %Y} (the first return loaded; a placement that ended "
+                f"before it is in no return) to {data.period_end:%-d %B %Y}")
+    return f"Placements starting in the {since_years} years to {data.period_end:%-d %B %Y}"
 
 
 
@@ -212,7 +237,7 @@ def survival_table(data: NotebookData, *, cohort_filter: str = "", by: str | Non
         table[column] = wide[column].to_numpy()
     table["Note"] = [first.loc[g, "note"] if isinstance(first.loc[g, "note"], str) else "" for g in wide.index]
     table = table.drop(columns=group_label(by)) if by is None else table
-    return _caption(table, f"Placements starting in the {since_years} years to {data.period_end:%-d %B %Y}, "
+    return _caption(table, f"{_survival_caption(data, since_years)}, "
                            "followed until they ended or the period end (Kaplan-Meier; log-log 95% intervals). "
                            "Any ending counts: a move or leaving care.")
 
