@@ -195,3 +195,32 @@ def test_page_06_footnote_only_when_one_of_our_figures_is_hidden() -> None:
     assert neighbours.attrs["caption"].endswith("In DfE's published figures: [c] suppressed to protect confidentiality.")
     recon = comparators.reconciliation_table(data, ["placements_3plus_12m"])
     assert recon["Ours"].tolist() == ["9.6%"] and "caption" not in recon.attrs
+
+
+def test_page_02_marks_our_figure_when_it_is_dfes_published_one() -> None:
+    """Attainment is not in the returns: the "Ours" column then shows DfE's figure for us and says so
+    (a reviewer's finding: it read as if computed from our returns)."""
+    from cpanalysis.reports.common import HIDDEN_FOOTNOTE
+    from cpanalysis.reports.outcome_trends import DFE_MARK, DFE_NOTE, comparison_table
+
+    data = crafted(NATIONAL)
+    ours = data.indicators["indicator_id"] == "placements_3plus_12m"
+    published = data.national[(data.national["geography"].astype(str) == LA)
+                               & (data.national["indicator_id"] == "placements_3plus_12m")]
+    data.indicators = data.indicators[~ours]  # not computed locally: only DfE's row for us is left
+    assert len(published)
+    table = comparison_table(data, ["placements_3plus_12m"])
+    assert table["Ours"].tolist() == ["10%" + DFE_MARK]  # DfE publishes 9.5; shown whole, as DfE rounds
+    assert DFE_NOTE in table.attrs["caption"] and HIDDEN_FOOTNOTE not in table.attrs["caption"]
+    assert "_published" not in table.columns
+
+    # DfE's own symbol for us: marked as DfE's, explained with DfE's reason, not as our hiding
+    national = data.national.copy()
+    mask = (national["geography"].astype(str) == LA) & (national["indicator_id"] == "placements_3plus_12m")
+    national.loc[mask, ["value", "numerator", "denominator", "lower_95", "upper_95"]] = np.nan
+    national.loc[mask, "suppressed"] = "c"
+    data.national = national
+    table = comparison_table(data, ["placements_3plus_12m"])
+    assert table["Ours"].tolist() == ["[c]" + DFE_MARK]
+    assert HIDDEN_FOOTNOTE not in table.attrs["caption"]
+    assert "In DfE's published figures: [c]" in table.attrs["caption"] and DFE_NOTE in table.attrs["caption"]

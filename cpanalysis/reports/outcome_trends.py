@@ -59,6 +59,12 @@ def outcome_trend(data: NotebookData, indicator_id: str, **options) -> Figure | 
     except CpanalysisError as exc:
         return _unavailable(title_of(indicator_id), exc, data, indicator_id)
 
+#: Beside our figure when it is DfE's published one (attainment: the returns do not hold it).
+DFE_MARK = " (DfE)"
+#: The caption's note for :data:`DFE_MARK`.
+DFE_NOTE = "(DfE): our figure as DfE publishes it; the SSDA903 returns do not hold this measure."
+
+
 def comparison_table(data: NotebookData, indicator_ids: Sequence[str] | str) -> pd.DataFrame | Markdown:
     """Each measure in the latest year DfE has published: ours, England, the region, the neighbours.
 
@@ -68,8 +74,9 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str] | str) -> 
     The region comparison is with the rest of the region (:func:`cpanalysis.compare.compare_with_region`),
     the neighbours' with the pooled neighbours (:func:`~cpanalysis.compare.compare_with_neighbours`,
     whose median is shown as the CSC dashboard shows it). Our figure is the authority's own
-    computation for the year ending 31 March. Without the national files: the message saying how
-    to get them.
+    computation for the year ending 31 March; for a measure the returns do not hold (attainment)
+    it is DfE's published figure for the authority, marked :data:`DFE_MARK` and explained in the
+    caption (:data:`DFE_NOTE`). Without the national files: the message saying how to get them.
     """
     from cpanalysis import compare
 
@@ -102,8 +109,11 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str] | str) -> 
         unit = str(ours["unit"])
         reg = _pick(region, ind, when)
         england = _pick(table[table["geography"] == ENGLAND_CODE], ind, when)
+        # Attainment is not in the returns: our row is then DfE's published figure, and says so.
+        published = str(ours.get("source")) == "dfe"
         rows.append({
-            "Measure": title_of(ind), "Year": str(when.year), "Ours": _shown(ours),
+            "Measure": title_of(ind), "Year": str(when.year),
+            "Ours": _shown(ours) + (DFE_MARK if published else ""), "_published": _shown(ours) if published else "",
             "95% interval": wording.row_interval(ours) if not str(ours.get("suppressed") or "") else "",
             "England": _shown(england),
             "Region": "" if reg is None else format_value(reg["region_value"], unit),
@@ -115,5 +125,12 @@ def comparison_table(data: NotebookData, indicator_ids: Sequence[str] | str) -> 
         })
     table = pd.DataFrame(rows, columns=["Measure", "Year", "Ours", "95% interval", "England", "Region",
                                         "vs rest of region", "Neighbours (median)", "vs neighbours",
-                                        "Rank among neighbours"]).fillna("")
-    return with_hidden_footnote(table, table["Ours"])
+                                        "Rank among neighbours", "_published"]).fillna("")
+    # the hidden-figure footnote for our own [c]; DfE's reasons for its symbols, ours as published included
+    caption = str(with_hidden_footnote(table, table["Ours"]).attrs.get("caption") or "")
+    if (table["_published"] != "").any():
+        caption = f"{caption} {DFE_NOTE}".strip()
+    table = table.drop(columns="_published")
+    if caption:
+        table.attrs["caption"] = caption
+    return table
