@@ -181,8 +181,11 @@ def _shown_small(name: str, values: np.ndarray, shown: np.ndarray, external: lis
     """Counts of 1 to 5 shown: a whole-number cell of a column headed as a count, or ``(n)`` after a share."""
     found = []
     header = [h.lower() for h in external[0]] if external else []
+    # a rate ("moves per placement-year", "per 10,000 children") is not a count, whatever it counts:
+    # 57 moves in 57 placement-years shows 1.00
     count_columns = {j for j, h in enumerate(header)
-                     if re.search(r"\b(children|young people|number|count|episodes|placements|moves|n)\b", h)}
+                     if re.search(r"\b(children|young people|number|count|episodes|placements|moves|n)\b", h)
+                     and not re.search(r"\bper\b", h)}
     for (i, j) in zip(*np.nonzero(shown), strict=True):
         if i > 0 and j in count_columns and LOW <= values[i, j] <= HIGH:
             found.append(f"{name}: count {values[i, j]:.0f} shown at row {i}, column {header[j]!r}")
