@@ -134,6 +134,8 @@ def _cases(work: Path) -> list[dict]:
 REASONS = {
     "202": "DfE defect: compares SEX codes across the 2024-25 recoding (1 = M, 2 = F)",
     "146": "DfE defect: its 2024-25 PLACE list spells K3 as 'k3', so every K3 is reported",
+    "208": "DfE defect: its 208 reports a blank UPN last year followed by UN1, which its own comment "
+           "lists as a valid change",
     "1001": "DfE false positive: it sees two years; the young person's care is in an earlier return",
     "1002": "DfE false positive: it sees two years; the young person's care is in an earlier return",
     "1001 short breaks": "DfE defect: its 1001 stacks this year's and last year's episodes and drops the "
@@ -224,6 +226,13 @@ def _reason(row, folders: dict, earlier: dict, cache: dict) -> str | None:
         return None
     if row.rule == "146":
         return REASONS["146"] if _cell(row.file, row.row, "PLACE", cache) == "K3" else None
+    if row.rule == "208":
+        last_file = Path(row.file).parent.parent / DEMO_RETURNS[1] / Path(row.file).name
+        if _cell(row.file, row.row, "UPN", cache) != "UN1" or not last_file.exists():
+            return None
+        last = _read(last_file, cache)
+        was = last.loc[last["CHILD"] == row.child, "UPN"].str.strip()
+        return REASONS["208"] if len(was) and was.iloc[0] == "" else None
     if row.rule in ("1001", "1002"):
         if row.case not in earlier:
             seen = set()

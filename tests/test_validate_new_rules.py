@@ -244,3 +244,29 @@ def test_new_rules_record_their_first_year() -> None:
     assert years == {"232": "2024-25 onwards", "233": "2025-26 onwards", "234": "2025-26 onwards",
                      "348": "2025-26 onwards", "444": "2025-26 onwards", "454": "2025-26 onwards",
                      "218": "2022-23 onwards", "222": "2022-23 onwards"}
+
+
+def _upn_returns(folder: Path, last: str, this: str):
+    for label, upn in (("2023-24", last), ("2024-25", this)):
+        write_return(folder, label, copy.deepcopy(BASE) | {"header": [{**HEADER, "UPN": upn}]})
+    return clean.normalise(ingest.read_returns(folder))[0]
+
+
+@pytest.mark.parametrize(("last", "this", "reported"), [
+    ("A123456789012", "B123456789012", "UPN B123456789012 but A123456789012 last year."),
+    ("A123456789012", "", "UPN blank but A123456789012 last year."),
+    ("A123456789012", "UN2", "UPN UN2 but A123456789012 last year."),
+    ("UN2", "UN3", "UPN UN3 but UN2 last year."),
+    ("UN3", "UN1", "UPN UN1 but UN3 last year."),
+    ("A123456789012", "a123456789012", None),  # the same UPN in lower case
+    ("", "", None),  # blank both years: DfE 442's business
+    ("UN1", "UN4", None),  # no UPN yet, then none for a later reason
+    ("", "UN2", None),
+    ("", "UN1", None),  # DfE's code reports it; its own comment calls it valid (docs/validation_rules.md)
+    ("UN5", "A123456789012", None),  # the UPN found since
+    ("", "A123456789012", None),
+])
+def test_208_upn_differs_from_last_year(tmp_path: Path, last: str, this: str, reported: str | None) -> None:
+    tables = _upn_returns(tmp_path, last, this)
+    expected = [w("header", 2, "1", "UPN", reported)] if reported else []
+    assert found(tables, "208") == expected

@@ -1,4 +1,4 @@
-"""Rules comparing a return with last year's (DfE 202, 203, 204, 205B, 624, 1002, 348).
+"""Rules comparing a return with last year's (DfE 202, 203, 204, 208, 205B, 624, 1002, 348).
 
 DfE's validator compares the return with the previous year's only (its ``_last`` tables).
 cpanalysis reads every return, so "last year" is the annual return of the collection year
@@ -60,6 +60,41 @@ def ethnicity_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
     def message(rows):
         return "ETHNIC is " + rows["ethnic"].astype(str) + " but was " + last.loc[rows.index, "last_ethnic"].astype(str) + " last year."
     return findings(header, changed, "header", "ETHNIC", message)
+
+
+#: UPN codes for a child without a UPN (codes.py: UN1 not yet of school age; UN2-UN5 other reasons).
+UPN_NOT_YET = "UN1"
+UPN_UNKNOWN_LATER = ("UN2", "UN3", "UN4", "UN5")
+
+
+@rule("208", "header", "warning", fields=("UPN",))
+def upn_differs_from_last_year(ctx: ValidationContext) -> pd.DataFrame:
+    """DfE 208: the UPN this year disagrees with the UPN already recorded for this child (last
+    year's return).
+
+    As DfE checks it (case ignored; UPNs are upper-cased on reading), a child in last year's header
+    is reported when the UPN differs, except:
+
+    * blank both years (left to DfE 442, a missing UPN);
+    * UN1 or blank last year and UN2-UN5 now (a child without a UPN, for a later reason);
+    * an unknown code (UN1-UN5) or blank last year and a real UPN now (the UPN found since).
+
+    DfE's code also reports a blank last year followed by UN1 this year, which its own comment
+    lists as a valid change; the package does not (docs/validation_rules.md).
+    """
+    header, changed, last = _header_changed(ctx, "upn")
+    now, before = header["upn"], last["last_upn"]
+    unknown_codes = (UPN_NOT_YET, *UPN_UNKNOWN_LATER)
+    later_reason = (before.eq(UPN_NOT_YET).fillna(False) | before.isna()) & now.isin(UPN_UNKNOWN_LATER)
+    blank_to_not_yet = before.isna() & now.eq(UPN_NOT_YET).fillna(False)
+    found_since = (before.isin(unknown_codes) | before.isna()) & ~(now.isin(unknown_codes) | now.isna())
+    bad = changed & ~later_reason & ~blank_to_not_yet & ~found_since
+
+    def message(rows):
+        def shown(values):
+            return values.astype(object).where(values.notna(), "blank").astype(str)
+        return "UPN " + shown(rows["upn"]) + " but " + shown(last.loc[rows.index, "last_upn"]) + " last year."
+    return findings(header, bad, "header", "UPN", message)
 
 
 @rule("1002", "oc3", "warning", fields=("CHILD", "IN_TOUCH", "ACTIV", "ACCOM", "episodes.CHILD"))
