@@ -109,7 +109,9 @@ def cut_return(
                 ])  # fmt: skip
             if period.episodes and period.start <= last and period.end >= first:
                 care_until = max(care_until, min(period.end, last))
-            if last - 7 < period.start <= last:
+            # first looked after this week (UN4, UPN not yet obtained): a child returning to care
+            # keeps the UPN last year's return gave (DfE 208)
+            if last - 7 < period.start <= last and period is child.periods[0]:
                 new_this_week = True
             if (
                 first <= period.start <= last
