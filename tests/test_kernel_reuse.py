@@ -127,3 +127,27 @@ def test_a_warning_shown_in_one_notebook_is_shown_again_in_the_next(tmp_path):
     for job in jobs:
         shown = [o["text"] for c in _executed(job) for o in c.outputs if o.get("name") == "stderr"]
         assert len(shown) == 1 and "UserWarning: shown in every notebook" in shown[0], job.name
+
+
+def test_a_kernel_ended_while_being_reset_is_given_up_at_once(tmp_path):
+    """Ctrl-C or SIGTERM ends the kernels (stop_kernels) whatever they are doing: a kernel ended
+    during its reset must be given up within seconds, not after the whole start-up timeout."""
+    import os
+    import time
+
+    from cpanalysis.pipeline.execute import WorkerKernel
+
+    kernel = WorkerKernel()
+    try:
+        kernel.ready_for(tmp_path)
+        pid = kernel.manager.provisioner.process.pid
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match="ended while it was being reset|died"):
+            # the reset itself ends the kernel, as stop_kernels would from outside
+            kernel._run(f"import os, signal\nos.kill({pid}, signal.SIGKILL)")
+        assert time.monotonic() - started < 15
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    finally:
+        kernel.shutdown()
+

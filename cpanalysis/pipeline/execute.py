@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 import papermill
@@ -240,14 +241,27 @@ class WorkerKernel:
         return self.manager
 
     def _run(self, code: str) -> None:
-        # A client of our own, silent and out of the history; it returns once the kernel is idle,
-        # so nothing of this reaches the notebook that runs next.
+        # A client of our own, silent and out of the history. It waits for the reply a second at a
+        # time and gives up as soon as the kernel is gone: a run stopped by Ctrl-C or SIGTERM ends
+        # the kernels (stop_kernels), and must not then wait a whole timeout here. (The next
+        # notebook's client reads only the replies to its own requests.)
         client = self.manager.blocking_client()
         client.start_channels()
         try:
-            client.wait_for_ready(timeout=KERNEL_TIMEOUT)
-            reply = client.execute_interactive(code, silent=True, store_history=False, timeout=KERNEL_TIMEOUT,
-                                               output_hook=lambda message: None)
+            client.wait_for_ready(timeout=KERNEL_TIMEOUT)  # itself gives up when the kernel dies
+            request = client.execute(code, silent=True, store_history=False)
+            deadline = time.monotonic() + KERNEL_TIMEOUT
+            while True:
+                try:
+                    reply = client.get_shell_msg(timeout=1)
+                except Empty:
+                    if not run_sync(self.manager.is_alive)():
+                        raise RuntimeError("the kernel ended while it was being reset") from None
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"the kernel did not answer in {KERNEL_TIMEOUT} s") from None
+                    continue
+                if reply["parent_header"].get("msg_id") == request:
+                    break
         finally:
             client.stop_channels()
         content = reply["content"]
